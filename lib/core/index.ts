@@ -1,0 +1,8 @@
+/** Core utilities every part of the course uses: seeded randomness, input checks, the tensor backend. */
+import { assertFreshBuild } from "./fresh";
+
+assertFreshBuild();
+
+export { makeRng, type Rng } from "./random";
+export * from "./checks";
+export { initBackend, backendInfo, tf, type BackendInfo, type BackendName } from "./backend";

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Compiles lib/ to dist/ (JavaScript + .d.ts) so notebooks can import it as `mbrl/...`, stamps the
+// build with a hash of the sources (lib/core/fresh.ts refuses a stale build), links
+// node_modules/mbrl -> dist, and writes the project's Jupyter kernelspec. Run by npm install
+// (postinstall), npm start, npm test and npm run build. Needs no Python.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const require = createRequire(import.meta.url);
+const dist = path.join(root, "dist");
+const quiet = process.argv.includes("--quiet");
+const log = (m) => quiet || console.log(`[build] ${m}`);
+
+// 1. Compile. tsc's incremental mode is not used: a clean dist/ cannot hold files of deleted sources.
+const t0 = Date.now();
+fs.rmSync(dist, { recursive: true, force: true });
+const tsc = require.resolve("typescript/bin/tsc");
+try {
+  execFileSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json")], { cwd: root, stdio: "inherit" });
+} catch {
+  console.error("[build] the library does not compile; fix the errors above (npm run typecheck shows them too)");
+  process.exit(1);
+}
+
+// 2. Stamp with the hash of the sources, computed by the same function that checks it at import.
+const { hashSources } = require(path.join(dist, "core", "fresh.js"));
+const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+fs.writeFileSync(
+  path.join(dist, "build-stamp.json"),
+  JSON.stringify({ sourceHash: hashSources(path.join(root, "lib")), version: pkg.version }, null, 2) + "\n",
+);
+fs.writeFileSync(
+  path.join(dist, "package.json"),
+  JSON.stringify({ name: "mbrl", version: pkg.version, private: true, main: "index.js", types: "index.d.ts" }, null, 2) + "\n",
+);
+log(`compiled lib/ to dist/ in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+// 3. node_modules/mbrl -> ../dist, so `import ... from "mbrl/envs"` resolves from notebooks/ in
+// tslab (TypeScript's node10 resolution) and in Node alike.
+const link = path.join(root, "node_modules", "mbrl");
+fs.mkdirSync(path.dirname(link), { recursive: true });
+try {
+  const st = fs.lstatSync(link);
+  if (st.isSymbolicLink() || st.isFile()) fs.unlinkSync(link);
+  else fs.rmSync(link, { recursive: true, force: true });
+} catch {
+  /* not there yet */
+}
+fs.symlinkSync(path.join("..", "dist"), link, "dir");
+
+// 4. A project-local kernelspec named "tslab" that starts this project's pinned tslab with the same
+// Node that ran the install. It lives in build/jupyter (made visible through JUPYTER_PATH by npm start
+// and the notebook runner), so nothing global is touched.
+const specDir = path.join(root, "build", "jupyter", "kernels", "tslab");
+fs.mkdirSync(specDir, { recursive: true });
+const tslabBin = path.join(root, "node_modules", "tslab", "bin", "tslab");
+const kernelJson = {
+  argv: [process.execPath, tslabBin, "kernel", "--config-path", "{connection_file}"],
+  display_name: "TypeScript (MBRL course)",
+  language: "typescript",
+  interrupt_mode: "message",
+  metadata: { debugger: false },
+};
+fs.writeFileSync(path.join(specDir, "kernel.json"), JSON.stringify(kernelJson, null, 2) + "\n");
+log(`kernelspec "tslab" written to ${path.relative(root, specDir)}`);
