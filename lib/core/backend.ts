@@ -7,7 +7,7 @@
  */
 import * as path from "path";
 import * as fs from "fs";
-import * as tfModule from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 
@@ -22,8 +22,8 @@ export interface BackendInfo {
   message: string;
 }
 
-/** The tfjs namespace every module of the course uses (one instance, one backend). */
-export const tf: typeof tfModule = tfModule;
+/** The tfjs namespace every module of the course uses (one instance, one backend); usable in types too (tf.Tensor2D). */
+export { tf };
 
 let info: BackendInfo | null = null;
 let pending: Promise<BackendInfo> | null = null;

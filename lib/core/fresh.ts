@@ -35,6 +35,8 @@ let checked = false;
 export function assertFreshBuild(): void {
   if (checked) return;
   checked = true;
+  // Escape hatch for library developers iterating while others edit lib/ (never set in tests or CI).
+  if (process.env.MBRL_ALLOW_STALE_BUILD === "1") return;
   // __dirname is dist/core when running the build, lib/core when running sources (vitest, tsx).
   const here = path.basename(path.dirname(__dirname));
   if (here !== "dist") return;

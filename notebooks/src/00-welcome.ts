@@ -1,0 +1,275 @@
+// %% [markdown]
+// # 00 · Welcome
+//
+// This course teaches **model-based reinforcement learning**: an agent that learns how its world
+// works (a *model* of the dynamics) and then uses that model to decide what to do. Every notebook
+// runs real algorithms from the course library on simulated systems, shows what happens in plots,
+// and asks you to write the key step yourself in a graded exercise.
+//
+// This first notebook is a tour of the tools you will use in all the others:
+//
+// 1. the TypeScript kernel and the course library,
+// 2. seeded randomness (why every experiment here is reproducible),
+// 3. tensors and the backend that runs them,
+// 4. a recap of Markov decision processes: return, value function $V$ and action-value function $Q$,
+//    with your first exercise,
+// 5. plots, progress bars and animations.
+//
+// **How to work.** Run the cells from top to bottom (Shift-Enter). Cells marked *Exercise* contain a
+// function whose body throws `not implemented yet`; replace that line with your code, run the cell,
+// then run the *check* cell below it. The checks print `ok: ...` when they pass. Your notebook is
+// graded by hidden tests on the exercise functions only, so keep their names and signatures.
+
+// %% [markdown]
+// ## 1. The kernel and the library
+//
+// Cells are TypeScript. Each cell is type-checked before it runs, so a type error is reported
+// without running anything. The course library is imported from `mbrl/<part>`: `mbrl/core`
+// (randomness, checks, tensors), `mbrl/viz` (plots), `mbrl/envs` (the simulated systems) and more
+// in later notebooks. Hover over a name or press Tab for completion: the library ships its types.
+//
+// Tensor work runs on a *backend*. The fastest one available is chosen when you call `initBackend()`:
+// native TensorFlow (`tfjs-node`) if it is installed, otherwise WebAssembly with SIMD, and only as
+// a last resort plain JavaScript. The message below tells you which one you have.
+
+// %%
+import { initBackend, makeRng, tf } from "mbrl/core";
+import { display, lineChart, histogram, progress, animate } from "mbrl/viz";
+import { check, checkClose } from "mbrl/exercise";
+
+const backend = await initBackend();
+console.log(backend.message);
+
+// %% [markdown]
+// ## 2. Seeded randomness
+//
+// Reinforcement learning is noisy: the initial state, the exploration noise, the minibatches of a
+// network's training and the network's initial weights are all random. To compare two algorithms
+// fairly and to debug, we need to be able to replay exactly the same random numbers. Every random
+// choice in the course library goes through a generator created by `makeRng(seed)`: the same seed
+// gives the same stream on every run and every machine.
+
+// %%
+const rngA = makeRng(42);
+const rngB = makeRng(42);
+const rngC = makeRng(7);
+const fromA = [rngA.uniform(), rngA.uniform(), rngA.uniform()];
+const fromB = [rngB.uniform(), rngB.uniform(), rngB.uniform()];
+const fromC = [rngC.uniform(), rngC.uniform(), rngC.uniform()];
+console.log("seed 42:", fromA.map((v) => v.toFixed(4)).join(" "));
+console.log("seed 42:", fromB.map((v) => v.toFixed(4)).join(" "), " <- identical");
+console.log("seed  7:", fromC.map((v) => v.toFixed(4)).join(" "), " <- different");
+
+// %% [markdown]
+// The generator also draws normal samples, integers, random choices and permutations. Here are
+// 5,000 draws from a standard normal and from a uniform on $[-2, 2)$:
+
+// %%
+const samples = makeRng(0);
+await display(
+  histogram(
+    [
+      { name: "normal(0, 1)", values: samples.normals(5000) },
+      { name: "uniform(-2, 2)", values: samples.uniforms(5000, -2, 2) },
+    ],
+    { title: "5,000 seeded samples", bins: 40, xTitle: "value" },
+  ),
+);
+
+// %% [markdown]
+// ## 3. Tensors
+//
+// Neural-network models in the course are written with TensorFlow.js (`tf`). A tensor is an
+// n-dimensional array with a shape and a dtype; operations on tensors run on the backend and can be
+// differentiated automatically, which later notebooks use to train models and to backpropagate
+// through them. Tensors hold memory outside JavaScript's garbage collector, so library code wraps
+// tensor work in `tf.tidy`, which frees every intermediate tensor when it returns.
+
+// %%
+const W = tf.tensor2d([[1, 2], [3, 4]]);
+const v = tf.tensor2d([[1], [-1]]);
+const Wv = tf.tidy(() => tf.matMul(W, v));
+console.log("W v =", Array.from(Wv.dataSync()));
+// Gradient of f(x) = sum(x^2) is 2x: automatic differentiation in one line.
+const gradSq = tf.grad((x: tf.Tensor) => tf.sum(tf.square(x)));
+console.log("d/dx sum(x^2) at [1, -2, 3] =", Array.from(gradSq(tf.tensor1d([1, -2, 3])).dataSync()));
+tf.dispose([W, v, Wv]);
+
+// %% [markdown]
+// ## 4. Markov decision processes: return, V and Q
+//
+// An agent interacts with an environment in discrete steps. At step $t$ it observes the state $s_t$,
+// takes an action $a_t$, receives a reward $r_t$, and the environment moves to $s_{t+1}$ drawn from
+// the dynamics $p(s_{t+1} \mid s_t, a_t)$. A policy $\pi(a \mid s)$ chooses actions. The agent's
+// goal is to maximise the **discounted return**
+//
+// $$G_t = r_t + \gamma r_{t+1} + \gamma^2 r_{t+2} + \dots = \sum_{k \ge 0} \gamma^k r_{t+k},$$
+//
+// where the discount $\gamma \in [0, 1]$ makes rewards far in the future count less (and keeps the
+// sum finite on long tasks). Two expectations of the return organise most of RL:
+//
+// * the **value** of a state under a policy, $V^\pi(s) = \mathbb{E}_\pi[G_t \mid s_t = s]$;
+// * the **action value**, $Q^\pi(s, a) = \mathbb{E}_\pi[G_t \mid s_t = s, a_t = a]$: take $a$ first, then follow $\pi$.
+//
+// They are linked by one-step look-ahead through the dynamics:
+// $Q^\pi(s, a) = \mathbb{E}[r_t + \gamma V^\pi(s_{t+1}) \mid s_t = s, a_t = a]$ and
+// $V^\pi(s) = \sum_a \pi(a \mid s) Q^\pi(s, a)$.
+// Model-based RL is about learning $p(s_{t+1} \mid s_t, a_t)$, so that this look-ahead (and much
+// longer ones) can be computed without touching the real system.
+//
+// ### Exercise: discounted return (2 points)
+//
+// Write `discountedReturn(rewards, gamma)`, which returns $\sum_{k=0}^{T-1} \gamma^k r_k$ for the
+// list `rewards` $= [r_0, \dots, r_{T-1}]$. An empty list has return 0. Hint: summing backwards,
+// $G = r_k + \gamma G$, needs no powers.
+
+// %% exercise id=discounted-return points=2
+function discountedReturn(rewards: number[], gamma: number): number {
+  // BEGIN SOLUTION
+  throw new Error("not implemented yet: discounted-return");
+  // END SOLUTION
+}
+
+// %% check id=discounted-return
+checkClose("three rewards of 1 with gamma 0.5", discountedReturn([1, 1, 1], 0.5), 1.75);
+checkClose("gamma 1 is the plain sum", discountedReturn([3, -1, 2], 1), 4);
+checkClose("only the first reward counts when gamma is 0", discountedReturn([5, 10, 10], 0), 5);
+checkClose("an empty episode has return 0", discountedReturn([], 0.9), 0);
+
+// %% [markdown]
+// ### V and Q on a small chain
+//
+// A corridor of 7 cells. The agent starts in the middle (cell 3) and moves left or right; reaching
+// the right end (cell 6) gives reward +1 and ends the episode, reaching the left end (cell 0) gives
+// 0 and ends it too. With $\gamma = 0.9$, what is each cell worth under the *uniformly random* policy,
+// and under the best policy?
+//
+// Because the dynamics are known here, we can compute $V$ exactly by repeating the one-step
+// look-ahead until nothing changes (policy evaluation; with a max over actions instead of the
+// average it becomes value iteration and gives the optimal $V^*$).
+
+// %%
+const N_CELLS = 7;
+const START = 3;
+const GAMMA = 0.9;
+type Move = -1 | 1;
+const MOVES: Move[] = [-1, 1];
+const isTerminal = (s: number) => s === 0 || s === N_CELLS - 1;
+function chainStep(s: number, a: Move): { next: number; reward: number } {
+  const next = s + a;
+  return { next, reward: next === N_CELLS - 1 ? 1 : 0 };
+}
+
+function evaluate(optimal: boolean, sweeps = 200): number[] {
+  let V = new Array<number>(N_CELLS).fill(0);
+  for (let k = 0; k < sweeps; k++) {
+    V = V.map((_, s) => {
+      if (isTerminal(s)) return 0;
+      const q = MOVES.map((a) => {
+        const { next, reward } = chainStep(s, a);
+        return reward + GAMMA * V[next];
+      });
+      return optimal ? Math.max(...q) : (q[0] + q[1]) / 2;
+    });
+  }
+  return V;
+}
+const vRandom = evaluate(false);
+const vStar = evaluate(true);
+const qStar = vStar.map((_, s) =>
+  MOVES.map((a) => (isTerminal(s) ? 0 : chainStep(s, a).reward + GAMMA * vStar[chainStep(s, a).next])),
+);
+console.log("V random :", vRandom.map((x) => x.toFixed(3)).join("  "));
+console.log("V*       :", vStar.map((x) => x.toFixed(3)).join("  "));
+console.log("Q*(3, left), Q*(3, right) =", qStar[START].map((x) => x.toFixed(3)).join(", "));
+check("the optimal policy at the start moves right", qStar[START][1] > qStar[START][0]);
+
+// %% [markdown]
+// ### Estimating V from experience
+//
+// Without a model we could still *estimate* $V^\pi(s_0)$: run many episodes with $\pi$, compute each
+// episode's discounted return with your `discountedReturn`, and average (a Monte Carlo estimate). The
+// estimate converges to the exact value as episodes accumulate. The progress bar below updates in
+// place while the episodes run.
+
+// %%
+function randomEpisode(rng: ReturnType<typeof makeRng>): number[] {
+  const rewards: number[] = [];
+  let s = START;
+  while (!isTerminal(s)) {
+    const { next, reward } = chainStep(s, rng.choice(MOVES));
+    rewards.push(reward);
+    s = next;
+  }
+  return rewards;
+}
+const mcRng = makeRng(1);
+const EPISODES = 3000;
+const bar = progress(EPISODES, { label: "episodes" });
+const running: number[] = [];
+let total = 0;
+for (let i = 0; i < EPISODES; i++) {
+  total += discountedReturn(randomEpisode(mcRng), GAMMA);
+  running.push(total / (i + 1));
+  if ((i + 1) % 100 === 0) {
+    bar.update(i + 1, { estimate: running[i] });
+    await new Promise((r) => setTimeout(r, 5)); // let the bar redraw
+  }
+}
+bar.close();
+const episodeIndex = running.map((_, i) => i + 1);
+await display(
+  lineChart(
+    [
+      { name: "Monte Carlo estimate", x: episodeIndex, y: running },
+      { name: "exact V(start)", x: [1, EPISODES], y: [vRandom[START], vRandom[START]], dashed: true },
+    ],
+    { title: "Estimating V of the random policy at the start cell", xTitle: "episodes", yTitle: "V(start)", logX: true },
+  ),
+);
+checkClose("the Monte Carlo estimate is close to the exact value", running[EPISODES - 1], vRandom[START], 0.1);
+
+// %% [markdown]
+// ## 5. Animations
+//
+// Later notebooks show systems moving: a pendulum swinging up, a cart-pole balancing, an arm
+// reaching. An animation is a list of SVG frames; `animate(frames)` shows them in a small player
+// with play, pause, step and a slider. Here is the greedy policy of $V^*$ walking along the corridor.
+
+// %%
+function chainFrame(s: number, t: number): string {
+  const cells = Array.from({ length: N_CELLS }, (_, i) => {
+    const fill = i === N_CELLS - 1 ? "#7c7" : i === 0 ? "#ccc" : "#fff";
+    return `<rect x="${10 + i * 50}" y="20" width="46" height="46" fill="${fill}" stroke="#333"/>` +
+      `<text x="${33 + i * 50}" y="84" font-size="11" text-anchor="middle">${vStar[i].toFixed(2)}</text>`;
+  }).join("");
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="370" height="95" viewBox="0 0 370 95">` +
+    `<text x="10" y="13" font-size="12">t = ${t}</text>${cells}` +
+    `<circle cx="${33 + s * 50}" cy="43" r="15" fill="#37c"/></svg>`;
+}
+const frames: string[] = [];
+let cell = START;
+for (let t = 0; ; t++) {
+  frames.push(chainFrame(cell, t));
+  if (isTerminal(cell)) break;
+  const greedy = qStar[cell][1] >= qStar[cell][0] ? 1 : -1;
+  cell = chainStep(cell, greedy).next;
+}
+animate(frames, { fps: 2, title: "Greedy policy of V* on the corridor (numbers: V*)" });
+
+// %% [markdown]
+// ## What comes next
+//
+// | notebook | topic |
+// | --- | --- |
+// | 01 | learning a dynamics model from data (model-based RL version 0.5) |
+// | 02 | planning with a model: random shooting, CEM, MPC (versions 1.0 and 1.5) |
+// | 03 | backpropagating through the model into a policy (version 2.0) |
+// | 04 | uncertainty: probabilistic networks and ensembles |
+// | 05 | PETS: probabilistic ensembles with trajectory sampling |
+// | 06 | Dyna-Q on the Dyna maze |
+// | 07 | Dyna-style acceleration of a model-free learner |
+// | 08 | Gaussian processes |
+// | 09 | PILCO |
+// | 10 | LQR and iLQR |
+// | 11 | local models and guided policy search |
