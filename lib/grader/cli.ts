@@ -1,0 +1,166 @@
+/**
+ * npm run solve -- OUTDIR                 solved copies of the notebooks
+ * npm run release -- OUTDIR               the student copy of the course
+ * npm run grade -- PATH [--out DIR] [--force] [--jobs N] [--timeout MS] [--gradescope FILE] [--verbose]
+ *                                         grade one notebook or a folder of them
+ * npm run gradescope -- OUTDIR            a Gradescope autograder bundle (folder and zip)
+ * Course folders default to notebooks/, solutions/ and test/grading/specs/; --notebooks, --solutions and
+ * --specs override them. Grading exits 0 when it ran, whatever the scores.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { releaseCourse, gradescopeBundle, solveNotebooks } from "./release";
+import { formatTable, gradescopeResults } from "./report";
+import { defaultPaths, type GraderPaths } from "./spec";
+
+const USAGE = `usage:
+  npm run solve -- OUTDIR
+  npm run release -- OUTDIR
+  npm run grade -- PATH [--out DIR] [--force] [--jobs N] [--timeout MS] [--gradescope FILE] [--verbose]
+  npm run gradescope -- OUTDIR`;
+
+interface Args {
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+const VALUE_FLAGS = new Set(["out", "jobs", "timeout", "gradescope", "notebooks", "solutions", "specs"]);
+
+function parseArgs(argv: string[]): Args {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith("--")) {
+      const [k, v] = a.slice(2).split("=", 2);
+      if (VALUE_FLAGS.has(k)) {
+        const value = v ?? argv[++i];
+        if (value === undefined) throw new Error(`--${k} needs a value`);
+        flags.set(k, value);
+      } else if (["force", "verbose", "quiet"].includes(k)) flags.set(k, true);
+      else throw new Error(`unknown option --${k}`);
+    } else positional.push(a);
+  }
+  return { positional, flags };
+}
+
+function coursePaths(args: Args): GraderPaths {
+  const p = defaultPaths();
+  const get = (k: string) => {
+    const v = args.flags.get(k);
+    return typeof v === "string" ? path.resolve(p.root, v) : undefined;
+  };
+  return {
+    root: p.root,
+    notebooksDir: get("notebooks") ?? p.notebooksDir,
+    solutionsDir: get("solutions") ?? p.solutionsDir,
+    specsDir: get("specs") ?? p.specsDir,
+  };
+}
+
+function positiveInt(v: string | true | undefined, what: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, got ${String(v)}`);
+  return n;
+}
+
+async function grade(args: Args): Promise<void> {
+  const input = args.positional[0];
+  if (!input) throw new Error("grade needs a notebook or a folder of notebooks");
+  const inputAbs = path.resolve(input);
+  const paths = coursePaths(args);
+  const gradescopeFile = args.flags.get("gradescope");
+  const out = path.resolve(typeof args.flags.get("out") === "string" ? (args.flags.get("out") as string) : "grades");
+  const t0 = Date.now();
+  // A Gradescope run must always leave a results.json, even for an empty or missing submission folder.
+  if (!fs.existsSync(inputAbs)) {
+    if (typeof gradescopeFile === "string") {
+      fs.writeFileSync(gradescopeFile, JSON.stringify(gradescopeResults([], 0), null, 1) + "\n");
+      return;
+    }
+    throw new Error(`${input} does not exist`);
+  }
+  // Loaded only here: grading needs the TypeScript compiler, the other commands do not.
+  const { loadCourse } = await import("./grade");
+  const { gradePath, progressPrinter } = await import("./batch");
+  const { sandboxSelfTest } = await import("./sandbox");
+  await sandboxSelfTest(paths.root);
+  const course = await loadCourse(paths);
+  for (const p of course.pending) console.error(`[grade] warning: cannot grade ${p.notebook}/${p.id} yet: ${p.reason}`);
+  for (const [stem, errors] of course.broken) {
+    console.error(`[grade] WARNING: notebook ${stem} will not be graded, its hidden tests are broken:\n  ${errors.join("\n  ")}`);
+  }
+  if (course.notebooks.size === 0) throw new Error(`no gradable hidden tests found in ${paths.specsDir}`);
+  const isDir = fs.statSync(inputAbs).isDirectory();
+  const quiet = args.flags.has("quiet");
+  const batch = await gradePath(course, inputAbs, {
+    out,
+    force: args.flags.has("force"),
+    jobs: positiveInt(args.flags.get("jobs"), "--jobs"),
+    timeoutMs: positiveInt(args.flags.get("timeout"), "--timeout"),
+    onProgress: isDir && !quiet ? progressPrinter() : undefined,
+  });
+  const results = batch.results;
+  if (!isDir || args.flags.has("verbose")) {
+    for (const r of results) console.log(formatTable(r) + "\n");
+  } else {
+    for (const r of results) {
+      const flag = r.error ? `  NOT GRADED: ${r.error}` : r.lockedChanges.length ? "  (locked cells changed)" : "";
+      console.log(`${r.submission.padEnd(30)} ${String(r.score).padStart(6)} / ${r.maxScore}${flag}`);
+    }
+  }
+  if (typeof gradescopeFile === "string") {
+    fs.mkdirSync(path.dirname(path.resolve(gradescopeFile)), { recursive: true });
+    fs.writeFileSync(gradescopeFile, JSON.stringify(gradescopeResults(results, (Date.now() - t0) / 1000), null, 1) + "\n");
+  }
+  const where = batch.gradebook ? `gradebook ${path.relative(process.cwd(), batch.gradebook) || batch.gradebook}` : `results in ${path.relative(process.cwd(), out) || out}`;
+  console.error(`[grade] ${batch.graded} graded, ${batch.skipped} unchanged since the last run (use --force to regrade); ${where}`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  let args: Args;
+  try {
+    args = parseArgs(rest);
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const outArg = args.positional[0];
+  try {
+    switch (cmd) {
+      case "solve": {
+        if (!outArg) throw new Error("solve needs an output folder");
+        const files = solveNotebooks(path.resolve(outArg), coursePaths(args));
+        console.log(`[solve] wrote ${files.length} solved notebook(s) to ${outArg}`);
+        return 0;
+      }
+      case "release": {
+        if (!outArg) throw new Error("release needs an output folder");
+        const files = releaseCourse(path.resolve(outArg), coursePaths(args));
+        console.log(`[release] wrote the student copy (${files.length} notebook(s)) to ${outArg}`);
+        return 0;
+      }
+      case "gradescope": {
+        if (!outArg) throw new Error("gradescope needs an output folder");
+        const { dir, zip } = gradescopeBundle(path.resolve(outArg), coursePaths(args));
+        console.log(`[gradescope] bundle in ${dir}; upload ${zip} as the autograder`);
+        return 0;
+      }
+      case "grade":
+        await grade(args);
+        return 0;
+      default:
+        console.error(USAGE);
+        return 2;
+    }
+  } catch (e) {
+    console.error(`[${cmd}] ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
