@@ -1,0 +1,217 @@
+/**
+ * The one small interface every dynamics model of the course implements: the linear model, the
+ * normalised delta MLP, the ensembles of later notebooks, and the true dynamics wrapped as an oracle.
+ * Planners (lib/planners) and algorithms (lib/mbrl, PETS, Dyna) take any `DynamicsModel`, so a
+ * student can swap a learned model for the truth and see how much of a failure is the model's fault.
+ *
+ * Conventions
+ * - A single state or action is a plain vector (`number[]` or `Float64Array`).
+ * - A batch is a `Mat` from lib/linalg: rows are samples, row-major Float64Array. Planners push all
+ *   their candidates through ONE `predictBatch` call per time step.
+ * - Data is a `Dataset` of transitions (s, a, r, s'), stored as arrays of rows so that algorithms can
+ *   append to it as they collect (lecture 004, step "append (s, a, s') to D").
+ */
+import type { Tensor1D, Tensor2D } from "@tensorflow/tfjs"; // types only: the runtime tf comes from lib/core
+import { type Rng, ShapeError, checkLength, checkFinite } from "../core";
+import { type Mat, type VecLike, mat } from "../linalg/mat";
+
+// ---------------------------------------------------------------------------------------------
+// Data
+// ---------------------------------------------------------------------------------------------
+
+/** Transitions (s_i, a_i, r_i, s'_i); the four arrays always have the same length. */
+export interface Dataset {
+  states: number[][];
+  actions: number[][];
+  rewards: number[];
+  nextStates: number[][];
+}
+
+/** An empty dataset. */
+export function emptyDataset(): Dataset {
+  return { states: [], actions: [], rewards: [], nextStates: [] };
+}
+
+/** Number of transitions, after checking the four arrays agree. */
+export function datasetSize(D: Dataset): number {
+  const n = D.states.length;
+  if (D.actions.length !== n || D.rewards.length !== n || D.nextStates.length !== n) {
+    throw new ShapeError(
+      `dataset: states, actions, rewards and nextStates must have the same length, got ` +
+        `${n}, ${D.actions.length}, ${D.rewards.length}, ${D.nextStates.length}`,
+    );
+  }
+  return n;
+}
+
+/** Appends one transition to D (copies the vectors so later mutation of the caller's arrays is harmless). */
+export function addTransition(D: Dataset, s: VecLike, a: VecLike, r: number, s2: VecLike): void {
+  D.states.push(Array.from(s));
+  D.actions.push(Array.from(a));
+  D.rewards.push(r);
+  D.nextStates.push(Array.from(s2));
+}
+
+/** A new dataset holding the transitions of all the given datasets, in order (data aggregation). */
+export function concatDatasets(...parts: Dataset[]): Dataset {
+  const out = emptyDataset();
+  for (const p of parts) {
+    datasetSize(p);
+    out.states.push(...p.states);
+    out.actions.push(...p.actions);
+    out.rewards.push(...p.rewards);
+    out.nextStates.push(...p.nextStates);
+  }
+  return out;
+}
+
+/** The transitions at the given indices, as a new dataset (rows are shared, not copied). */
+export function subsetDataset(D: Dataset, idx: readonly number[]): Dataset {
+  return {
+    states: idx.map((i) => D.states[i]),
+    actions: idx.map((i) => D.actions[i]),
+    rewards: idx.map((i) => D.rewards[i]),
+    nextStates: idx.map((i) => D.nextStates[i]),
+  };
+}
+
+/**
+ * A random train / held-out split. `validFraction` of the transitions (at least one when the
+ * fraction is positive and there are two or more transitions) go to `valid`.
+ */
+export function splitDataset(D: Dataset, validFraction: number, rng: Rng): { train: Dataset; valid: Dataset } {
+  const n = datasetSize(D);
+  const perm = rng.permutation(n);
+  let nValid = Math.round(n * validFraction);
+  if (validFraction > 0 && n >= 2) nValid = Math.min(Math.max(nValid, 1), n - 1);
+  return { valid: subsetDataset(D, perm.slice(0, nValid)), train: subsetDataset(D, perm.slice(nValid)) };
+}
+
+/** Rows to a Mat with `cols` columns (checked). */
+export function rowsToMat(what: string, rows: readonly (readonly number[])[], cols: number): Mat {
+  const M = mat(rows.length, cols);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    if (r.length !== cols) throw new ShapeError(`${what}: row ${i} has length ${r.length}, expected ${cols}`);
+    for (let j = 0; j < cols; j++) M.data[i * cols + j] = r[j];
+  }
+  return M;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models
+// ---------------------------------------------------------------------------------------------
+
+/** What `fit` reports. Loss curves are per epoch (one entry for closed-form fits). */
+export interface FitReport {
+  /** Training loss per epoch (the model's own loss, e.g. MSE of normalised deltas). */
+  trainLoss: number[];
+  /** Held-out loss per epoch (empty when the model uses no held-out split). */
+  validLoss: number[];
+  /** Epochs run (1 for closed-form fits). */
+  epochs: number;
+  /** Wall-clock seconds the fit took. */
+  seconds: number;
+}
+
+/** Options every `fit` accepts; model-specific settings live in the model's constructor config. */
+export interface FitOptions {
+  /** Called after each epoch (for progress bars and live loss plots). */
+  onEpoch?: (epoch: number, trainLoss: number, validLoss: number | undefined) => void;
+}
+
+/**
+ * A learned (or known) model of s' = f(s, a).
+ *
+ * Deterministic models ignore `rng`; stochastic ones (ensembles, Gaussian networks) sample with it, so
+ * a seeded rng gives reproducible rollouts.
+ */
+export interface DynamicsModel {
+  /** Short name for plots and logs, e.g. "linear", "mlp", "oracle". */
+  readonly name: string;
+  readonly stateDim: number;
+  readonly actionDim: number;
+  /** Fits the model to the transitions in D (refits from scratch or continues, as the model's config says). */
+  fit(D: Dataset, opts?: FitOptions): Promise<FitReport>;
+  /** One step: s' for a single state and action. */
+  predict(s: VecLike, a: VecLike, rng?: Rng): Float64Array;
+  /** Many steps at once: row i of the result is s' for row i of S and A (N x stateDim, N x actionDim). */
+  predictBatch(S: Mat, A: Mat, rng?: Rng): Mat;
+}
+
+/**
+ * A model whose prediction is a tfjs computation, so gradients flow through it (gradient-based
+ * shooting, backpropagation into a policy: lecture 004's version 2.0). `predictTensor` must be
+ * built from differentiable tf ops only and must not dispose its inputs.
+ */
+export interface DifferentiableModel extends DynamicsModel {
+  predictTensor(S: Tensor2D, A: Tensor2D): Tensor2D;
+}
+
+/** True when the model can be differentiated through. */
+export function isDifferentiable(m: DynamicsModel): m is DifferentiableModel {
+  return typeof (m as Partial<DifferentiableModel>).predictTensor === "function";
+}
+
+/**
+ * A reward r(s, a, s'): known (from the environment) or learned (lib/models/reward.ts).
+ * `batch` returns one reward per row; `tensor`, when present, is the same function in tf ops.
+ */
+export interface RewardFunction {
+  batch(S: Mat, A: Mat, S2: Mat): Float64Array;
+  tensor?(S: Tensor2D, A: Tensor2D, S2: Tensor2D): Tensor1D;
+}
+
+/** Checks a state / action batch pair against a model's dimensions; returns the batch size. */
+export function checkBatch(what: string, model: { stateDim: number; actionDim: number }, S: Mat, A: Mat): number {
+  if (S.cols !== model.stateDim) throw new ShapeError(`${what}: states have ${S.cols} columns, expected ${model.stateDim}`);
+  if (A.cols !== model.actionDim) throw new ShapeError(`${what}: actions have ${A.cols} columns, expected ${model.actionDim}`);
+  if (S.rows !== A.rows) throw new ShapeError(`${what}: ${S.rows} states but ${A.rows} actions`);
+  return S.rows;
+}
+
+/** `predict` for models that only implement the batched call: a batch of one. */
+export function predictOne(model: DynamicsModel, s: VecLike, a: VecLike, rng?: Rng): Float64Array {
+  checkLength(`${model.name}.predict: state`, s, model.stateDim);
+  checkLength(`${model.name}.predict: action`, a, model.actionDim);
+  checkFinite(`${model.name}.predict: state`, s);
+  checkFinite(`${model.name}.predict: action`, a);
+  const S = mat(1, model.stateDim, Float64Array.from(s));
+  const A = mat(1, model.actionDim, Float64Array.from(a));
+  return model.predictBatch(S, A, rng).data.slice();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Open-loop rollouts
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Rolls the model forward open loop from s0 through `actions` (H actions): returns the H + 1 states
+ * s0, s1, ..., sH. Errors compound: each prediction is fed the previous prediction, never the truth.
+ */
+export function rollout(model: DynamicsModel, s0: VecLike, actions: readonly VecLike[], rng?: Rng): number[][] {
+  checkLength("rollout: s0", s0, model.stateDim);
+  const out: number[][] = [Array.from(s0)];
+  let s: VecLike = s0;
+  for (const a of actions) {
+    const next = model.predict(s, a, rng);
+    out.push(Array.from(next));
+    s = next;
+  }
+  return out;
+}
+
+/**
+ * Batched open-loop rollout: N start states (N x stateDim) and one N x actionDim action Mat per
+ * time step. Returns H + 1 Mats of states (the first is S0). One `predictBatch` call per step.
+ */
+export function rolloutBatch(model: DynamicsModel, S0: Mat, actionsPerStep: readonly Mat[], rng?: Rng): Mat[] {
+  const out: Mat[] = [S0];
+  let S = S0;
+  for (let t = 0; t < actionsPerStep.length; t++) {
+    checkBatch(`rolloutBatch step ${t}`, model, S, actionsPerStep[t]);
+    S = model.predictBatch(S, actionsPerStep[t], rng);
+    out.push(S);
+  }
+  return out;
+}
