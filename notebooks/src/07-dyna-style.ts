@@ -1,0 +1,381 @@
+// %% [markdown]
+// # 07 · Dyna-style acceleration with a learned model
+//
+// Notebook 06 sped up Q-learning with a tabular model that was exact wherever it had data. Here we
+// take the same idea to a continuous system, following the generic Dyna loop of the lectures:
+//
+// 1. run the current policy $\pi$ in the real system and add every transition to the dataset $\mathcal{D}$;
+// 2. fit a dynamics model $f(s' \mid s, a)$ to $\mathcal{D}$ by maximum likelihood;
+// 3. train $\pi$ on rollouts *simulated* with $f$ (and on real data);
+// 4. repeat.
+//
+// The learner is **soft actor-critic** (SAC), an off-policy model-free method: it learns from any
+// transitions it is given, real or simulated, so the model simply feeds it more data. The model is
+// a **probabilistic ensemble** (notebook 04): five Gaussian networks trained on bootstrap resamples.
+//
+// A learned model is never exact, and a policy optimised against it will happily exploit its errors.
+// The lectures give three remedies, all used here:
+//
+// * **short rollouts branched from real states**: start each simulated rollout at a state the real
+//   system actually visited and run only $k$ steps, so errors have no time to compound;
+// * **a random ensemble member for every simulated transition**, so no single member's bias is
+//   followed for a whole rollout;
+// * **pessimism where the members disagree**: with
+//   $d(s, a) = \max_{i,j} \lVert \mu_i(s, a) - \mu_j(s, a) \rVert$, replace the reward by
+//   $r_p = -\kappa$ when $d(s, a) > \alpha$, and/or stop the rollout there.
+//
+// You will run the loop on pendulum swing-up, measure how much real data the model saves, watch the
+// error of long rollouts grow, see the penalty at work, and write the branched rollout yourself.
+
+// %%
+import { initBackend, makeRng } from "mbrl/core";
+import { display, lineChart, progress } from "mbrl/viz";
+import { check, checkClose } from "mbrl/exercise";
+import { Pendulum } from "mbrl/envs";
+import {
+  dynaStyle,
+  disposeDynaResult,
+  pendulumObservationReward,
+  branchedRollouts,
+  disagreement,
+  sacAct,
+  type DynaEvalPoint,
+  type MemberEnsemble,
+} from "mbrl/dyna";
+
+console.log((await initBackend()).message);
+
+// %% [markdown]
+// ## 1. The task and the evaluation
+//
+// Pendulum swing-up: observation $[\cos\theta, \sin\theta, \dot\theta]$, torque in $[-2, 2]$,
+// reward $-(\theta^2 + 0.1\dot\theta^2 + 0.001u^2)$, 200-step episodes from a random angle. A random
+// policy scores about $-1200$ per episode; swinging up and balancing scores about $-150$ (it depends on
+// how far from upright the episode starts). We measure a policy by the mean return of its
+// deterministic version from five fixed start states, after every 100 real transitions.
+
+// %%
+const evalStarts = [0, 1, 2, 3, 4].map((i) => {
+  const e = new Pendulum({ seed: 900 + i });
+  e.reset(900 + i);
+  return e.getState();
+});
+console.log("evaluation start angles (rad):", evalStarts.map((s) => s[0].toFixed(2)).join(", "));
+
+// %% [markdown]
+// ## 2. The same learner with and without model rollouts
+//
+// Both runs use the same SAC settings and the same first 400 random transitions. Without the model,
+// SAC takes one gradient step per real transition, its usual setting. With the model, every 50 real
+// steps it branches $50 \times 20 = 1000$ rollouts of $k = 3$ steps from random real states, and it
+// takes 10 gradient steps per real transition on batches of 10 % real and 90 % simulated data. The
+// model is refitted every 250 real steps.
+//
+// These are exactly the settings of the first seed of the benchmark below. On an idle machine the
+// cell takes about a minute and a half (the 5,000 gradient steps of the model-based run dominate).
+
+// %%
+const REAL_STEPS = 900;
+const common = { randomSteps: 400, batchSize: 256, stateScale: [1, 1, 8], evalEvery: 100, evalStarts: evalStarts, seed: 0 };
+const bar = progress(2 * REAL_STEPS, { label: "real transitions (free, then with model)" });
+const free = await dynaStyle(new Pendulum({ seed: 0 }), {
+  ...common,
+  realSteps: REAL_STEPS,
+  useModel: false,
+  updatesPerStep: 1,
+  onEval: (p) => bar.update(p.realSteps, { run: "without model", return: Math.round(p.evalReturn) }),
+});
+const withModel = await dynaStyle(new Pendulum({ seed: 0 }), {
+  ...common,
+  realSteps: REAL_STEPS,
+  useModel: true,
+  updatesPerStep: 10,
+  horizon: 3,
+  rolloutEvery: 50,
+  rolloutsPerStep: 20,
+  realRatio: 0.1,
+  modelEvery: 250,
+  modelEpochs: 20,
+  reward: pendulumObservationReward,
+  onEval: (p) => bar.update(REAL_STEPS + p.realSteps, { run: "with model", return: Math.round(p.evalReturn) }),
+});
+bar.close();
+const curve = (name: string, c: DynaEvalPoint[]) => ({ name, x: c.map((p) => p.realSteps), y: c.map((p) => p.evalReturn), points: true });
+await display(
+  lineChart([curve("SAC, real data only", free.curve), curve("SAC + model rollouts (Dyna)", withModel.curve)], {
+    title: "Pendulum swing-up, one seed",
+    xTitle: "real transitions",
+    yTitle: "return of the deterministic policy",
+  }),
+);
+const last = (c: DynaEvalPoint[]) => c[c.length - 1];
+console.log(
+  `after ${REAL_STEPS} real transitions: without model ${last(free.curve).evalReturn.toFixed(0)} ` +
+    `(${last(free.curve).updates} gradient steps), with model ${last(withModel.curve).evalReturn.toFixed(0)} ` +
+    `(${last(withModel.curve).updates} gradient steps on ${last(withModel.curve).simulated} simulated transitions)`,
+);
+
+// %% [markdown]
+// The model-based run spends far more *computation* (ten gradient steps per real step, plus fitting
+// the model) but far less *experience*. The benchmark `npm run bench -- dyna-style` runs both learners
+// over 3 seeds and longer: these are its curves (mean over seeds), copied from one run of it.
+
+// %%
+// From one run of `npm run bench -- dyna-style` (3 seeds; 8 minutes on a quiet machine); see the benchmark for the settings.
+const BENCH_RUN = {
+  realTransitionsWithModel: 1400,
+  realTransitionsWithoutModel: 4900,
+  // [real transitions, mean return over the 3 seeds]
+  withModel: [[100, -1175], [200, -1175], [300, -1175], [400, -1163], [500, -1555], [600, -897], [700, -853], [800, -817], [900, -481], [1000, -406], [1100, -507], [1200, -358], [1300, -312], [1400, -212], [1500, -195], [1600, -124], [1700, -124], [1800, -124], [1900, -123], [2000, -123]],
+  withoutModel: [[100, -1175], [200, -1175], [300, -1175], [400, -1176], [500, -1204], [600, -1151], [700, -1143], [800, -1428], [900, -1512], [1000, -1633], [1100, -1609], [1200, -1553], [1300, -1541], [1400, -1504], [1500, -1369], [1600, -1415], [1700, -1363], [1800, -1277], [1900, -1181], [2000, -1095], [2100, -1039], [2200, -961], [2300, -808], [2400, -693], [2500, -543], [2600, -635], [2700, -523], [2800, -569], [2900, -320], [3000, -320], [3100, -519], [3200, -485], [3300, -468], [3400, -613], [3500, -401], [3600, -347], [3700, -338], [3800, -362], [3900, -355], [4000, -217], [4100, -150], [4200, -140], [4300, -148], [4400, -139], [4500, -266], [4600, -138], [4700, -241], [4800, -318], [4900, -137], [5000, -254]],
+};
+const BENCH = {
+  ...BENCH_RUN,
+  ratio: Math.round((BENCH_RUN.realTransitionsWithoutModel / BENCH_RUN.realTransitionsWithModel) * 10) / 10,
+  curveWithModel: BENCH_RUN.withModel.map(([realSteps, evalReturn]) => ({ realSteps, evalReturn })),
+  curveWithoutModel: BENCH_RUN.withoutModel.map(([realSteps, evalReturn]) => ({ realSteps, evalReturn })),
+};
+await display(
+  lineChart(
+    [
+      { name: "SAC, real data only", x: BENCH.curveWithoutModel.map((p) => p.realSteps), y: BENCH.curveWithoutModel.map((p) => p.evalReturn) },
+      { name: "SAC + model rollouts (Dyna)", x: BENCH.curveWithModel.map((p) => p.realSteps), y: BENCH.curveWithModel.map((p) => p.evalReturn) },
+      { name: "-300", x: [0, 5000], y: [-300, -300], dashed: true },
+    ],
+    { title: "Mean return over 3 seeds (benchmark)", xTitle: "real transitions", yTitle: "return" },
+  ),
+);
+console.log(
+  `real transitions to reach -300 for good: with model ${BENCH.realTransitionsWithModel}, ` +
+    `without ${BENCH.realTransitionsWithoutModel} (${BENCH.ratio}x fewer)`,
+);
+
+// %% [markdown]
+// With the model, the mean return reaches $-300$ after 1,400 real transitions and stays there.
+// Without it, the mean first gets there after about 4,000 and stays for good only from 4,900 on (one
+// seed still has bad evaluations in between): three to three and a half times more real experience
+// for the same performance. The price is computation: 10 gradient steps per real step instead of 1,
+// plus fitting the model.
+//
+// ## 3. Why rollouts must be short: compounding error
+//
+// Take the model and policy of the run above. From 50 real states, run the policy for 60 steps twice:
+// once in the real system and once in the model (a random member per step, as in training). The gap
+// between the two grows with the horizon: each step starts from the previous step's slightly wrong
+// prediction, and errors feed on each other. The ensemble's disagreement $d(s, a)$ grows with it,
+// which is what makes it usable as an alarm.
+
+// %%
+const env = new Pendulum({ seed: 1 });
+const model = withModel.model!;
+const agent = withModel.agent;
+const H = 60;
+const N0 = 50;
+const rng = makeRng(5);
+// Real states: where the pendulum is after a random number of steps of the learned policy.
+function realStates(n: number, seed: number): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    env.reset(seed + i);
+    const steps = rng.int(60);
+    for (let t = 0; t < steps; t++) env.step(Array.from(sacAct(agent, Float64Array.from(env.observe(env.getState())), 1, true)));
+    out.push(env.getState());
+  }
+  return out;
+}
+const rawStarts = realStates(N0, 100);
+const observeAll = (X: Float64Array) => {
+  const n = X.length / 2;
+  const out = new Float64Array(n * 3);
+  for (let i = 0; i < n; i++) out.set(env.observe([X[2 * i], X[2 * i + 1]]), 3 * i);
+  return out;
+};
+const deterministicPolicy = (S: Float64Array, n: number) => sacAct(agent, S, n, true);
+let Xtrue = Float64Array.from(rawStarts.flat());
+let Smodel = observeAll(Xtrue);
+const errorByStep: number[] = [];
+const disagreementByStep: number[] = [];
+for (let k = 0; k < H; k++) {
+  // One model step for every branch (k = 1 rollouts, chained), and one true step.
+  const { batch } = branchedRollouts(Smodel, N0, deterministicPolicy, model, pendulumObservationReward, { horizon: 1 }, rng);
+  const U = sacAct(agent, observeAll(Xtrue), N0, true);
+  Xtrue = env.dynamics(Xtrue, U);
+  Smodel = batch.nextStates;
+  const Strue = observeAll(Xtrue);
+  let err = 0;
+  for (let i = 0; i < N0 * 3; i++) err += (Smodel[i] - Strue[i]) ** 2;
+  errorByStep.push(Math.sqrt(err / N0));
+  const { means } = model.predictMembers(Smodel, deterministicPolicy(Smodel, N0), N0, rng);
+  disagreementByStep.push(disagreement(means, N0, 3).reduce((s, d) => s + d, 0) / N0);
+}
+const ks = errorByStep.map((_, k) => k + 1);
+await display(
+  lineChart(
+    [
+      { name: "RMS error of the model rollout", x: ks, y: errorByStep },
+      { name: "mean disagreement d(s, a)", x: ks, y: disagreementByStep },
+    ],
+    { title: "Model rollout vs real system under the same policy", xTitle: "rollout step k", yTitle: "distance in observation space", logY: true },
+  ),
+);
+console.log(`error after 1 step ${errorByStep[0].toFixed(3)}, after 3 steps ${errorByStep[2].toFixed(3)}, after ${H} steps ${errorByStep[H - 1].toFixed(3)}`);
+
+// %% [markdown]
+// The error grows by an order of magnitude over 60 steps, and this is the *easy* case: the policy has
+// converged and keeps the pendulum in states the model was trained on. Earlier in training, with
+// less data and a policy that still wanders, the growth is much faster. A policy trained on long
+// model rollouts would be optimising a fiction, and would learn to seek out the places where the
+// fiction is most flattering. Branching short rollouts from real states keeps the simulated data
+// near the real state distribution *and* near the truth.
+//
+// ## 4. The disagreement penalty
+//
+// When rollouts do go long, or go where the data is thin, the penalty replaces the reward by
+// $-\kappa$ wherever the members disagree by more than $\alpha$, so the learner sees those regions as
+// bad rather than as whatever a confused model predicts. Below: 20-step rollouts in the model from 200
+// real states, and the fraction of transitions penalised at each step, with $\alpha$ set at the 90th
+// percentile of the disagreement of one-step predictions from real states. We compare the learned
+// policy with random torques, a stand-in for a policy that tries things the data never covered.
+
+// %%
+const starts200 = observeAll(Float64Array.from(realStates(200, 300).flat()));
+const oneStep = model.predictMembers(starts200, deterministicPolicy(starts200, 200), 200, rng);
+const d1 = Array.from(disagreement(oneStep.means, 200, 3)).sort((a, b) => a - b);
+const ALPHA = d1[Math.floor(0.9 * d1.length)];
+const KAPPA = 20;
+const randomTorques = (_S: Float64Array, n: number) => Float64Array.from({ length: n }, () => rng.uniform(-2, 2));
+function penalisedByStep(policy: (S: Float64Array, n: number) => Float64Array): number[] {
+  const long = branchedRollouts(starts200, 200, policy, model, pendulumObservationReward, { horizon: 20, penalty: { kappa: KAPPA, alpha: ALPHA } }, rng);
+  return Array.from({ length: 20 }, (_, k) => {
+    let c = 0;
+    for (let i = k * 200; i < (k + 1) * 200; i++) if (long.batch.rewards[i] === -KAPPA) c++;
+    return c / 200;
+  });
+}
+const penalisedPolicy = penalisedByStep(deterministicPolicy);
+const penalisedRandom = penalisedByStep(randomTorques);
+const steps20 = penalisedPolicy.map((_, k) => k + 1);
+await display(
+  lineChart(
+    [
+      { name: "learned policy", x: steps20, y: penalisedPolicy, points: true },
+      { name: "random torques", x: steps20, y: penalisedRandom, points: true },
+    ],
+    { title: `Fraction of transitions with d(s, a) > alpha = ${ALPHA.toFixed(3)}`, xTitle: "rollout step k", yTitle: "fraction penalised", yDomain: [0, 1] },
+  ),
+);
+console.log(`learned policy: ${penalisedPolicy[0].toFixed(2)} at k = 1, ${penalisedPolicy[19].toFixed(2)} at k = 20`);
+console.log(`random torques: ${penalisedRandom[0].toFixed(2)} at k = 1, ${penalisedRandom[19].toFixed(2)} at k = 20`);
+check("random torques drive long rollouts into penalised states", penalisedRandom[19] > 2 * penalisedRandom[0]);
+
+// %% [markdown]
+// Under the learned policy the fraction stays near the 10 % the threshold was set at: the policy
+// keeps to the states the model was trained on. Under random torques the pendulum is pushed into
+// fast spins the data rarely covers, the members drift apart, and more and more transitions are
+// penalised along the rollout. That is exactly where a policy that exploits model errors would try
+// to go, and where the penalty makes it pay. With termination on disagreement the rollout would stop
+// at the first such transition instead (the library's `terminateAbove` option), which caps how far
+// any simulated trajectory can wander from what the model knows.
+//
+// ### Exercise: branched rollouts with the disagreement penalty (3 points)
+//
+// Write `branchedRolloutsWithPenalty(starts, horizon, K, members, kappa, alpha, seed)` for a small,
+// fully specified setting:
+//
+// * the policy is linear, $a = K s$ (`K` has one row per action dimension);
+// * the ensemble has linear members: member $b$ predicts $s' = M_b [s; a]$ (`members[b]` is
+//   $M_b$, one row per state dimension, columns for $s$ then $a$);
+// * the reward of a transition is $r = -(s^\top s + 0.1\, a^\top a)$ (of the state where the action is
+//   taken), replaced by $-\kappa$ when $d(s, a) > \alpha$, with $d$ the largest Euclidean distance
+//   between two members' predictions (0 with a single member).
+//
+// Starting from every row of `starts`, run `horizon` steps. At each step, for each branch **in the
+// order of `starts`**, compute the action, all members' predictions and $d$, then draw the member
+// with `rng.int(members.length)` (with `const rng = makeRng(seed)` created once) and move the branch
+// to that member's prediction. Return the transitions step by step: all branches' first steps, then
+// all second steps, ... Each transition is `{ s, a, r, s2, member, d }`.
+
+// %% exercise id=branched-rollouts points=3
+interface SimTransition {
+  s: number[];
+  a: number[];
+  r: number;
+  s2: number[];
+  member: number;
+  d: number;
+}
+
+function branchedRolloutsWithPenalty(
+  starts: number[][],
+  horizon: number,
+  K: number[][],
+  members: number[][][],
+  kappa: number,
+  alpha: number,
+  seed: number,
+): SimTransition[] {
+  // BEGIN SOLUTION
+  throw new Error("not implemented yet: branched-rollouts");
+  // END SOLUTION
+}
+
+// %% check id=branched-rollouts
+{
+  const M0 = [[1, 0, 0], [0, 1, 1]];
+  const M1 = [[1, 0, 0], [0, 1, 1.5]];
+  const out = branchedRolloutsWithPenalty([[1, 0]], 2, [[0, 1]], [M0, M1], 10, 0.2, 0);
+  check("one transition per branch and step", out.length === 2);
+  checkClose("first step starts at the real state", out[0].s, [1, 0]);
+  checkClose("d(s, a) with a = 0 is 0", out[0].d, 0);
+  checkClose("reward of the first step is -(s.s + 0.1 a.a)", out[0].r, -1);
+  checkClose("the second step starts where the first ended", out[1].s, out[0].s2);
+  check("a member index is drawn per transition", out.every((t) => t.member === 0 || t.member === 1));
+
+  // Against the library's branchedRollouts with the same linear ensemble, policy and reward.
+  const K = [[-0.4, -0.8]];
+  const members = [
+    [[1, 0.1, 0], [-0.2, 0.95, 0.1]],
+    [[1, 0.12, 0.01], [-0.25, 0.95, 0.12]],
+    [[0.98, 0.1, 0], [-0.2, 0.9, 0.1]],
+  ];
+  const starts = [[1, 0], [0.5, -1], [-1, 0.3]];
+  const mine = branchedRolloutsWithPenalty(starts, 4, K, members, 7, 0.05, 42);
+  const lin: MemberEnsemble = {
+    members: 3,
+    stateDim: 2,
+    actionDim: 1,
+    predictMembers(S, A, n) {
+      const means = members.map((M) => {
+        const out = new Float64Array(2 * n);
+        for (let i = 0; i < n; i++) {
+          for (let r = 0; r < 2; r++) out[2 * i + r] = M[r][0] * S[2 * i] + M[r][1] * S[2 * i + 1] + M[r][2] * A[i];
+        }
+        return out;
+      });
+      return { samples: means, means };
+    },
+  };
+  const policy = (S: Float64Array, n: number) => Float64Array.from({ length: n }, (_, i) => K[0][0] * S[2 * i] + K[0][1] * S[2 * i + 1]);
+  const reward = (S: Float64Array, A: Float64Array, _S2: Float64Array, n: number) =>
+    Float64Array.from({ length: n }, (_, i) => -(S[2 * i] ** 2 + S[2 * i + 1] ** 2 + 0.1 * A[i] ** 2));
+  const lib = branchedRollouts(Float64Array.from(starts.flat()), 3, policy, lin, reward, { horizon: 4, penalty: { kappa: 7, alpha: 0.05 } }, makeRng(42));
+  checkClose("same rewards as the library", mine.map((t) => t.r), Array.from(lib.batch.rewards), 1e-9);
+  checkClose("same next states as the library", mine.flatMap((t) => t.s2), Array.from(lib.batch.nextStates), 1e-9);
+  check("some transitions were penalised", mine.some((t) => t.r === -7));
+}
+
+// %% [markdown]
+// ## What to remember
+//
+// * Dyna with a learned model: keep all real data, refit the model, and let an off-policy learner
+//   train on simulated transitions as well as real ones. Here that cut the real transitions needed by
+//   several times, at the price of much more computation per real step.
+// * Model errors compound over a rollout. Short rollouts branched from real states keep simulated
+//   data both accurate and relevant; a random ensemble member per step avoids following one member's
+//   bias.
+// * Ensemble disagreement flags where the model does not know. Penalising (or stopping) there keeps
+//   the policy from exploiting the model's mistakes.
+
+// %%
+disposeDynaResult(free);
+disposeDynaResult(withModel);
