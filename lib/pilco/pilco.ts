@@ -1,0 +1,252 @@
+/**
+ * The PILCO loop (Deisenroth and Rasmussen, ICML 2011; the reference code's pilco_loop):
+ *
+ *   1. one trial with uniformly random actions,
+ *   2. repeat: fit one GP per state dimension to the observed state changes (subset of data once
+ *      the data exceed `maxData` points), optimise the policy by L-BFGS on the summed expected
+ *      saturating cost of the moment-matched long-term prediction (analytic gradient), run the
+ *      policy on the real system for one more trial.
+ *
+ * Everything is deterministic given the seed. The system is any ContinuousEnv with setState; its
+ * raw state (plus optional Gaussian measurement noise, as the reference plant.noise) is what PILCO sees.
+ */
+import { makeRng, ValueError, type Rng } from "../core";
+import type { ContinuousEnv } from "../envs/types";
+import { mat } from "../linalg";
+import { subsetOfData, trainGps, type GpHyp, type MultiGp } from "../models/gp";
+import { squashValue, type SinSquash } from "./blocks";
+import { lbfgs } from "./lbfgs";
+import { mmModelFromGps } from "./momentMatch";
+import { policyAction, preparePolicy, rbfPolicy, linearPolicy, type Policy } from "./policy";
+import { propagate, type PilcoCost, type PilcoPlant, type Prediction } from "./propagate";
+
+export interface PilcoScenario {
+  plant: PilcoPlant;
+  cost: PilcoCost;
+  /** Initial state distribution N(mu0, S0) (S0 row-major). */
+  mu0: number[];
+  S0: number[];
+  /** Prediction and trial length in (control) steps. */
+  H: number;
+  /** Environment steps per control step (zero-order hold). Default 1. */
+  actionRepeat?: number;
+  /** One squashing per action dimension. */
+  squash: SinSquash[];
+  /** Std of the measurement noise added to the observed states. Default 0. */
+  obsNoiseStd?: number;
+}
+
+export interface PilcoOptions {
+  /** Learned trials after the random one. Default 15. */
+  trials?: number;
+  /** "rbf" (default) or "linear". */
+  policy?: "rbf" | "linear";
+  /** RBF basis functions. Default 10. */
+  nBasis?: number;
+  /** RBF length-scales (policy inputs). Default 1 each. */
+  policyLengthscales?: number[];
+  /** L-BFGS iterations per policy optimisation. Default 100. */
+  policyIters?: number;
+  /** L-BFGS iterations per GP hyper-parameter fit. Default 100. */
+  gpIters?: number;
+  /** Subset-of-data size for the dynamics GPs. Default 300 (the reference's sparse GP switch). */
+  maxData?: number;
+  seed?: number;
+  /** Stop after the first trial that satisfies `success`. Default false. */
+  stopOnSuccess?: boolean;
+  /** Success of a real trial from its visited states (states[0..H]). */
+  success?: (states: number[][]) => boolean;
+  /** Progress after every trial. */
+  onTrial?: (t: PilcoTrial) => void;
+  /** Progress inside the policy optimisation (iteration, predicted total cost). */
+  onOptIter?: (iter: number, f: number) => void;
+}
+
+export interface PilcoTrial {
+  /** 0: random trial; 1..: learned. */
+  index: number;
+  /** Real states visited (H + 1) and actions applied (H). */
+  states: number[][];
+  actions: number[][];
+  /** Real immediate costs of states 1..H. */
+  realCosts: number[];
+  /** The prediction the policy was optimised for (learned trials). */
+  prediction?: Prediction;
+  success: boolean;
+  /** Seconds spent: GP training, policy optimisation; and policy-optimisation details. */
+  gpSeconds: number;
+  optSeconds: number;
+  optEvaluations: number;
+  /** Why L-BFGS stopped. */
+  optReason?: string;
+  /** Transitions the dynamics GPs were trained on (after the subset-of-data selection). */
+  dataSize: number;
+}
+
+export interface PilcoResult {
+  trials: PilcoTrial[];
+  policy: Policy;
+  gps: MultiGp | null;
+  firstSuccess: number | null;
+  /** Seconds of interaction up to and including the first successful trial (or all trials). */
+  interactionSeconds: number;
+}
+
+/** The augmented state [x, sin/cos of each angle] of one raw state. */
+export function augment(plant: PilcoPlant, x: ArrayLike<number>): number[] {
+  const z = Array.from(x);
+  for (const a of plant.angi) z.push(Math.sin(x[a]), Math.cos(x[a]));
+  return z;
+}
+
+/** The immediate (deterministic) saturating cost of one raw state. */
+export function immediateCost(plant: PilcoPlant, cost: PilcoCost, x: ArrayLike<number>): number {
+  const z = augment(plant, x);
+  const k = cost.idx.length;
+  let q = 0;
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) {
+    q += (z[cost.idx[i]] - cost.target[i]) * cost.Q[i * k + j] * (z[cost.idx[j]] - cost.target[j]);
+  }
+  return 1 - Math.exp(-q / (2 * cost.width * cost.width));
+}
+
+function sampleGaussian(mu: number[], S: number[], rng: Rng): number[] {
+  const D = mu.length;
+  const L = new Float64Array(D * D);
+  for (let i = 0; i < D; i++) for (let j = 0; j <= i; j++) {
+    let v = S[i * D + j];
+    for (let k = 0; k < j; k++) v -= L[i * D + k] * L[j * D + k];
+    L[i * D + j] = i === j ? Math.sqrt(Math.max(v, 0)) : v / (L[j * D + j] || 1);
+  }
+  const z = mu.map(() => rng.normal());
+  return mu.map((m, i) => {
+    let v = m;
+    for (let j = 0; j <= i; j++) v += L[i * D + j] * z[j];
+    return v;
+  });
+}
+
+/** Runs one trial on the system: `act(x)` chooses the action from the observed state. */
+export function runTrial(env: ContinuousEnv, sc: PilcoScenario, act: (x: number[]) => number[], rng: Rng, seed: number) {
+  const rep = sc.actionRepeat ?? 1;
+  const noise = sc.obsNoiseStd ?? 0;
+  env.reset(seed);
+  const s0 = sampleGaussian(sc.mu0, sc.S0, rng);
+  env.setState(s0);
+  const observe = () => env.getState().map((v) => v + (noise > 0 ? rng.normal(0, noise) : 0));
+  const states: number[][] = [observe()];
+  const trueStates: number[][] = [env.getState()];
+  const actions: number[][] = [];
+  for (let t = 0; t < sc.H; t++) {
+    let u = act(states[t]);
+    // Record the action the system actually applied (it clips to its bounds).
+    for (let r = 0; r < rep; r++) {
+      const applied = env.step(u).info.action;
+      if (applied) u = applied;
+    }
+    actions.push(u);
+    states.push(observe());
+    trueStates.push(env.getState());
+  }
+  return { states, actions, trueStates };
+}
+
+/** Runs PILCO on `env` for the scenario; see the file comment. */
+export function pilco(env: ContinuousEnv, sc: PilcoScenario, opts: PilcoOptions = {}): PilcoResult {
+  const seed = opts.seed ?? 0;
+  const rng = makeRng(seed);
+  const { plant, cost, H } = sc;
+  const D0 = plant.stateDim;
+  const dt = env.dt * (sc.actionRepeat ?? 1);
+  const nTrials = opts.trials ?? 15;
+  const maxData = opts.maxData ?? 300;
+  if (sc.mu0.length !== D0) throw new ValueError(`pilco: mu0 has ${sc.mu0.length} entries, the plant state has ${D0}`);
+
+  // Policy: inputs are plant.poli of the augmented state; centres drawn from the initial state distribution.
+  const pIn = plant.poli.length;
+  let policy: Policy;
+  if ((opts.policy ?? "rbf") === "rbf") {
+    const aug = Array.from({ length: 2000 }, () => plant.poli.map((i) => augment(plant, sampleGaussian(sc.mu0, sc.S0, rng))[i]));
+    const cm = new Array(pIn).fill(0);
+    aug.forEach((a) => a.forEach((v, i) => (cm[i] += v / aug.length)));
+    const cc = new Array(pIn * pIn).fill(0);
+    aug.forEach((a) => { for (let i = 0; i < pIn; i++) for (let j = 0; j < pIn; j++) cc[i * pIn + j] += ((a[i] - cm[i]) * (a[j] - cm[j])) / aug.length; });
+    for (let i = 0; i < pIn; i++) cc[i * pIn + i] += 1e-6;
+    policy = rbfPolicy(pIn, sc.squash, { nBasis: opts.nBasis ?? 10, centreMean: cm, centreCov: cc, lengthscales: opts.policyLengthscales, rng });
+  } else {
+    policy = linearPolicy(pIn, sc.squash);
+  }
+
+  const X: number[][] = [];
+  const Y: number[][] = [];
+  const trials: PilcoTrial[] = [];
+  let gps: MultiGp | null = null;
+  let inits: GpHyp[] | undefined;
+  let firstSuccess: number | null = null;
+
+  const addData = (states: number[][], actions: number[][]) => {
+    for (let t = 0; t < actions.length; t++) {
+      const z = augment(plant, states[t]);
+      X.push(plant.dyni.map((i) => z[i]).concat(actions[t]));
+      Y.push(states[t + 1].map((v, i) => v - states[t][i]));
+    }
+  };
+  const record = (index: number, run: ReturnType<typeof runTrial>, extra: Partial<PilcoTrial>): PilcoTrial => {
+    const realCosts = run.trueStates.slice(1).map((x) => immediateCost(plant, cost, x));
+    const ok = opts.success ? opts.success(run.trueStates) : false;
+    const trial: PilcoTrial = {
+      index, states: run.trueStates, actions: run.actions, realCosts, success: ok,
+      gpSeconds: 0, optSeconds: 0, optEvaluations: 0, dataSize: 0, ...extra,
+    };
+    trials.push(trial);
+    opts.onTrial?.(trial);
+    return trial;
+  };
+
+  // 1) Random trial: uniform actions in [-u_max, u_max].
+  // The largest action each squashing can produce (u_max), found on a fine grid of one period.
+  const uMax = sc.squash.map((q) => Math.max(...Array.from({ length: 2001 }, (_, i) => Math.abs(squashValue(q, (i / 2000) * 2 * Math.PI)))));
+  const r0 = runTrial(env, sc, () => uMax.map((u) => rng.uniform(-u, u)), rng, seed * 1000 + 0);
+  addData(r0.states, r0.actions);
+  record(0, r0, {});
+
+  for (let j = 1; j <= nTrials; j++) {
+    // 2) Dynamics GPs (subset of data beyond maxData points: the most recent 2 trials plus random older points).
+    const t0 = Date.now();
+    const idx = subsetOfData(X.length, maxData, rng, 2 * H);
+    const Xs = mat(idx.length, X[0].length, Float64Array.from(idx.flatMap((i) => X[i])));
+    const Ys = mat(idx.length, D0, Float64Array.from(idx.flatMap((i) => Y[i])));
+    gps = trainGps(Xs, Ys, { maxIter: opts.gpIters ?? 100, inits });
+    inits = gps.gps.map((g) => g.hyp);
+    const gpSeconds = (Date.now() - t0) / 1000;
+
+    // 3) Policy search on the predicted summed expected cost.
+    const t1 = Date.now();
+    const model = { plant, dyn: mmModelFromGps(gps) };
+    let evals = 0;
+    const f = (p: Float64Array, g: Float64Array): number => {
+      evals++;
+      policy.params.set(p);
+      const r = propagate(model, policy, cost, sc.mu0, sc.S0, H, true);
+      g.set(r.grad!);
+      return r.total;
+    };
+    const res = lbfgs(f, policy.params, { maxIter: opts.policyIters ?? 100, onIter: opts.onOptIter, relTol: 1e-7 });
+    policy.params.set(res.x);
+    const prediction = propagate(model, policy, cost, sc.mu0, sc.S0, H);
+    const optSeconds = (Date.now() - t1) / 1000;
+
+    // 4) Apply the policy to the system.
+    const ctx = preparePolicy(policy);
+    const run = runTrial(env, sc, (x) => policyAction(ctx, plant.poli.map((i) => augment(plant, x)[i])), rng, seed * 1000 + j);
+    addData(run.states, run.actions);
+    const trial = record(j, run, { prediction, gpSeconds, optSeconds, optEvaluations: evals, optReason: res.reason, dataSize: idx.length });
+    if (trial.success && firstSuccess === null) {
+      firstSuccess = j;
+      if (opts.stopOnSuccess) break;
+    }
+  }
+  const upTo = firstSuccess ?? trials.length - 1;
+  return { trials, policy, gps, firstSuccess, interactionSeconds: (upTo + 1) * H * dt };
+}
+

@@ -1,0 +1,140 @@
+/**
+ * `npm run bench -- pilco [--quick] [--seeds N] [--seed FIRST] [--trials N] [--iters N] [--maxData N] [--nBasis N]
+ *   [--system cartpole|pendulum|both]`
+ *
+ * PILCO on the cart-pole swing-up with the reference settings (lib/pilco/scenarios.ts): one random
+ * trial, then up to 15 learned trials of 4 s at dt = 0.1 (H = 40); success = the pole tip within the
+ * cost width (0.25 m) of the target for the last second of a trial. Prints the interaction time until
+ * the first success next to the paper's figure (Deisenroth and Rasmussen 2011: under 20 s of
+ * interaction for the cart-pole swing-up), the seconds per policy optimisation, and the seconds per
+ * moment-matching pass (one GP prediction step with derivative pieces) at the data sizes used.
+ * The pendulum swing-up (notebook 09's quicker case) runs with --system pendulum|both.
+ *
+ * --quick (CI, under a minute): the moment-matching timing plus one learned cart-pole trial with 10
+ * L-BFGS iterations; the JSON then says quick: true and reports what it ran.
+ */
+import { makeRng } from "../../lib/core";
+import { CartPole, Pendulum, cartpoleTipDistance2, type ContinuousEnv } from "../../lib/envs";
+import { trainGps } from "../../lib/models/gp";
+import { mat } from "../../lib/linalg";
+import {
+  cartpoleScenario,
+  cartpoleSuccess,
+  mmModelFromGps,
+  momentMatch,
+  pendulumScenario,
+  pendulumSuccess,
+  pilco,
+  type PilcoScenario,
+} from "../../lib/pilco";
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const opt = (name: string, def: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : def;
+};
+const nSeeds = Number(opt("seeds", quick ? "1" : "3"));
+const trials = Number(opt("trials", quick ? "1" : "15"));
+const iters = Number(opt("iters", quick ? "10" : "100"));
+const system = opt("system", "cartpole");
+const firstSeed = Number(opt("seed", "1"));
+const maxData = Number(opt("maxData", "300"));
+const nBasis = Number(opt("nBasis", "10"));
+
+/** CPU-time of one moment-matching pass through the cart-pole dynamics GPs (6 inputs, 4 outputs) at n points. */
+function timeMomentMatching(n: number): number {
+  const rng = makeRng(n);
+  const X = mat(n, 6);
+  const Y = mat(n, 4);
+  for (let i = 0; i < n * 6; i++) X.data[i] = rng.normal();
+  for (let i = 0; i < n; i++) for (let e = 0; e < 4; e++) Y.data[i * 4 + e] = Math.sin(X.data[i * 6 + e] + X.data[i * 6 + 5]) + 0.05 * rng.normal();
+  const model = mmModelFromGps(trainGps(X, Y, { maxIter: 5 }));
+  const m = new Float64Array(6);
+  const s = new Float64Array(36);
+  for (let d = 0; d < 6; d++) s[d * 7] = 0.1;
+  for (let k = 0; k < 3; k++) momentMatch(model, m, s);
+  const reps = n > 200 ? 5 : 20;
+  const t0 = process.cpuUsage();
+  for (let k = 0; k < reps; k++) momentMatch(model, m, s);
+  const c = process.cpuUsage(t0);
+  return (c.user + c.system) / 1e6 / reps;
+}
+
+interface RunSummary {
+  firstSuccessTrial: number | null;
+  interactionSecondsToSuccess: number | null;
+  secondsPerPolicyOptimisation: number;
+  finalRealCost: number;
+}
+
+function runSystem(name: "cartpole" | "pendulum", seed: number): RunSummary {
+  const env: ContinuousEnv = name === "cartpole" ? new CartPole({ maxSteps: 1e9 }) : new Pendulum({ start: "down", maxSteps: 1e9 });
+  const sc: PilcoScenario = name === "cartpole" ? cartpoleScenario() : pendulumScenario();
+  const t0 = Date.now();
+  const res = pilco(env, sc, {
+    seed,
+    trials,
+    policyIters: iters,
+    nBasis,
+    maxData,
+    policyLengthscales: name === "cartpole" ? [1, 1, 1, 0.7, 0.7] : [1, 0.7, 0.7],
+    stopOnSuccess: true,
+    success: name === "cartpole" ? cartpoleSuccess : pendulumSuccess,
+    onTrial: (t) => {
+      const real = t.realCosts.reduce((a, b) => a + b, 0);
+      console.log(
+        `${name} seed ${seed} trial ${t.index}: n=${t.dataSize} real cost ${real.toFixed(2)}` +
+          (t.prediction ? ` predicted ${t.prediction.total.toFixed(2)}` : "") +
+          ` success=${t.success}` +
+          (name === "cartpole" ? ` final tip distance ${Math.sqrt(cartpoleTipDistance2(t.states[t.states.length - 1])).toFixed(2)} m` : "") +
+          ` gp ${t.gpSeconds.toFixed(1)}s opt ${t.optSeconds.toFixed(1)}s (${t.optEvaluations} evals)` +
+          ` elapsed ${((Date.now() - t0) / 1000).toFixed(0)}s`,
+      );
+    },
+  });
+  const learned = res.trials.filter((t) => t.index > 0);
+  const dt = env.dt * (sc.actionRepeat ?? 1);
+  return {
+    firstSuccessTrial: res.firstSuccess,
+    interactionSecondsToSuccess: res.firstSuccess === null ? null : +((res.firstSuccess + 1) * sc.H * dt).toFixed(1),
+    secondsPerPolicyOptimisation: learned.reduce((a, t) => a + t.optSeconds, 0) / Math.max(learned.length, 1),
+    finalRealCost: res.trials[res.trials.length - 1].realCosts.reduce((a, b) => a + b, 0),
+  };
+}
+
+const mmTimes: Record<string, number> = {};
+for (const n of quick ? [100] : [100, 200, 300]) {
+  mmTimes[`n${n}`] = +timeMomentMatching(n).toFixed(4);
+  console.log(`moment matching (6 inputs, 4 outputs, ${n} points): ${(mmTimes[`n${n}`] * 1000).toFixed(1)} ms CPU per pass`);
+}
+
+const out: Record<string, unknown> = { bench: "pilco", quick, seeds: nSeeds, firstSeed };
+const systems: ("cartpole" | "pendulum")[] = system === "both" ? ["cartpole", "pendulum"] : [system as "cartpole" | "pendulum"];
+for (const sys of systems) {
+  const runs: RunSummary[] = [];
+  for (let s = 0; s < nSeeds; s++) runs.push(runSystem(sys, firstSeed + s));
+  const summary = {
+    firstSuccessTrial: runs.map((r) => r.firstSuccessTrial),
+    interactionSecondsToSuccess: runs.map((r) => r.interactionSecondsToSuccess),
+    secondsPerPolicyOptimisation: +(runs.reduce((a, r) => a + r.secondsPerPolicyOptimisation, 0) / runs.length).toFixed(2),
+    finalRealCost: runs.map((r) => +r.finalRealCost.toFixed(2)),
+  };
+  console.log(
+    `${sys}: first success at learned trial ${JSON.stringify(summary.firstSuccessTrial)}, interaction ${JSON.stringify(summary.interactionSecondsToSuccess)} s` +
+      (sys === "cartpole" ? " (paper: under 20 s of interaction)" : ""),
+  );
+  if (sys === systems[0]) {
+    out.system = sys;
+    Object.assign(out, summary);
+  } else {
+    out[sys] = summary;
+  }
+}
+out.paperInteractionSeconds = "<20 (cart-pole, Deisenroth & Rasmussen 2011)";
+out.secondsPerMomentMatchingPass = mmTimes;
+out.policyIters = iters;
+out.maxTrials = trials;
+out.maxData = maxData;
+out.nBasis = nBasis;
+console.log(JSON.stringify(out));

@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { Pendulum } from "../../lib/envs";
+import { lbfgs } from "../../lib/pilco/lbfgs";
+import { augment, immediateCost, pilco } from "../../lib/pilco/pilco";
+import { cartpoleScenario, cartpoleSuccess, pendulumScenario, pendulumSuccess } from "../../lib/pilco/scenarios";
+
+describe("L-BFGS", () => {
+  it("minimises the Rosenbrock function", () => {
+    const f = (x: Float64Array, g: Float64Array) => {
+      const a = 1 - x[0], b = x[1] - x[0] * x[0];
+      g[0] = -2 * a - 400 * x[0] * b;
+      g[1] = 200 * b;
+      return a * a + 100 * b * b;
+    };
+    const r = lbfgs(f, [-1.2, 1], { maxIter: 200 });
+    expect(r.f).toBeLessThan(1e-10);
+    expect(r.x[0]).toBeCloseTo(1, 5);
+    expect(r.x[1]).toBeCloseTo(1, 5);
+    expect(r.history[r.history.length - 1]).toBeLessThan(r.history[0]);
+  });
+
+  it("rejects a non-finite start", () => {
+    expect(() => lbfgs(() => NaN, [0])).toThrow(/starting point/);
+  });
+});
+
+describe("the PILCO loop", () => {
+  it("runs a random and a learned trial on the pendulum, deterministically per seed", () => {
+    const run = () =>
+      pilco(new Pendulum({ start: "down", maxSteps: 1e9 }), pendulumScenario({ H: 15 }), {
+        seed: 3, trials: 1, policyIters: 3, gpIters: 20, success: pendulumSuccess,
+      });
+    const a = run();
+    expect(a.trials).toHaveLength(2);
+    const t1 = a.trials[1];
+    expect(t1.prediction!.means).toHaveLength(16);
+    expect(t1.prediction!.costs).toHaveLength(15);
+    expect(t1.states).toHaveLength(16);
+    expect(t1.actions.every((u) => Math.abs(u[0]) <= 2 + 1e-12)).toBe(true);
+    expect(t1.realCosts.every((c) => c >= 0 && c <= 1)).toBe(true);
+    expect(t1.dataSize).toBe(15);
+    expect(a.interactionSeconds).toBeCloseTo(2 * 15 * 0.1, 10);
+    const b = run();
+    expect(b.trials[1].states).toEqual(t1.states);
+    expect(b.policy.params).toEqual(a.policy.params);
+  });
+
+  it("scenario geometry: the cart-pole cost is the tip distance cost, success needs the last second upright", () => {
+    const sc = cartpoleScenario();
+    expect(immediateCost(sc.plant, sc.cost, [0, 0, Math.PI, 0])).toBeCloseTo(0, 12);
+    // Tip of a pole hanging down is 2 l = 1 m below the target: cost 1 - exp(-1 / (2 * 0.25^2)).
+    expect(immediateCost(sc.plant, sc.cost, [0, 0, 0, 0])).toBeCloseTo(1 - Math.exp(-1 / 0.125), 12);
+    expect(augment(sc.plant, [1, 2, 0.5, 3])).toEqual([1, 2, 0.5, 3, Math.sin(0.5), Math.cos(0.5)]);
+    const up = Array.from({ length: 41 }, () => [0, 0, Math.PI, 0]);
+    expect(cartpoleSuccess(up)).toBe(true);
+    up[35] = [0.4, 0, Math.PI, 0];
+    expect(cartpoleSuccess(up)).toBe(false);
+  });
+});
