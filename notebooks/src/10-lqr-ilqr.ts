@@ -1,0 +1,309 @@
+// %% [markdown]
+// # 10 · LQR and iLQR
+//
+// Model-based RL needs a way to turn a model into actions. When the model is differentiable we can
+// do much better than sampling action sequences: we can use the derivatives $\frac{df}{dx_t}$,
+// $\frac{df}{du_t}$, $\frac{dc}{dx_t}$, $\frac{dc}{du_t}$ to solve the control problem
+//
+// $$\min_{u_0, \dots, u_{T-1}} \sum_{t=0}^{T-1} c(x_t, u_t) + c_T(x_T) \quad \text{s.t.} \quad x_{t+1} = f(x_t, u_t).$$
+//
+// This notebook builds the two tools that lecture 004 relies on:
+//
+// 1. **LQR**: when the dynamics are linear and the cost quadratic, the problem has an exact solution,
+//    a *time-varying linear feedback controller* $u_t = K_t x_t + k_t$, found by one backward pass.
+// 2. **iLQR**: for nonlinear dynamics, linearise the dynamics and quadratise the cost around the current
+//    trajectory, solve that LQR problem, move the trajectory, repeat. We run it on a two-link arm,
+//    first with the true dynamics and then with a model learned from data.
+//
+// You will write the heart of LQR yourself: the backward (Riccati) recursion.
+
+// %%
+import { initBackend, makeRng } from "mbrl/core";
+import { display, lineChart, scatterChart, combine, animate } from "mbrl/viz";
+import { check, checkClose } from "mbrl/exercise";
+import { mat, toArray, solve } from "mbrl/linalg";
+import {
+  lqrBackward,
+  lqrRollout,
+  ilqr,
+  runFeedback,
+  dynamicsFromEnv,
+  dynamicsFromModel,
+  armReachCost,
+  armDistance,
+  maxEntropyController,
+  sampleAction,
+  type LqrProblem,
+} from "mbrl/control";
+import { TwoLinkArm, armEndEffector } from "mbrl/envs";
+import { MlpDynamicsModel } from "mbrl/models/mlp";
+import { emptyDataset, addTransition } from "mbrl/models/types";
+
+await initBackend();
+
+// %% [markdown]
+// ## 1. LQR on a linear system
+//
+// Take a cart on a frictionless rail: state $x = (\text{position}, \text{velocity})$, action a force,
+// time step $\Delta t = 0.1$:
+//
+// $$x_{t+1} = A x_t + B u_t, \qquad A = \begin{pmatrix} 1 & 0.1 \\ 0 & 1 \end{pmatrix}, \quad B = \begin{pmatrix} 0.005 \\ 0.1 \end{pmatrix}.$$
+//
+// The cost $\tfrac12 x_t^\top Q x_t + \tfrac12 u_t^\top R u_t$ per step and $\tfrac12 x_T^\top Q_f x_T$ at the
+// end asks the cart to come back to the origin without pushing too hard.
+//
+// The key fact: the **cost to go** from step $t$ on, if we act optimally, is a quadratic
+// $V_t(x) = \tfrac12 x^\top P_t x$. At the end $P_T = Q_f$. One step earlier, the cost of taking
+// action $u$ in state $x$ and then acting optimally is
+//
+// $$Q_t(x, u) = \tfrac12 x^\top Q x + \tfrac12 u^\top R u + \tfrac12 (Ax + Bu)^\top P_{t+1} (Ax + Bu),$$
+//
+// still a quadratic, now in $(x, u)$. Setting its gradient in $u$ to zero gives the optimal action
+//
+// $$u_t = K_t x_t, \qquad K_t = -(R + B^\top P_{t+1} B)^{-1} B^\top P_{t+1} A = -Q_{uu}^{-1} Q_{ux},$$
+//
+// and plugging it back in gives the next value matrix
+//
+// $$P_t = Q + A^\top P_{t+1} A + A^\top P_{t+1} B K_t .$$
+//
+// Going backward from $T$ to $0$ gives every gain; the rollout forward then just applies them.
+// The library's `lqrBackward` does this for the general time-varying case (with cross terms between
+// $x$ and $u$, linear terms, and an offset in the dynamics).
+
+// %%
+const A = [[1, 0.1], [0, 1]];
+const B = [[0.005], [0.1]];
+const Qx = [[1, 0], [0, 0.1]];
+const Ru = [[0.01]];
+const Qf = [[10, 0], [0, 1]];
+const T_cart = 50;
+
+/** The cart problem in the library's form: F = [A B], cost over z = [x; u]. */
+const cartProblem: LqrProblem = {
+  n: 2,
+  m: 1,
+  F: Array.from({ length: T_cart }, () => mat(2, 3, [A[0][0], A[0][1], B[0][0], A[1][0], A[1][1], B[1][0]])),
+  f: Array.from({ length: T_cart }, () => new Float64Array(2)),
+  C: Array.from({ length: T_cart }, () => mat(3, 3, [Qx[0][0], 0, 0, 0, Qx[1][1], 0, 0, 0, Ru[0][0]])),
+  c: Array.from({ length: T_cart }, () => new Float64Array(3)),
+  CT: mat(2, 2, [Qf[0][0], 0, 0, Qf[1][1]]),
+};
+const cartSolution = lqrBackward(cartProblem);
+const cartRun = lqrRollout(cartProblem, cartSolution, [1, 0]);
+console.log(`total cost from x0 = (1, 0): ${cartRun.cost.toFixed(4)}`);
+
+const steps = Array.from({ length: T_cart + 1 }, (_, t) => t);
+await display(
+  combine([
+    lineChart(
+      [
+        { name: "position", x: steps, y: cartRun.xs.map((x) => x[0]) },
+        { name: "velocity", x: steps, y: cartRun.xs.map((x) => x[1]) },
+      ],
+      { title: "LQR brings the cart back", xTitle: "step", width: 300 },
+    ),
+    lineChart(
+      [
+        { name: "K (position)", x: steps.slice(0, T_cart), y: cartSolution.K.map((K) => K.data[0]) },
+        { name: "K (velocity)", x: steps.slice(0, T_cart), y: cartSolution.K.map((K) => K.data[1]) },
+      ],
+      { title: "Time-varying gains K_t", xTitle: "step", width: 300 },
+    ),
+  ]),
+);
+
+// %% [markdown]
+// The gains are constant for most of the horizon (far from the end, the problem looks infinite) and
+// change near the end, where the terminal cost takes over. That is what *time-varying* buys.
+//
+// ## Exercise: the backward recursion
+//
+// Write `riccatiGains(A, B, Q, R, Qf, T)`: the gains $K_0, \dots, K_{T-1}$ (each $m \times n$, as arrays of
+// rows) of the time-invariant problem above, by the recursion in the box. Plain arrays in, plain
+// arrays out. You need a small linear solve for $Q_{uu}^{-1} Q_{ux}$: write one, or use `solve(M, Y)` from
+// `mbrl/linalg`, imported above (it takes arrays of rows and returns a `Mat`; `toArray` turns that back into rows).
+
+// %% exercise id=lqr-backward points=3
+function riccatiGains(A: number[][], B: number[][], Q: number[][], R: number[][], Qf: number[][], T: number): number[][][] {
+  // BEGIN SOLUTION
+  throw new Error("not implemented yet: lqr-backward");
+  // END SOLUTION
+}
+
+// %% check id=lqr-backward
+{
+  const K = riccatiGains(A, B, Qx, Ru, Qf, T_cart);
+  check("one gain per step", K.length === T_cart);
+  check("each gain is 1 x 2", K.every((k) => k.length === 1 && k[0].length === 2));
+  checkClose("K_0 matches the library", K[0], toArray(cartSolution.K[0]), 1e-6);
+  checkClose("K_{T-1} matches the library", K[T_cart - 1], toArray(cartSolution.K[T_cart - 1]), 1e-6);
+  // A scalar case by hand: a = b = q = r = qf = 1, one step: K = -(1 / 2).
+  checkClose("scalar one-step case", riccatiGains([[1]], [[1]], [[1]], [[1]], [[1]], 1), [[[-0.5]]], 1e-9);
+}
+
+// %% [markdown]
+// ## 2. iLQR on a two-link arm
+//
+// The arm has a shoulder and an elbow joint driven by torques; its state is the two joint angles and
+// their velocities, $x = (q_1, q_2, \dot q_1, \dot q_2)$. The dynamics (mass matrix, Coriolis terms,
+// friction) are nonlinear, and so is the cost: we want the *end effector* $p(q)$ at a target point,
+//
+// $$c(x, u) = |p(q) - p^\ast|^2 + w_v |\dot q|^2 + w_u |u|^2, \qquad c_T(x_T) = 10\, |p(q_T) - p^\ast|^2 + 0.1\, |\dot q_T|^2 .$$
+//
+// **iLQR** repeats:
+//
+// 1. linearise the dynamics around the current trajectory $(\hat x_t, \hat u_t)$:
+//    $x_{t+1} - \hat x_{t+1} \approx A_t (x_t - \hat x_t) + B_t (u_t - \hat u_t)$ (here by finite differences of the simulator);
+// 2. expand the cost to second order (for a squared distance we use the Gauss-Newton Hessian $J^\top J$, which is never indefinite);
+// 3. solve that LQR problem in the deviations: $\delta u_t = K_t \delta x_t + k_t$;
+// 4. run the *nonlinear* system forward with $u_t = \hat u_t + \alpha k_t + K_t (x_t - \hat x_t)$ and take the largest
+//    $\alpha \in \{1, \tfrac12, \tfrac14, \dots\}$ that lowers the true cost (a line search);
+// 5. if no step helps, add $\mu I$ to $Q_{uu}$ (Levenberg regularisation: shorter, more gradient-like steps) and retry.
+//
+// Because a step is only accepted when the true cost goes down, the cost decreases at every iteration.
+
+// %%
+const arm = new TwoLinkArm();
+const armTrue = dynamicsFromEnv(arm);
+const target = arm.target;
+const reachCost = armReachCost({ target });
+const armX0 = arm.reset(0);
+const T = 100; // 2 s at dt = 0.02
+const zeroTorques = Array.from({ length: T }, () => [0, 0]);
+
+const t0 = Date.now();
+const plan = ilqr(armTrue, reachCost, armX0, zeroTorques, { maxIter: 60 });
+console.log(
+  `iLQR: ${plan.iterations} iterations in ${((Date.now() - t0) / 1000).toFixed(1)} s (${plan.reason}); ` +
+    `cost ${plan.costs[0].toFixed(3)} -> ${plan.costs[plan.costs.length - 1].toFixed(4)}; ` +
+    `final distance to the target ${(armDistance(plan.xs[T], target) * 100).toFixed(3)} cm`,
+);
+
+const endPath = plan.xs.map((x) => armEndEffector(x[0], x[1]));
+await display(
+  combine([
+    lineChart([{ name: "cost", x: plan.costs.map((_, i) => i), y: plan.costs, points: true }], {
+      title: "iLQR: cost per accepted iteration",
+      xTitle: "iteration",
+      yTitle: "total cost",
+      logY: true,
+      width: 300,
+    }),
+    scatterChart(
+      [
+        { name: "end effector", x: endPath.map((p) => p[0]), y: endPath.map((p) => p[1]) },
+        { name: "target", x: [target[0]], y: [target[1]] },
+        { name: "start", x: [endPath[0][0]], y: [endPath[0][1]] },
+      ],
+      { title: "End-effector path (m)", xTitle: "x", yTitle: "y", width: 260 },
+    ),
+  ]),
+);
+
+// %% [markdown]
+// The first actions saturate the shoulder torque: iLQR handles the bound simply by clipping in the
+// rollouts (the gradient of a clipped action is zero, so the optimiser stops pushing on it).
+// Here is the motion:
+
+// %%
+animate(
+  plan.xs.filter((_, t) => t % 2 === 0).map((x) => arm.render(Array.from(x))),
+  { fps: 25, title: "iLQR reach with the true dynamics" },
+);
+
+// %% [markdown]
+// ## 3. Noise in the controller: $\Sigma_t = Q_{uu}^{-1}$
+//
+// iLQR gives more than a trajectory: it gives a feedback controller
+// $u_t = K_t (x_t - \hat x_t) + k_t + \hat u_t$. Lecture 004 adds Gaussian noise to it,
+// $p(u_t \mid x_t) = \mathcal{N}(K_t (x_t - \hat x_t) + k_t + \hat u_t, \Sigma_t)$ with $\Sigma_t = Q_{uu,t}^{-1}$.
+// $Q_{uu}$ is large where changing the action changes the cost to go a lot, so this controller is
+// random only where randomness is cheap: it is the solution of the *maximum-entropy* problem
+// $\min \sum_t E[c(x_t, u_t) - \mathcal{H}(p(u_t \mid x_t))]$. We will need this controller to collect
+// varied data for local models (notebook 11). The scale of $\Sigma$ follows the scale of the cost (a
+// temperature): with the cost multiplied by $\lambda$, $\Sigma$ is divided by $\lambda$. Below: ten noisy runs on the true arm.
+
+// %%
+// Sigma = Q_uu^-1 is in the units of the cost: multiplying the cost by 1000 divides Sigma by 1000.
+// Our cost is small (a squared distance in metres), so Q_uu^-1 is huge; we use Sigma = (1000 Q_uu)^-1.
+const lgc = maxEntropyController(plan.xs, plan.us, plan.K, plan.k, plan.Quu, 1e-3);
+const noiseRng = makeRng(3);
+const noisyPaths = Array.from({ length: 10 }, (_, r) => {
+  let x = Array.from(armX0);
+  const pts: [number, number][] = [armEndEffector(x[0], x[1])];
+  for (let t = 0; t < T; t++) {
+    const u = Array.from(sampleAction(lgc, t, x, noiseRng));
+    x = arm.nextState(x, u);
+    pts.push(armEndEffector(x[0], x[1]));
+  }
+  return { name: `run ${r + 1}`, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]) };
+});
+console.log(`torque std at t = 0: ${Math.sqrt(lgc.cov[0].data[0]).toFixed(3)} (shoulder), at t = ${T - 1}: ${Math.sqrt(lgc.cov[T - 1].data[0]).toFixed(3)}`);
+await display(scatterChart(noisyPaths, { title: "Ten runs of the linear-Gaussian controller (Sigma = (1000 Q_uu)^-1)", xTitle: "x (m)", yTitle: "y (m)", size: 8 }));
+
+// %% [markdown]
+// ## 4. iLQR through a learned model
+//
+// Without the true equations we can learn $f$ from data and plan through the model (model-based RL
+// version 1.0): collect random-torque episodes, fit a neural network that predicts normalised state
+// changes, run iLQR **on the model**, execute the resulting feedback controller on the **real** arm,
+// add what happened to the data, and refit. The Jacobians of the network come from finite
+// differences with a larger step (the network computes in float32).
+
+// %%
+const dataRng = makeRng(7);
+const D = emptyDataset();
+const record = (xs: ArrayLike<number>[], us: ArrayLike<number>[]) => {
+  for (let t = 0; t < us.length; t++) addTransition(D, xs[t], us[t], 0, xs[t + 1]);
+};
+for (let e = 0; e < 30; e++) {
+  const xs: number[][] = [Array.from(armX0)], us: number[][] = [];
+  let u = [dataRng.uniform(-3, 3), dataRng.uniform(-3, 3)];
+  for (let t = 0; t < T; t++) {
+    u = u.map((v) => Math.max(-5, Math.min(5, 0.9 * v + dataRng.normal(0, 1))));
+    us.push(u);
+    xs.push(arm.nextState(xs[t], u));
+  }
+  record(xs, us);
+}
+const model = new MlpDynamicsModel({ stateDim: 4, actionDim: 2, angleDims: [0, 1], hiddenSizes: [128, 128], maxEpochs: 60, seed: 3 });
+const learned = dynamicsFromModel(model, { uLow: armTrue.uLow, uHigh: armTrue.uHigh });
+const learnedRounds: { round: number; planned: number; real: number }[] = [];
+let lastRealPath: Float64Array[] = [];
+for (let round = 1; round <= 3; round++) {
+  await model.fit(D);
+  const mplan = ilqr(learned, reachCost, armX0, zeroTorques, { maxIter: 40, eps: 1e-3 });
+  const run = runFeedback(armTrue, mplan, armX0, round < 3 ? { rng: dataRng, noiseStd: 0.3 } : {});
+  record(run.xs, run.us);
+  lastRealPath = run.xs;
+  learnedRounds.push({ round, planned: armDistance(mplan.xs[T], target), real: armDistance(run.xs[T], target) });
+  console.log(
+    `round ${round}: ${D.states.length} transitions; distance the model promises ${(learnedRounds[round - 1].planned * 100).toFixed(2)} cm, ` +
+      `distance on the real arm ${(learnedRounds[round - 1].real * 100).toFixed(2)} cm`,
+  );
+}
+model.dispose();
+const learnedPath = lastRealPath.map((x) => armEndEffector(x[0], x[1]));
+await display(
+  scatterChart(
+    [
+      { name: "true-model plan", x: endPath.map((p) => p[0]), y: endPath.map((p) => p[1]) },
+      { name: "learned-model plan run on the real arm", x: learnedPath.map((p) => p[0]), y: learnedPath.map((p) => p[1]) },
+      { name: "target", x: [target[0]], y: [target[1]] },
+    ],
+    { title: "Planning through the truth vs through a learned model", xTitle: "x (m)", yTitle: "y (m)" },
+  ),
+);
+
+// %% [markdown]
+// The first model was fitted on random torques only, so the plan it produces leads the arm where the
+// model has seen little data and the real arm misses (the *distribution mismatch* of lecture 004).
+// Each round adds data along the arm's actual path and the gap between what the model promises and
+// what the real arm does shrinks. The feedback gains help too: $K_t (x_t - \hat x_t)$ corrects
+// deviations from the planned path instead of replaying the actions blindly.
+//
+// **Takeaways.** LQR solves linear-quadratic problems exactly by one backward pass; iLQR applies it
+// repeatedly to local approximations, with a line search and regularisation to keep each step safe;
+// the same machinery works with any differentiable (or finite-differenced) model, true or learned.
+// Notebook 11 goes further: it never learns a global model of the dynamics at all, only *local*
+// linear models around the current controller.
