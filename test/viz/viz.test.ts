@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import { animationHtml } from "../../lib/viz/animation";
+import { plotBundle, toSvg, VEGALITE_MIME } from "../../lib/viz/display";
+import { formatDuration, progress } from "../../lib/viz/progress";
+import { ARROWS, combine, heatmap, histogram, lineChart, meanBand, scatterChart } from "../../lib/viz/specs";
+
+describe("spec builders", () => {
+  it("draws lines with bands and a legend, rendered to SVG by vega", async () => {
+    const spec = lineChart(
+      [
+        { name: "PETS", x: [1, 2, 3], y: [10, 20, 30], lower: [8, 18, 28], upper: [12, 22, 32] },
+        { name: "oracle", x: [1, 3], y: [35, 35], dashed: true },
+      ],
+      { title: "return per trial", xTitle: "trial", yTitle: "return" },
+    );
+    const svg = await toSvg(spec);
+    expect(svg.startsWith("<svg")).toBe(true);
+    for (const text of ["return per trial", "trial", "PETS", "oracle"]) expect(svg).toContain(text);
+    expect(svg).toContain("<path"); // the lines and the band
+  });
+
+  it("rejects mismatched series with a message naming the series", () => {
+    expect(() => lineChart([{ name: "bad", x: [1, 2], y: [1] }])).toThrow(/series "bad": x has 2 values but y has 1/);
+    expect(() => lineChart([{ name: "b", x: [1], y: [1], lower: [1, 2], upper: [1] }])).toThrow(/lower has 2 values/);
+    expect(() => lineChart([])).toThrow(/no series/);
+  });
+
+  it("computes mean and bands over runs", () => {
+    const b = meanBand([[1, 2], [3, 6]]);
+    expect(b.mean).toEqual([2, 4]);
+    expect(b.lower[0]).toBeCloseTo(2 - Math.SQRT2, 12);
+    expect(b.upper[1]).toBeCloseTo(4 + Math.sqrt(8), 12);
+    expect(meanBand([[1, 2], [3, 6]], "minmax")).toEqual({ mean: [2, 4], lower: [1, 2], upper: [3, 6] });
+    expect(() => meanBand([[1], [1, 2]])).toThrow(/run 1 has 2 values/);
+  });
+
+  it("draws a heatmap with arrow labels and walls", async () => {
+    const spec = heatmap([[0, 1], [NaN, 2]], { labels: [[ARROWS[1], ""], [null, ARROWS[0]]], title: "greedy policy" });
+    const svg = await toSvg(spec);
+    expect(svg).toContain("greedy policy");
+    expect(svg).toContain("\u2192");
+    expect(() => heatmap([[0, 1], [2]])).toThrow(/row 1 has 1 cells/);
+  });
+
+  it("draws scatter plots, histograms and combinations", async () => {
+    const s = scatterChart([{ name: "data", x: [0, 1], y: [1, 0] }], { title: "scatter" });
+    const h = histogram([{ name: "normal", values: [0, 1, 1, 2, 2, 2] }], { bins: 3, title: "hist" });
+    const svg = await toSvg(combine([s, h]));
+    expect(svg).toContain("scatter");
+    expect(svg).toContain("hist");
+  });
+
+  it("gives each spec a bundle with Vega-Lite, SVG and text, invisible to JSON", async () => {
+    const spec = lineChart([{ name: "a", x: [0, 1], y: [0, 1] }], { title: "t" });
+    expect(Object.keys(JSON.parse(JSON.stringify(spec)))).not.toContain("__mimebundle__");
+    const fromMethod = await (spec as unknown as { __mimebundle__: () => Promise<Record<string, unknown>> }).__mimebundle__();
+    const bundle = await plotBundle(spec);
+    expect(Object.keys(bundle).sort()).toEqual([VEGALITE_MIME, "image/svg+xml", "text/plain"].sort());
+    expect(fromMethod[VEGALITE_MIME]).toEqual(bundle[VEGALITE_MIME]);
+    expect(bundle["text/plain"]).toBe("<Vega-Lite plot: t>");
+  });
+});
+
+describe("progress bar", () => {
+  it("prints plain lines with elapsed time and ETA outside a notebook", () => {
+    let t = 0;
+    const lines: string[] = [];
+    const bar = progress(4, { label: "train", plain: true, now: () => t, write: (l) => lines.push(l), textIntervalMs: 1000 });
+    t = 1000;
+    bar.update(1, { loss: 0.5 });
+    t = 1500;
+    bar.update(2); // throttled
+    t = 2000;
+    bar.update(2);
+    t = 4000;
+    bar.update(4);
+    bar.tick(); // after completion: ignored
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe("train [######------------------] 1/4 25% | elapsed 1.0 s, eta 3.0 s | loss 0.5000");
+    expect(lines[2]).toContain("4/4 100%");
+    expect(lines[2]).toContain("eta 0 ms");
+  });
+
+  it("formats durations", () => {
+    expect(formatDuration(0.075)).toBe("75 ms");
+    expect(formatDuration(4.21)).toBe("4.2 s");
+    expect(formatDuration(185)).toBe("3 min 05 s");
+    expect(formatDuration(3720)).toBe("1 h 02 min");
+    expect(formatDuration(NaN)).toBe("?");
+    expect(() => progress(0)).toThrow(/positive integer/);
+  });
+});
+
+describe("animation player", () => {
+  const frame = (i: number) => `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>f${i}</text></svg>`;
+  it("embeds every frame with controls and a CSS fallback", () => {
+    const html = animationHtml([frame(0), frame(1), frame(2)], { fps: 10, title: "demo", captions: ["a", "b", "c"] });
+    for (const s of ["f0", "f1", "f2", "demo", "type=\"range\"", "max=\"2\"", "@keyframes", "<script>"]) expect(html).toContain(s);
+    expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org)/); // no network access
+  });
+  it("rejects bad frames and options", () => {
+    expect(() => animationHtml([])).toThrow(/no frames/);
+    expect(() => animationHtml(["<div/>"])).toThrow(/frame 0 is not an SVG/);
+    expect(() => animationHtml([frame(0)], { captions: [] })).toThrow(/0 captions for 1 frames/);
+    expect(() => animationHtml([frame(0)], { fps: 0 })).toThrow(/fps/);
+  });
+});
