@@ -80,7 +80,6 @@ const kernelJson = {
   argv: [process.execPath, tslabBin, "kernel", "--config-path", "{connection_file}"],
   display_name: "TypeScript (MBRL course)",
   language: "typescript",
-  interrupt_mode: "message",
   metadata: { debugger: false },
 };
 fs.writeFileSync(path.join(specDir, "kernel.json"), JSON.stringify(kernelJson, null, 2) + "\n");

@@ -217,11 +217,12 @@ for (let i = 0; i < EPISODES; i++) {
   }
 }
 bar.close();
-const episodeIndex = running.map((_, i) => i + 1);
+// Plot about 200 log-spaced points: on a log axis the rest would overlap (and bloat the saved notebook).
+const shown = [...new Set(Array.from({ length: 200 }, (_, k) => Math.round(Math.pow(EPISODES, k / 199))))];
 await display(
   lineChart(
     [
-      { name: "Monte Carlo estimate", x: episodeIndex, y: running },
+      { name: "Monte Carlo estimate", x: shown, y: shown.map((n) => running[n - 1]) },
       { name: "exact V(start)", x: [1, EPISODES], y: [vRandom[START], vRandom[START]], dashed: true },
     ],
     { title: "Estimating V of the random policy at the start cell", xTitle: "episodes", yTitle: "V(start)", logX: true },
@@ -256,6 +257,37 @@ for (let t = 0; ; t++) {
   cell = chainStep(cell, greedy).next;
 }
 animate(frames, { fps: 2, title: "Greedy policy of V* on the corridor (numbers: V*)" });
+
+// %% [markdown]
+// ## 6. The systems of the course
+//
+// Every algorithm in the course runs on a handful of simulated systems from `mbrl/envs`. They share
+// one interface (`reset(seed)`, `step(action)` returning the next observation, reward, `terminated`
+// and `truncated`, and `render(state)` returning an SVG frame) and the continuous ones also expose a
+// pure, batched `dynamics(states, actions)` that planners can use as a perfect model. Here each runs
+// under a short scripted controller, just to see them move; the learned controllers come later.
+//
+// | system | used in | what it asks |
+// | --- | --- | --- |
+// | pendulum | 01-03, 09 | swing a weak pendulum up with a torque limit (pump energy first) |
+// | cart-pole | 05, 09 | swing the pole up by pushing the cart, then balance it |
+// | two-link arm | 10-11 | reach a target with a planar arm (torques at shoulder and elbow) |
+// | hill | 01-02 | a car that should climb as high as possible: the distribution-shift example |
+// | Dyna mazes | 06 | grid worlds for Dyna-Q, including ones that change mid-run |
+
+// %%
+import { ENV_NAMES, tourRollout } from "mbrl/envs";
+
+console.log(`systems: ${ENV_NAMES.join(", ")}`);
+const pendulumTour = tourRollout("pendulum");
+console.log(`pendulum: ${pendulumTour.frames.length} frames, return ${pendulumTour.return.toFixed(1)}`);
+animate(pendulumTour.frames, { fps: 20, title: "Pendulum: an energy-pumping controller swings it up" });
+
+// %%
+animate(tourRollout("cartpole").frames, { fps: 20, title: "Cart-pole: pumping the cart back and forth" });
+
+// %%
+animate(tourRollout("dynamaze").frames, { fps: 6, title: "Dyna maze: following a shortest path to the goal" });
 
 // %% [markdown]
 // ## What comes next

@@ -1,0 +1,48 @@
+/**
+ * Shared by the notebook execution tests: solve the course notebooks (reference solutions filled in)
+ * into a folder inside the repo, so `mbrl/...` resolves through node_modules/mbrl, and run each one in
+ * the real tslab kernel. An error output, stderr output or timeout anywhere fails the test with the
+ * failing cell's source and traceback.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { expect, it } from "vitest";
+import { solveNotebooks } from "../../lib/grader/release";
+import { describeFailure, ROOT, runNotebook } from "../helpers/notebook";
+
+export interface ExecutedNotebook {
+  file: string;
+  outputs: { output_type: string; data?: Record<string, unknown>; name?: string; text?: string | string[] }[][];
+}
+
+/** Per notebook: one vitest case that executes it; `after` inspects the executed copy. */
+export function executeNotebooks(
+  group: string,
+  select: (stem: string) => boolean,
+  after: Record<string, (nb: ExecutedNotebook) => void> = {},
+): void {
+  const outDir = path.join(ROOT, "test", ".output", `solved-${group}`);
+  fs.rmSync(outDir, { recursive: true, force: true });
+  const files = solveNotebooks(outDir).filter((f) => select(path.basename(f, ".ipynb")));
+  it(`selects some notebooks (${group})`, () => expect(files.length).toBeGreaterThan(0));
+  for (const file of files) {
+    const stem = path.basename(file, ".ipynb");
+    it(
+      `${stem} executes top to bottom in the tslab kernel with the reference solutions`,
+      async () => {
+        const executed = path.join(outDir, "executed", `${stem}.ipynb`);
+        // cwd notebooks/, like a student's session, so relative dataset paths resolve the same way.
+        const r = await runNotebook(file, { out: executed, cellTimeout: 240 });
+        expect(r.ok, describeFailure(stem, r)).toBe(true);
+        if (after[stem]) {
+          const nb = JSON.parse(fs.readFileSync(executed, "utf8"));
+          after[stem]({
+            file: executed,
+            outputs: nb.cells.map((c: { outputs?: unknown[] }) => c.outputs ?? []),
+          });
+        }
+      },
+      10 * 60_000,
+    );
+  }
+}
