@@ -133,7 +133,12 @@ export function runSandbox(opts: SandboxOptions): Promise<SandboxOutcome> {
     let timer = setTimeout(() => finish("exited", "the grading process did not start in time"), STARTUP_MS);
     const startClock = (ms: number, reason: string) => {
       clearTimeout(timer);
-      timer = setTimeout(() => finish("timeout", reason), ms);
+      timer = setTimeout(() => {
+        // On a loaded machine the clock can fire before "close" of a child that already exited: an exit
+        // is an exit, not a timeout.
+        if (child.exitCode !== null || child.signalCode !== null) ended(child.exitCode, child.signalCode);
+        else finish("timeout", reason);
+      }, ms);
     };
     const rssLimit = 2 * opts.memoryMb;
     const watchdog = setInterval(() => {
@@ -147,7 +152,7 @@ export function runSandbox(opts: SandboxOptions): Promise<SandboxOutcome> {
     child.on("error", (e) => finish("exited", `the grading process could not start (${e.message})`));
     // Decide about an exit only once the child's pipes and IPC channel are drained ("close"): a "done" may
     // still be in flight when "exit" fires.
-    child.on("close", (code, signal) => {
+    const ended = (code: number | null, signal: NodeJS.Signals | null) => {
       if (settled) return;
       if (/heap out of memory|Allocation failed/i.test(stderr)) {
         finish("memory", `ran out of memory (heap limit ${opts.memoryMb} MB)`);
@@ -155,7 +160,8 @@ export function runSandbox(opts: SandboxOptions): Promise<SandboxOutcome> {
         const how = signal ? `signal ${signal}` : `exit code ${code}`;
         finish("exited", `the code ended the process before grading finished (${how}); is there a process.exit() call?`);
       }
-    });
+    };
+    child.on("close", ended);
     child.on("message", (m: unknown) => {
       if (settled) return;
       if (!isRecord(m) || typeof m.type !== "string") return violation("malformed message");

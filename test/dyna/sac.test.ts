@@ -51,7 +51,7 @@ describe("soft actor-critic", () => {
     const c = makeSac({ stateDim: 1, actionDim: 1, actionLow: [-2], actionHigh: [2], seed: 9 });
     expect(Array.from(sacAct(b, Float64Array.from([0.5, 1]), 2))).toEqual(Array.from(sacAct(c, Float64Array.from([0.5, 1]), 2)));
     [agent, b, c].forEach(disposeSac);
-  });
+  }, 240_000);
 
   it("rejects inconsistent shapes", () => {
     expect(() => makeSac({ stateDim: 1, actionDim: 1, actionLow: [-2, 0], actionHigh: [2], seed: 0 })).toThrow(/length 1/);

@@ -65,7 +65,7 @@ describe.concurrent("npm run grade, a folder", () => {
     expect(fs.readFileSync(path.join(out, "gradebook.csv"), "utf8")).toMatch(/\nbob,99-fixture,5,5,3,2,graded/);
     const forced = await cli(["grade", subs, "--out", out, "--force", "--timeout", "2000", ...FIXTURE_FLAGS]);
     expect(forced.stderr).toMatch(/6 graded, 0 unchanged/);
-  });
+  }, 240_000);
 
 });
 
@@ -120,5 +120,5 @@ describe.concurrent("npm run gradescope", () => {
     const none = await autograde();
     expect(none.score).toBe(0);
     expect(none.output).toMatch(/No notebook/);
-  });
+  }, 240_000);
 });

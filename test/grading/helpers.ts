@@ -85,7 +85,7 @@ export function tmpDir(prefix: string): string {
 }
 
 export function removeTmpDirs(): void {
-  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true, maxRetries: 5 });
 }
 
 /** The fixture notebook as generated from its percent source. */

@@ -1,0 +1,388 @@
+/**
+ * A person's view of the course: the notebook server is started by scripts/start.mjs (the code that
+ * `npm start` runs), notebook 00 is opened in headless Chromium (Debian's `chromium`, driven by
+ * playwright-core), all cells are run through the notebook's own UI, and the page must show no errors,
+ * the Vega plots as SVG and a working animation player. A full-page screenshot is saved to
+ * test/.output/e2e/notebook-00.png.
+ *
+ * The notebook opened is a solved copy of notebooks/00-welcome.ipynb (reference solutions filled in) in
+ * test/.output/e2e/nb/, so the committed student notebook is never touched. The classic Jupyter
+ * Notebook is forced (MBRL_JUPYTER=notebook) because the test drives its page; CI installs Debian's
+ * jupyter-notebook and chromium. MBRL_CHROMIUM points the test at another Chromium binary.
+ */
+import { spawn, type ChildProcess } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import { createRequire } from "module";
+import * as net from "net";
+import * as path from "path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseNotebook, type Notebook } from "../../lib/grader/notebook";
+import { solveNotebook } from "../../lib/grader/release";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const OUT = path.join(ROOT, "test", ".output", "e2e");
+const NB_DIR = path.join(OUT, "nb");
+const NB_NAME = "00-welcome.ipynb";
+const SCREENSHOT = path.join(OUT, "notebook-00.png");
+const CHROMIUM = process.env.MBRL_CHROMIUM || "/usr/bin/chromium";
+const TOKEN = crypto.randomBytes(16).toString("hex");
+
+const SERVER_START_MS = 120_000; // npm start probes for JupyterLab first; slow on a loaded 2-core machine
+const KERNEL_START_MS = 90_000;
+const RUN_ALL_MS = 300_000;
+
+let server: ChildProcess | null = null;
+let serverLog = "";
+let baseUrl = "";
+let browser: Browser | null = null;
+const timings: Record<string, number> = {};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function logTail(n = 4000): string {
+  return serverLog.length > n ? "..." + serverLog.slice(-n) : serverLog;
+}
+
+async function api(urlPath: string, init: { method?: string } = {}): Promise<Response> {
+  return fetch(`${baseUrl}${urlPath}`, { ...init, headers: { Authorization: `token ${TOKEN}` } });
+}
+
+/** Writes the solved, output-free copy of notebook 00 that the browser opens. */
+function writeSolvedCopy(): Notebook {
+  fs.rmSync(NB_DIR, { recursive: true, force: true });
+  fs.mkdirSync(NB_DIR, { recursive: true });
+  const committed = parseNotebook(fs.readFileSync(path.join(ROOT, "notebooks", NB_NAME), "utf8"));
+  const nb = solveNotebook(committed, path.basename(NB_NAME, ".ipynb"), path.join(ROOT, "solutions"));
+  for (const c of nb.cells) {
+    if (c.cell_type === "code") {
+      c.outputs = [];
+      c.execution_count = null;
+    }
+  }
+  fs.writeFileSync(path.join(NB_DIR, NB_NAME), JSON.stringify(nb, null, 1) + "\n");
+  return nb;
+}
+
+/** Starts the server through scripts/start.mjs, as `npm start -- --no-browser ...` does, and waits for its API. */
+async function startServer(): Promise<void> {
+  const port = await freePort();
+  const configDir = path.join(OUT, "jupyter-config"); // empty: a personal Jupyter config cannot change the test
+  const runtimeDir = path.join(OUT, "jupyter-runtime");
+  fs.mkdirSync(configDir, { recursive: true });
+  fs.mkdirSync(runtimeDir, { recursive: true });
+  const t0 = Date.now();
+  server = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, "scripts", "start.mjs"),
+      "--no-browser",
+      "--ip=127.0.0.1",
+      `--port=${port}`,
+      `--NotebookApp.token=${TOKEN}`,
+      `--notebook-dir=${NB_DIR}`,
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, MBRL_JUPYTER: "notebook", JUPYTER_CONFIG_DIR: configDir, JUPYTER_RUNTIME_DIR: runtimeDir },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // own process group, so afterAll can stop the launcher and Jupyter together
+    },
+  );
+  let exited: string | null = null;
+  server.stdout!.on("data", (d) => (serverLog += d));
+  server.stderr!.on("data", (d) => (serverLog += d));
+  server.on("exit", (code, signal) => (exited = `exited with ${code ?? signal}`));
+  server.on("error", (e) => (exited = `failed to start: ${e.message}`));
+
+  while (Date.now() - t0 < SERVER_START_MS) {
+    if (exited) throw new Error(`npm start (scripts/start.mjs) ${exited} before serving:\n${logTail()}`);
+    // Jupyter moves to the next port if this one was taken meanwhile; the log names the one it uses.
+    const m = serverLog.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
+    if (m) {
+      baseUrl = `http://127.0.0.1:${m[1]}`;
+      try {
+        const r = await api("/api/kernelspecs");
+        if (r.ok) {
+          timings.serverStart = (Date.now() - t0) / 1000;
+          return;
+        }
+      } catch {
+        /* not listening yet */
+      }
+    }
+    await sleep(300);
+  }
+  throw new Error(`the notebook server did not answer within ${SERVER_START_MS / 1000} s:\n${logTail()}`);
+}
+
+async function stopServer(): Promise<void> {
+  if (!server || server.pid === undefined) return;
+  // Kernels run in their own process groups: shut them down through the server first.
+  if (baseUrl && server.exitCode === null) {
+    try {
+      const kernels = (await (await api("/api/kernels")).json()) as { id: string }[];
+      await Promise.all(kernels.map((k) => api(`/api/kernels/${k.id}`, { method: "DELETE" })));
+    } catch {
+      /* the server is gone already; Jupyter shuts its kernels down on SIGTERM anyway */
+    }
+  }
+  const pid = server.pid;
+  const gone = () => server!.exitCode !== null || server!.signalCode !== null;
+  if (!gone()) {
+    try {
+      process.kill(-pid, "SIGTERM"); // launcher and Jupyter; Jupyter stops its remaining kernels
+    } catch {
+      /* already gone */
+    }
+    for (let i = 0; i < 50 && !gone(); i++) await sleep(200);
+  }
+  try {
+    process.kill(-pid, "SIGKILL"); // anything left in the group
+  } catch {
+    /* nothing left */
+  }
+  server = null;
+}
+
+interface CellReport {
+  index: number;
+  prompt: unknown;
+  exercise: boolean;
+  firstLine: string;
+  outputs: { type: string; name?: string; mimes: string[]; text: string }[];
+}
+
+/** What the notebook page's own model says about every code cell. */
+async function cellReports(page: Page): Promise<CellReport[]> {
+  return page.evaluate(() => {
+    const J = (globalThis as any).Jupyter;
+    return J.notebook
+      .get_cells()
+      .map((c: any, index: number) => ({ c, index }))
+      .filter(({ c }: any) => c.cell_type === "code")
+      .map(({ c, index }: any) => ({
+        index,
+        prompt: c.input_prompt_number ?? null,
+        exercise: !!(c.metadata && c.metadata.mbrl && c.metadata.mbrl.exercise),
+        firstLine: String(c.get_text()).split("\n")[0],
+        outputs: c.output_area.outputs.map((o: any) => ({
+          type: o.output_type,
+          name: o.name,
+          mimes: Object.keys(o.data || {}),
+          text: String(o.text ?? (o.ename ? `${o.ename}: ${o.evalue}` : "") ?? "").slice(0, 500),
+        })),
+      }));
+  });
+}
+
+describe("notebook 00 in a browser, served by npm start", () => {
+  beforeAll(async () => {
+    if (!fs.existsSync(CHROMIUM)) {
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}. The end-to-end test needs it: install Debian's chromium ` +
+          "(sudo apt-get install chromium) or set MBRL_CHROMIUM to a Chromium/Chrome binary.",
+      );
+    }
+    // The kernel loads the compiled library (dist/); say so at once if it is missing or older than lib/
+    // (npm start and npm test build it first), using the same check the library runs in the kernel.
+    const freshJs = path.join(ROOT, "dist", "core", "fresh.js");
+    if (!fs.existsSync(freshJs)) throw new Error("dist/ is missing: run `npm run build` (npm test does it first)");
+    createRequire(__filename)(freshJs).assertFreshBuild();
+    fs.mkdirSync(OUT, { recursive: true });
+    fs.rmSync(SCREENSHOT, { force: true });
+    writeSolvedCopy();
+    await startServer();
+  }, SERVER_START_MS + 30_000);
+
+  afterAll(async () => {
+    if (browser) await browser.close().catch(() => undefined);
+    browser = null;
+    await stopServer();
+    if (Object.keys(timings).length) console.log(`[e2e] timings (s): ${JSON.stringify(timings)}`);
+  }, 60_000);
+
+  it("serves the project kernelspec", async () => {
+    const specs = (await (await api("/api/kernelspecs")).json()) as { kernelspecs: Record<string, any> };
+    expect(Object.keys(specs.kernelspecs)).toContain("tslab");
+    expect(specs.kernelspecs.tslab.spec.display_name).toBe("TypeScript (MBRL course)");
+    expect(specs.kernelspecs.tslab.spec.argv[1]).toBe(path.join(ROOT, "node_modules", "tslab", "bin", "tslab"));
+  });
+
+  it("runs every cell with plots and an animation on screen", async () => {
+    const t0 = Date.now();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+      timeout: 60_000,
+    });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const pageErrors: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(String(e)));
+    page.on("dialog", (d) => void d.dismiss().catch(() => undefined));
+    const offline: string[] = [];
+    page.on("request", (r) => {
+      if (!/^(data:|blob:|about:)/.test(r.url()) && !r.url().startsWith(baseUrl)) offline.push(r.url());
+    });
+    await page.goto(`${baseUrl}/notebooks/${NB_NAME}?token=${TOKEN}`, { waitUntil: "load", timeout: 60_000 });
+    timings.pageLoad = (Date.now() - t0) / 1000;
+
+    // The notebook names the tslab kernel in its metadata, so it starts without asking; if a kernel
+    // chooser is shown anyway (kernel not found), pick tslab in it.
+    const t1 = Date.now();
+    await page.waitForFunction(() => !!(globalThis as any).Jupyter?.notebook?._fully_loaded, null, { timeout: 60_000 });
+    const chooser = page.locator(".modal-dialog select");
+    if (await chooser.isVisible().catch(() => false)) {
+      await chooser.selectOption("tslab");
+      await page.locator(".modal-dialog .btn-primary").click();
+    }
+    await page.waitForFunction(
+      () => {
+        const k = (globalThis as any).Jupyter.notebook.kernel;
+        return !!k && k.is_connected() && !!k.info_reply && !!k.info_reply.protocol_version;
+      },
+      null,
+      { timeout: KERNEL_START_MS },
+    );
+    timings.kernelStart = (Date.now() - t1) / 1000;
+    const kernel = await page.evaluate(() => {
+      const k = (globalThis as any).Jupyter.notebook.kernel;
+      return { name: k.name as string, language: k.info_reply.language_info?.name as string };
+    });
+    expect(kernel).toEqual({ name: "tslab", language: "typescript" });
+
+    // Cell > Run All, through the notebook's own API.
+    const t2 = Date.now();
+    await page.evaluate(() => (globalThis as any).Jupyter.notebook.execute_all_cells());
+    // Done when no cell is queued or running and the kernel is idle, twice in a row (idle also flickers
+    // between cells). An error stops the queue, so that ends the wait too.
+    await page.waitForFunction(
+      () => {
+        const g = globalThis as any;
+        const cells = g.Jupyter.notebook.get_cells().filter((c: any) => c.cell_type === "code");
+        const running = cells.some((c: any) => c.input_prompt_number === "*");
+        const allDone = cells.every((c: any) => typeof c.input_prompt_number === "number");
+        const failed = g.document.querySelector(".output_error") !== null;
+        const idle = g.document.querySelector("#kernel_indicator_icon.kernel_idle_icon") !== null;
+        const done = idle && !running && (allDone || failed);
+        const now = Date.now();
+        if (!done) g.__mbrlDoneSince = 0;
+        else if (!g.__mbrlDoneSince) g.__mbrlDoneSince = now;
+        return done && now - g.__mbrlDoneSince > 1000;
+      },
+      null,
+      { timeout: RUN_ALL_MS, polling: 250 },
+    );
+    timings.runAll = (Date.now() - t2) / 1000;
+
+    // No errors anywhere: error outputs, stderr, or a cell that did not run.
+    const cells = await cellReports(page);
+    const problems = cells.flatMap((c) =>
+      c.outputs
+        .filter((o) => o.type === "error" || o.name === "stderr")
+        .map((o) => `cell ${c.index} (${c.firstLine}): ${o.type === "error" ? "error" : "stderr"}: ${o.text}`),
+    );
+    expect(problems, problems.join("\n")).toEqual([]);
+    expect(await page.locator(".output_error, .output_stderr").count()).toBe(0);
+    const notRun = cells.filter((c) => typeof c.prompt !== "number").map((c) => `cell ${c.index} (${c.firstLine})`);
+    expect(notRun, "cells that did not run").toEqual([]);
+    // Every cell shows something, except the exercise cells, which only define functions.
+    const silent = cells.filter((c) => c.outputs.length === 0 && !c.exercise).map((c) => `cell ${c.index} (${c.firstLine})`);
+    expect(silent, "cells without output").toEqual([]);
+    const text = cells.flatMap((c) => c.outputs.map((o) => o.text)).join("\n");
+    expect(text).not.toMatch(/not implemented/);
+
+    // The plots: each display carries Vega-Lite (for JupyterLab) and SVG, and the classic notebook
+    // draws the SVG. Both charts of notebook 00 are on the page, with their titles and a real size.
+    const plotOutputs = cells.flatMap((c) => c.outputs).filter((o) => o.mimes.includes("image/svg+xml"));
+    expect(plotOutputs.length).toBeGreaterThanOrEqual(2);
+    for (const o of plotOutputs) expect(o.mimes).toContain("application/vnd.vegalite.v5+json");
+    const svgs = page.locator(".output_svg svg");
+    expect(await svgs.count()).toBe(plotOutputs.length);
+    for (let i = 0; i < (await svgs.count()); i++) {
+      const svg = svgs.nth(i);
+      await svg.scrollIntoViewIfNeeded();
+      await expect.poll(() => svg.isVisible()).toBe(true);
+      const box = (await svg.boundingBox())!;
+      expect(box.width).toBeGreaterThan(200);
+      expect(box.height).toBeGreaterThan(100);
+      // Drawn by vega's SVG renderer: mark groups with many shapes, not an empty or error image.
+      expect(await svg.locator("g[class*='mark-']").count()).toBeGreaterThan(2);
+      expect(await svg.locator("path, rect, line").count()).toBeGreaterThan(10);
+    }
+    // The progress bar finished in place: one display, at 100 %.
+    const bars = page.locator(".output_html", { hasText: "episodes" });
+    expect(await bars.count()).toBe(1);
+    expect(await bars.first().textContent()).toMatch(/3000\/3000 100%/);
+
+    // The animation players: each one's script ran (class "js") and shows one visible frame. The first
+    // one plays by itself, and pause, step and the slider work.
+    const players = page.locator(".output_html .mbrl-animation");
+    expect(await players.count()).toBeGreaterThanOrEqual(1);
+    for (let i = 0; i < (await players.count()); i++) {
+      const p = players.nth(i);
+      await p.scrollIntoViewIfNeeded();
+      expect(await p.getAttribute("class")).toMatch(/\bjs\b/);
+      expect(await p.locator(".f.on").count()).toBe(1);
+      const frame = p.locator(".f.on svg");
+      await expect.poll(() => frame.isVisible()).toBe(true);
+      const frameBox = (await frame.boundingBox())!;
+      expect(frameBox.width).toBeGreaterThan(100);
+      expect(frameBox.height).toBeGreaterThan(50);
+    }
+    const player = players.first();
+    await player.scrollIntoViewIfNeeded();
+    const label = player.locator(".lbl");
+    const frameNo = async () => Number((await label.textContent())!.split("/")[0]);
+    const n = Number((await label.textContent())!.split("/")[1].trim().split(/\s/)[0]);
+    expect(n).toBeGreaterThan(1);
+    const first = await frameNo();
+    await expect.poll(frameNo, { timeout: 10_000 }).not.toBe(first); // playing
+    const playButton = player.locator("button.play");
+    await playButton.click(); // pause
+    expect(await playButton.textContent()).toContain("play");
+    const paused = await frameNo();
+    await sleep(1500);
+    expect(await frameNo()).toBe(paused);
+    await player.locator("button.next").click();
+    expect(await frameNo()).toBe((paused % n) + 1);
+    await player.locator("input[type=range]").fill(String(n - 1)); // scrub to the last frame
+    expect(await frameNo()).toBe(n);
+    expect(await player.locator(".f.on").count()).toBe(1);
+
+    // Nothing was fetched from outside the server (the player is self-contained), and no page errors.
+    expect(offline, "requests outside the notebook server").toEqual([]);
+    expect(pageErrors, "JavaScript errors on the page").toEqual([]);
+
+    // A full-page screenshot. The classic notebook scrolls inside #site; let the page grow instead.
+    await page.addStyleTag({
+      content:
+        "html,body{height:auto!important;overflow:visible!important;position:static!important}" +
+        "#site{height:auto!important;overflow:visible!important}",
+    });
+    await page.evaluate(() => (globalThis as any).scrollTo(0, 0));
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(fs.statSync(SCREENSHOT).size).toBeGreaterThan(50_000);
+    timings.total = (Date.now() - t0) / 1000;
+  }, KERNEL_START_MS + RUN_ALL_MS + 120_000);
+});
