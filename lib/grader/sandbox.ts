@@ -129,15 +129,16 @@ export function runSandbox(opts: SandboxOptions): Promise<SandboxOutcome> {
     // The wall-time limit counts from "loaded" (the graded calls start right after), so a busy machine slowing
     // Node's start-up or the library's import does not eat into it; those phases have their own, generous limits.
     const STARTUP_MS = 30_000;
+    const EXIT_GRACE_MS = 2_000;
     const LOAD_MS = opts.loadTimeoutMs ?? Math.max(20_000, opts.timeoutMs);
     let timer = setTimeout(() => finish("exited", "the grading process did not start in time"), STARTUP_MS);
     const startClock = (ms: number, reason: string) => {
       clearTimeout(timer);
       timer = setTimeout(() => {
-        // On a loaded machine the clock can fire before "close" of a child that already exited: an exit
-        // is an exit, not a timeout.
-        if (child.exitCode !== null || child.signalCode !== null) ended(child.exitCode, child.signalCode);
-        else finish("timeout", reason);
+        // On a loaded machine a child that called process.exit() can still be on its way out when the
+        // clock fires: give it a moment, so an exit is reported as an exit, not as a timeout.
+        if (child.exitCode !== null || child.signalCode !== null) return ended(child.exitCode, child.signalCode);
+        timer = setTimeout(() => finish("timeout", reason), EXIT_GRACE_MS);
       }, ms);
     };
     const rssLimit = 2 * opts.memoryMb;
