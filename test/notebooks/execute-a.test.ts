@@ -1,4 +1,6 @@
-import { describe, expect } from "vitest";
+import { describe, expect, it } from "vitest";
+import * as path from "path";
+import { ROOT, runNotebook } from "../helpers/notebook";
 import { executeNotebooks, type ExecutedNotebook } from "./run";
 
 function plotBundles(nb: ExecutedNotebook): Record<string, unknown>[] {
@@ -20,4 +22,14 @@ describe("notebooks 00-05", () => {
       expect(text).toMatch(/ok: /);
     },
   });
+});
+
+describe("student version", () => {
+  it("an unsolved exercise stops its check cell with a message naming the exercise, not a dead kernel", async () => {
+    const r = await runNotebook(path.join(ROOT, "notebooks", "00-welcome.ipynb"), { cellTimeout: 240 });
+    expect(r.ok).toBe(false);
+    expect(r.failure?.kind).toBe("error");
+    expect(r.failure?.evalue).toMatch(/not implemented yet: discounted-return/);
+    expect(r.failure?.source).toMatch(/discountedReturn/);
+  }, 300_000);
 });
