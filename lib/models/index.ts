@@ -9,3 +9,4 @@ export * from "./linear";
 export * from "./mlp";
 export * from "./reward";
 export * from "./oracle";
+export * from "./ensemble";

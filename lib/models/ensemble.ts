@@ -1,0 +1,435 @@
+/**
+ * A probabilistic ensemble of dynamics networks (lectures 000, 002, 003; Chua et al. 2018, PETS).
+ *
+ * Each of B members predicts the NORMALISED state change, as the delta MLP of notebook 01 does:
+ *
+ *   s' = s + mu_delta + sigma_delta * ( m_b(x) + exp(v_b(x) / 2) * xi ),   xi ~ N(0, I),
+ *
+ * where x = (features(s), a), m_b is member b's mean and v_b its log-variance (probabilistic
+ * members, "P"; deterministic members, "D", have no v_b and no noise). The log-variance is kept
+ * inside learnable soft bounds, v = max - softplus(max - v), v = min + softplus(v - min), with a
+ * small penalty on the gap max - min (lib/nn/ops.ts), and the members train on the Gaussian negative
+ * log-likelihood. The spread of one member's Gaussian is ALEATORIC uncertainty (noise the data
+ * shows); the spread BETWEEN members is EPISTEMIC (what the data does not pin down).
+ *
+ * The members train together, batched (one lib/nn EnsembleMLP), each on its own bootstrap resample
+ * of the training data or all on the same data with different initial weights (`bootstrap`). A
+ * held-out split scores each member after every fit; the `elites` best are the ones planners use.
+ * `disagreement(S, A)` is d(s, a) = max_{i,j} || mu_i(s, a) - mu_j(s, a) || over the elites' means.
+ *
+ * Two ways to use it:
+ *  - as a plain DynamicsModel: `predictBatch(S, A, rng)` samples a random elite member per row and
+ *    its Gaussian noise (a TS1 step); without an rng it returns the mean over elites;
+ *  - member by member (`stepMembers`), which the PETS trajectory sampler (lib/pets) uses to give
+ *    each particle its own member.
+ */
+import { type Rng, tf, ShapeError, ValueError, checkInt, checkNumber, makeRng } from "../core";
+import { type Mat, type VecLike, mat } from "../linalg/mat";
+import { EnsembleMLP } from "../nn/ensemble";
+import type { Activation } from "../nn/ops";
+import { disagreement as maxPairwiseDistance } from "../dyna/rollouts";
+import { deltaStats } from "./mlp";
+import {
+  type Dataset,
+  type DynamicsModel,
+  type FitOptions,
+  type FitReport,
+  checkBatch,
+  datasetSize,
+  predictOne,
+  splitDataset,
+  subsetDataset,
+} from "./types";
+
+export interface EnsembleModelConfig {
+  stateDim: number;
+  actionDim: number;
+  /** State dimensions that are angles: fed to the networks as (cos, sin). Default none. */
+  angleDims?: readonly number[];
+  /** Ensemble size B. Default 5. */
+  members?: number;
+  /** Gaussian members trained by NLL (true, "P") or deterministic ones trained by MSE (false, "D"). Default true. */
+  probabilistic?: boolean;
+  /** Each member trains on its own bootstrap resample (true) or all on the same data (false). Default true. */
+  bootstrap?: boolean;
+  /** Members used for prediction, the best on held-out data. Default: all members. */
+  elites?: number;
+  /** Hidden widths. Default [200, 200, 200]. */
+  hiddenSizes?: readonly number[];
+  activation?: Activation;
+  learningRate?: number;
+  weightDecay?: number;
+  /** Minibatch rows per member. Default 32. */
+  batchSize?: number;
+  /** Epochs per fit (training continues from the current weights). Default 5. */
+  epochs?: number;
+  /** At least this many gradient steps per fit, whatever the data size (small early datasets). Default 0. */
+  minSteps?: number;
+  /** Fraction held out to score the members (elites). Default 0.1; 0 keeps every member and no scores. */
+  validFraction?: number;
+  /** Initial soft bounds of the log-variance (normalised units). Defaults -10 and 0.5. */
+  minLogVar?: number;
+  maxLogVar?: number;
+  seed: number;
+}
+
+/** Per-member predictions for n rows: next-state means and variances (raw units), n x stateDim each. */
+export interface MemberPredictions {
+  mean: Float64Array[];
+  /** null for deterministic members. */
+  variance: Float64Array[] | null;
+}
+
+export class EnsembleDynamicsModel implements DynamicsModel {
+  readonly name: string;
+  readonly stateDim: number;
+  readonly actionDim: number;
+  readonly members: number;
+  readonly probabilistic: boolean;
+  readonly cfg: Readonly<Required<EnsembleModelConfig>>;
+  readonly inputSize: number;
+  readonly net: EnsembleMLP;
+  /** mu_delta and sigma_delta of the last fit (identity before any fit). */
+  deltaMean: Float64Array;
+  deltaStd: Float64Array;
+  /** Indices of the members in use, best held-out loss first (all members before the first fit). */
+  elites: number[];
+  /** Held-out MSE (normalised deltas) of every member after the last fit (empty without a split). */
+  memberValidLoss: number[] = [];
+  private readonly isAngle: boolean[];
+  private fits = 0;
+
+  constructor(cfg: EnsembleModelConfig) {
+    this.stateDim = checkInt("EnsembleDynamicsModel: stateDim", cfg.stateDim);
+    this.actionDim = checkInt("EnsembleDynamicsModel: actionDim", cfg.actionDim);
+    const angleDims = cfg.angleDims ?? [];
+    for (const j of angleDims) {
+      if (!Number.isInteger(j) || j < 0 || j >= cfg.stateDim) throw new ValueError(`EnsembleDynamicsModel: angle dimension ${j} is not a state dimension`);
+    }
+    const members = checkInt("EnsembleDynamicsModel: members", cfg.members ?? 5);
+    const elites = checkInt("EnsembleDynamicsModel: elites", cfg.elites ?? members);
+    if (elites > members) throw new ValueError(`EnsembleDynamicsModel: elites (${elites}) must not exceed members (${members})`);
+    this.cfg = {
+      stateDim: cfg.stateDim,
+      actionDim: cfg.actionDim,
+      angleDims,
+      members,
+      probabilistic: cfg.probabilistic ?? true,
+      bootstrap: cfg.bootstrap ?? true,
+      elites,
+      hiddenSizes: cfg.hiddenSizes ?? [200, 200, 200],
+      activation: cfg.activation ?? "silu",
+      learningRate: cfg.learningRate ?? 1e-3,
+      weightDecay: cfg.weightDecay ?? 0,
+      batchSize: checkInt("EnsembleDynamicsModel: batchSize", cfg.batchSize ?? 32),
+      epochs: checkInt("EnsembleDynamicsModel: epochs", cfg.epochs ?? 5),
+      minSteps: checkInt("EnsembleDynamicsModel: minSteps", cfg.minSteps ?? 0, { allowZero: true }),
+      validFraction: checkNumber("EnsembleDynamicsModel: validFraction", cfg.validFraction ?? 0.1, 0, 0.9),
+      minLogVar: cfg.minLogVar ?? -10,
+      maxLogVar: cfg.maxLogVar ?? 0.5,
+      seed: cfg.seed,
+    };
+    this.members = members;
+    this.probabilistic = this.cfg.probabilistic;
+    this.name = `${this.probabilistic ? "P" : "D"}${members > 1 ? "E" : ""}`;
+    this.isAngle = Array.from({ length: this.stateDim }, (_, j) => angleDims.includes(j));
+    this.inputSize = this.stateDim + angleDims.length + this.actionDim;
+    this.net = new EnsembleMLP({
+      inputSize: this.inputSize,
+      outputSize: this.stateDim,
+      hiddenSizes: this.cfg.hiddenSizes,
+      members,
+      activation: this.cfg.activation,
+      head: this.probabilistic ? "gaussian" : "deterministic",
+      minLogVar: this.cfg.minLogVar,
+      maxLogVar: this.cfg.maxLogVar,
+      learningRate: this.cfg.learningRate,
+      weightDecay: this.cfg.weightDecay,
+      seed: cfg.seed,
+    });
+    this.deltaMean = new Float64Array(this.stateDim);
+    this.deltaStd = new Float64Array(this.stateDim).fill(1);
+    this.elites = Array.from({ length: members }, (_, b) => b);
+  }
+
+  /** Writes the network input of (s, a) into out at offset: angles as (cos, sin), other entries, then a. */
+  private writeFeatures(S: ArrayLike<number>, so: number, A: ArrayLike<number>, ao: number, out: Float32Array, oo: number): void {
+    let k = oo;
+    for (let j = 0; j < this.stateDim; j++) {
+      const v = S[so + j];
+      if (this.isAngle[j]) {
+        out[k++] = Math.cos(v);
+        out[k++] = Math.sin(v);
+      } else out[k++] = v;
+    }
+    for (let j = 0; j < this.actionDim; j++) out[k++] = A[ao + j];
+  }
+
+  /** Inputs and normalised delta targets of D (with the current delta statistics). */
+  private arrays(D: Dataset): { x: Float32Array; y: Float32Array; n: number } {
+    const n = datasetSize(D), ds = this.stateDim, din = this.inputSize;
+    const x = new Float32Array(n * din), y = new Float32Array(n * ds);
+    for (let i = 0; i < n; i++) {
+      this.writeFeatures(D.states[i], 0, D.actions[i], 0, x, i * din);
+      for (let j = 0; j < ds; j++) y[i * ds + j] = (D.nextStates[i][j] - D.states[i][j] - this.deltaMean[j]) / this.deltaStd[j];
+    }
+    return { x, y, n };
+  }
+
+  /**
+   * One training round: a new held-out split, delta statistics from the training part, then
+   * `epochs` epochs (at least `minSteps` steps) of batched minibatch Adam continuing from the current
+   * weights, every member on its own bootstrap resample (or the shared data). Afterwards every member
+   * is scored on the held-out part and the elites are re-chosen.
+   */
+  async fit(D: Dataset, opts: FitOptions = {}): Promise<FitReport> {
+    const t0 = performance.now();
+    const n = datasetSize(D);
+    if (n < 2) throw new ValueError(`EnsembleDynamicsModel.fit: need at least 2 transitions, got ${n}`);
+    for (let i = 0; i < n; i++) {
+      if (D.states[i].length !== this.stateDim || D.nextStates[i].length !== this.stateDim || D.actions[i].length !== this.actionDim) {
+        throw new ShapeError(`EnsembleDynamicsModel.fit: transition ${i} has the wrong state or action length`);
+      }
+    }
+    const cfg = this.cfg;
+    const rng = makeRng((cfg.seed + 7919 * ++this.fits) >>> 0);
+    const useValid = cfg.validFraction > 0 && n >= 10;
+    const { train, valid } = useValid ? splitDataset(D, cfg.validFraction, rng) : { train: D, valid: subsetDataset(D, []) };
+    const stats = deltaStats(train.states, train.nextStates);
+    this.deltaMean = stats.mean;
+    this.deltaStd = stats.std;
+    const tr = this.arrays(train);
+    const va = useValid ? this.arrays(valid) : null;
+    const bs = Math.min(cfg.batchSize, tr.n);
+    const stepsPerEpoch = Math.ceil(tr.n / bs);
+    const epochs = Math.max(cfg.epochs, Math.ceil(cfg.minSteps / stepsPerEpoch));
+    const trainLoss: number[] = [];
+    const validLoss: number[] = [];
+    const X = mat(tr.n, this.inputSize, Float64Array.from(tr.x));
+    const Y = mat(tr.n, this.stateDim, Float64Array.from(tr.y));
+    this.net.fit(X, Y, {
+      epochs,
+      batchSize: bs,
+      bootstrap: cfg.bootstrap && this.members > 1,
+      seed: rng.int(2 ** 31),
+      onEpoch: (e, loss) => {
+        trainLoss.push(loss);
+        let vl: number | undefined;
+        if (va && (e === epochs - 1 || opts.onEpoch)) {
+          vl = mean(this.heldOutLosses(va.x, va.y, va.n));
+          validLoss.push(vl);
+        }
+        opts.onEpoch?.(e, loss, vl);
+      },
+    });
+    this.cache = null;
+    if (va) {
+      this.memberValidLoss = this.heldOutLosses(va.x, va.y, va.n);
+      const order = this.memberValidLoss.map((l, b) => ({ l, b })).sort((p, q) => p.l - q.l);
+      this.elites = order.slice(0, cfg.elites).map((o) => o.b);
+    } else {
+      this.memberValidLoss = [];
+      this.elites = Array.from({ length: cfg.elites }, (_, b) => b);
+    }
+    return { trainLoss, validLoss, epochs: trainLoss.length, seconds: (performance.now() - t0) / 1000 };
+  }
+
+  /** Each member's mean squared error of its predicted mean on normalised targets. */
+  private heldOutLosses(x: Float32Array, y: Float32Array, n: number): number[] {
+    const ds = this.stateDim;
+    const means: Float32Array[] = [];
+    tf.tidy(() => {
+      for (const m of this.net.forwardMembers(tf.tensor2d(x, [n, this.inputSize])).mean) means.push((m.dataSync() as Float32Array).slice());
+    });
+    return means.map((m) => {
+      let s = 0;
+      for (let i = 0; i < n * ds; i++) s += (m[i] - y[i]) ** 2;
+      return s / (n * ds);
+    });
+  }
+
+  /**
+   * Member `member[i]` applied to row i (n rows of S and A, flat row-major), grouped so each member
+   * runs once on its own rows. Returns next-state means and variances (raw units) for each row.
+   */
+  memberOutputs(S: Float64Array, A: Float64Array, member: ArrayLike<number>): { mean: Float64Array; variance: Float64Array | null } {
+    const ds = this.stateDim, da = this.actionDim, din = this.inputSize, B = this.members;
+    const n = member.length;
+    if (S.length !== n * ds || A.length !== n * da) {
+      throw new ShapeError(`EnsembleDynamicsModel.memberOutputs: expected ${n} x ${ds} states and ${n} x ${da} actions`);
+    }
+    const rowsOf: number[][] = Array.from({ length: B }, () => []);
+    for (let i = 0; i < n; i++) {
+      const b = member[i];
+      if (!(b >= 0 && b < B && Number.isInteger(b))) throw new ValueError(`memberOutputs: member ${b} of row ${i} is not in 0..${B - 1}`);
+      rowsOf[b].push(i);
+    }
+    const outs = this.rawMemberOutputs(rowsOf.map((rows) => {
+      const x = new Float32Array(rows.length * din);
+      rows.forEach((i, r) => this.writeFeatures(S, i * ds, A, i * da, x, r * din));
+      return x;
+    }));
+    const meanOut = new Float64Array(n * ds);
+    const varOut = this.probabilistic ? new Float64Array(n * ds) : null;
+    for (let b = 0; b < B; b++) {
+      const { m, v } = outs[b];
+      rowsOf[b].forEach((i, r) => {
+        for (let j = 0; j < ds; j++) {
+          const sd = this.deltaStd[j];
+          meanOut[i * ds + j] = S[i * ds + j] + this.deltaMean[j] + sd * m[r * ds + j];
+          if (varOut && v) varOut[i * ds + j] = sd * sd * Math.exp(v[r * ds + j]);
+        }
+      });
+    }
+    return { mean: meanOut, variance: varOut };
+  }
+
+  /**
+   * The inference fast path used by the planners: member b's network on its own rows xs[b]
+   * (features, rows x inputSize, flat), returning the normalised-delta mean m and the soft-bounded
+   * log-variance v per row (v null for deterministic members). Input normalisation and the head run
+   * in JavaScript and each layer is one fused product (plus the activation), so a planning step
+   * costs a handful of tensor kernels per member: at planner batch sizes the per-kernel overhead,
+   * not the arithmetic, is what limits the wasm backend. Same numbers as net.forwardMembers.
+   */
+  rawMemberOutputs(xs: readonly Float32Array[]): { m: Float32Array; v: Float32Array | null }[] {
+    const din = this.inputSize, ds = this.stateDim, B = this.members;
+    if (xs.length !== B) throw new ShapeError(`rawMemberOutputs: expected inputs for ${B} members, got ${xs.length}`);
+    if (!this.cache) this.refreshCache();
+    const { inMean, inInvStd, minLV, maxLV } = this.cache!;
+    const act = this.cfg.activation;
+    const out: { m: Float32Array; v: Float32Array | null }[] = [];
+    for (let b = 0; b < B; b++) {
+      const x = xs[b];
+      const rows = x.length / din;
+      if (rows === 0) {
+        out.push({ m: new Float32Array(0), v: this.probabilistic ? new Float32Array(0) : null });
+        continue;
+      }
+      const xn = new Float32Array(x.length);
+      for (let i = 0; i < x.length; i++) xn[i] = (x[i] - inMean[i % din]) * inInvStd[i % din];
+      let raw: Float32Array = new Float32Array(0);
+      // (Nothing but tensors may be returned from tf.tidy: it would walk a typed array element by element.)
+      tf.tidy(() => {
+        let h: tf.Tensor2D = tf.tensor2d(xn, [rows, din]);
+        const W = this.net.weights[b], Bs = this.net.biases[b];
+        for (let l = 0; l < W.length; l++) {
+          const last = l === W.length - 1;
+          if (last || act === "linear") h = <tf.Tensor2D>tf.fused.matMul({ a: h, b: W[l], bias: Bs[l] });
+          else if (act === "relu") h = <tf.Tensor2D>tf.fused.matMul({ a: h, b: W[l], bias: Bs[l], activation: "relu" });
+          else if (act === "tanh") h = <tf.Tensor2D>tf.tanh(tf.fused.matMul({ a: h, b: W[l], bias: Bs[l] }));
+          else {
+            const z = tf.fused.matMul({ a: h, b: W[l], bias: Bs[l] });
+            h = <tf.Tensor2D>tf.mul(z, tf.sigmoid(z));
+          }
+        }
+        raw = h.dataSync() as Float32Array;
+      });
+      if (!this.probabilistic) {
+        out.push({ m: raw.slice(), v: null });
+        continue;
+      }
+      const m = new Float32Array(rows * ds), v = new Float32Array(rows * ds);
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < ds; j++) {
+          m[r * ds + j] = raw[r * 2 * ds + j];
+          // v = max - softplus(max - v); v = min + softplus(v - min)   (lecture 003)
+          const upper = maxLV[j] - softplus(maxLV[j] - raw[r * 2 * ds + ds + j]);
+          v[r * ds + j] = minLV[j] + softplus(upper - minLV[j]);
+        }
+      }
+      out.push({ m, v });
+    }
+    return out;
+  }
+
+  /** Normaliser and log-variance bounds as plain arrays (refreshed after every fit). */
+  private cache: { inMean: Float32Array; inInvStd: Float32Array; minLV: Float32Array; maxLV: Float32Array } | null = null;
+
+  private refreshCache(): void {
+    const { mean: inMean, std } = this.net.inputNormalizer();
+    this.cache = {
+      inMean,
+      inInvStd: Float32Array.from(std, (x) => 1 / x),
+      minLV: this.net.minLogVar ? (this.net.minLogVar.dataSync() as Float32Array).slice() : new Float32Array(0),
+      maxLV: this.net.maxLogVar ? (this.net.maxLogVar.dataSync() as Float32Array).slice() : new Float32Array(0),
+    };
+  }
+
+  /**
+   * Next states for n rows, row i through member member[i]: a sample of its Gaussian when `rng` is
+   * given (and the members are probabilistic), its mean otherwise.
+   */
+  stepMembers(S: Float64Array, A: Float64Array, member: ArrayLike<number>, rng?: Rng | null): Float64Array {
+    const { mean: m, variance } = this.memberOutputs(S, A, member);
+    if (!rng || !variance) return m;
+    for (let i = 0; i < m.length; i++) m[i] += Math.sqrt(variance[i]) * rng.normal();
+    return m;
+  }
+
+  /** Every elite member's prediction for every row (n rows): means and variances, one array per elite. */
+  predictMembers(S: Mat, A: Mat): MemberPredictions {
+    const n = checkBatch("EnsembleDynamicsModel.predictMembers", this, S, A);
+    const mean: Float64Array[] = [];
+    const variance: Float64Array[] = [];
+    for (const b of this.elites) {
+      const o = this.memberOutputs(S.data, A.data, new Int32Array(n).fill(b));
+      mean.push(o.mean);
+      if (o.variance) variance.push(o.variance);
+    }
+    return { mean, variance: this.probabilistic ? variance : null };
+  }
+
+  /** d(s, a) per row: the largest distance between two elites' predicted next-state means (0 for one elite). */
+  disagreement(S: Mat, A: Mat): Float64Array {
+    const { mean: means } = this.predictMembers(S, A);
+    return maxPairwiseDistance(means, S.rows, this.stateDim);
+  }
+
+  /** The mean over elites of their predicted means (the "expectation" prediction), n rows. */
+  expectedNext(S: Float64Array, A: Float64Array): Float64Array {
+    const ds = this.stateDim;
+    const n = S.length / ds;
+    const out = new Float64Array(n * ds);
+    for (const b of this.elites) {
+      const m = this.memberOutputs(S, A, new Int32Array(n).fill(b)).mean;
+      for (let i = 0; i < out.length; i++) out[i] += m[i] / this.elites.length;
+    }
+    return out;
+  }
+
+  predict(s: VecLike, a: VecLike, rng?: Rng): Float64Array {
+    return predictOne(this, s, a, rng);
+  }
+
+  /**
+   * With an rng: a TS1 step, each row through a random elite and its noise. Without: the mean over
+   * the elites (deterministic).
+   */
+  predictBatch(S: Mat, A: Mat, rng?: Rng): Mat {
+    const n = checkBatch("EnsembleDynamicsModel.predictBatch", this, S, A);
+    if (!rng) return mat(n, this.stateDim, this.expectedNext(S.data, A.data));
+    const member = new Int32Array(n);
+    for (let i = 0; i < n; i++) member[i] = this.elites[rng.int(this.elites.length)];
+    return mat(n, this.stateDim, this.stepMembers(S.data, A.data, member, rng));
+  }
+
+  /** The learned log-variance bounds (normalised units), or null for deterministic members. */
+  logVarBounds(): { min: number[]; max: number[] } | null {
+    if (!this.net.minLogVar || !this.net.maxLogVar) return null;
+    return { min: Array.from(this.net.minLogVar.dataSync()), max: Array.from(this.net.maxLogVar.dataSync()) };
+  }
+
+  dispose(): void {
+    this.net.dispose();
+  }
+}
+
+/** log(1 + e^x) without overflow. */
+function softplus(x: number): number {
+  return x > 20 ? x : x < -20 ? Math.exp(x) : Math.log(1 + Math.exp(x));
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
