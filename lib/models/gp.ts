@@ -388,3 +388,138 @@ export function subsetOfData(n: number, maxN: number, rng: Rng, keepLast = 0): n
   const recent = Array.from({ length: last }, (_, i) => n - last + i);
   return older.concat(recent);
 }
+
+/**
+ * A sparse (FITC) view of trained GPs, as the PILCO reference code's gp1 uses once the data grow
+ * (Snelson and Ghahramani 2006): with M inducing inputs Z (here a subset of the training inputs),
+ *
+ *   Lambda = diag(K_nn - Q_nn) + sn^2 I,  Q_nn = K_nm K_mm^{-1} K_mn,
+ *   Sigma  = (K_mm + K_mn Lambda^{-1} K_nm)^{-1},
+ *   mean(x*) = k_*m beta,   beta = Sigma K_mn Lambda^{-1} y,
+ *   var(x*)  = k_** - k_*m (K_mm^{-1} - Sigma) k_m*.
+ *
+ * This has the form of an exact GP on the M points Z with weights beta and "inverse kernel"
+ * iK = K_mm^{-1} - Sigma, so moment matching runs unchanged on M instead of n points. With Z = X it
+ * reproduces the full GP. The hyper-parameters are those of the given GPs (trained on the full data
+ * or a subset).
+ */
+export interface SparseGpView {
+  /** Inducing inputs, M x D (shared by all outputs). */
+  Z: Mat;
+  hyps: GpHyp[];
+  /** Per output: beta (M) and iK (M x M row-major). */
+  betas: Float64Array[];
+  iKs: Float64Array[];
+}
+
+/** Builds the FITC view of `model` with the training rows `inducing` as inducing inputs. */
+export function sparseGpView(model: MultiGp, inducing: number[]): SparseGpView {
+  const { X } = model;
+  const n = X.rows, D = X.cols, M = inducing.length;
+  if (M === 0) throw new ShapeError("sparseGpView: no inducing inputs");
+  const Z = mat(M, D);
+  inducing.forEach((r, i) => {
+    if (!(r >= 0 && r < n)) throw new ShapeError(`sparseGpView: inducing row ${r} outside 0..${n - 1}`);
+    Z.data.set(X.data.subarray(r * D, (r + 1) * D), i * D);
+  });
+  const betas: Float64Array[] = [];
+  const iKs: Float64Array[] = [];
+  const hyps: GpHyp[] = [];
+  for (const gp of model.gps) {
+    const h = gp.hyp;
+    const sf2 = Math.exp(2 * h[D]);
+    const sn2 = Math.exp(2 * h[D + 1]);
+    const Kmm = seArd(Z, Z, h);
+    for (let i = 0; i < M; i++) Kmm.data[i * M + i] += 1e-8 * sf2;
+    const { L } = choleskyWithJitter(Kmm, { name: "K_mm", checkSymmetric: false });
+    const Kmn = seArd(Z, X, h); // M x n
+    const V = solveLower(L, Kmn); // L^{-1} K_mn
+    const ilam = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      let q = 0;
+      for (let i = 0; i < M; i++) q += V.data[i * n + j] ** 2;
+      ilam[j] = 1 / (Math.max(sf2 - q, 0) + sn2);
+    }
+    // A = K_mm + K_mn Lambda^{-1} K_nm.
+    const A = mat(M, M);
+    const kd = Kmn.data;
+    for (let a = 0; a < M; a++) for (let b = 0; b <= a; b++) {
+      let v = Kmm.data[a * M + b];
+      for (let j = 0; j < n; j++) v += kd[a * n + j] * ilam[j] * kd[b * n + j];
+      A.data[a * M + b] = v;
+      A.data[b * M + a] = v;
+    }
+    const LA = choleskyWithJitter(A, { name: "K_mm + K_mn Lambda^-1 K_nm", checkSymmetric: false }).L;
+    const r = new Float64Array(M);
+    for (let a = 0; a < M; a++) {
+      let v = 0;
+      for (let j = 0; j < n; j++) v += kd[a * n + j] * ilam[j] * gp.y[j];
+      r[a] = v;
+    }
+    const beta = cholSolve(LA, r);
+    const iKmm = cholInverse(L).data;
+    const Sig = cholInverse(LA).data;
+    const iK = new Float64Array(M * M);
+    for (let k = 0; k < M * M; k++) iK[k] = iKmm[k] - Sig[k];
+    betas.push(beta);
+    iKs.push(iK);
+    hyps.push(Float64Array.from(h));
+  }
+  return { Z, hyps, betas, iKs };
+}
+
+/** Posterior mean and latent variance of a sparse view at the rows of Xs (for checks and plots). */
+export function sparsePredict(view: SparseGpView, output: number, Xsin: MatLike): GpPrediction {
+  const Xs = asMat(Xsin);
+  const M = view.Z.rows;
+  const h = view.hyps[output];
+  const Ks = seArd(Xs, view.Z, h);
+  const sf2 = Math.exp(2 * h[view.Z.cols]);
+  const mean = new Float64Array(Xs.rows);
+  const variance = new Float64Array(Xs.rows);
+  const beta = view.betas[output], iK = view.iKs[output];
+  for (let s = 0; s < Xs.rows; s++) {
+    const k = Ks.data.subarray(s * M, (s + 1) * M);
+    let mu = 0, q = 0;
+    for (let a = 0; a < M; a++) {
+      mu += k[a] * beta[a];
+      let v = 0;
+      for (let b = 0; b < M; b++) v += iK[a * M + b] * k[b];
+      q += k[a] * v;
+    }
+    mean[s] = mu;
+    variance[s] = Math.max(sf2 - q, 0);
+  }
+  return { mean, variance };
+}
+
+/**
+ * Chooses M inducing rows: the `keepLast` most recent rows, then greedy farthest-point selection
+ * in the input space scaled by the length-scales `ell` (D), so the inducing inputs cover the data.
+ */
+export function selectInducing(Xin: MatLike, M: number, ell: VecLike, keepLast = 0): number[] {
+  const X = asMat(Xin);
+  const n = X.rows, D = X.cols;
+  checkInt("selectInducing M", M);
+  if (n <= M) return Array.from({ length: n }, (_, i) => i);
+  const chosen: number[] = [];
+  const dist = new Float64Array(n).fill(Infinity);
+  const take = (r: number) => {
+    chosen.push(r);
+    dist[r] = -1;
+    for (let i = 0; i < n; i++) {
+      if (dist[i] < 0) continue;
+      let q = 0;
+      for (let d = 0; d < D; d++) q += ((X.data[i * D + d] - X.data[r * D + d]) / ell[d]) ** 2;
+      if (q < dist[i]) dist[i] = q;
+    }
+  };
+  for (let r = Math.max(n - Math.min(keepLast, M), 0); r < n; r++) take(r);
+  if (chosen.length === 0) take(0);
+  while (chosen.length < M) {
+    let best = -1, bd = -1;
+    for (let i = 0; i < n; i++) if (dist[i] > bd) { bd = dist[i]; best = i; }
+    take(best);
+  }
+  return chosen.sort((a, b) => a - b);
+}

@@ -22,7 +22,7 @@
  */
 import { ShapeError } from "../core/checks";
 import { det, inv, mat } from "../linalg";
-import type { Gp, MultiGp } from "../models/gp";
+import type { Gp, MultiGp, SparseGpView } from "../models/gp";
 import { gpInverse } from "../models/gp";
 
 /** The numbers moment matching needs from E GPs on shared inputs. */
@@ -63,6 +63,21 @@ export function mmModelFromGps(model: MultiGp | Gp[]): MmModel {
     iK.push(gpInverse(g).data);
   }
   return { n, D, E, X: gps[0].X.data, iell2, sf2, beta, iK };
+}
+
+/** The moment-matching view of a sparse (FITC) GP: an exact-GP form on the M inducing inputs. */
+export function mmModelFromSparse(view: SparseGpView): MmModel {
+  const { Z, hyps, betas, iKs } = view;
+  const n = Z.rows, D = Z.cols, E = hyps.length;
+  const iell2 = new Float64Array(E * D);
+  const sf2 = new Float64Array(E);
+  const beta = new Float64Array(E * n);
+  for (let e = 0; e < E; e++) {
+    for (let d = 0; d < D; d++) iell2[e * D + d] = Math.exp(-2 * hyps[e][d]);
+    sf2[e] = Math.exp(2 * hyps[e][D]);
+    beta.set(betas[e], e * n);
+  }
+  return { n, D, E, X: Z.data, iell2, sf2, beta, iK: iKs.slice() };
 }
 
 function sameData(a: Float64Array, b: Float64Array): boolean {

@@ -5,7 +5,9 @@
  *   2. repeat: fit one GP per state dimension to the observed state changes (subset of data once
  *      the data exceed `maxData` points), optimise the policy by L-BFGS on the summed expected
  *      saturating cost of the moment-matched long-term prediction (analytic gradient), run the
- *      policy on the real system for one more trial.
+ *      policy on the real system for one more trial. With `inducing` set, the long-term prediction
+ *      uses a sparse FITC view of the GPs (as the reference's gp1) once the data exceed that many
+ *      points: moment matching then costs O(M^2) per step instead of O(n^2).
  *
  * Everything is deterministic given the seed. The system is any ContinuousEnv with setState; its
  * raw state (plus optional Gaussian measurement noise, as the reference plant.noise) is what PILCO sees.
@@ -13,10 +15,10 @@
 import { makeRng, ValueError, type Rng } from "../core";
 import type { ContinuousEnv } from "../envs/types";
 import { mat } from "../linalg";
-import { subsetOfData, trainGps, type GpHyp, type MultiGp } from "../models/gp";
+import { selectInducing, sparseGpView, subsetOfData, trainGps, type GpHyp, type MultiGp } from "../models/gp";
 import { squashValue, type SinSquash } from "./blocks";
 import { lbfgs } from "./lbfgs";
-import { mmModelFromGps } from "./momentMatch";
+import { mmModelFromGps, mmModelFromSparse } from "./momentMatch";
 import { policyAction, preparePolicy, rbfPolicy, linearPolicy, type Policy } from "./policy";
 import { propagate, type PilcoCost, type PilcoPlant, type Prediction } from "./propagate";
 
@@ -47,10 +49,21 @@ export interface PilcoOptions {
   policyLengthscales?: number[];
   /** L-BFGS iterations per policy optimisation. Default 100. */
   policyIters?: number;
+  /**
+   * Stop a policy optimisation early when an iteration lowers the predicted cost by less than this
+   * relative amount. Default 0: never (the reference spends its whole line-search budget).
+   */
+  policyRelTol?: number;
   /** L-BFGS iterations per GP hyper-parameter fit. Default 100. */
   gpIters?: number;
   /** Subset-of-data size for the dynamics GPs. Default 300 (the reference's sparse GP switch). */
   maxData?: number;
+  /**
+   * Inducing inputs of the sparse (FITC) GP used for long-term prediction once the training set is
+   * larger: the most recent trial plus farthest-point picks among the older inputs (length-scale
+   * scaled). Moment matching then costs O(M^2) instead of O(n^2) per step. Default: off (full GP).
+   */
+  inducing?: number;
   seed?: number;
   /** Stop after the first trial that satisfies `success`. Default false. */
   stopOnSuccess?: boolean;
@@ -81,6 +94,8 @@ export interface PilcoTrial {
   optReason?: string;
   /** Transitions the dynamics GPs were trained on (after the subset-of-data selection). */
   dataSize: number;
+  /** Points the moment matching ran on (inducing inputs when the sparse GP was used, else dataSize). */
+  mmSize?: number;
 }
 
 export interface PilcoResult {
@@ -222,7 +237,13 @@ export function pilco(env: ContinuousEnv, sc: PilcoScenario, opts: PilcoOptions 
 
     // 3) Policy search on the predicted summed expected cost.
     const t1 = Date.now();
-    const model = { plant, dyn: mmModelFromGps(gps) };
+    let dyn = mmModelFromGps(gps);
+    if (opts.inducing && idx.length > opts.inducing) {
+      const D = gps.D;
+      const ell = Array.from({ length: D }, (_, d) => Math.min(...gps!.gps.map((g) => Math.exp(g.hyp[d]))));
+      dyn = mmModelFromSparse(sparseGpView(gps, selectInducing(gps.X, opts.inducing, ell, H)));
+    }
+    const model = { plant, dyn };
     let evals = 0;
     const f = (p: Float64Array, g: Float64Array): number => {
       evals++;
@@ -231,7 +252,10 @@ export function pilco(env: ContinuousEnv, sc: PilcoScenario, opts: PilcoOptions 
       g.set(r.grad!);
       return r.total;
     };
-    const res = lbfgs(f, policy.params, { maxIter: opts.policyIters ?? 100, onIter: opts.onOptIter, relTol: 1e-7 });
+    // No relative-decrease stop by default: like the reference's minimize, spend the whole budget of
+    // line searches. The predicted cost can sit on a plateau for many iterations (policy barely
+    // moving the pole) before a swing-up appears; stopping there froze the policy for good.
+    const res = lbfgs(f, policy.params, { maxIter: opts.policyIters ?? 100, onIter: opts.onOptIter, relTol: opts.policyRelTol ?? 0 });
     policy.params.set(res.x);
     const prediction = propagate(model, policy, cost, sc.mu0, sc.S0, H);
     const optSeconds = (Date.now() - t1) / 1000;
@@ -240,7 +264,7 @@ export function pilco(env: ContinuousEnv, sc: PilcoScenario, opts: PilcoOptions 
     const ctx = preparePolicy(policy);
     const run = runTrial(env, sc, (x) => policyAction(ctx, plant.poli.map((i) => augment(plant, x)[i])), rng, seed * 1000 + j);
     addData(run.states, run.actions);
-    const trial = record(j, run, { prediction, gpSeconds, optSeconds, optEvaluations: evals, optReason: res.reason, dataSize: idx.length });
+    const trial = record(j, run, { prediction, gpSeconds, optSeconds, optEvaluations: evals, optReason: res.reason, dataSize: idx.length, mmSize: dyn.n });
     if (trial.success && firstSuccess === null) {
       firstSuccess = j;
       if (opts.stopOnSuccess) break;

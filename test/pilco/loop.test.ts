@@ -45,6 +45,16 @@ describe("the PILCO loop", () => {
     expect(b.policy.params).toEqual(a.policy.params);
   });
 
+  it("uses the sparse (FITC) GP for prediction once the data exceed `inducing` points", () => {
+    const res = pilco(new Pendulum({ start: "down", maxSteps: 1e9 }), pendulumScenario({ H: 15 }), {
+      seed: 3, trials: 2, policyIters: 3, gpIters: 20, inducing: 20, success: pendulumSuccess,
+    });
+    expect(res.trials[1].mmSize).toBe(15); // 15 points: full GP
+    expect(res.trials[2].dataSize).toBe(30);
+    expect(res.trials[2].mmSize).toBe(20); // 30 points: FITC on 20 inducing inputs
+    expect(Number.isFinite(res.trials[2].prediction!.total)).toBe(true);
+  });
+
   it("scenario geometry: the cart-pole cost is the tip distance cost, success needs the last second upright", () => {
     const sc = cartpoleScenario();
     expect(immediateCost(sc.plant, sc.cost, [0, 0, Math.PI, 0])).toBeCloseTo(0, 12);
