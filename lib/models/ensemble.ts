@@ -35,6 +35,7 @@ import {
   type FitOptions,
   type FitReport,
   checkBatch,
+  checkDataset,
   datasetSize,
   predictOne,
   splitDataset,
@@ -184,13 +185,8 @@ export class EnsembleDynamicsModel implements DynamicsModel {
    */
   async fit(D: Dataset, opts: FitOptions = {}): Promise<FitReport> {
     const t0 = performance.now();
-    const n = datasetSize(D);
+    const n = checkDataset("EnsembleDynamicsModel.fit", this, D);
     if (n < 2) throw new ValueError(`EnsembleDynamicsModel.fit: need at least 2 transitions, got ${n}`);
-    for (let i = 0; i < n; i++) {
-      if (D.states[i].length !== this.stateDim || D.nextStates[i].length !== this.stateDim || D.actions[i].length !== this.actionDim) {
-        throw new ShapeError(`EnsembleDynamicsModel.fit: transition ${i} has the wrong state or action length`);
-      }
-    }
     const cfg = this.cfg;
     const rng = makeRng((cfg.seed + 7919 * ++this.fits) >>> 0);
     const useValid = cfg.validFraction > 0 && n >= 10;

@@ -27,6 +27,7 @@ import {
   type FitOptions,
   type FitReport,
   checkBatch,
+  checkDataset,
   datasetSize,
   predictOne,
   splitDataset,
@@ -268,13 +269,8 @@ export class MlpDynamicsModel implements DifferentiableModel {
 
   async fit(D: Dataset, opts: FitOptions = {}): Promise<FitReport> {
     const t0 = performance.now();
-    const n = datasetSize(D);
+    const n = checkDataset("MlpDynamicsModel.fit", this, D);
     if (n < 2) throw new ValueError(`MlpDynamicsModel.fit: need at least 2 transitions, got ${n}`);
-    for (let i = 0; i < n; i++) {
-      if (D.states[i].length !== this.stateDim || D.nextStates[i].length !== this.stateDim || D.actions[i].length !== this.actionDim) {
-        throw new ShapeError(`MlpDynamicsModel.fit: transition ${i} has the wrong state or action length`);
-      }
-    }
     const cfg = this.cfg;
     const rng = makeRng((cfg.seed + 7919 * ++this.fits) >>> 0);
     if (!cfg.warmStart && this.fits > 1) {

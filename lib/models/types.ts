@@ -170,6 +170,20 @@ export function checkBatch(what: string, model: { stateDim: number; actionDim: n
   return S.rows;
 }
 
+/** Checks every transition of a data set against a model's dimensions before fitting; returns its size. */
+export function checkDataset(what: string, model: { stateDim: number; actionDim: number }, D: Dataset): number {
+  const n = datasetSize(D);
+  for (let i = 0; i < n; i++) {
+    if (D.states[i].length !== model.stateDim || D.nextStates[i].length !== model.stateDim || D.actions[i].length !== model.actionDim) {
+      throw new ShapeError(
+        `${what}: transition ${i} has state/action/next-state lengths ${D.states[i].length}/${D.actions[i].length}/` +
+          `${D.nextStates[i].length}, expected ${model.stateDim}/${model.actionDim}/${model.stateDim}`,
+      );
+    }
+  }
+  return n;
+}
+
 /** `predict` for models that only implement the batched call: a batch of one. */
 export function predictOne(model: DynamicsModel, s: VecLike, a: VecLike, rng?: Rng): Float64Array {
   checkLength(`${model.name}.predict: state`, s, model.stateDim);
