@@ -215,17 +215,24 @@ export class CartPole extends ContinuousSystem {
     const z = this.stateToRender(state);
     const scale = 80; // px per metre
     const W = 320, cx = W / 2, ground = 130;
-    // Keep the cart on screen: shift the view by whole screen widths when it leaves.
+    // The view is centred on x = 0 and follows the cart only when it nears an edge, so the cart never
+    // jumps across the screen; ticks every metre (labelled) show where on the track it is.
     const span = W / scale;
-    const shift = Math.round(z[0] / span) * span;
+    const free = span / 2 - 0.6;
+    const shift = Math.abs(z[0]) > free ? z[0] - Math.sign(z[0]) * free : 0;
     const px = cx + (z[0] - shift) * scale;
     const l = this.params.l;
     const tipX = px + l * Math.sin(z[2]) * scale;
     const tipY = ground + l * Math.cos(z[2]) * scale;
+    let ticks = "";
+    for (let m = Math.ceil(shift - span / 2); m <= Math.floor(shift + span / 2); m++) {
+      const tx = cx + (m - shift) * scale;
+      ticks += line(tx, ground + 10, tx, ground + 18, "#888888", 1) + text(tx - 4, ground + 30, String(m), 9, ' fill="#888888"');
+    }
     const u = state ? 0 : this.lastU;
     const body =
       line(0, ground + 14, W, ground + 14, "#888888", 2) +
-      line(cx - shift * scale, ground + 8, cx - shift * scale, ground + 20, "#888888", 1) +
+      ticks +
       circle(cx - shift * scale, ground - l * scale, 5, "none", ' stroke="#2ca02c" stroke-width="2"') +
       rect(px - 22, ground - 10, 44, 20, "#555555", ' rx="3"') +
       line(px, ground, tipX, tipY, "#1f77b4", 6) +
