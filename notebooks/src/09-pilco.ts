@@ -281,5 +281,5 @@ console.log(result.firstSuccess === null ? "no success within the trials run" : 
 // * The paper's headline task is the cart-pole swing-up. `npm run bench -- pilco` runs it with the
 //   reference constants (dt = 0.1 s, 4 s trials, cost width 0.25 m): on this course's machine the
 //   pole was swung up and balanced at learned trial 11, 12 and 12 for three seeds, after about 50 s
-//   of interaction, against under 20 s in the paper. It takes about 15 minutes per seed, which is why
+//   of interaction, against under 20 s in the paper. Each seed takes several minutes of computing, so
 //   this notebook uses the pendulum.
