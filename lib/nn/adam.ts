@@ -56,12 +56,21 @@ export class Adam {
     this.stepArrays(grads.map((g) => (g ? (g.dataSync() as Float32Array) : null)));
   }
 
-  /** One update from gradients given as plain arrays (same order and sizes as `vars`). */
-  stepArrays(grads: readonly (Float32Array | null | undefined)[]): void {
+  /**
+   * One update from gradients given as plain arrays (same order and sizes as `vars`; null skips a
+   * variable). tick = false updates with the current step count instead of starting a new step (to
+   * finish a step whose other variables were updated by an earlier call). collect = true returns the
+   * new values of the updated variables (fresh arrays; null for skipped ones).
+   */
+  stepArrays(
+    grads: readonly (Float32Array | null | undefined)[],
+    { tick = true, collect = false }: { tick?: boolean; collect?: boolean } = {},
+  ): (Float32Array | null)[] {
     if (grads.length !== this.vars.length) {
       throw new ShapeError(`Adam.stepArrays: expected ${this.vars.length} gradients, got ${grads.length}`);
     }
-    this.t++;
+    if (tick || this.t === 0) this.t++;
+    const out: (Float32Array | null)[] = collect ? grads.map(() => null) : [];
     const b1 = this.beta1, b2 = this.beta2, eps = this.eps;
     const c1 = 1 - Math.pow(b1, this.t), c2 = 1 - Math.pow(b2, this.t);
     const lr = this.learningRate / c1, sc2 = 1 / Math.sqrt(c2);
@@ -82,7 +91,21 @@ export class Adam {
       const next = tf.tensor(p, variable.shape, "float32");
       variable.assign(next);
       next.dispose();
+      if (collect) out[i] = p.slice(); // a copy: some backends keep p as the tensor's storage
     }
+    return out;
+  }
+
+  /** Copies of the moments of variable i. */
+  moments(i: number): { m: Float32Array; v: Float32Array } {
+    return { m: this.m[i].slice(), v: this.v[i].slice() };
+  }
+
+  /** Sets the moments of variable i (after it was stepped elsewhere with the same step count). */
+  setMoments(i: number, m: Float32Array, v: Float32Array): void {
+    if (m.length !== this.m[i].length || v.length !== this.v[i].length) throw new ShapeError(`Adam.setMoments: wrong size for variable ${i}`);
+    this.m[i].set(m);
+    this.v[i].set(v);
   }
 
   /** A copy of the moments and step count (to continue training elsewhere, e.g. in a worker). */

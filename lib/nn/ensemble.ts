@@ -314,8 +314,8 @@ export class EnsembleMLP {
     return tf.mul(tf.sub(x, this.inputMean), this.inputInvStd);
   }
 
-  private splitInputs(x: tf.Tensor2D | tf.Tensor3D | tf.Tensor2D[]): tf.Tensor2D[] {
-    const B = this.members, d = this.config.inputSize;
+  private splitInputs(x: tf.Tensor2D | tf.Tensor3D | tf.Tensor2D[], B = this.members): tf.Tensor2D[] {
+    const d = this.config.inputSize;
     if (Array.isArray(x)) {
       if (x.length !== B) throw new ShapeError(`EnsembleMLP: expected ${B} member inputs, got ${x.length}`);
       for (const t of x) this.checkCols("EnsembleMLP input", t.shape[1], d);
@@ -364,7 +364,7 @@ export class EnsembleMLP {
     x: tf.Tensor2D | tf.Tensor3D,
     y: tf.Tensor2D | tf.Tensor3D,
     kind: LossKind = this.defaultLoss(),
-    { scale = 1, penalty = true }: { scale?: number; penalty?: boolean } = {},
+    { scale = 1, penalty = true, members }: { scale?: number; penalty?: boolean; members?: readonly [number, number] } = {},
   ): tf.Scalar {
     if (kind === "nll" && this.config.head !== "gaussian") {
       throw new ValueError('EnsembleMLP.loss: "nll" needs head: "gaussian"');
@@ -373,13 +373,18 @@ export class EnsembleMLP {
       // All members' raw outputs stacked by rows, so the head and the loss run once for the whole
       // ensemble instead of once per member (fewer, larger kernels; the mean over all entries equals
       // the average of the members' means because every member has the same number of rows).
-      const B = this.members;
-      const inputs = this.splitInputs(x);
+      // members = [lo, hi): only those members (x and y then hold hi - lo members along axis 0).
+      const [lo, hi] = members ?? [0, this.members];
+      if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 0 && hi <= this.members && lo < hi)) {
+        throw new ShapeError(`EnsembleMLP.loss: member range [${lo}, ${hi}) outside [0, ${this.members})`);
+      }
+      const B = hi - lo;
+      const inputs = this.splitInputs(x, B);
       const shared = inputs.length === 1 && B > 1 ? this.normalizeInput(inputs[0]) : null;
       const raws: tf.Tensor2D[] = [];
-      for (let b = 0; b < B; b++) raws.push(this.memberRaw(b, shared ?? this.normalizeInput(inputs[b])));
+      for (let b = 0; b < B; b++) raws.push(this.memberRaw(lo + b, shared ?? this.normalizeInput(inputs[b])));
       const out = this.head(B === 1 ? raws[0] : tf.concat(raws, 0));
-      const target = this.stackTargets(y, out.mean.shape[0]);
+      const target = this.stackTargets(y, out.mean.shape[0], B);
       let total: tf.Scalar =
         kind === "nll" ? gaussianNll(out.mean, out.logVar!, target) : tf.mean(tf.squaredDifference(out.mean, target));
       if (scale !== 1) total = tf.mul(total, scale);
@@ -392,8 +397,8 @@ export class EnsembleMLP {
   }
 
   /** Targets as one [B * rows, out] matrix matching the stacked member outputs. */
-  private stackTargets(y: tf.Tensor2D | tf.Tensor3D, totalRows: number): tf.Tensor2D {
-    const d = this.config.outputSize, B = this.members;
+  private stackTargets(y: tf.Tensor2D | tf.Tensor3D, totalRows: number, B = this.members): tf.Tensor2D {
+    const d = this.config.outputSize;
     const last = y.shape[y.rank - 1] as number;
     this.checkCols("EnsembleMLP target", last, d);
     let t: tf.Tensor2D;
@@ -436,13 +441,33 @@ export class EnsembleMLP {
     kind: LossKind = this.defaultLoss(),
     opts: { scale?: number; penalty?: boolean } = {},
   ): { loss: number; grads: Float32Array[] } {
+    const r = this.memberLossGradients(x, y, kind, [0, this.members], opts);
+    return { loss: r.loss, grads: r.grads.map((g, i) => g ?? new Float32Array(r.sizes[i])) };
+  }
+
+  /**
+   * Like lossGradients, for members [lo, hi) only (x and y hold hi - lo members along axis 0): the
+   * gradients of the other members' variables are null (not computed). For splitting an ensemble's
+   * step by members across threads; the log-variance bounds get a (partial) gradient from every part.
+   */
+  memberLossGradients(
+    x: tf.Tensor2D | tf.Tensor3D,
+    y: tf.Tensor2D | tf.Tensor3D,
+    kind: LossKind,
+    members: readonly [number, number],
+    opts: { scale?: number; penalty?: boolean } = {},
+  ): { loss: number; grads: (Float32Array | null)[]; sizes: number[] } {
     this.checkAlive();
-    const vs = this.variables();
-    const { value, grads } = tf.variableGrads(() => this.loss(x, y, kind, opts), vs);
+    const all = this.variables();
+    const per = 2 * this.weights[0].length;
+    const [lo, hi] = members;
+    const used = all.filter((_, i) => i >= per * this.members || (i >= per * lo && i < per * hi));
+    const { value, grads } = tf.variableGrads(() => this.loss(x, y, kind, { ...opts, members }), used);
     try {
       return {
         loss: value.dataSync()[0],
-        grads: vs.map((v) => (grads[v.name] ? (grads[v.name].dataSync() as Float32Array).slice() : new Float32Array(v.size))),
+        grads: all.map((v) => (grads[v.name] ? (grads[v.name].dataSync() as Float32Array).slice() : null)),
+        sizes: all.map((v) => v.size),
       };
     } finally {
       value.dispose();
@@ -451,9 +476,27 @@ export class EnsembleMLP {
   }
 
   /** One Adam step from gradient arrays in variables() order (see lossGradients). */
-  applyGradientArrays(grads: readonly Float32Array[]): void {
+  applyGradientArrays(grads: readonly (Float32Array | null)[], opts: { tick?: boolean; collect?: boolean } = {}): (Float32Array | null)[] {
     this.checkAlive();
-    this.optimizer.stepArrays(grads);
+    return this.optimizer.stepArrays(grads, opts);
+  }
+
+  /** Adam moments of variable i (copies), for handing a member's training over between threads. */
+  optimizerMoments(i: number): { m: Float32Array; v: Float32Array } {
+    return this.optimizer.moments(i);
+  }
+
+  /**
+   * Sets variable i (variables() order) to the values p and its Adam moments to m and v: the other
+   * half of a step taken elsewhere (ParallelTrainer's member split).
+   */
+  adoptVariable(i: number, p: Float32Array, m: Float32Array, v: Float32Array): void {
+    this.checkAlive();
+    const variable = this.variables()[i];
+    const t = tf.tensor(p, variable.shape, "float32");
+    variable.assign(t);
+    t.dispose();
+    this.optimizer.setMoments(i, m, v);
   }
 
   /** The optimizer's state (Adam moments and step count), to continue training in another thread. */
@@ -498,7 +541,8 @@ export class EnsembleMLP {
 
   /**
    * Like fit, but each step goes through `trainer` (a ParallelTrainer created for this network), which
-   * splits every minibatch between the main thread and a worker. Same batches, same result up to
+   * splits every step between the main thread and a worker (by members, or by rows for a single
+   * network). Same batches, same result up to
    * float rounding.
    */
   async fitAsync(x: MatLike, y: MatLike, opts: FitOptions & { trainer: BatchTrainer }): Promise<{ losses: number[] }> {

@@ -25,81 +25,39 @@ export interface ArrayOutputs {
   logVar: Float32Array[] | null;
 }
 
-interface WorkerConfig {
-  activation: string;
-  head: string;
-  outputSize: number;
-  inputSize: number;
-  members: number;
-}
-
-// The worker: loads tfjs + the wasm backend, keeps the weights, runs the same forward pass as
-// EnsembleMLP.memberForward (dense -> activation ..., soft-bounded log-variance for a Gaussian head).
+// The worker: loads the library itself (like the trainer's worker below) and runs the very same
+// EnsembleMLP.forwardMembers as the main thread on its rows, so both sides cost the same per row.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("worker_threads");
-const tf = require(workerData.tfjsPath);
-const wasm = require(workerData.wasmPath);
-let W = null, cfg = null;
-function act(h, a) {
-  if (a === "silu" || a === "swish") return tf.mul(h, tf.sigmoid(h));
-  if (a === "relu") return tf.relu(h);
-  if (a === "tanh") return tf.sub(tf.mul(tf.sigmoid(tf.mul(h, 2)), 2), 1);
-  return h;
-}
-function setWeights(w, c) {
-  if (W) tf.dispose(W.all);
-  const all = [];
-  const keep = (t) => { all.push(t); return t; };
-  cfg = c;
-  W = {
-    all,
-    layers: w.layers.map((ls) => ls.map((p, l) => ({
-      w: keep(tf.tensor2d(p.w, [p.w.length / p.b.length, p.b.length])),
-      b: keep(tf.tensor1d(p.b)),
-    }))),
-    minLV: w.minLogVar ? keep(tf.tensor1d(w.minLogVar)) : null,
-    maxLV: w.maxLogVar ? keep(tf.tensor1d(w.maxLogVar)) : null,
-    mean: keep(tf.tensor1d(w.inputMean)),
-    invStd: keep(tf.tensor1d(w.inputStd.map((s) => 1 / s))),
-  };
-}
+if (workerData.tsxApi) require(workerData.tsxApi).register();
+const core = require(workerData.corePath);
+const { EnsembleMLP } = require(workerData.ensemblePath);
+const tf = core.tf;
+let net = null;
 function forward(x, rows, shared) {
-  return tf.tidy(() => {
-    const B = cfg.members, d = cfg.inputSize, o = cfg.outputSize;
-    const mean = new Float32Array(B * rows * o);
-    const logVar = cfg.head === "gaussian" ? new Float32Array(B * rows * o) : null;
-    const xs = shared ? tf.tensor2d(x, [rows, d]) : null;
-    const norm = (t) => tf.mul(tf.sub(t, W.mean), W.invStd);
-    const hs = shared ? norm(xs) : null;
-    for (let b = 0; b < B; b++) {
-      let h = hs || norm(tf.tensor2d(x.subarray(b * rows * d, (b + 1) * rows * d), [rows, d]));
-      const ls = W.layers[b];
-      for (let l = 0; l < ls.length; l++) {
-        h = tf.fused.matMul({ a: h, b: ls[l].w, bias: ls[l].b });
-        if (l < ls.length - 1) h = act(h, cfg.activation);
-      }
-      if (logVar) {
-        const m = tf.slice(h, [0, 0], [rows, o]);
-        const raw = tf.slice(h, [0, o], [rows, o]);
-        const up = tf.sub(W.maxLV, tf.softplus(tf.sub(W.maxLV, raw)));
-        const lv = tf.add(W.minLV, tf.softplus(tf.sub(up, W.minLV)));
-        mean.set(m.dataSync(), b * rows * o);
-        logVar.set(lv.dataSync(), b * rows * o);
-      } else {
-        mean.set(h.dataSync(), b * rows * o);
-      }
-    }
-    return { mean, logVar };
-  });
+  const B = net.members, d = net.config.inputSize, o = net.config.outputSize;
+  const mean = new Float32Array(B * rows * o);
+  const logVar = net.config.head === "gaussian" ? new Float32Array(B * rows * o) : null;
+  const xt = shared ? tf.tensor2d(x, [rows, d]) : tf.tensor3d(x, [B, rows, d]);
+  const r = net.forwardMembers(xt);
+  for (let b = 0; b < B; b++) {
+    mean.set(r.mean[b].dataSync(), b * rows * o);
+    if (logVar) logVar.set(r.logVar[b].dataSync(), b * rows * o);
+  }
+  tf.dispose([xt, ...r.mean, ...(r.logVar || [])]);
+  return { mean, logVar };
 }
 (async () => {
-  wasm.setWasmPaths(workerData.wasmDir);
-  wasm.setThreadsCount(1);
-  await tf.setBackend("wasm");
-  await tf.ready();
+  await core.initBackend(workerData.backend);
   parentPort.on("message", (msg) => {
     try {
-      if (msg.type === "weights") { setWeights(msg.weights, msg.config); parentPort.postMessage({ id: msg.id }); return; }
+      if (msg.type === "weights") {
+        if (net) net.dispose();
+        net = new EnsembleMLP(msg.config);
+        net.setWeights(msg.weights);
+        parentPort.postMessage({ id: msg.id });
+        return;
+      }
       if (msg.type === "forward") {
         const r = forward(msg.x, msg.rows, msg.shared);
         const tr = [r.mean.buffer];
@@ -113,6 +71,18 @@ function forward(x, rows, shared) {
   parentPort.postMessage({ id: 0, ready: true });
 })().catch((e) => parentPort.postMessage({ id: 0, error: String(e && e.stack || e) }));
 `;
+
+/** Where a worker finds the library: the compiled .js next to this file, or the .ts sources through tsx. */
+function libraryWorkerData(): Record<string, unknown> {
+  const path = require("path") as typeof import("path");
+  const ext = path.extname(__filename);
+  return {
+    corePath: path.join(__dirname, "..", "core", "index" + ext),
+    ensemblePath: path.join(__dirname, "ensemble" + ext),
+    tsxApi: ext === ".ts" ? require.resolve("tsx/cjs/api") : null,
+    backend: backendName(),
+  };
+}
 
 interface Pending {
   resolve: (v: WorkerReply) => void;
@@ -181,12 +151,7 @@ export class ParallelEnsemble {
     const n = checkInt("ParallelEnsemble workers", opts.workers ?? 1);
     const share = opts.mainShare ?? 1 / (n + 1);
     if (!(share >= 0 && share < 1)) throw new ValueError(`ParallelEnsemble: mainShare must be in [0, 1), got ${share}`);
-    const wasmPath = require.resolve("@tensorflow/tfjs-backend-wasm");
-    const workerData = {
-      tfjsPath: require.resolve("@tensorflow/tfjs"),
-      wasmPath,
-      wasmDir: require("path").dirname(wasmPath) + require("path").sep,
-    };
+    const workerData = libraryWorkerData();
     const handles: WorkerHandle[] = [];
     try {
       for (let i = 0; i < n; i++) {
@@ -207,14 +172,7 @@ export class ParallelEnsemble {
   /** Sends the network's current weights to the workers (after training it). */
   async syncWeights(): Promise<void> {
     const w: EnsembleWeights = this.net.getWeights();
-    const c = this.net.config;
-    const config: WorkerConfig = {
-      activation: c.activation,
-      head: c.head,
-      outputSize: c.outputSize,
-      inputSize: c.inputSize,
-      members: this.net.members,
-    };
+    const config = { ...this.net.config, hiddenSizes: this.net.config.hiddenSizes.slice() };
     await Promise.all(this.handles.map((h) => h.call({ type: "weights", weights: w, config })));
   }
 
@@ -279,10 +237,13 @@ export class ParallelEnsemble {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Data-parallel training: each step's minibatch is split by rows between the main thread and a
-// worker; each computes the gradient of its share of the loss, the main thread adds them, and both
-// sides apply the same Adam step (same code, same numbers), so their weights stay identical
-// without sending weights back and forth.
+// Data-parallel training. With several members the step is split by members: each side computes
+// the gradients of its members on all rows and runs Adam on them; the worker sends its members' new
+// weights and Adam moments back, and the main thread steps the log-variance bounds (shared by all
+// members) with the summed gradient and sends them with the next step. With one member, the step's
+// minibatch is split by rows; each side computes the gradient of its share of the loss, the main
+// thread adds them, and both sides apply the same Adam step (same code, same numbers), so their
+// weights stay identical without sending weights back and forth.
 
 // The worker loads the library itself: the compiled .js next to this file, or the .ts sources
 // through tsx's require hook when running from sources (tests, benchmarks).
@@ -312,6 +273,36 @@ let net = null, applyMs = 0;
         tf.dispose([xt, yt]);
         const ms = performance.now() - t0;
         parentPort.postMessage({ id: msg.id, loss: r.loss, grads: r.grads, ms, applyMs }, r.grads.map((g) => g.buffer));
+      } else if (msg.type === "memberStep") {
+        // Members [lo, hi) of the step: gradients, their Adam update here, and the new values and
+        // moments sent back; the log-variance bounds come from the main thread, which updates them.
+        const t0 = performance.now();
+        const c = net.config, n = msg.hi - msg.lo;
+        if (msg.bounds) {
+          tf.tidy(() => {
+            net.minLogVar.assign(tf.tensor1d(msg.bounds[0]));
+            net.maxLogVar.assign(tf.tensor1d(msg.bounds[1]));
+          });
+        }
+        const xt = tf.tensor3d(msg.x, [n, msg.rows, c.inputSize]);
+        const yt = tf.tensor3d(msg.y, [n, msg.rows, c.outputSize]);
+        let r;
+        try {
+          r = net.memberLossGradients(xt, yt, msg.kind, [msg.lo, msg.hi], { scale: msg.scale, penalty: false });
+        } finally {
+          tf.dispose([xt, yt]);
+        }
+        const tg = performance.now() - t0;
+        const per = msg.per, first = msg.lo * per, last = msg.hi * per;
+        const mine = r.grads.map((g, i) => (i >= first && i < last ? g : null));
+        const values = net.applyGradientArrays(mine, { collect: true }).slice(first, last);
+        const moments = values.map((_, k) => net.optimizerMoments(first + k));
+        const boundGrads = r.grads.slice(msg.B * per);
+        const tr = [];
+        for (const a of values) tr.push(a.buffer);
+        for (const mo of moments) tr.push(mo.m.buffer, mo.v.buffer);
+        for (const g of boundGrads) if (g) tr.push(g.buffer);
+        parentPort.postMessage({ id: msg.id, loss: r.loss, values, moments, boundGrads, ms: tg, applyMs: performance.now() - t0 - tg }, tr);
       } else if (msg.type === "apply") {
         const t0 = performance.now();
         net.applyGradientArrays(msg.grads);
@@ -328,6 +319,9 @@ let net = null, applyMs = 0;
 interface TrainerReply extends WorkerReply {
   loss?: number;
   grads?: Float32Array[];
+  values?: Float32Array[];
+  moments?: { m: Float32Array; v: Float32Array }[];
+  boundGrads?: (Float32Array | null)[];
   ms?: number;
   applyMs?: number;
 }
@@ -342,7 +336,11 @@ export interface TrainerStats {
 }
 
 export interface ParallelTrainerOptions {
-  /** Fraction of each minibatch's rows the main thread computes. Default 0.5. */
+  /**
+   * Share of the work the main thread takes. Default 0.5. With several members the step is split by
+   * members (the main thread takes floor(share * B) of them, at least one, at most B - 1); with one
+   * member, by rows (this fraction of each minibatch's rows).
+   */
   mainShare?: number;
 }
 
@@ -360,14 +358,7 @@ export class ParallelTrainer {
   static async create(net: EnsembleMLP, opts: ParallelTrainerOptions = {}): Promise<ParallelTrainer> {
     const share = opts.mainShare ?? 0.5;
     if (!(share > 0 && share <= 1)) throw new ValueError(`ParallelTrainer: mainShare must be in (0, 1], got ${share}`);
-    const path = require("path") as typeof import("path");
-    const ext = path.extname(__filename);
-    const workerData = {
-      corePath: path.join(__dirname, "..", "core", "index" + ext),
-      ensemblePath: path.join(__dirname, "ensemble" + ext),
-      tsxApi: ext === ".ts" ? require.resolve("tsx/cjs/api") : null,
-      backend: backendName(),
-    };
+    const workerData = libraryWorkerData();
     const handle = new WorkerHandle(new Worker(TRAINER_SOURCE, { eval: true, workerData }));
     try {
       await handle.ready;
@@ -402,6 +393,7 @@ export class ParallelTrainer {
       throw new ShapeError(`ParallelTrainer.trainStep: expected x of ${B} x ${rows} x ${d} and y of ${B} x ${rows} x ${o} entries`);
     }
     const lossKind: LossKind = kind ?? (net.config.head === "gaussian" ? "nll" : "mse");
+    if (B > 1) return this.memberStep(x, y, rows, lossKind);
     const n1 = Math.max(1, Math.round(rows * this.mainShare)), n2 = rows - n1;
     const part = (a: Float32Array, w: number, lo: number, hi: number) => {
       const out = new Float32Array(B * (hi - lo) * w);
@@ -444,6 +436,54 @@ export class ParallelTrainer {
     // Fire and forget: the worker applies the same step before it reads its next message.
     this.handle.worker.postMessage({ type: "apply", grads: mine.grads, id: -1 }, mine.grads.map((g) => g.buffer as ArrayBuffer));
     return loss;
+  }
+
+  /**
+   * The step split by members: the main thread takes members [0, k), the worker [k, B), each on all
+   * rows (fewer, larger kernels than a split by rows, and each side runs Adam on its own members
+   * only). The worker returns its members' new weights and Adam moments; the log-variance bounds,
+   * shared by all members, are stepped here with the summed gradient and sent with the next step.
+   */
+  private async memberStep(x: Float32Array, y: Float32Array, rows: number, kind: LossKind): Promise<number> {
+    const net = this.net, B = net.members, d = net.config.inputSize, o = net.config.outputSize;
+    // floor: with an odd B the worker takes the extra member (the main thread also sends and adopts).
+    const k = Math.min(B - 1, Math.max(1, Math.floor(B * this.mainShare + 1e-9)));
+    const per = 2 * net.weights[0].length;
+    const bounds = net.minLogVar && net.maxLogVar && net.config.learnLogVarBounds
+      ? [net.minLogVar.dataSync().slice() as Float32Array, net.maxLogVar.dataSync().slice() as Float32Array]
+      : null;
+    const x2 = x.slice(k * rows * d), y2 = y.slice(k * rows * o);
+    const job = this.handle.call(
+      { type: "memberStep", x: x2, y: y2, rows, kind, scale: (B - k) / B, lo: k, hi: B, B, per, bounds },
+      [x2.buffer as ArrayBuffer, y2.buffer as ArrayBuffer],
+    ) as Promise<TrainerReply>;
+    const t0 = performance.now();
+    const xt = tf.tensor3d(x.subarray(0, k * rows * d), [k, rows, d]), yt = tf.tensor3d(y.subarray(0, k * rows * o), [k, rows, o]);
+    let mine: { loss: number; grads: (Float32Array | null)[] };
+    try {
+      mine = net.memberLossGradients(xt, yt, kind, [0, k], { scale: k / B, penalty: true });
+    } finally {
+      tf.dispose([xt, yt]);
+    }
+    // This side's members now; the shared bounds once the worker's part of their gradient is in.
+    net.applyGradientArrays(mine.grads.map((g, i) => (i < k * per ? g : null)));
+    const t1 = performance.now();
+    this.stats.mainGradMs = t1 - t0;
+    const r = await job;
+    const t2 = performance.now();
+    this.stats.waitMs = t2 - t1;
+    this.stats.workerGradMs = r.ms ?? 0;
+    this.stats.workerApplyMs = r.applyMs ?? 0;
+    const bg = mine.grads.map((g, i) => {
+      if (i < B * per || !g) return null;
+      const h = r.boundGrads![i - B * per];
+      if (h) for (let j = 0; j < g.length; j++) g[j] += h[j];
+      return g;
+    });
+    if (bg.some((g) => g)) net.applyGradientArrays(bg, { tick: false });
+    r.values!.forEach((p, j) => net.adoptVariable(k * per + j, p, r.moments![j].m, r.moments![j].v));
+    this.stats.mainApplyMs = performance.now() - t2;
+    return mine.loss + r.loss!;
   }
 
   async dispose(): Promise<void> {

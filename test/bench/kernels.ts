@@ -4,7 +4,7 @@
  *   A  ensemble forward: 5 MLPs 6 -> 200 -> 200 -> 200 -> 8 (SiLU) over 5 x 2,000 rows
  *   A2 the same split across two worker threads (both cores), if the parallel path is available
  *   B  one training step: Gaussian NLL with soft log-variance bounds, Adam, 5 x 256 rows
- *   B2 the same step split by rows across the main thread and a worker (ParallelTrainer)
+ *   B2 the same step split by members across the main thread and a worker (ParallelTrainer)
  *   C  300 x 300 float64 Cholesky plus solve (GP-sized), and LU solve
  *   D  moment-matching-sized work: 20,000 products A S A^T of 6 x 6 float64 matrices
  * GFLOP/s count matrix-product FLOPs only (2 m n k per product), as the Python reference does.

@@ -120,6 +120,34 @@ describe("ParallelTrainer", () => {
     }
   }, 60_000);
 
+  it("splits by members (odd B) or by rows (B = 1) and keeps the optimizer state in step", async () => {
+    for (const members of [3, 1]) {
+      const cfg = { inputSize: 3, outputSize: 2, hiddenSizes: [10], members, head: "gaussian" as const, learningRate: 1e-2, seed: 4 };
+      const serial = new EnsembleMLP(cfg), par = new EnsembleMLP(cfg);
+      const trainer = await ParallelTrainer.create(par);
+      try {
+        const rng = makeRng(11);
+        const rows = 7;
+        for (let step = 0; step < 3; step++) {
+          const x = Float32Array.from(rng.normals(members * rows * 3)), y = Float32Array.from(rng.normals(members * rows * 2));
+          const l1 = serial.trainStep(tf.tensor3d(x, [members, rows, 3]), tf.tensor3d(y, [members, rows, 2]));
+          expect(await trainer.trainStep(x, y, rows)).toBeCloseTo(l1, 4);
+        }
+        const a = serial.optimizerState(), b = par.optimizerState();
+        expect(b.t).toBe(a.t);
+        a.m.forEach((m, i) => m.forEach((v, k) => expect(b.m[i][k]).toBeCloseTo(v, 5)));
+        a.v.forEach((m, i) => m.forEach((v, k) => expect(b.v[i][k]).toBeCloseTo(v, 6)));
+        const wa = serial.getWeights(), wb = par.getWeights();
+        wa.layers.forEach((ls, m) => ls.forEach((p, l) => p.w.forEach((w, k) => expect(wb.layers[m][l].w[k]).toBeCloseTo(w, 4))));
+        wa.minLogVar!.forEach((v, i) => expect(wb.minLogVar![i]).toBeCloseTo(v, 5));
+      } finally {
+        await trainer.dispose();
+        serial.dispose();
+        par.dispose();
+      }
+    }
+  }, 60_000);
+
   it("fitAsync with a trainer follows fit", async () => {
     const cfg = { inputSize: 2, outputSize: 1, hiddenSizes: [8], members: 2, head: "gaussian" as const, seed: 5 };
     const a = new EnsembleMLP(cfg), b = new EnsembleMLP(cfg);
