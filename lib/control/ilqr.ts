@@ -374,21 +374,23 @@ export function ilqr(
   let reason: IlqrResult["reason"] = "maxIter";
   let iter = 0;
   let problem = localLqrProblem(dyn, cost, xs, us, eps);
+  // After a failed step (Q_uu not positive definite, or no step size lowered the cost): regularise
+  // harder and retry at the same trajectory; false once mu passes muMax and iLQR gives up.
+  const raiseMu = (): boolean => {
+    muFactor = Math.max(2, muFactor * 2);
+    mu = Math.max(muMin, mu * muFactor);
+    opts.onIteration?.({ iter, cost: J, mu, alpha: null });
+    return mu <= muMax;
+  };
   for (; iter < maxIter; iter++) {
     let sol: LqrSolution;
     try {
       sol = lqrBackward(problem, { mu });
     } catch (e) {
       if (!(e instanceof NotPositiveDefiniteError)) throw e;
-      // Q_uu is not positive definite here: regularise harder and retry at the same trajectory.
-      muFactor = Math.max(2, muFactor * 2);
-      mu = Math.max(muMin, mu * muFactor);
-      opts.onIteration?.({ iter, cost: J, mu, alpha: null });
-      if (mu > muMax) {
-        reason = "regularisation";
-        break;
-      }
-      continue;
+      if (raiseMu()) continue;
+      reason = "regularisation";
+      break;
     }
     const fw = forwardPasses(dyn, cost, xs, us, sol, alphas);
     let accepted = -1;
@@ -404,14 +406,9 @@ export function ilqr(
       }
     }
     if (accepted < 0) {
-      muFactor = Math.max(2, muFactor * 2);
-      mu = Math.max(muMin, mu * muFactor);
-      opts.onIteration?.({ iter, cost: J, mu, alpha: null });
-      if (mu > muMax) {
-        reason = "regularisation";
-        break;
-      }
-      continue;
+      if (raiseMu()) continue;
+      reason = "regularisation";
+      break;
     }
     const Jnew = fw.costs[accepted];
     const rel = (J - Jnew) / Math.max(Math.abs(J), 1e-12);
