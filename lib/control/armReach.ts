@@ -5,6 +5,7 @@
  *   terminal wPosFinal |p(q_T) - target|^2 + wVelFinal |qdot_T|^2
  * with p(q) the end-effector position. The running weights default to the arm's own reward weights.
  */
+import type { Rng } from "../core/random";
 import { ARM_COST, ARM_PARAMS, armEndEffector } from "../envs/arm";
 import { TrajectoryCost, leastSquaresCost } from "./ilqr";
 
@@ -44,4 +45,19 @@ export function armReachCost(opts: ArmReachCostOptions): TrajectoryCost {
 export function armDistance(x: ArrayLike<number>, target: readonly [number, number], links = ARM_PARAMS): number {
   const p = armEndEffector(x[0], x[1], links);
   return Math.hypot(p[0] - target[0], p[1] - target[1]);
+}
+
+/** The four corners of a square of half-width `spread` (rad) around the joint angles q0, at rest: the training starts of guided policy search. */
+export function armStartCorners(q0: ArrayLike<number>, spread: number): number[][] {
+  return [
+    [q0[0] - spread, q0[1] - spread, 0, 0],
+    [q0[0] - spread, q0[1] + spread, 0, 0],
+    [q0[0] + spread, q0[1] - spread, 0, 0],
+    [q0[0] + spread, q0[1] + spread, 0, 0],
+  ];
+}
+
+/** `n` start states drawn uniformly inside that square, at rest: held-out starts for the global policy. */
+export function armStartsInSquare(q0: ArrayLike<number>, spread: number, n: number, rng: Rng): number[][] {
+  return Array.from({ length: n }, () => [q0[0] + rng.uniform(-spread, spread), q0[1] + rng.uniform(-spread, spread), 0, 0]);
 }

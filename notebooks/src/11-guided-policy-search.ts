@@ -28,6 +28,8 @@ import { toArray } from "mbrl/linalg";
 import {
   armReachCost,
   armDistance,
+  armStartCorners,
+  armStartsInSquare,
   dynamicsFromEnv,
   initialController,
   linearizeTrajectory,
@@ -263,13 +265,13 @@ guidedPolicySearch(armSystem, cost, { T: T, conditions: [x0], samplesPerConditio
 const its = trajRuns.map((_, i) => i + 1);
 await display(
   combine([
-    lineChart([{ name: "mean sample cost", x: its, y: trajRuns.map((r) => r.cost), points: true }], { title: "Cost per iteration (5 rollouts each)", xTitle: "iteration", logY: true, width: 280 }),
+    lineChart([{ name: "mean sample cost", x: its, y: trajRuns.map((r) => r.cost), points: true }], { title: "Cost per iteration (5 rollouts each)", xTitle: "iteration", yTitle: "cost (log scale)", logY: true, width: 280 }),
     lineChart(
       [
         { name: "KL of the step", x: its, y: trajRuns.map((r) => r.kl), points: true },
         { name: "bound epsilon", x: its, y: trajRuns.map((r) => r.eps), dashed: true },
       ],
-      { title: "KL vs its bound", xTitle: "iteration", logY: true, width: 280 },
+      { title: "KL vs its bound", xTitle: "iteration", yTitle: "KL (log scale)", logY: true, width: 280 },
     ),
   ]),
 );
@@ -297,12 +299,7 @@ await display(
 // %%
 const q0 = arm.startQ;
 const spread = 0.3;
-const conditions = [
-  [q0[0] - spread, q0[1] - spread, 0, 0],
-  [q0[0] - spread, q0[1] + spread, 0, 0],
-  [q0[0] + spread, q0[1] - spread, 0, 0],
-  [q0[0] + spread, q0[1] + spread, 0, 0],
-];
+const conditions = armStartCorners(q0, spread);
 const gpsCosts: number[] = [];
 const gps = guidedPolicySearch(
   armSystem,
@@ -314,8 +311,7 @@ const gps = guidedPolicySearch(
   },
 );
 const policy = gps.policy!;
-const heldRng = makeRng(99);
-const newStarts = Array.from({ length: 6 }, () => [q0[0] + heldRng.uniform(-spread, spread), q0[1] + heldRng.uniform(-spread, spread), 0, 0]);
+const newStarts = armStartsInSquare(q0, spread, 6, makeRng(99));
 const policyRuns = newStarts.map((s) => runPolicy(armSystem, policy, s, T));
 const finalDistances = policyRuns.map((r) => armDistance(r.xs[T], target));
 console.log(`global policy from 6 new starts: final distances ${finalDistances.map((d) => (d * 100).toFixed(2)).join(", ")} cm`);

@@ -14,7 +14,7 @@
  */
 import { initBackend, backendInfo, makeRng } from "../../lib/core";
 import { TwoLinkArm } from "../../lib/envs";
-import { armDistance, armReachCost, dynamicsFromEnv } from "../../lib/control";
+import { armDistance, armReachCost, armStartCorners, armStartsInSquare, dynamicsFromEnv } from "../../lib/control";
 import { guidedPolicySearch, runControllerMean, runPolicy } from "../../lib/gps";
 
 async function main(): Promise<void> {
@@ -50,12 +50,7 @@ async function main(): Promise<void> {
   // B. Guided policy search from 4 start states; held-out starts inside their range.
   const q0 = env.startQ;
   const spread = 0.3;
-  const conditions = [
-    [q0[0] - spread, q0[1] - spread, 0, 0],
-    [q0[0] - spread, q0[1] + spread, 0, 0],
-    [q0[0] + spread, q0[1] - spread, 0, 0],
-    [q0[0] + spread, q0[1] + spread, 0, 0],
-  ];
+  const conditions = armStartCorners(q0, spread);
   const gpsIterations = quick ? 4 : 10;
   const state = guidedPolicySearch(
     dyn,
@@ -74,8 +69,7 @@ async function main(): Promise<void> {
     );
     },
   );
-  const rng = makeRng(99);
-  const heldOut = Array.from({ length: 8 }, () => [q0[0] + rng.uniform(-spread, spread), q0[1] + rng.uniform(-spread, spread), 0, 0]);
+  const heldOut = armStartsInSquare(q0, spread, 8, makeRng(99));
   const heldDist = heldOut.map((c) => armDistance(runPolicy(dyn, state.policy!, c, T).xs[T], target));
   const successRate = heldDist.filter((d) => d < 0.03).length / heldOut.length;
   console.log(`held-out starts: policy final distances ${heldDist.map((d) => (d * 100).toFixed(1)).join(" ")} cm; success (< 3 cm) ${(successRate * 100).toFixed(0)} %`);
