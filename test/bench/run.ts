@@ -3,15 +3,11 @@
  * and, as its last line, one JSON object of its figures.
  */
 import { spawnSync } from "child_process";
-import * as fs from "fs";
 import * as path from "path";
+import { benchmarkNames } from "./list";
 
 const [name, ...rest] = process.argv.slice(2);
-const available = fs
-  .readdirSync(__dirname)
-  .filter((f) => f.endsWith(".ts") && f !== "run.ts" && !f.endsWith(".test.ts"))
-  .map((f) => f.replace(/\.ts$/, ""))
-  .sort();
+const available = benchmarkNames();
 if (!name || !available.includes(name)) {
   console.error(`usage: npm run bench -- NAME [--quick]\nbenchmarks: ${available.join(", ")}`);
   process.exit(2);

@@ -3,16 +3,12 @@
  * object naming itself. The full runs (the published figures) are `npm run bench -- NAME`, not CI.
  */
 import { spawn } from "child_process";
-import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
+import { benchmarkNames } from "./list";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const names = fs
-  .readdirSync(__dirname)
-  .filter((f) => f.endsWith(".ts") && f !== "run.ts" && !f.endsWith(".test.ts"))
-  .map((f) => f.replace(/\.ts$/, ""))
-  .sort();
+const names = benchmarkNames();
 
 function runQuick(name: string): Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }> {
   const t0 = Date.now();
