@@ -109,3 +109,24 @@ export function backendInfo(): BackendInfo {
   if (!info) throw new Error("backendInfo: call `await initBackend()` first");
   return info;
 }
+
+/** The parts of tfjs-backend-wasm's backend object that heapView reads. */
+interface WasmBackendLike {
+  wasm: { HEAPU8: Uint8Array } | null;
+  dataIdMap?: { get(id: object): { memoryOffset: number | null } | undefined };
+}
+
+/**
+ * A Float32Array over a float32 tensor's own storage on the wasm heap (no copy), or null on any
+ * other backend. For reading without dataSync's copy, and for writing into a tensor just created
+ * for that purpose (tf.fill). Never write into a tensor that a matMul has already used as its
+ * right-hand side: XNNPACK keeps a packed copy of those, looked up by tensor id, and would go on
+ * using the old values. The view is valid only until the next tfjs call, which may grow the heap.
+ */
+export function heapView(t: tf.Tensor): Float32Array | null {
+  if (t.dtype !== "float32" || t.isDisposed || tf.getBackend() !== "wasm") return null;
+  const b = tf.backend() as unknown as WasmBackendLike;
+  const d = b.dataIdMap?.get(t.dataId);
+  if (!b.wasm || !d || d.memoryOffset == null) return null;
+  return new Float32Array(b.wasm.HEAPU8.buffer, d.memoryOffset, t.size);
+}

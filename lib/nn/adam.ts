@@ -5,7 +5,7 @@
  * 5 x 4 layers makes that hundreds of ops per step. Reading the gradient, updating in one fused loop
  * and writing the variable back is several times faster.
  */
-import { tf } from "../core/backend";
+import { heapView, tf } from "../core/backend";
 import { ShapeError } from "../core/checks";
 
 export interface AdamOptions {
@@ -48,52 +48,72 @@ export class Adam {
     return this.t;
   }
 
-  /** One update from gradients in the order of `vars` (null: no gradient, the variable is skipped). */
-  step(grads: readonly (tf.Tensor | null | undefined)[]): void {
+  /**
+   * One update from gradients in the order of `vars`: tensors or plain arrays of the variables'
+   * sizes (null skips a variable). tick = false updates with the current step count instead of
+   * starting a new step (to finish a step whose other variables an earlier call updated).
+   */
+  step(grads: readonly (tf.Tensor | Float32Array | null | undefined)[], { tick = true }: { tick?: boolean } = {}): void {
     if (grads.length !== this.vars.length) {
       throw new ShapeError(`Adam.step: expected ${this.vars.length} gradients, got ${grads.length}`);
     }
-    this.stepArrays(grads.map((g) => (g ? (g.dataSync() as Float32Array) : null)));
-  }
-
-  /**
-   * One update from gradients given as plain arrays (same order and sizes as `vars`; null skips a
-   * variable). tick = false updates with the current step count instead of starting a new step (to
-   * finish a step whose other variables were updated by an earlier call). collect = true returns the
-   * new values of the updated variables (fresh arrays; null for skipped ones).
-   */
-  stepArrays(
-    grads: readonly (Float32Array | null | undefined)[],
-    { tick = true, collect = false }: { tick?: boolean; collect?: boolean } = {},
-  ): (Float32Array | null)[] {
-    if (grads.length !== this.vars.length) {
-      throw new ShapeError(`Adam.stepArrays: expected ${this.vars.length} gradients, got ${grads.length}`);
-    }
     if (tick || this.t === 0) this.t++;
-    const out: (Float32Array | null)[] = collect ? grads.map(() => null) : [];
-    const b1 = this.beta1, b2 = this.beta2, eps = this.eps;
-    const c1 = 1 - Math.pow(b1, this.t), c2 = 1 - Math.pow(b2, this.t);
-    const lr = this.learningRate / c1, sc2 = 1 / Math.sqrt(c2);
+    const lr = this.learningRate / (1 - Math.pow(this.beta1, this.t));
+    const sc2 = 1 / Math.sqrt(1 - Math.pow(this.beta2, this.t));
     for (let i = 0; i < this.vars.length; i++) {
       const g = grads[i];
       if (!g) continue;
       const variable = this.vars[i];
-      if (g.length !== variable.size) throw new ShapeError(`Adam.step: gradient ${i} has ${g.length} entries, the variable ${variable.size}`);
-      const p = (variable.dataSync() as Float32Array).slice(); // a copy on every backend
-      const m = this.m[i], v = this.v[i];
-      const wd = this.decay[i] ? this.wd : 0;
-      for (let k = 0; k < p.length; k++) {
-        const gk = wd === 0 ? g[k] : g[k] + wd * p[k];
-        const mk = (m[k] = b1 * m[k] + (1 - b1) * gk);
-        const vk = (v[k] = b2 * v[k] + (1 - b2) * gk * gk);
-        p[k] -= (lr * mk) / (Math.sqrt(vk) * sc2 + eps);
+      const size = g instanceof Float32Array ? g.length : g.size;
+      if (size !== variable.size) throw new ShapeError(`Adam.step: gradient ${i} has ${size} entries, the variable ${variable.size}`);
+      // On wasm the new values are written straight into a fresh heap tensor, reading the old values
+      // and the gradient in place: no JavaScript copies, so no garbage for the collector. (A fresh
+      // tensor rather than the variable's own storage: XNNPACK caches packed weights by tensor id.)
+      const next = tf.fill(variable.shape, 0, "float32");
+      const out = heapView(next);
+      if (out) {
+        // Views taken after the allocation above, which may have grown the heap.
+        const gv = g instanceof Float32Array ? g : heapView(g) ?? (g.dataSync() as Float32Array);
+        this.update(i, heapView(variable) ?? (variable.dataSync() as Float32Array), gv, out, lr, sc2);
+        variable.assign(next);
+        next.dispose();
+      } else {
+        next.dispose();
+        const gv = g instanceof Float32Array ? g : (g.dataSync() as Float32Array);
+        const p = new Float32Array(variable.size);
+        this.update(i, variable.dataSync() as Float32Array, gv, p, lr, sc2);
+        const t = tf.tensor(p, variable.shape, "float32");
+        variable.assign(t);
+        t.dispose();
       }
-      const next = tf.tensor(p, variable.shape, "float32");
-      variable.assign(next);
-      next.dispose();
-      if (collect) out[i] = p.slice(); // a copy: some backends keep p as the tensor's storage
     }
-    return out;
+  }
+
+  /** The fused Adam loop for variable i: out = p - lr m_hat / (sqrt(v_hat) + eps). */
+  private update(i: number, p: Float32Array, g: Float32Array, out: Float32Array, lr: number, sc2: number): void {
+    const b1 = this.beta1, b2 = this.beta2, c1 = 1 - b1, c2 = 1 - b2, eps = this.eps;
+    const m = this.m[i], v = this.v[i], n = p.length;
+    const wd = this.decay[i] ? this.wd : 0;
+    // Two copies of the loop so the common one (no weight decay) has no branch inside.
+    if (wd === 0) {
+      for (let k = 0; k < n; k++) {
+        const gk = g[k];
+        const mk = b1 * m[k] + c1 * gk;
+        const vk = b2 * v[k] + c2 * gk * gk;
+        m[k] = mk;
+        v[k] = vk;
+        out[k] = p[k] - (lr * mk) / (Math.sqrt(vk) * sc2 + eps);
+      }
+    } else {
+      for (let k = 0; k < n; k++) {
+        const gk = g[k] + wd * p[k];
+        const mk = b1 * m[k] + c1 * gk;
+        const vk = b2 * v[k] + c2 * gk * gk;
+        m[k] = mk;
+        v[k] = vk;
+        out[k] = p[k] - (lr * mk) / (Math.sqrt(vk) * sc2 + eps);
+      }
+    }
   }
 
   /** Copies of the moments of variable i. */

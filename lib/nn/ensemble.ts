@@ -83,7 +83,10 @@ export interface FitOptions {
 /** What fitAsync needs from a trainer (ParallelTrainer in parallel.ts). */
 export interface BatchTrainer {
   trainStep(x: Float32Array, y: Float32Array, rows: number, kind?: LossKind): Promise<number>;
-  resync(): Promise<void>;
+  /** Sends the network's weights, normaliser and optimizer state to the trainer's workers. */
+  push(): Promise<void>;
+  /** Brings every weight the workers hold back into the network. */
+  pull(): Promise<void>;
 }
 
 /** Plain-array weights: for each member, for each layer, W (in x out, row-major) and b. */
@@ -112,6 +115,8 @@ export class EnsembleMLP {
   private normalize = false;
   private readonly optimizer: Adam;
   private disposed = false;
+  private heldBy: string | null = null;
+  private version = 0;
 
   constructor(cfg: EnsembleConfig) {
     const members = checkInt("EnsembleMLP members", cfg.members ?? 1);
@@ -209,6 +214,7 @@ export class EnsembleMLP {
     if (mean.length !== n || std.length !== n) {
       throw new ShapeError(`setInputNormalizer: expected mean and std of length ${n}, got ${mean.length} and ${std.length}`);
     }
+    this.version++;
     this.inputMeanArr = Float32Array.from(mean);
     this.inputStdArr = Float32Array.from(std, (s) => Math.max(Math.abs(s), 1e-6));
     this.inputMean.dispose();
@@ -285,15 +291,16 @@ export class EnsembleMLP {
   }
 
   /** Member b's raw network output (before the head) on already-normalised input h0. */
-  private memberRaw(b: number, h0: tf.Tensor2D): tf.Tensor2D {
+  private memberRaw(b: number, h0: tf.Tensor2D, inputGrad = true): tf.Tensor2D {
     const rows0 = h0.shape[0];
-    if (rows0 <= 2 * ROW_CHUNK) return mlp(h0, this.weights[b], this.biases[b], this.config.activation);
+    const act = this.config.activation;
+    if (rows0 <= 2 * ROW_CHUNK) return mlp(h0, this.weights[b], this.biases[b], act, { inputGrad });
     // XNNPACK runs a 500-row product ~10 % faster per row than a 2,000-row one (cache); the
     // slices and the concatenation of the narrow outputs cost little.
     const parts: tf.Tensor2D[] = [];
     for (let r = 0; r < rows0; r += ROW_CHUNK) {
       const n = Math.min(ROW_CHUNK, rows0 - r);
-      parts.push(mlp(tf.slice(h0, [r, 0], [n, h0.shape[1]]), this.weights[b], this.biases[b], this.config.activation));
+      parts.push(mlp(tf.slice(h0, [r, 0], [n, h0.shape[1]]), this.weights[b], this.biases[b], act, { inputGrad }));
     }
     return tf.concat(parts, 0);
   }
@@ -340,6 +347,29 @@ export class EnsembleMLP {
 
   private checkAlive(): void {
     if (this.disposed) throw new ValueError("EnsembleMLP: used after dispose()");
+    if (this.heldBy) throw new ValueError(`EnsembleMLP: ${this.heldBy}`);
+  }
+
+  /**
+   * Marks some members' weights as living elsewhere for now (reason says where and what brings them
+   * back), or clears the mark (null). While marked, every use that would read those weights throws
+   * instead of silently using stale values. ParallelTrainer sets it between its steps.
+   */
+  setHeldElsewhere(reason: string | null): void {
+    this.heldBy = reason;
+  }
+
+  /**
+   * A counter that every change of the weights, the normaliser or the optimizer state moves (steps,
+   * setWeights, polyakUpdate...): a copy elsewhere (a worker's) is current while it is unchanged.
+   */
+  get stateVersion(): number {
+    return this.version;
+  }
+
+  /** Whether setHeldElsewhere has marked this network. */
+  get heldElsewhere(): boolean {
+    return this.heldBy !== null;
   }
 
   /** Forward on plain arrays: x is rows x inputSize; returns [member][row][output] arrays. */
@@ -359,6 +389,8 @@ export class EnsembleMLP {
   /**
    * The training loss on a batch: "mse" (mean squared error of the mean) or "nll" (Gaussian NLL with
    * the bound penalty). Weight decay is applied by the optimizer, not here. x is [rows, in] or [B, rows, in]; y matches with out.
+   * Differentiable w.r.t. the variables only (its gradient w.r.t. x is returned as zeros, to save a
+   * product per member); differentiate `forward` for input gradients.
    */
   loss(
     x: tf.Tensor2D | tf.Tensor3D,
@@ -382,7 +414,8 @@ export class EnsembleMLP {
       const inputs = this.splitInputs(x, B);
       const shared = inputs.length === 1 && B > 1 ? this.normalizeInput(inputs[0]) : null;
       const raws: tf.Tensor2D[] = [];
-      for (let b = 0; b < B; b++) raws.push(this.memberRaw(lo + b, shared ?? this.normalizeInput(inputs[b])));
+      // inputGrad false: a loss on data is never differentiated w.r.t. the data.
+      for (let b = 0; b < B; b++) raws.push(this.memberRaw(lo + b, shared ?? this.normalizeInput(inputs[b]), false));
       const out = this.head(B === 1 ? raws[0] : tf.concat(raws, 0));
       const target = this.stackTargets(y, out.mean.shape[0], B);
       let total: tf.Scalar =
@@ -427,6 +460,7 @@ export class EnsembleMLP {
    */
   minimize(lossFn: () => tf.Scalar, readLoss = true): number {
     this.checkAlive();
+    this.version++;
     return this.optimizer.minimize(lossFn, readLoss);
   }
 
@@ -457,7 +491,7 @@ export class EnsembleMLP {
     members: readonly [number, number],
     opts: { scale?: number; penalty?: boolean } = {},
   ): { loss: number; grads: (Float32Array | null)[]; sizes: number[] } {
-    this.checkAlive();
+    if (this.disposed) throw new ValueError("EnsembleMLP: used after dispose()"); // also while held: ParallelTrainer calls it
     const all = this.variables();
     const per = 2 * this.weights[0].length;
     const [lo, hi] = members;
@@ -475,10 +509,45 @@ export class EnsembleMLP {
     }
   }
 
-  /** One Adam step from gradient arrays in variables() order (see lossGradients). */
-  applyGradientArrays(grads: readonly (Float32Array | null)[], opts: { tick?: boolean; collect?: boolean } = {}): (Float32Array | null)[] {
-    this.checkAlive();
-    return this.optimizer.stepArrays(grads, opts);
+  /**
+   * One Adam step for members [lo, hi) only, on their minibatch (x and y hold hi - lo members along
+   * axis 0), with the loss scaled by `scale` (this part's share of the whole ensemble's loss). The
+   * log-variance bounds, shared by all members, are not stepped: their gradients come back as arrays,
+   * for the caller to add up over the parts and apply with applyGradientArrays(grads, { tick: false }).
+   * ParallelTrainer runs one such part per thread; the gradients are read in place, never copied.
+   */
+  memberStep(
+    x: tf.Tensor2D | tf.Tensor3D,
+    y: tf.Tensor2D | tf.Tensor3D,
+    kind: LossKind,
+    members: readonly [number, number],
+    opts: { scale?: number; penalty?: boolean } = {},
+  ): { loss: number; boundGrads: (Float32Array | null)[] } {
+    if (this.disposed) throw new ValueError("EnsembleMLP: used after dispose()");
+    this.version++;
+    const all = this.variables();
+    const per = 2 * this.weights[0].length;
+    const [lo, hi] = members;
+    const mine = (i: number) => i >= per * lo && i < per * hi;
+    const used = all.filter((_, i) => i >= per * this.members || mine(i));
+    const { value, grads } = tf.variableGrads(() => this.loss(x, y, kind, { ...opts, members }), used);
+    try {
+      this.optimizer.step(all.map((v, i) => (mine(i) ? grads[v.name] ?? null : null)));
+      return {
+        loss: value.dataSync()[0],
+        boundGrads: all.slice(per * this.members).map((v) => (grads[v.name] ? (grads[v.name].dataSync() as Float32Array).slice() : null)),
+      };
+    } finally {
+      value.dispose();
+      tf.dispose(Object.values(grads));
+    }
+  }
+
+  /** One Adam step from gradient arrays in variables() order (see lossGradients); null skips a variable. */
+  applyGradientArrays(grads: readonly (Float32Array | null)[], opts: { tick?: boolean } = {}): void {
+    if (this.disposed) throw new ValueError("EnsembleMLP: used after dispose()");
+    this.version++;
+    this.optimizer.step(grads, opts);
   }
 
   /** Adam moments of variable i (copies), for handing a member's training over between threads. */
@@ -491,7 +560,8 @@ export class EnsembleMLP {
    * half of a step taken elsewhere (ParallelTrainer's member split).
    */
   adoptVariable(i: number, p: Float32Array, m: Float32Array, v: Float32Array): void {
-    this.checkAlive();
+    if (this.disposed) throw new ValueError("EnsembleMLP: used after dispose()");
+    this.version++;
     const variable = this.variables()[i];
     const t = tf.tensor(p, variable.shape, "float32");
     variable.assign(t);
@@ -501,10 +571,12 @@ export class EnsembleMLP {
 
   /** The optimizer's state (Adam moments and step count), to continue training in another thread. */
   optimizerState(): { m: Float32Array[]; v: Float32Array[]; t: number } {
+    this.checkAlive();
     return this.optimizer.getState();
   }
 
   setOptimizerState(s: { m: readonly Float32Array[]; v: readonly Float32Array[]; t: number }): void {
+    this.version++;
     this.optimizer.setState(s);
   }
 
@@ -512,6 +584,7 @@ export class EnsembleMLP {
   applyGradients(grads: tf.Tensor[]): void {
     const vs = this.variables();
     if (grads.length !== vs.length) throw new ShapeError(`applyGradients: expected ${vs.length} gradients, got ${grads.length}`);
+    this.version++;
     this.optimizer.step(grads);
   }
 
@@ -546,18 +619,25 @@ export class EnsembleMLP {
    * float rounding.
    */
   async fitAsync(x: MatLike, y: MatLike, opts: FitOptions & { trainer: BatchTrainer }): Promise<{ losses: number[] }> {
+    await opts.trainer.pull(); // weights that earlier trainStep calls left in the worker
     const plan = this.fitPlan(x, y, opts);
-    await opts.trainer.resync(); // the worker needs the current weights, optimizer state and normaliser
+    await opts.trainer.push(); // the worker needs the current weights, optimizer state and normaliser
     const losses: number[] = [];
-    for (let e = 0; e < plan.epochs; e++) {
-      plan.shuffle();
-      let sum = 0;
-      for (let s = 0; s < plan.steps; s++) {
-        const { xb, yb, rows } = plan.batch(s);
-        sum += (await opts.trainer.trainStep(xb, yb, rows, plan.kind)) * rows;
+    try {
+      for (let e = 0; e < plan.epochs; e++) {
+        plan.shuffle();
+        let sum = 0;
+        for (let s = 0; s < plan.steps; s++) {
+          const { xb, yb, rows } = plan.batch(s);
+          sum += (await opts.trainer.trainStep(xb, yb, rows, plan.kind)) * rows;
+        }
+        losses.push(sum / plan.n);
+        // onEpoch may use the network (a validation loss): it must see every member's weights.
+        if (opts.onEpoch) await opts.trainer.pull();
+        opts.onEpoch?.(e, sum / plan.n);
       }
-      losses.push(sum / plan.n);
-      opts.onEpoch?.(e, sum / plan.n);
+    } finally {
+      await opts.trainer.pull();
     }
     return { losses };
   }
@@ -616,6 +696,7 @@ export class EnsembleMLP {
 
   /** The loss on arrays without training (for validation). */
   evaluate(x: MatLike, y: MatLike, kind: LossKind = this.defaultLoss()): number {
+    this.checkAlive();
     const X = asMat(x), Y = asMat(y);
     return tf.tidy(() =>
       this.loss(
@@ -631,6 +712,7 @@ export class EnsembleMLP {
 
   /** A copy of all weights (and the normaliser) as plain arrays. */
   getWeights(): EnsembleWeights {
+    this.checkAlive();
     return {
       layers: this.weights.map((ws, b) =>
         ws.map((w, l) => ({ w: w.dataSync().slice() as Float32Array, b: this.biases[b][l].dataSync().slice() as Float32Array })),
@@ -645,6 +727,7 @@ export class EnsembleMLP {
   /** Loads weights from getWeights() of a network of the same architecture. */
   setWeights(w: EnsembleWeights): void {
     this.checkAlive();
+    this.version++;
     if (w.layers.length !== this.members) throw new ShapeError(`setWeights: ${w.layers.length} members given, ${this.members} expected`);
     w.layers.forEach((ls, b) => {
       if (ls.length !== this.weights[b].length) throw new ShapeError(`setWeights: member ${b} has ${ls.length} layers, expected ${this.weights[b].length}`);
@@ -671,6 +754,7 @@ export class EnsembleMLP {
    */
   polyakUpdate(source: EnsembleMLP, tau: number): void {
     this.checkAlive();
+    this.version++;
     const a = this.variables(), s = source.variables();
     if (a.length !== s.length || a.some((v, i) => v.size !== s[i].size)) {
       throw new ShapeError("polyakUpdate: the source network has a different architecture");

@@ -237,13 +237,13 @@ export class ParallelEnsemble {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Data-parallel training. With several members the step is split by members: each side computes
-// the gradients of its members on all rows and runs Adam on them; the worker sends its members' new
-// weights and Adam moments back, and the main thread steps the log-variance bounds (shared by all
-// members) with the summed gradient and sends them with the next step. With one member, the step's
-// minibatch is split by rows; each side computes the gradient of its share of the loss, the main
-// thread adds them, and both sides apply the same Adam step (same code, same numbers), so their
-// weights stay identical without sending weights back and forth.
+// Data-parallel training. With several members the step is split by members, and each thread owns
+// its members: it computes their gradients on all rows and runs Adam on them, and their weights and
+// Adam moments stay where they are trained (no weights cross threads per step; `pull` brings the
+// worker's members back). The log-variance bounds, shared by all members, belong to the main thread:
+// it steps them with the summed gradient and sends their values with the next step. With one member
+// the minibatch is split by rows instead: each side computes the gradient of its share of the loss,
+// the main thread adds them, and both sides apply the same Adam step (same code, same numbers).
 
 // The worker loads the library itself: the compiled .js next to this file, or the .ts sources
 // through tsx's require hook when running from sources (tests, benchmarks).
@@ -253,7 +253,7 @@ if (workerData.tsxApi) require(workerData.tsxApi).register();
 const core = require(workerData.corePath);
 const { EnsembleMLP } = require(workerData.ensemblePath);
 const tf = core.tf;
-let net = null, applyMs = 0;
+let net = null;
 (async () => {
   await core.initBackend(workerData.backend);
   parentPort.on("message", (msg) => {
@@ -264,49 +264,62 @@ let net = null, applyMs = 0;
         net.setWeights(msg.weights);
         net.setOptimizerState(msg.opt);
         parentPort.postMessage({ id: msg.id });
-      } else if (msg.type === "grad") {
-        const B = net.members, c = net.config;
-        const xt = tf.tensor3d(msg.x, [B, msg.rows, c.inputSize]);
-        const yt = tf.tensor3d(msg.y, [B, msg.rows, c.outputSize]);
+      } else if (msg.type === "step") {
+        // Its part of the step: members [lo, hi) whole (gradients and Adam here), and rows of the
+        // shared member, whose gradient goes back to the main thread. The bounds' values come from
+        // the main thread, which steps them.
         const t0 = performance.now();
-        const r = net.lossGradients(xt, yt, msg.kind, { scale: msg.scale, penalty: false });
-        tf.dispose([xt, yt]);
-        const ms = performance.now() - t0;
-        parentPort.postMessage({ id: msg.id, loss: r.loss, grads: r.grads, ms, applyMs }, r.grads.map((g) => g.buffer));
-      } else if (msg.type === "memberStep") {
-        // Members [lo, hi) of the step: gradients, their Adam update here, and the new values and
-        // moments sent back; the log-variance bounds come from the main thread, which updates them.
-        const t0 = performance.now();
-        const c = net.config, n = msg.hi - msg.lo;
+        const c = net.config;
         if (msg.bounds) {
           tf.tidy(() => {
             net.minLogVar.assign(tf.tensor1d(msg.bounds[0]));
             net.maxLogVar.assign(tf.tensor1d(msg.bounds[1]));
           });
         }
-        const xt = tf.tensor3d(msg.x, [n, msg.rows, c.inputSize]);
-        const yt = tf.tensor3d(msg.y, [n, msg.rows, c.outputSize]);
-        let r;
-        try {
-          r = net.memberLossGradients(xt, yt, msg.kind, [msg.lo, msg.hi], { scale: msg.scale, penalty: false });
-        } finally {
-          tf.dispose([xt, yt]);
+        let loss = 0, boundGrads = null, sharedGrads = null;
+        const addBounds = (gs) => {
+          if (!boundGrads) boundGrads = gs;
+          else gs.forEach((g, j) => { if (g) for (let i = 0; i < g.length; i++) boundGrads[j][i] += g[i]; });
+        };
+        if (msg.hi > msg.lo) {
+          const n = msg.hi - msg.lo;
+          const xt = tf.tensor3d(msg.x, [n, msg.rows, c.inputSize]), yt = tf.tensor3d(msg.y, [n, msg.rows, c.outputSize]);
+          try {
+            const r = net.memberStep(xt, yt, msg.kind, [msg.lo, msg.hi], { scale: n / msg.B, penalty: false });
+            loss += r.loss;
+            addBounds(r.boundGrads);
+          } finally {
+            tf.dispose([xt, yt]);
+          }
         }
-        const tg = performance.now() - t0;
-        const per = msg.per, first = msg.lo * per, last = msg.hi * per;
-        const mine = r.grads.map((g, i) => (i >= first && i < last ? g : null));
-        const values = net.applyGradientArrays(mine, { collect: true }).slice(first, last);
-        const moments = values.map((_, k) => net.optimizerMoments(first + k));
-        const boundGrads = r.grads.slice(msg.B * per);
+        if (msg.sharedRows > 0) {
+          const k = msg.shared, n = msg.sharedRows;
+          const xt = tf.tensor3d(msg.xs, [1, n, c.inputSize]), yt = tf.tensor3d(msg.ys, [1, n, c.outputSize]);
+          try {
+            const r = net.memberLossGradients(xt, yt, msg.kind, [k, k + 1], { scale: n / msg.rows / msg.B, penalty: false });
+            loss += r.loss;
+            sharedGrads = r.grads.slice(k * msg.per, (k + 1) * msg.per);
+            addBounds(r.grads.slice(msg.B * msg.per));
+          } finally {
+            tf.dispose([xt, yt]);
+          }
+        }
         const tr = [];
-        for (const a of values) tr.push(a.buffer);
-        for (const mo of moments) tr.push(mo.m.buffer, mo.v.buffer);
-        for (const g of boundGrads) if (g) tr.push(g.buffer);
-        parentPort.postMessage({ id: msg.id, loss: r.loss, values, moments, boundGrads, ms: tg, applyMs: performance.now() - t0 - tg }, tr);
+        for (const g of boundGrads || []) if (g) tr.push(g.buffer);
+        for (const g of sharedGrads || []) tr.push(g.buffer);
+        parentPort.postMessage({ id: msg.id, loss, boundGrads, sharedGrads, ms: performance.now() - t0 }, tr);
       } else if (msg.type === "apply") {
-        const t0 = performance.now();
-        net.applyGradientArrays(msg.grads);
-        applyMs = performance.now() - t0;
+        // The shared member's summed gradient: the same Adam step as on the main thread keeps this
+        // copy equal to the main thread's.
+        net.applyGradientArrays(msg.grads, { tick: msg.tick });
+      } else if (msg.type === "pull") {
+        // The values and Adam moments of variables [first, last).
+        const vars = net.variables().slice(msg.first, msg.last);
+        const values = vars.map((v) => v.dataSync().slice());
+        const moments = vars.map((_, k) => net.optimizerMoments(msg.first + k));
+        const tr = values.map((a) => a.buffer);
+        for (const mo of moments) tr.push(mo.m.buffer, mo.v.buffer);
+        parentPort.postMessage({ id: msg.id, values, moments }, tr);
       }
     } catch (e) {
       parentPort.postMessage({ id: msg.id, error: String((e && e.stack) || e) });
@@ -322,49 +335,84 @@ interface TrainerReply extends WorkerReply {
   values?: Float32Array[];
   moments?: { m: Float32Array; v: Float32Array }[];
   boundGrads?: (Float32Array | null)[];
+  sharedGrads?: Float32Array[] | null;
   ms?: number;
-  applyMs?: number;
 }
 
 /** Wall milliseconds of the parts of the last step (to see where a parallel step spends its time). */
 export interface TrainerStats {
-  mainGradMs: number;
-  workerGradMs: number;
-  workerApplyMs: number;
+  /** The main thread's own share (gradients and its Adam update). */
+  mainMs: number;
+  /** The worker's share, as the worker timed it. */
+  workerMs: number;
+  /** Time the main thread waited for the worker after finishing its own share. */
   waitMs: number;
-  mainApplyMs: number;
+  /** Adding the parts and the last updates on the main thread. */
+  finishMs: number;
 }
 
 export interface ParallelTrainerOptions {
   /**
-   * Share of the work the main thread takes. Default 0.5. With several members the step is split by
-   * members (the main thread takes floor(share * B) of them, at least one, at most B - 1); with one
-   * member, by rows (this fraction of each minibatch's rows).
+   * Share of the work the main thread takes, counted in members. The main thread trains members
+   * [0, k) with k = floor(share * B), and the first rows of member k in proportion to what is left of
+   * its share; the worker trains the other rows of member k and members [k + 1, B). Default: whole
+   * members, floor(B / 2) on the main thread and the rest in the worker (which has no messages to
+   * send); 0.5 for a single network, whose minibatch is then split by rows. (Splitting a member of an
+   * ensemble by rows balances the threads but costs more than it saves: two smaller products per
+   * layer instead of one, and the member's gradient and update sent across; measured in
+   * `npm run bench -- kernels`.)
    */
   mainShare?: number;
 }
 
+/**
+ * Who trains what: members [0, mainEnd) whole on the main thread, the first `frac` of the rows of
+ * member `shared` (if any) too, its other rows and members [workerStart, B) in the worker.
+ */
+interface Split {
+  mainEnd: number;
+  shared: number | null;
+  frac: number;
+  workerStart: number;
+}
+
+/** The split for a share of the work counted in members (see ParallelTrainerOptions.mainShare). */
+function splitMembers(B: number, share: number): Split {
+  const w = share * B;
+  const k = Math.min(B - 1, Math.floor(w + 1e-9));
+  const frac = w - k;
+  if (frac < 1e-9) return { mainEnd: k, shared: null, frac: 0, workerStart: k };
+  return { mainEnd: k, shared: k, frac: Math.min(1, frac), workerStart: k + 1 };
+}
+
 export class ParallelTrainer {
   /** Timings of the last step. */
-  readonly stats: TrainerStats = { mainGradMs: 0, workerGradMs: 0, workerApplyMs: 0, waitMs: 0, mainApplyMs: 0 };
+  readonly stats: TrainerStats = { mainMs: 0, workerMs: 0, waitMs: 0, finishMs: 0 };
+  /** The net's stateVersion when the worker's copy was last known to match it (-1: never). */
+  private syncedVersion = -1;
+  /** Whether the worker holds member weights newer than the net's. */
+  private workerAhead = false;
+  private readonly split: Split;
 
   private constructor(
     readonly net: EnsembleMLP,
     private readonly handle: WorkerHandle,
-    private readonly mainShare: number,
-  ) {}
+    mainShare: number,
+  ) {
+    this.split = splitMembers(net.members, mainShare);
+  }
 
   /** Starts a worker holding a copy of the network and its optimizer state. */
   static async create(net: EnsembleMLP, opts: ParallelTrainerOptions = {}): Promise<ParallelTrainer> {
-    const share = opts.mainShare ?? 0.5;
-    if (!(share > 0 && share <= 1)) throw new ValueError(`ParallelTrainer: mainShare must be in (0, 1], got ${share}`);
+    const share = opts.mainShare ?? (net.members === 1 ? 0.5 : Math.floor(net.members / 2) / net.members);
+    if (!(share > 0 && share < 1)) throw new ValueError(`ParallelTrainer: mainShare must be in (0, 1), got ${share}`);
     const workerData = libraryWorkerData();
     const handle = new WorkerHandle(new Worker(TRAINER_SOURCE, { eval: true, workerData }));
     try {
       await handle.ready;
       handle.worker.unref();
       const t = new ParallelTrainer(net, handle, share);
-      await t.resync();
+      await t.push();
       return t;
     } catch (e) {
       await handle.worker.terminate();
@@ -372,19 +420,39 @@ export class ParallelTrainer {
     }
   }
 
-  /** Copies the network's weights and optimizer state to the worker (after training it any other way). */
-  async resync(): Promise<void> {
+  /**
+   * Sends the network's weights, normaliser and optimizer state to the worker. trainStep does this by
+   * itself when the network has changed since (trained some other way, new weights, new normaliser).
+   */
+  async push(): Promise<void> {
+    await this.pull(); // never overwrite members the worker has trained further
     await this.handle.call({
       type: "init",
       config: { ...this.net.config, hiddenSizes: this.net.config.hiddenSizes.slice() },
       weights: this.net.getWeights(),
       opt: this.net.optimizerState(),
     });
+    this.syncedVersion = this.net.stateVersion;
+  }
+
+  /**
+   * Brings the worker's members (weights and Adam moments) back into the network. Until then the
+   * network refuses to be used (it would read stale weights); fitAsync pulls by itself.
+   */
+  async pull(): Promise<void> {
+    if (!this.workerAhead) return;
+    const net = this.net, per = 2 * net.weights[0].length, first = this.split.workerStart * per;
+    const r = (await this.handle.call({ type: "pull", first, last: net.members * per })) as TrainerReply;
+    net.setHeldElsewhere(null);
+    r.values!.forEach((p, j) => net.adoptVariable(first + j, p, r.moments![j].m, r.moments![j].v));
+    this.workerAhead = false;
+    this.syncedVersion = net.stateVersion;
   }
 
   /**
    * One Adam step on a per-member minibatch: x is [B, rows, in], y is [B, rows, out] (row-major).
-   * Returns the loss before the step (the same value EnsembleMLP.trainStep would give).
+   * Returns the loss before the step (the same value EnsembleMLP.trainStep would give). When the
+   * worker trains whole members, the network is marked as held elsewhere until `pull()`.
    */
   async trainStep(x: Float32Array, y: Float32Array, rows: number, kind?: LossKind): Promise<number> {
     const net = this.net, B = net.members, d = net.config.inputSize, o = net.config.outputSize;
@@ -392,98 +460,104 @@ export class ParallelTrainer {
     if (x.length !== B * rows * d || y.length !== B * rows * o) {
       throw new ShapeError(`ParallelTrainer.trainStep: expected x of ${B} x ${rows} x ${d} and y of ${B} x ${rows} x ${o} entries`);
     }
+    if (net.stateVersion !== this.syncedVersion) await this.push();
     const lossKind: LossKind = kind ?? (net.config.head === "gaussian" ? "nll" : "mse");
-    if (B > 1) return this.memberStep(x, y, rows, lossKind);
-    const n1 = Math.max(1, Math.round(rows * this.mainShare)), n2 = rows - n1;
-    const part = (a: Float32Array, w: number, lo: number, hi: number) => {
-      const out = new Float32Array(B * (hi - lo) * w);
-      for (let b = 0; b < B; b++) out.set(a.subarray((b * rows + lo) * w, (b * rows + hi) * w), b * (hi - lo) * w);
-      return out;
-    };
-    let job: Promise<TrainerReply> | null = null;
-    if (n2 > 0) {
-      const x2 = part(x, d, n1, rows), y2 = part(y, o, n1, rows);
-      job = this.handle.call({ type: "grad", x: x2, y: y2, rows: n2, kind: lossKind, scale: n2 / rows }, [
-        x2.buffer as ArrayBuffer,
-        y2.buffer as ArrayBuffer,
-      ]) as Promise<TrainerReply>;
-    }
-    const xt = tf.tensor3d(part(x, d, 0, n1), [B, n1, d]), yt = tf.tensor3d(part(y, o, 0, n1), [B, n1, o]);
-    let mine: { loss: number; grads: Float32Array[] };
-    const t0 = performance.now();
-    try {
-      mine = net.lossGradients(xt, yt, lossKind, { scale: n1 / rows, penalty: true });
-    } finally {
-      tf.dispose([xt, yt]);
-    }
-    const t1 = performance.now();
-    this.stats.mainGradMs = t1 - t0;
-    let loss = mine.loss;
-    if (job) {
-      const r = await job;
-      this.stats.waitMs = performance.now() - t1;
-      this.stats.workerGradMs = r.ms ?? 0;
-      this.stats.workerApplyMs = r.applyMs ?? 0;
-      loss += r.loss!;
-      mine.grads.forEach((g, i) => {
-        const h = r.grads![i];
-        for (let k = 0; k < g.length; k++) g[k] += h[k];
-      });
-    }
-    const t2 = performance.now();
-    net.applyGradientArrays(mine.grads);
-    this.stats.mainApplyMs = performance.now() - t2;
-    // Fire and forget: the worker applies the same step before it reads its next message.
-    this.handle.worker.postMessage({ type: "apply", grads: mine.grads, id: -1 }, mine.grads.map((g) => g.buffer as ArrayBuffer));
-    return loss;
-  }
-
-  /**
-   * The step split by members: the main thread takes members [0, k), the worker [k, B), each on all
-   * rows (fewer, larger kernels than a split by rows, and each side runs Adam on its own members
-   * only). The worker returns its members' new weights and Adam moments; the log-variance bounds,
-   * shared by all members, are stepped here with the summed gradient and sent with the next step.
-   */
-  private async memberStep(x: Float32Array, y: Float32Array, rows: number, kind: LossKind): Promise<number> {
-    const net = this.net, B = net.members, d = net.config.inputSize, o = net.config.outputSize;
-    // floor: with an odd B the worker takes the extra member (the main thread also sends and adopts).
-    const k = Math.min(B - 1, Math.max(1, Math.floor(B * this.mainShare + 1e-9)));
     const per = 2 * net.weights[0].length;
+    const { mainEnd: a, shared: k, workerStart: b } = this.split;
+    // Rows of the shared member on this thread: with no whole member here at least one, because the
+    // main thread adds the bound penalty (once) to the loss.
+    const r1 = k === null ? 0 : Math.min(rows, Math.max(a === 0 ? 1 : 0, Math.round(this.split.frac * rows)));
+    const r2 = k === null ? 0 : rows - r1;
     const bounds = net.minLogVar && net.maxLogVar && net.config.learnLogVarBounds
       ? [net.minLogVar.dataSync().slice() as Float32Array, net.maxLogVar.dataSync().slice() as Float32Array]
       : null;
-    const x2 = x.slice(k * rows * d), y2 = y.slice(k * rows * o);
-    const job = this.handle.call(
-      { type: "memberStep", x: x2, y: y2, rows, kind, scale: (B - k) / B, lo: k, hi: B, B, per, bounds },
-      [x2.buffer as ArrayBuffer, y2.buffer as ArrayBuffer],
-    ) as Promise<TrainerReply>;
-    const t0 = performance.now();
-    const xt = tf.tensor3d(x.subarray(0, k * rows * d), [k, rows, d]), yt = tf.tensor3d(y.subarray(0, k * rows * o), [k, rows, o]);
-    let mine: { loss: number; grads: (Float32Array | null)[] };
-    try {
-      mine = net.memberLossGradients(xt, yt, kind, [0, k], { scale: k / B, penalty: true });
-    } finally {
-      tf.dispose([xt, yt]);
+
+    // The worker's part, sent first so that both threads compute at once.
+    let job: Promise<TrainerReply> | null = null;
+    if (b < B || r2 > 0) {
+      const xw = x.slice(b * rows * d), yw = y.slice(b * rows * o);
+      const k0 = k ?? 0;
+      const xs = x.slice((k0 * rows + r1) * d, (k0 + 1) * rows * d), ys = y.slice((k0 * rows + r1) * o, (k0 + 1) * rows * o);
+      job = this.handle.call(
+        { type: "step", x: xw, y: yw, xs, ys, rows, sharedRows: r2, shared: k, lo: b, hi: B, B, per, kind: lossKind, bounds },
+        [xw.buffer, yw.buffer, xs.buffer, ys.buffer] as ArrayBuffer[],
+      ) as Promise<TrainerReply>;
     }
-    // This side's members now; the shared bounds once the worker's part of their gradient is in.
-    net.applyGradientArrays(mine.grads.map((g, i) => (i < k * per ? g : null)));
+    if (b < B) {
+      this.workerAhead = true;
+      net.setHeldElsewhere(`members ${b}-${B - 1} are being trained in a ParallelTrainer worker; await trainer.pull() before using the network`);
+    }
+
+    // The main thread's part: members [0, a) whole (their Adam step inside), the first r1 rows of member k.
+    const t0 = performance.now();
+    let loss = 0;
+    const boundSum: (Float32Array | null)[] = net.variables().slice(B * per).map(() => null);
+    const addBounds = (gs: readonly (Float32Array | null)[]) =>
+      gs.forEach((g, j) => {
+        const sum = boundSum[j];
+        if (!g) return;
+        if (!sum) boundSum[j] = g;
+        else for (let i = 0; i < g.length; i++) sum[i] += g[i];
+      });
+    if (a > 0) {
+      const xt = tf.tensor3d(x.subarray(0, a * rows * d), [a, rows, d]), yt = tf.tensor3d(y.subarray(0, a * rows * o), [a, rows, o]);
+      try {
+        const r = net.memberStep(xt, yt, lossKind, [0, a], { scale: a / B, penalty: true });
+        loss += r.loss;
+        addBounds(r.boundGrads);
+      } finally {
+        tf.dispose([xt, yt]);
+      }
+    }
+    let shared: (Float32Array | null)[] | null = null;
+    if (k !== null && r1 > 0) {
+      const xt = tf.tensor3d(x.subarray(k * rows * d, (k * rows + r1) * d), [1, r1, d]);
+      const yt = tf.tensor3d(y.subarray(k * rows * o, (k * rows + r1) * o), [1, r1, o]);
+      try {
+        const r = net.memberLossGradients(xt, yt, lossKind, [k, k + 1], { scale: r1 / rows / B, penalty: a === 0 });
+        loss += r.loss;
+        shared = r.grads.slice(k * per, (k + 1) * per);
+        addBounds(r.grads.slice(B * per));
+      } finally {
+        tf.dispose([xt, yt]);
+      }
+    }
     const t1 = performance.now();
-    this.stats.mainGradMs = t1 - t0;
-    const r = await job;
+    this.stats.mainMs = t1 - t0;
+
+    // Wait for the worker; add up the parts of the shared member's and the bounds' gradients.
+    if (job) {
+      const r = await job;
+      this.stats.waitMs = performance.now() - t1;
+      this.stats.workerMs = r.ms ?? 0;
+      loss += r.loss!;
+      if (r.boundGrads) addBounds(r.boundGrads);
+      const theirs = r.sharedGrads;
+      if (theirs) {
+        if (!shared) shared = theirs;
+        else shared.forEach((g, j) => {
+          if (g) for (let i = 0; i < g.length; i++) g[i] += theirs[j][i];
+        });
+      }
+    }
     const t2 = performance.now();
-    this.stats.waitMs = t2 - t1;
-    this.stats.workerGradMs = r.ms ?? 0;
-    this.stats.workerApplyMs = r.applyMs ?? 0;
-    const bg = mine.grads.map((g, i) => {
-      if (i < B * per || !g) return null;
-      const h = r.boundGrads![i - B * per];
-      if (h) for (let j = 0; j < g.length; j++) g[j] += h[j];
-      return g;
-    });
-    if (bg.some((g) => g)) net.applyGradientArrays(bg, { tick: false });
-    r.values!.forEach((p, j) => net.adoptVariable(k * per + j, p, r.moments![j].m, r.moments![j].v));
-    this.stats.mainApplyMs = performance.now() - t2;
-    return mine.loss + r.loss!;
+    // One Adam update for member k and the bounds. It starts the step's count only on a side where
+    // no whole member has started it already.
+    const grads: (Float32Array | null)[] = new Array(B * per).fill(null);
+    if (shared) shared.forEach((g, j) => (grads[k! * per + j] = g));
+    const all = grads.concat(boundSum);
+    if (all.some((g) => g)) net.applyGradientArrays(all, { tick: a === 0 });
+    if (k !== null) {
+      // The worker keeps a copy of member k for its rows: the same update keeps it equal (fire and
+      // forget; the worker applies it before it reads the next step).
+      const mirror = all.map((g, i) => (g && i >= k * per && i < (k + 1) * per ? g.slice() : null));
+      const transfer: ArrayBuffer[] = [];
+      for (const g of mirror) if (g) transfer.push(g.buffer as ArrayBuffer);
+      this.handle.worker.postMessage({ type: "apply", grads: mirror, tick: b === B, id: -1 }, transfer);
+    }
+    this.stats.finishMs = performance.now() - t2;
+    this.syncedVersion = net.stateVersion;
+    return loss;
   }
 
   async dispose(): Promise<void> {

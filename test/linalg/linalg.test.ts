@@ -23,6 +23,7 @@ import {
   luSolve,
   mat,
   matmul,
+  matmulBatch,
   matmulNT,
   matmulTN,
   matvec,
@@ -282,5 +283,37 @@ describe("eigSym", () => {
       const ref = (math.eigs(toArray(A)).values as number[]).slice().sort((a, b) => a - b);
       for (let i = 0; i < n; i++) expect(values[i]).toBeCloseTo(ref[i], 9);
     }
+  });
+});
+
+describe("matmulBatch", () => {
+  it("equals a matmul per pair, plain and with B transposed, for odd and even sizes", () => {
+    const rng = makeRng(17);
+    for (const [count, m, k, n] of [[5, 6, 6, 6], [3, 3, 4, 5], [4, 1, 2, 7], [2, 5, 1, 1]]) {
+      const a = Float64Array.from(rng.normals(count * m * k)), b = Float64Array.from(rng.normals(count * k * n));
+      const bt = Float64Array.from(rng.normals(count * n * k));
+      const c = matmulBatch(a, b, count, m, k, n);
+      const ct = matmulBatch(a, bt, count, m, k, n, { transB: true });
+      for (let t = 0; t < count; t++) {
+        const A = mat(m, k, a.slice(t * m * k, (t + 1) * m * k));
+        const want = matmul(A, mat(k, n, b.slice(t * k * n, (t + 1) * k * n)));
+        const wantT = matmulNT(A, mat(n, k, bt.slice(t * n * k, (t + 1) * n * k)));
+        for (let q = 0; q < m * n; q++) {
+          expect(c[t * m * n + q]).toBeCloseTo(want.data[q], 12);
+          expect(ct[t * m * n + q]).toBeCloseTo(wantT.data[q], 12);
+        }
+      }
+    }
+  });
+
+  it("writes into a given output and rejects sizes that do not match", () => {
+    const a = new Float64Array([1, 2, 3, 4]), b = new Float64Array([1, 0, 0, 1]);
+    const out = new Float64Array(4).fill(NaN);
+    expect(matmulBatch(a, b, 1, 2, 2, 2, { out })).toBe(out);
+    expect(Array.from(out)).toEqual([1, 2, 3, 4]);
+    expect(() => matmulBatch(a, b, 2, 2, 2, 2)).toThrow(/A holds 4 numbers, not 2 x 2 x 2/);
+    expect(() => matmulBatch(a, b, 1, 2, 2, 2, { out: new Float64Array(3) })).toThrow(ShapeError);
+    expect(() => matmulBatch(a, b, 1.5, 2, 2, 2)).toThrow(/count must be a non-negative integer/);
+    expect(matmulBatch(new Float64Array(0), new Float64Array(0), 0, 3, 3, 3).length).toBe(0);
   });
 });

@@ -42,6 +42,35 @@ describe("Adam", () => {
   });
 });
 
+describe("Adam on the backend's memory", () => {
+  it("takes the same step from tensors and from arrays", () => {
+    const p0 = Float32Array.from(makeRng(1).normals(300)), g = Float32Array.from(makeRng(2).normals(300));
+    const a = tf.variable(tf.tensor2d(p0, [20, 15])), b = tf.variable(tf.tensor2d(p0, [20, 15]));
+    const oa = new Adam([a], { learningRate: 0.01, weightDecay: 0.1 }), ob = new Adam([b], { learningRate: 0.01, weightDecay: 0.1 });
+    const gt = tf.tensor2d(g, [20, 15]);
+    for (let t = 0; t < 3; t++) {
+      oa.step([gt]);
+      ob.step([g]);
+    }
+    expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+    expect(a.dataSync()[0]).not.toBe(p0[0]);
+    tf.dispose([a, b, gt]);
+  });
+
+  it("a matMul sees the weights of the latest step (the backend caches packed weights by tensor)", () => {
+    // XNNPACK packs a matMul's right-hand side once per tensor; an update written into the old
+    // tensor's memory would leave the product using the old weights.
+    const w = tf.variable(tf.tensor2d([1, 2, 3, 4], [2, 2]));
+    const x = tf.tensor2d([1, 1], [1, 2]);
+    const before = tf.fused.matMul({ a: x, b: w }).dataSync();
+    expect(Array.from(before)).toEqual([4, 6]);
+    const opt = new Adam([w], { learningRate: 0.5 });
+    opt.step([new Float32Array([1, 1, 1, 1])]); // Adam's first step moves every weight by -lr
+    expect(Array.from(tf.fused.matMul({ a: x, b: w }).dataSync())).toEqual([3, 5]);
+    tf.dispose([w, x]);
+  });
+});
+
 describe("ParallelEnsemble", () => {
   let net: EnsembleMLP;
   let par: ParallelEnsemble;
@@ -104,14 +133,27 @@ describe("ParallelTrainer", () => {
         const l2 = await trainer.trainStep(x, y, rows);
         expect(l2).toBeCloseTo(l1, 4);
       }
+      // The worker's member lives in the worker until pulled; using the network before that is an error.
+      expect(() => par.getWeights()).toThrow(/trainer\.pull\(\)/);
+      expect(() => par.predict([[0, 0, 0]])).toThrow(/ParallelTrainer worker/);
+      await trainer.pull();
       const a = serial.getWeights(), b = par.getWeights();
       a.layers.forEach((ls, m) => ls.forEach((p, l) => p.w.forEach((w, k) => expect(b.layers[m][l].w[k]).toBeCloseTo(w, 4))));
       a.maxLogVar!.forEach((v, i) => expect(b.maxLogVar![i]).toBeCloseTo(v, 5));
-      // The worker's copy must have taken the same steps: with 2 rows it computes half the loss, which
-      // matches the serial loss only if its weights equal the main thread's.
+      // Training resumes in the worker where it stopped (pull does not reset it).
       const x = Float32Array.from(rng.normals(2 * 2 * 3)), y = Float32Array.from(rng.normals(2 * 2 * 2));
       const l1 = serial.trainStep(tf.tensor3d(x, [2, 2, 3]), tf.tensor3d(y, [2, 2, 2]));
       expect(await trainer.trainStep(x, y, 2)).toBeCloseTo(l1, 4);
+      // A network changed behind the trainer's back (trained on the main thread) is pushed again by
+      // itself before the next parallel step, so the worker never trains stale weights.
+      await trainer.pull();
+      const l2 = serial.trainStep(tf.tensor3d(x, [2, 2, 3]), tf.tensor3d(y, [2, 2, 2]));
+      expect(par.trainStep(tf.tensor3d(x, [2, 2, 3]), tf.tensor3d(y, [2, 2, 2]))).toBeCloseTo(l2, 4);
+      const l3 = serial.trainStep(tf.tensor3d(x, [2, 2, 3]), tf.tensor3d(y, [2, 2, 2]));
+      expect(await trainer.trainStep(x, y, 2)).toBeCloseTo(l3, 4);
+      await trainer.pull();
+      const w1 = serial.getWeights().layers[1][0].w, w2 = par.getWeights().layers[1][0].w;
+      w1.forEach((w, k) => expect(w2[k]).toBeCloseTo(w, 4));
       await expect(trainer.trainStep(x, y, 3)).rejects.toThrow(/expected x/);
     } finally {
       await trainer.dispose();
@@ -133,6 +175,7 @@ describe("ParallelTrainer", () => {
           const l1 = serial.trainStep(tf.tensor3d(x, [members, rows, 3]), tf.tensor3d(y, [members, rows, 2]));
           expect(await trainer.trainStep(x, y, rows)).toBeCloseTo(l1, 4);
         }
+        await trainer.pull();
         const a = serial.optimizerState(), b = par.optimizerState();
         expect(b.t).toBe(a.t);
         a.m.forEach((m, i) => m.forEach((v, k) => expect(b.m[i][k]).toBeCloseTo(v, 5)));

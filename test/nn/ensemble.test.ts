@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend, makeRng, tf, ShapeError } from "../../lib/core";
-import { Activation, EnsembleMLP, activate, dense, gaussianNll, mlp, silu, softBoundLogVar } from "../../lib/nn";
+import { Activation, EnsembleMLP, activate, dense, gaussianNll, mlp, silu, softBoundLogVar, transpose2d } from "../../lib/nn";
 
 beforeAll(async () => {
   await initBackend();
@@ -24,6 +24,16 @@ describe("ops", () => {
       expect(d).toBeLessThan(1e-4);
     }
     expect(f1(x, w, b).dataSync()[0]).toBeCloseTo(f2(x, w, b).dataSync()[0], 3);
+  });
+
+  it("transpose2d equals tf.transpose for tiled and ragged shapes", () => {
+    for (const [r, c] of [[256, 200], [33, 70], [1, 5], [64, 1]]) {
+      const x = randn([r, c], r + c) as tf.Tensor2D;
+      const got = transpose2d(x), want = tf.transpose(x);
+      expect(got.shape).toEqual([c, r]);
+      expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+      tf.dispose([x, got, want]);
+    }
   });
 
   it("mlp's fused backward pass equals autodiff through dense + activate, for every activation", () => {
