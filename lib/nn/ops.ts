@@ -44,6 +44,27 @@ export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
   return out;
 }
 
+/**
+ * dz = dh * silu'(z), with silu'(z) = s + y - y s from the saved output y = z s and sigmoid s. On wasm
+ * one JavaScript pass over the heap instead of four kernels, each rounded to float32 exactly as the
+ * kernels round (so the numbers are the same bit for bit).
+ */
+function siluBackward(dh: tf.Tensor, y: tf.Tensor, s: tf.Tensor): tf.Tensor {
+  const out = tf.fill(dh.shape, 0, "float32");
+  const o = heapView(out);
+  const d = o && heapView(dh), yv = o && heapView(y), sv = o && heapView(s);
+  if (!o || !d || !yv || !sv) {
+    out.dispose();
+    return tf.mul(dh, tf.add(s, tf.sub(y, tf.mul(y, s))));
+  }
+  const f = Math.fround;
+  for (let i = 0; i < o.length; i++) {
+    const yi = yv[i], si = sv[i];
+    o[i] = f(d[i] * f(si + f(yi - f(yi * si))));
+  }
+  return out;
+}
+
 export type Activation = "silu" | "swish" | "relu" | "tanh" | "linear";
 
 export const ACTIVATIONS: readonly Activation[] = ["silu", "swish", "relu", "tanh", "linear"];
@@ -200,11 +221,7 @@ export function mlp(
           if (act === "linear") dz = dh as tf.Tensor2D;
           else if (act === "relu") dz = tf.mul(dh, tf.step(y)) as tf.Tensor2D;
           else if (act === "tanh") dz = tf.mul(dh, tf.sub(1, tf.square(y))) as tf.Tensor2D;
-          else if (silu) {
-            const s = Ss[l - 1];
-            // silu'(z) = s (1 + z (1 - s)) = s + y - y s
-            dz = tf.mul(dh, tf.add(s, tf.sub(y, tf.mul(y, s)))) as tf.Tensor2D;
-          }
+          else if (silu) dz = siluBackward(dh, y, Ss[l - 1]) as tf.Tensor2D; // silu'(z) = s + y - y s
         }
         return [dx, ...dW, ...dB];
       },

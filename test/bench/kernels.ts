@@ -8,8 +8,9 @@
  *   C  300 x 300 float64 Cholesky plus solve (GP-sized), and LU solve
  *   D  moment-matching-sized work: 20,000 products A S A^T of 6 x 6 float64 matrices
  * GFLOP/s count matrix-product FLOPs only (2 m n k per product), as the Python reference does.
- * Every figure is the best of three windows (PyTorch/numpy: of three processes), because the shared
- * host drifts; ratios use the faster of the 1-thread and 2-core variants. The last line is one JSON object.
+ * The shared host's speed drifts, so each figure is the best of three windows spread over the run
+ * (rounds of all workloads, each followed by one PyTorch/numpy process, whose best counts likewise).
+ * Ratios use the faster of the 1-thread and 2-core variants. The last line is one JSON object.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -99,19 +100,6 @@ async function bench(fn: () => unknown | Promise<unknown>, targetS: number, warm
   return { medianMs: ts[Math.floor(runs / 2)], minMs: ts[0], runs, cpuMainMs, cpuOtherMs, cpuBusiestOtherMs };
 }
 
-/**
- * The host is a shared VM whose speed drifts over seconds: the lowest of several windows' medians is
- * the steadiest figure (the PyTorch/numpy reference is taken the same way, best of three processes).
- */
-async function bestOf(windows: number, fn: () => unknown | Promise<unknown>, targetS: number, warmup = 3, maxRuns = 500): Promise<Timing> {
-  let best: Timing | null = null;
-  for (let w = 0; w < windows; w++) {
-    const t = await bench(fn, targetS / windows, w === 0 ? warmup : 1, maxRuns);
-    if (!best || t.medianMs < best.medianMs) best = t;
-  }
-  return best!;
-}
-
 function line(name: string, t: Timing, flop: number, extra = ""): void {
   const cpu =
     t.cpuMainMs === null
@@ -123,70 +111,48 @@ function line(name: string, t: Timing, flop: number, extra = ""): void {
   );
 }
 
-/** Idle-machine estimate from CPU times: the busier thread sets the pace (see cpuSplit). */
-function idleEstimate(t: Timing | null, parallel: boolean): number | null {
-  if (!t || t.cpuMainMs === null) return null;
-  return +(parallel ? Math.max(t.cpuMainMs, t.cpuBusiestOtherMs ?? 0) : t.cpuMainMs).toFixed(2);
-}
-
 function randTensor(shape: number[], seed: number): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   return tf.tensor(Float32Array.from(makeRng(seed).normals(n)), shape);
 }
 
-/** The reference: PyTorch/numpy run now on this machine, or null when Python or its packages are missing. */
-function pythonReference(): { A: number; B: number; C: number; D: number | null; note: string } | null {
+interface Reference {
+  A?: number;
+  B?: number;
+  C?: number;
+  D?: number;
+}
+
+/** One process of the reference: PyTorch/numpy run now on this machine, or null when Python or its packages are missing. */
+function pythonRun(): Reference | null {
   const script = "/work/shared/refbench/bench_py.py";
   if (!fs.existsSync(script) || !fs.existsSync("/usr/bin/python3")) return null;
   const ob = "/usr/lib/x86_64-linux-gnu/openblas-pthread";
-  const env = {
-    ...process.env,
-    OMP_WAIT_POLICY: "PASSIVE",
-    LD_LIBRARY_PATH: ob,
-    OMP_NUM_THREADS: "2",
-    OPENBLAS_NUM_THREADS: "2",
-  };
-  const run = (parts: string) => {
-    const r = spawnSync("/usr/bin/python3", [script, "openblas", "2"], { env: { ...env, PARTS: parts }, encoding: "utf8" });
-    if (r.status !== 0) return null;
-    return r.stdout
-      .split("\n")
-      .filter((l) => l.startsWith("RESULT "))
-      .map((l) => JSON.parse(l.slice(7)) as { op?: string; backend?: string; median_ms?: number });
-  };
-  console.log("running the PyTorch/numpy reference (bench_py.py, OpenBLAS, 2 threads), best of three processes...");
-  const find = (rs: NonNullable<ReturnType<typeof run>>, op: string, backendPart?: string) =>
-    rs.find((r) => r.op === op && (!backendPart || (r.backend ?? "").includes(backendPart)))?.median_ms;
-  const best = (xs: (number | undefined)[]) => {
-    const ok = xs.filter((v): v is number => typeof v === "number" && Number.isFinite(v));
-    return ok.length ? Math.min(...ok) : undefined;
-  };
-  const As: (number | undefined)[] = [], Bs: (number | undefined)[] = [], Cs: (number | undefined)[] = [], Ds: (number | undefined)[] = [];
-  for (let i = 0; i < 3; i++) {
-    const rs = run("A,B,C");
-    if (!rs) return null;
-    As.push(find(rs, "A fwd"));
-    Bs.push(find(rs, "B train"));
-    Cs.push(find(rs, "C chol+solve", "np.linalg.cholesky"));
-    // D with numpy's batched matmul (not part of bench_py.py).
-    const d = spawnSync(
-      "/usr/bin/python3",
-      [
-        "-c",
-        `import numpy as np, time, statistics
+  const env = { ...process.env, OMP_WAIT_POLICY: "PASSIVE", LD_LIBRARY_PATH: ob, OMP_NUM_THREADS: "2", OPENBLAS_NUM_THREADS: "2" };
+  const r = spawnSync("/usr/bin/python3", [script, "openblas", "2"], { env: { ...env, PARTS: "A,B,C" }, encoding: "utf8" });
+  if (r.status !== 0) return null;
+  const rs = r.stdout
+    .split("\n")
+    .filter((l) => l.startsWith("RESULT "))
+    .map((l) => JSON.parse(l.slice(7)) as { op?: string; backend?: string; median_ms?: number });
+  const find = (op: string, backendPart?: string) =>
+    rs.find((q) => q.op === op && (!backendPart || (q.backend ?? "").includes(backendPart)))?.median_ms;
+  // D with numpy's batched matmul (not part of bench_py.py).
+  const d = spawnSync(
+    "/usr/bin/python3",
+    [
+      "-c",
+      `import numpy as np, time, statistics
 rs = np.random.default_rng(0); A = rs.standard_normal((${MM_COUNT},${MM_D},${MM_D})); S = rs.standard_normal((${MM_COUNT},${MM_D},${MM_D}))
 ts = []
 for i in range(60):
     t0 = time.perf_counter(); R = A @ S @ A.transpose(0, 2, 1); ts.append(time.perf_counter() - t0)
 print(statistics.median(ts[10:]) * 1e3)`,
-      ],
-      { env, encoding: "utf8" },
-    );
-    Ds.push(d.status === 0 ? Number(d.stdout.trim()) : undefined);
-  }
-  const A = best(As), B = best(Bs), C = best(Cs), D = best(Ds);
-  if (A === undefined || B === undefined || C === undefined) return null;
-  return { A, B, C, D: D ?? null, note: "measured now" };
+    ],
+    { env, encoding: "utf8" },
+  );
+  const D = d.status === 0 ? Number(d.stdout.trim()) : undefined;
+  return { A: find("A fwd"), B: find("B train"), C: find("C chol+solve", "np.linalg.cholesky"), D: Number.isFinite(D) ? D : undefined };
 }
 
 async function main(): Promise<void> {
@@ -195,79 +161,55 @@ async function main(): Promise<void> {
   const load0 = os.loadavg()[0];
   console.log(`machine: ${os.cpus().length} cores, load average ${load0.toFixed(1)} (timings are noisy when it exceeds the core count)`);
   const t0 = Date.now();
-  const tS = quick ? 1.5 : 6;
-  const W = quick ? 1 : 3; // windows per figure (see bestOf)
+  const tS = quick ? 1.5 : 6; // seconds per figure, over all rounds
+  // The shared host's speed drifts over tens of seconds: every figure is measured in R short windows
+  // spread over the whole run (rounds of all workloads, each followed by one PyTorch/numpy process),
+  // and the best window counts, for ours and for the reference alike.
+  const R = quick ? 1 : 3;
 
-  // ---- A: ensemble forward ----
+  // ---- set-up of every workload ----
+  // A: ensemble forward, one thread; A2: the same split across the main thread and a worker.
   const fwdNet = new EnsembleMLP({ inputSize: IN, outputSize: OUT, hiddenSizes: [H, H, H], members: E, activation: "silu", seed: 0 });
   const xA = randTensor([E, ROWS_FWD, IN], 1) as tf.Tensor3D;
-  const A = await bestOf(W, () => {
-    const o = fwdNet.forwardMembers(xA);
-    for (const m of o.mean) m.dataSync();
-    tf.dispose(o.mean);
-  }, tS);
-  line("A  ensemble forward 5 x 2000 (1 thread)", A, FWD_FLOP);
-
-  // ---- A2: the same on two cores ----
-  let A2: Timing | null = null;
+  const xArr = xA.dataSync() as Float32Array;
   let par: ParallelEnsemble | null = null;
+  let fwdErr = NaN;
   try {
     par = await ParallelEnsemble.create(fwdNet, { workers: 1 });
-    const xArr = xA.dataSync() as Float32Array;
     const check = await par.forward(xArr, ROWS_FWD);
     const ref = fwdNet.forwardMembers(xA);
-    let err = 0;
+    fwdErr = 0;
     ref.mean.forEach((m, b) => {
       const r = m.dataSync();
-      const got = check.mean[b];
-      for (let i = 0; i < r.length; i++) err = Math.max(err, Math.abs(r[i] - got[i]));
+      for (let i = 0; i < r.length; i++) fwdErr = Math.max(fwdErr, Math.abs(r[i] - check.mean[b][i]));
     });
     tf.dispose(ref.mean);
-    A2 = await bestOf(W, () => par!.forward(xArr, ROWS_FWD), tS);
-    line("A2 ensemble forward 5 x 2000 (main + 1 worker)", A2, FWD_FLOP, `  max |diff| vs 1 thread ${err.toExponential(1)}`);
   } catch (e) {
     console.log(`A2 parallel forward unavailable: ${(e as Error).message}`);
-  } finally {
-    await par?.dispose();
   }
-  xA.dispose();
-  fwdNet.dispose();
-
-  // ---- B: training step ----
-  const trainNet = new EnsembleMLP({
+  // B: one training step; B2: the same with ParallelTrainer (its own copy of the network).
+  const trainCfg = {
     inputSize: IN,
     outputSize: 4,
     hiddenSizes: [H, H, H],
     members: E,
-    head: "gaussian",
+    head: "gaussian" as const,
     minLogVar: -10,
     maxLogVar: 0.5,
     learningRate: 1e-3,
     seed: 0,
-  });
+  };
+  const trainNet = new EnsembleMLP(trainCfg), trainNet2 = new EnsembleMLP(trainCfg);
   const xB = randTensor([E, ROWS_TRAIN, IN], 2) as tf.Tensor3D, yB = randTensor([E, ROWS_TRAIN, 4], 3) as tf.Tensor3D;
+  const xs = xB.dataSync() as Float32Array, ys = yB.dataSync() as Float32Array;
   const loss0 = trainNet.trainStep(xB, yB);
-  const B = await bestOf(W, () => trainNet.trainStep(xB, yB), tS);
-  const loss1 = trainNet.trainStep(xB, yB);
-  line("B  train step NLL+Adam 5 x 256", B, TRAIN_FLOP, `  loss ${loss0.toFixed(3)} -> ${loss1.toFixed(3)}`);
-  // ---- B2: the same step split by members across the main thread and a worker ----
-  let B2: Timing | null = null;
   let trainer: ParallelTrainer | null = null;
   try {
-    trainer = await ParallelTrainer.create(trainNet);
-    const xs = xB.dataSync() as Float32Array, ys = yB.dataSync() as Float32Array;
-    B2 = await bestOf(W, () => trainer!.trainStep(xs, ys, ROWS_TRAIN), tS);
-    const st = trainer.stats;
-    line("B2 train step, main + 1 worker", B2, TRAIN_FLOP, `  last step: main ${st.mainMs.toFixed(1)} ms, worker ${st.workerMs.toFixed(1)} ms, wait ${st.waitMs.toFixed(1)} ms`);
+    trainer = await ParallelTrainer.create(trainNet2);
   } catch (e) {
     console.log(`B2 parallel training unavailable: ${(e as Error).message}`);
-  } finally {
-    await trainer?.dispose();
   }
-  tf.dispose([xB, yB]);
-  trainNet.dispose();
-
-  // ---- C: Cholesky + solve, LU solve ----
+  // C: a GP-like kernel matrix.
   const rng = makeRng(99);
   const X = rng.normals(N * 5);
   const K = mat(N, N);
@@ -280,28 +222,77 @@ async function main(): Promise<void> {
   }
   const y = rng.normals(N);
   let v: ArrayLike<number> = new Float64Array(N);
-  const C = await bestOf(W, () => {
-    v = cholSolve(cholesky(K), y);
-  }, tS, 5, 3000);
-  const resid = (u: ArrayLike<number>) => Math.max(...Array.from(matvec(K, u), (r, i) => Math.abs(r - y[i])));
-  line("C  Cholesky + solve 300 x 300 (float64)", C, CHOL_FLOP, `  residual ${resid(v).toExponential(1)}`);
-  const CL = await bench(() => {
-    v = solve(K, y);
-  }, quick ? 0.5 : 2, 3, 1000);
-  line("C' LU solve 300 x 300 (float64)", CL, (2 * N ** 3) / 3 + 2 * N ** 2, `  residual ${resid(v).toExponential(1)}`);
-
-  // ---- D: batched small products (moment matching) ----
+  // D: stacks of 6 x 6 matrices.
   const r2 = makeRng(5);
   const As = Float64Array.from(r2.normals(MM_COUNT * MM_D * MM_D)), Ss = Float64Array.from(r2.normals(MM_COUNT * MM_D * MM_D));
   const AS = new Float64Array(MM_COUNT * MM_D * MM_D), ASAt = new Float64Array(MM_COUNT * MM_D * MM_D);
-  const D = await bestOf(W, () => {
-    matmulBatch(As, Ss, MM_COUNT, MM_D, MM_D, MM_D, { out: AS });
-    matmulBatch(AS, As, MM_COUNT, MM_D, MM_D, MM_D, { transB: true, out: ASAt });
-  }, quick ? 1 : 3);
+
+  const workloads: { key: string; fn: () => unknown; warmup?: number; maxRuns?: number; seconds?: number }[] = [
+    {
+      key: "A",
+      fn: () => {
+        const o = fwdNet.forwardMembers(xA);
+        for (const m of o.mean) m.dataSync();
+        tf.dispose(o.mean);
+      },
+    },
+    ...(par ? [{ key: "A2", fn: () => par!.forward(xArr, ROWS_FWD) }] : []),
+    { key: "B", fn: () => trainNet.trainStep(xB, yB) },
+    ...(trainer ? [{ key: "B2", fn: () => trainer!.trainStep(xs, ys, ROWS_TRAIN) }] : []),
+    { key: "C", fn: () => (v = cholSolve(cholesky(K), y)), warmup: 5, maxRuns: 3000 },
+    { key: "CL", fn: () => (v = solve(K, y)), maxRuns: 1000, seconds: quick ? 0.5 : 2 },
+    {
+      key: "D",
+      fn: () => {
+        matmulBatch(As, Ss, MM_COUNT, MM_D, MM_D, MM_D, { out: AS });
+        matmulBatch(AS, As, MM_COUNT, MM_D, MM_D, MM_D, { transB: true, out: ASAt });
+      },
+      seconds: quick ? 1 : 3,
+    },
+  ];
+  const best = new Map<string, Timing>();
+  const refRuns: Reference[] = [];
+  for (let round = 0; round < R; round++) {
+    console.log(`round ${round + 1} of ${R}: our kernels${noPython ? "" : ", then one PyTorch/numpy process (bench_py.py, OpenBLAS, 2 threads)"}`);
+    for (const w of workloads) {
+      const t = await bench(w.fn, (w.seconds ?? tS) / R, round === 0 ? (w.warmup ?? 3) : 1, w.maxRuns ?? 500);
+      const prev = best.get(w.key);
+      if (!prev || t.medianMs < prev.medianMs) best.set(w.key, t);
+    }
+    if (!noPython) {
+      const r = pythonRun();
+      if (r) refRuns.push(r);
+    }
+  }
+  const loss1 = trainNet.trainStep(xB, yB);
+  await par?.dispose();
+  if (trainer) await trainer.pull();
+  await trainer?.dispose();
+  const A = best.get("A")!, A2 = best.get("A2") ?? null, B = best.get("B")!, B2 = best.get("B2") ?? null;
+  const C = best.get("C")!, CL = best.get("CL")!, D = best.get("D")!;
+  const resid = (u: ArrayLike<number>) => Math.max(...Array.from(matvec(K, u), (r, i) => Math.abs(r - y[i])));
+  const st = trainer?.stats;
+  line("A  ensemble forward 5 x 2000 (1 thread)", A, FWD_FLOP);
+  if (A2) line("A2 ensemble forward 5 x 2000 (main + 1 worker)", A2, FWD_FLOP, `  max |diff| vs 1 thread ${fwdErr.toExponential(1)}`);
+  line("B  train step NLL+Adam 5 x 256", B, TRAIN_FLOP, `  loss ${loss0.toFixed(3)} -> ${loss1.toFixed(3)}`);
+  if (B2 && st) {
+    line("B2 train step, main + 1 worker", B2, TRAIN_FLOP, `  last step: main ${st.mainMs.toFixed(1)} ms, worker ${st.workerMs.toFixed(1)} ms, wait ${st.waitMs.toFixed(1)} ms`);
+  }
+  line("C  Cholesky + solve 300 x 300 (float64)", C, CHOL_FLOP, `  residual ${resid(cholSolve(cholesky(K), y)).toExponential(1)}`);
+  line("C' LU solve 300 x 300 (float64)", CL, (2 * N ** 3) / 3 + 2 * N ** 2, `  residual ${resid(v).toExponential(1)}`);
   line("D  20,000 x (A S A^T), 6 x 6 float64", D, MM_FLOP, "  (matmulBatch)");
+  tf.dispose([xA, xB, yB]);
+  fwdNet.dispose();
+  trainNet.dispose();
+  trainNet2.dispose();
 
   // ---- the reference ----
-  const ref = noPython ? null : pythonReference();
+  const bestRef = (key: keyof Reference) => {
+    const xs = refRuns.map((r) => r[key]).filter((x): x is number => typeof x === "number");
+    return xs.length ? Math.min(...xs) : undefined;
+  };
+  const refA0 = bestRef("A"), refB0 = bestRef("B"), refC0 = bestRef("C"), refD = bestRef("D");
+  const ref = refA0 !== undefined && refB0 !== undefined && refC0 !== undefined ? { A: refA0, B: refB0, C: refC0, D: refD ?? null } : null;
   const refA = ref?.A ?? STORED.A, refB = ref?.B ?? STORED.B, refC = ref?.C ?? STORED.C;
   const source = ref ? "PyTorch/numpy measured now on this machine" : "stored figures from /work/shared/refbench/README.md (Python not run)";
   console.log(`reference (${source}): A ${refA.toFixed(2)} ms, B ${refB.toFixed(2)} ms, C ${refC.toFixed(3)} ms` + (ref?.D ? `, D ${ref.D.toFixed(2)} ms` : ""));
@@ -313,21 +304,6 @@ async function main(): Promise<void> {
       `train ${ratio(bestB.medianMs, refB)} (goal <= 3), cholesky ${ratio(C.medianMs, refC)} (goal <= 3)` +
       (ref?.D ? `, batched 6x6 ${ratio(D.medianMs, ref.D)}` : ""),
   );
-  // The same comparison from CPU times against the README's idle-machine figures: steadier when the
-  // machine is shared (then both wall clocks above mostly measure the other processes).
-  const est = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
-  const eA = est(idleEstimate(A, false), idleEstimate(A2, true)), eB = est(idleEstimate(B, false), idleEstimate(B2, true));
-  const eC = idleEstimate(C, false);
-  const idleRatios =
-    eA !== null && eB !== null && eC !== null
-      ? { forward: ratio(eA, STORED.A), trainStep: ratio(eB, STORED.B), cholesky300: ratio(eC, STORED.C) }
-      : null;
-  if (idleRatios) {
-    console.log(
-      `idle-machine estimate (CPU time of the busiest thread) / README figures: forward ${idleRatios.forward}, ` +
-        `train ${idleRatios.trainStep}, cholesky ${idleRatios.cholesky300}`,
-    );
-  }
   const round = (x: number, d = 3) => +x.toFixed(d);
   console.log(
     JSON.stringify({
@@ -335,6 +311,7 @@ async function main(): Promise<void> {
       backend: info.name,
       simd: info.simd,
       quick,
+      rounds: R,
       ensembleForwardMs: round(A.medianMs),
       ensembleForwardGflops: round(FWD_FLOP / A.medianMs / 1e6),
       ensembleForward2CoresMs: A2 ? round(A2.medianMs) : null,
@@ -354,15 +331,6 @@ async function main(): Promise<void> {
         cholesky300: ratio(C.medianMs, refC),
         batched6x6: ref?.D ? ratio(D.medianMs, ref.D) : null,
       },
-      idleEstimateMs: {
-        note: "per-call CPU time of the busiest thread (main or worker): roughly the wall time on an idle machine",
-        forward: idleEstimate(A, false),
-        forward2Cores: idleEstimate(A2, true),
-        trainStep: idleEstimate(B, false),
-        trainStep2Cores: idleEstimate(B2, true),
-        cholesky300: idleEstimate(C, false),
-      },
-      idleRatiosVsReadme: idleRatios,
       loadAverage: [round(load0, 1), round(os.loadavg()[0], 1)],
       seconds: round((Date.now() - t0) / 1000, 1),
     }),
