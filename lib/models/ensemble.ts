@@ -28,7 +28,7 @@ import { type Mat, type VecLike, mat } from "../linalg/mat";
 import { EnsembleMLP } from "../nn/ensemble";
 import type { Activation } from "../nn/ops";
 import { disagreement as maxPairwiseDistance } from "../dyna/rollouts";
-import { deltaStats } from "./mlp";
+import { type InputLayout, deltaArrays, deltaStats, inputLayout, writeInput } from "./features";
 import {
   type Dataset,
   type DynamicsModel,
@@ -97,16 +97,14 @@ export class EnsembleDynamicsModel implements DynamicsModel {
   elites: number[];
   /** Held-out MSE (normalised deltas) of every member after the last fit (empty without a split). */
   memberValidLoss: number[] = [];
-  private readonly isAngle: boolean[];
+  private readonly layout: InputLayout;
   private fits = 0;
 
   constructor(cfg: EnsembleModelConfig) {
     this.stateDim = checkInt("EnsembleDynamicsModel: stateDim", cfg.stateDim);
     this.actionDim = checkInt("EnsembleDynamicsModel: actionDim", cfg.actionDim);
-    const angleDims = cfg.angleDims ?? [];
-    for (const j of angleDims) {
-      if (!Number.isInteger(j) || j < 0 || j >= cfg.stateDim) throw new ValueError(`EnsembleDynamicsModel: angle dimension ${j} is not a state dimension`);
-    }
+    this.layout = inputLayout("EnsembleDynamicsModel", this.stateDim, this.actionDim, cfg.angleDims);
+    const angleDims = this.layout.angleDims;
     const members = checkInt("EnsembleDynamicsModel: members", cfg.members ?? 5);
     const elites = checkInt("EnsembleDynamicsModel: elites", cfg.elites ?? members);
     if (elites > members) throw new ValueError(`EnsembleDynamicsModel: elites (${elites}) must not exceed members (${members})`);
@@ -133,8 +131,7 @@ export class EnsembleDynamicsModel implements DynamicsModel {
     this.members = members;
     this.probabilistic = this.cfg.probabilistic;
     this.name = `${this.probabilistic ? "P" : "D"}${members > 1 ? "E" : ""}`;
-    this.isAngle = Array.from({ length: this.stateDim }, (_, j) => angleDims.includes(j));
-    this.inputSize = this.stateDim + angleDims.length + this.actionDim;
+    this.inputSize = this.layout.inputSize;
     this.net = new EnsembleMLP({
       inputSize: this.inputSize,
       outputSize: this.stateDim,
@@ -153,28 +150,9 @@ export class EnsembleDynamicsModel implements DynamicsModel {
     this.elites = Array.from({ length: members }, (_, b) => b);
   }
 
-  /** Writes the network input of (s, a) into out at offset: angles as (cos, sin), other entries, then a. */
-  private writeFeatures(S: ArrayLike<number>, so: number, A: ArrayLike<number>, ao: number, out: Float32Array, oo: number): void {
-    let k = oo;
-    for (let j = 0; j < this.stateDim; j++) {
-      const v = S[so + j];
-      if (this.isAngle[j]) {
-        out[k++] = Math.cos(v);
-        out[k++] = Math.sin(v);
-      } else out[k++] = v;
-    }
-    for (let j = 0; j < this.actionDim; j++) out[k++] = A[ao + j];
-  }
-
   /** Inputs and normalised delta targets of D (with the current delta statistics). */
   private arrays(D: Dataset): { x: Float32Array; y: Float32Array; n: number } {
-    const n = datasetSize(D), ds = this.stateDim, din = this.inputSize;
-    const x = new Float32Array(n * din), y = new Float32Array(n * ds);
-    for (let i = 0; i < n; i++) {
-      this.writeFeatures(D.states[i], 0, D.actions[i], 0, x, i * din);
-      for (let j = 0; j < ds; j++) y[i * ds + j] = (D.nextStates[i][j] - D.states[i][j] - this.deltaMean[j]) / this.deltaStd[j];
-    }
-    return { x, y, n };
+    return deltaArrays(this.layout, D, this.deltaMean, this.deltaStd, (len) => new Float32Array(len));
   }
 
   /**
@@ -262,7 +240,7 @@ export class EnsembleDynamicsModel implements DynamicsModel {
     }
     const outs = this.rawMemberOutputs(rowsOf.map((rows) => {
       const x = new Float32Array(rows.length * din);
-      rows.forEach((i, r) => this.writeFeatures(S, i * ds, A, i * da, x, r * din));
+      rows.forEach((i, r) => writeInput(this.layout, S, i * ds, A, i * da, x, r * din));
       return x;
     }));
     const meanOut = new Float64Array(n * ds);

@@ -6,6 +6,7 @@
  */
 export * from "./types";
 export * from "./linear";
+export * from "./features";
 export * from "./mlp";
 export * from "./reward";
 export * from "./oracle";

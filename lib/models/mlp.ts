@@ -21,6 +21,7 @@ import { type Rng, tf, ShapeError, ValueError, checkInt, makeRng } from "../core
 import { type Mat, type VecLike, mat } from "../linalg/mat";
 import { EnsembleMLP, type EnsembleWeights } from "../nn/ensemble";
 import type { Activation } from "../nn/ops";
+import { type InputLayout, deltaArrays, deltaStats, inputLayout, normalizedDelta, writeInput } from "./features";
 import {
   type Dataset,
   type DifferentiableModel,
@@ -61,18 +62,6 @@ export interface MlpModelConfig {
   seed: number;
 }
 
-/** Per-dimension mean and std of the state deltas s' - s (std floored at 1e-6). */
-export function deltaStats(states: readonly VecLike[], nextStates: readonly VecLike[]): { mean: Float64Array; std: Float64Array } {
-  const n = states.length;
-  if (n === 0) throw new ValueError("deltaStats: no transitions");
-  const d = states[0].length;
-  const mean = new Float64Array(d), std = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += (nextStates[i][j] - states[i][j]) / n;
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) std[j] += (nextStates[i][j] - states[i][j] - mean[j]) ** 2 / n;
-  for (let j = 0; j < d; j++) std[j] = Math.max(Math.sqrt(std[j]), 1e-6);
-  return { mean, std };
-}
-
 /**
  * The normalised delta loss: mean over rows and state dimensions of
  *   (out_ij - (s'_ij - s_ij - mu_j) / sigma_j)^2
@@ -92,8 +81,7 @@ export function normalizedDeltaLoss(
   let sum = 0;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < d; j++) {
-      const target = (nextStates[i][j] - states[i][j] - mu[j]) / sigma[j];
-      sum += (out[i][j] - target) ** 2;
+      sum += (out[i][j] - normalizedDelta(states[i], nextStates[i], mu, sigma, j)) ** 2;
     }
   }
   return sum / (n * d);
@@ -133,16 +121,14 @@ export class MlpDynamicsModel implements DifferentiableModel {
   deltaStd: Float64Array;
   private deltaMeanT: tf.Tensor1D;
   private deltaStdT: tf.Tensor1D;
-  private isAngle: boolean[];
+  private readonly layout: InputLayout;
   private fits = 0;
 
   constructor(cfg: MlpModelConfig) {
     this.stateDim = checkInt("MlpDynamicsModel: stateDim", cfg.stateDim);
     this.actionDim = checkInt("MlpDynamicsModel: actionDim", cfg.actionDim);
-    const angleDims = cfg.angleDims ?? [];
-    for (const j of angleDims) {
-      if (!Number.isInteger(j) || j < 0 || j >= cfg.stateDim) throw new ValueError(`MlpDynamicsModel: angle dimension ${j} is not a state dimension`);
-    }
+    this.layout = inputLayout("MlpDynamicsModel", this.stateDim, this.actionDim, cfg.angleDims);
+    const angleDims = this.layout.angleDims;
     this.cfg = {
       stateDim: cfg.stateDim,
       actionDim: cfg.actionDim,
@@ -159,8 +145,7 @@ export class MlpDynamicsModel implements DifferentiableModel {
       weightDecay: cfg.weightDecay ?? 0,
       seed: cfg.seed,
     };
-    this.isAngle = Array.from({ length: this.stateDim }, (_, j) => angleDims.includes(j));
-    this.inputSize = this.stateDim + angleDims.length + this.actionDim;
+    this.inputSize = this.layout.inputSize;
     this.net = this.makeNet(cfg.seed);
     this.deltaMean = new Float64Array(this.stateDim);
     this.deltaStd = new Float64Array(this.stateDim).fill(1);
@@ -182,13 +167,9 @@ export class MlpDynamicsModel implements DifferentiableModel {
 
   /** Network input for one (s, a): angles as (cos, sin), then the other state entries, then a. */
   features(s: VecLike, a: VecLike): number[] {
-    const x: number[] = [];
-    for (let j = 0; j < this.stateDim; j++) {
-      if (this.isAngle[j]) x.push(Math.cos(s[j]), Math.sin(s[j]));
-      else x.push(s[j]);
-    }
-    for (let k = 0; k < this.actionDim; k++) x.push(a[k]);
-    return x;
+    const x = new Float64Array(this.inputSize);
+    writeInput(this.layout, s, 0, a, 0, x, 0);
+    return Array.from(x);
   }
 
   /** The same features in tf ops. */
@@ -197,7 +178,7 @@ export class MlpDynamicsModel implements DifferentiableModel {
     const cols = tf.split(S, this.stateDim, 1) as tf.Tensor2D[];
     const parts: tf.Tensor2D[] = [];
     cols.forEach((c, j) => {
-      if (this.isAngle[j]) parts.push(tf.cos(c), tf.sin(c));
+      if (this.layout.isAngle[j]) parts.push(tf.cos(c), tf.sin(c));
       else parts.push(c);
     });
     return tf.concat([...parts, A], 1);
@@ -258,13 +239,8 @@ export class MlpDynamicsModel implements DifferentiableModel {
 
   /** Inputs and normalised targets of D as Mats. */
   private arrays(D: Dataset): { X: Mat; Y: Mat } {
-    const n = datasetSize(D), ds = this.stateDim;
-    const X = mat(n, this.inputSize), Y = mat(n, ds);
-    for (let i = 0; i < n; i++) {
-      X.data.set(this.features(D.states[i], D.actions[i]), i * this.inputSize);
-      for (let j = 0; j < ds; j++) Y.data[i * ds + j] = (D.nextStates[i][j] - D.states[i][j] - this.deltaMean[j]) / this.deltaStd[j];
-    }
-    return { X, Y };
+    const { x, y, n } = deltaArrays(this.layout, D, this.deltaMean, this.deltaStd, (len) => new Float64Array(len));
+    return { X: mat(n, this.inputSize, x), Y: mat(n, this.stateDim, y) };
   }
 
   async fit(D: Dataset, opts: FitOptions = {}): Promise<FitReport> {

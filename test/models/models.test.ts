@@ -3,7 +3,8 @@ import { initBackend, makeRng, tf } from "../../lib/core";
 import { Pendulum } from "../../lib/envs/pendulum";
 import { mat } from "../../lib/linalg/mat";
 import { LinearModel } from "../../lib/models/linear";
-import { MlpDynamicsModel, deltaStats, normalizedDeltaLoss, trajectoryWindows } from "../../lib/models/mlp";
+import { deltaArrays, deltaStats, inputLayout, writeInput } from "../../lib/models/features";
+import { MlpDynamicsModel, normalizedDeltaLoss, trajectoryWindows } from "../../lib/models/mlp";
 import { DifferentiableOracle, envReward, oracleModel } from "../../lib/models/oracle";
 import { RewardModel } from "../../lib/models/reward";
 import {
@@ -83,6 +84,21 @@ describe("normalised delta helpers", () => {
     expect(normalizedDeltaLoss(perfect, S, S2, mean, std)).toBeCloseTo(0, 12);
     const off = perfect.map((r) => [r[0] + 1, r[1]]);
     expect(normalizedDeltaLoss(off, S, S2, mean, std)).toBeCloseTo(0.5, 12); // 3 errors of 1 over 6 entries
+  });
+  it("inputLayout and writeInput put angles in as (cos, sin); deltaArrays pairs them with the targets", () => {
+    const f = inputLayout("test model", 3, 1, [1]);
+    expect(f.inputSize).toBe(5);
+    const out = new Float64Array(7).fill(NaN);
+    writeInput(f, [9, 0.5, Math.PI / 3, -2], 1, [7, 0.25], 1, out, 1);
+    expect(Array.from(out.subarray(1, 6))).toEqual([0.5, Math.cos(Math.PI / 3), Math.sin(Math.PI / 3), -2, 0.25]);
+    expect(() => inputLayout("EnsembleDynamicsModel", 3, 1, [3])).toThrow(/EnsembleDynamicsModel: angle dimension 3 is not a state dimension/);
+    const D = emptyDataset();
+    addTransition(D, [1, 0, 2], [0.5], 0, [2, 0.1, 4]);
+    const { x, y, n } = deltaArrays(f, D, [1, 0, 0], [1, 0.1, 4], (len) => new Float32Array(len));
+    expect(n).toBe(1);
+    expect(Array.from(x)).toEqual(Array.from(Float32Array.from([1, 1, 0, 2, 0.5])));
+    expect(Array.from(y)).toEqual(Array.from(Float32Array.from([0, 1, 0.5])));
+    expect(() => deltaStats([[1]], [])).toThrow(/1 states but 0 next states/);
   });
   it("trajectoryWindows finds runs of linked transitions", () => {
     const D = emptyDataset();
