@@ -491,22 +491,10 @@ export class EnsembleMLP {
     members: readonly [number, number],
     opts: { scale?: number; penalty?: boolean } = {},
   ): { loss: number; grads: (Float32Array | null)[]; sizes: number[] } {
-    if (this.disposed) throw new ValueError("EnsembleMLP: used after dispose()"); // also while held: ParallelTrainer calls it
-    const all = this.variables();
-    const per = 2 * this.weights[0].length;
-    const [lo, hi] = members;
-    const used = all.filter((_, i) => i >= per * this.members || (i >= per * lo && i < per * hi));
-    const { value, grads } = tf.variableGrads(() => this.loss(x, y, kind, { ...opts, members }), used);
-    try {
-      return {
-        loss: value.dataSync()[0],
-        grads: all.map((v) => (grads[v.name] ? (grads[v.name].dataSync() as Float32Array).slice() : null)),
-        sizes: all.map((v) => v.size),
-      };
-    } finally {
-      value.dispose();
-      tf.dispose(Object.values(grads));
-    }
+    return this.withMemberGrads(x, y, kind, members, opts, (all, grads) => ({
+      grads: all.map((v) => (grads[v.name] ? (grads[v.name].dataSync() as Float32Array).slice() : null)),
+      sizes: all.map((v) => v.size),
+    }));
   }
 
   /**
@@ -523,20 +511,38 @@ export class EnsembleMLP {
     members: readonly [number, number],
     opts: { scale?: number; penalty?: boolean } = {},
   ): { loss: number; boundGrads: (Float32Array | null)[] } {
-    if (this.disposed) throw new ValueError("EnsembleMLP: used after dispose()");
     this.version++;
+    const per = 2 * this.weights[0].length;
+    const mine = (i: number) => i >= per * members[0] && i < per * members[1];
+    return this.withMemberGrads(x, y, kind, members, opts, (all, grads) => {
+      this.optimizer.step(all.map((v, i) => (mine(i) ? grads[v.name] ?? null : null)));
+      return {
+        boundGrads: all.slice(per * this.members).map((v) => (grads[v.name] ? (grads[v.name].dataSync() as Float32Array).slice() : null)),
+      };
+    });
+  }
+
+  /**
+   * The loss of members [lo, hi) and its gradients w.r.t. their variables and the log-variance bounds,
+   * handed to `use` (with all variables, in variables() order) and disposed afterwards. Works while
+   * the network is held elsewhere: ParallelTrainer calls it for the members it keeps here.
+   */
+  private withMemberGrads<T extends object>(
+    x: tf.Tensor2D | tf.Tensor3D,
+    y: tf.Tensor2D | tf.Tensor3D,
+    kind: LossKind,
+    members: readonly [number, number],
+    opts: { scale?: number; penalty?: boolean },
+    use: (all: tf.Variable[], grads: tf.NamedTensorMap) => T,
+  ): T & { loss: number } {
+    if (this.disposed) throw new ValueError("EnsembleMLP: used after dispose()");
     const all = this.variables();
     const per = 2 * this.weights[0].length;
     const [lo, hi] = members;
-    const mine = (i: number) => i >= per * lo && i < per * hi;
-    const used = all.filter((_, i) => i >= per * this.members || mine(i));
+    const used = all.filter((_, i) => i >= per * this.members || (i >= per * lo && i < per * hi));
     const { value, grads } = tf.variableGrads(() => this.loss(x, y, kind, { ...opts, members }), used);
     try {
-      this.optimizer.step(all.map((v, i) => (mine(i) ? grads[v.name] ?? null : null)));
-      return {
-        loss: value.dataSync()[0],
-        boundGrads: all.slice(per * this.members).map((v) => (grads[v.name] ? (grads[v.name].dataSync() as Float32Array).slice() : null)),
-      };
+      return { ...use(all, grads), loss: value.dataSync()[0] };
     } finally {
       value.dispose();
       tf.dispose(Object.values(grads));
