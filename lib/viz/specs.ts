@@ -34,6 +34,11 @@ export interface ChartOptions {
   /** Fix the y range, e.g. [-2, 2]. */
   yDomain?: [number, number];
   xDomain?: [number, number];
+  /**
+   * Data points drawn over the lines as small dark dots, outside the legend (the observations a
+   * model was fitted to, say). lineChart only.
+   */
+  observations?: { x: ArrayLike<number>; y: ArrayLike<number> };
 }
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
@@ -84,15 +89,17 @@ export function lineChart(series: Series[], opts: ChartOptions = {}): VegaLiteSp
   const color = { field: "series", type: "nominal", title: null, scale: { domain: names }, sort: names };
   const x = { field: "x", type: "quantitative", title: opts.xTitle ?? "x", scale: axisScale(opts.logX, opts.xDomain) };
   const layers: Record<string, unknown>[] = [];
+  // With a fixed range, whatever leaves it is cut at the frame instead of drawn across the axes.
+  const clip = Boolean(opts.xDomain || opts.yDomain);
   if (series.some((s) => s.lower && s.upper)) {
     layers.push({
-      mark: { type: "area", opacity: 0.2 },
+      mark: { type: "area", opacity: 0.2, clip },
       transform: [{ filter: "datum.lo !== null && datum.hi !== null" }],
       encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, color },
     });
   }
   layers.push({
-    mark: { type: "line", point: series.some((s) => s.points) ? { size: 20 } : false },
+    mark: { type: "line", point: series.some((s) => s.points) ? { size: 20 } : false, clip },
     encoding: {
       x,
       y: { field: "y", type: "quantitative", title: opts.yTitle ?? "y", scale: axisScale(opts.logY, opts.yDomain) },
@@ -105,6 +112,16 @@ export function lineChart(series: Series[], opts: ChartOptions = {}): VegaLiteSp
       },
     },
   });
+  if (opts.observations) {
+    const o = opts.observations;
+    if (o.x.length !== o.y.length) throw new ShapeError(`lineChart observations: x has ${o.x.length} values but y has ${o.y.length}`);
+    checkFinite("lineChart observations x", o.x);
+    layers.push({
+      data: { values: Array.from(o.x, (v, i) => ({ x: v, y: num(o.y[i]) })) },
+      mark: { type: "point", filled: true, size: 14, opacity: 0.55, color: "#333", clip },
+      encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } },
+    });
+  }
   return withBundle({
     $schema: SCHEMA,
     ...(opts.title ? { title: opts.title } : {}),

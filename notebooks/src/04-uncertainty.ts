@@ -46,17 +46,6 @@ import { gapRegressionData, ensembleMoments } from "mbrl/models/uncertainty";
 const backend = await initBackend();
 console.log(backend.message);
 
-/** The line chart `chart` with the points (x, y) drawn on top as dots (an extra Vega-Lite layer). */
-function withData(chart: VegaLiteSpec, x: number[], y: number[], name = "data"): VegaLiteSpec {
-  const layers = (chart.layer as Record<string, unknown>[]).map((l) => ({ ...l, mark: { ...(l.mark as object), clip: true } }));
-  const dots = {
-    data: { values: x.map((v, i) => ({ x: v, y: y[i], series: name })) },
-    mark: { type: "point", filled: true, size: 14, opacity: 0.55, color: "#333", clip: true },
-    encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } },
-  };
-  return { ...chart, layer: [...layers, dots] };
-}
-
 /** mean +/- k standard deviations, from a mean and a variance. */
 function band(mean: ArrayLike<number>, variance: ArrayLike<number>, k = 2): { lower: number[]; upper: number[] } {
   const lower: number[] = [], upper: number[] = [];
@@ -88,13 +77,10 @@ const outside = (x: number) => x < data.range[0] || x > data.range[1];
 const onData = (x: number) => !inGap(x) && !outside(x);
 console.log(`${data.x.length} points on [${data.range}] without (${data.gap}); noise std from ${data.noiseStd(-4)} to ${data.noiseStd(4).toFixed(2)}`);
 await display(
-  withData(
-    lineChart([{ name: "truth ± 2 noise sd", x: grid, y: truthOnGrid, ...band(truthOnGrid, trueNoiseVar) }], {
-      title: "The data: noise that grows to the right, a gap in the middle", xTitle: "x", yTitle: "y", width: 560, yDomain: [-3.5, 3.5],
-    }),
-    data.x,
-    data.y,
-  ),
+  lineChart([{ name: "truth ± 2 noise sd", x: grid, y: truthOnGrid, ...band(truthOnGrid, trueNoiseVar) }], {
+    title: "The data: noise that grows to the right, a gap in the middle", xTitle: "x", yTitle: "y", width: 560, yDomain: [-3.5, 3.5],
+    observations: { x: data.x, y: data.y },
+  }),
 );
 
 // %% [markdown]
@@ -180,26 +166,22 @@ const blrPred = bayesLinearPredict(blr, grid);
 const blrSamples = sampleFunctions(blr, grid, 6, makeRng(3));
 await display(
   combine([
-    withData(
-      lineChart(
-        [...blrSamples.map((f, k) => ({ name: `sample ${k + 1}`, x: grid, y: Array.from(f) })), { name: "truth", x: grid, y: truthOnGrid, dashed: true }],
-        { title: "Functions drawn from the posterior", xTitle: "x", yTitle: "y", width: 330, height: 240, yDomain: [-3.5, 3.5] },
-      ),
-      data.x,
-      data.y,
-    ),
-    withData(
-      lineChart(
-        [
-          { name: "± 2 sd total", x: grid, y: Array.from(blrPred.mean), ...band(blrPred.mean, blrPred.variance) },
-          { name: "± 2 sd epistemic", x: grid, y: Array.from(blrPred.mean), ...band(blrPred.mean, blrPred.epistemicVar) },
-          { name: "truth", x: grid, y: truthOnGrid, dashed: true },
-        ],
-        { title: "Predictive bands", xTitle: "x", yTitle: "y", width: 330, height: 240, yDomain: [-3.5, 3.5] },
-      ),
-      data.x,
-      data.y,
-    ),
+    lineChart(
+      [...blrSamples.map((f, k) => ({ name: `sample ${k + 1}`, x: grid, y: Array.from(f) })), { name: "truth", x: grid, y: truthOnGrid, dashed: true }],
+      {
+        title: "Functions drawn from the posterior", xTitle: "x", yTitle: "y", width: 330, height: 240, yDomain: [-3.5, 3.5],
+        observations: { x: data.x, y: data.y },
+      }),
+    lineChart(
+      [
+        { name: "± 2 sd total", x: grid, y: Array.from(blrPred.mean), ...band(blrPred.mean, blrPred.variance) },
+        { name: "± 2 sd epistemic", x: grid, y: Array.from(blrPred.mean), ...band(blrPred.mean, blrPred.epistemicVar) },
+        { name: "truth", x: grid, y: truthOnGrid, dashed: true },
+      ],
+      {
+        title: "Predictive bands", xTitle: "x", yTitle: "y", width: 330, height: 240, yDomain: [-3.5, 3.5],
+        observations: { x: data.x, y: data.y },
+      }),
   ]),
 );
 
@@ -254,17 +236,15 @@ detNet.fit(X, Y, { epochs: EPOCHS, batchSize: 32 });
 console.log(`deterministic network trained in ${seconds(t0)} s`);
 const detPred = predictOnGrid(detNet);
 await display(
-  withData(
-    lineChart(
-      [
-        { name: "network", x: grid, y: detPred.mean },
-        { name: "truth", x: grid, y: truthOnGrid, dashed: true },
-      ],
-      { title: "Deterministic network: one answer everywhere", xTitle: "x", yTitle: "y", width: 560, yDomain: [-3.5, 3.5] },
-    ),
-    data.x,
-    data.y,
-  ),
+  lineChart(
+    [
+      { name: "network", x: grid, y: detPred.mean },
+      { name: "truth", x: grid, y: truthOnGrid, dashed: true },
+    ],
+    {
+      title: "Deterministic network: one answer everywhere", xTitle: "x", yTitle: "y", width: 560, yDomain: [-3.5, 3.5],
+      observations: { x: data.x, y: data.y },
+    }),
 );
 
 // %% [markdown]
@@ -356,17 +336,15 @@ console.log(`learned bounds: min ${probNet.minLogVar!.dataSync()[0].toFixed(2)},
 const probPred = predictOnGrid(probNet);
 await display(
   combine([
-    withData(
-      lineChart(
-        [
-          { name: "mean ± 2 sd", x: grid, y: probPred.mean, ...band(probPred.mean, probPred.aleatoric) },
-          { name: "truth", x: grid, y: truthOnGrid, dashed: true },
-        ],
-        { title: "Probabilistic network", xTitle: "x", yTitle: "y", width: 330, height: 240, yDomain: [-3.5, 3.5] },
-      ),
-      data.x,
-      data.y,
-    ),
+    lineChart(
+      [
+        { name: "mean ± 2 sd", x: grid, y: probPred.mean, ...band(probPred.mean, probPred.aleatoric) },
+        { name: "truth", x: grid, y: truthOnGrid, dashed: true },
+      ],
+      {
+        title: "Probabilistic network", xTitle: "x", yTitle: "y", width: 330, height: 240, yDomain: [-3.5, 3.5],
+        observations: { x: data.x, y: data.y },
+      }),
     lineChart(
       [
         { name: "predicted sd", x: grid, y: probPred.aleatoric.map(Math.sqrt) },
@@ -456,26 +434,22 @@ const bootPred = predictOnGrid(bootNet);
 
 function ensembleCharts(pred: ReturnType<typeof predictOnGrid>, title: string, width = 330): VegaLiteSpec[] {
   return [
-    withData(
-      lineChart(
-        [...pred.means.map((m, b) => ({ name: `member ${b + 1}`, x: grid, y: m })), { name: "truth", x: grid, y: truthOnGrid, dashed: true }],
-        { title: `${title}: the members' means`, xTitle: "x", yTitle: "y", width, height: 240, yDomain: [-3.5, 3.5] },
-      ),
-      data.x,
-      data.y,
-    ),
-    withData(
-      lineChart(
-        [
-          { name: "± 2 sd total", x: grid, y: pred.mean, ...band(pred.mean, pred.total) },
-          { name: "± 2 sd aleatoric", x: grid, y: pred.mean, ...band(pred.mean, pred.aleatoric) },
-          { name: "truth", x: grid, y: truthOnGrid, dashed: true },
-        ],
-        { title: `${title}: total vs aleatoric band`, xTitle: "x", yTitle: "y", width, height: 240, yDomain: [-3.5, 3.5] },
-      ),
-      data.x,
-      data.y,
-    ),
+    lineChart(
+      [...pred.means.map((m, b) => ({ name: `member ${b + 1}`, x: grid, y: m })), { name: "truth", x: grid, y: truthOnGrid, dashed: true }],
+      {
+        title: `${title}: the members' means`, xTitle: "x", yTitle: "y", width, height: 240, yDomain: [-3.5, 3.5],
+        observations: { x: data.x, y: data.y },
+      }),
+    lineChart(
+      [
+        { name: "± 2 sd total", x: grid, y: pred.mean, ...band(pred.mean, pred.total) },
+        { name: "± 2 sd aleatoric", x: grid, y: pred.mean, ...band(pred.mean, pred.aleatoric) },
+        { name: "truth", x: grid, y: truthOnGrid, dashed: true },
+      ],
+      {
+        title: `${title}: total vs aleatoric band`, xTitle: "x", yTitle: "y", width, height: 240, yDomain: [-3.5, 3.5],
+        observations: { x: data.x, y: data.y },
+      }),
   ];
 }
 await display(combine(ensembleCharts(bootPred, "Bootstrap PE")));
@@ -610,18 +584,15 @@ function ensembleDisagreement(means: number[][][]): number[] {
   const dBoot = ensembleDisagreement(toVectors(bootPred));
   const dInit = ensembleDisagreement(toVectors(initPred));
   await display(
-    withData(
-      lineChart(
-        [
-          { name: "bootstrap PE", x: grid, y: dBoot },
-          { name: "random-init PE", x: grid, y: dInit },
-        ],
-        { title: "Disagreement between the members' means (dots: training inputs)", xTitle: "x", yTitle: "d(x)", width: 560, height: 240 },
-      ),
-      data.x,
-      data.x.map(() => -0.05),
-      "training inputs",
-    ),
+    lineChart(
+      [
+        { name: "bootstrap PE", x: grid, y: dBoot },
+        { name: "random-init PE", x: grid, y: dInit },
+      ],
+      {
+        title: "Disagreement between the members' means (dots: training inputs)", xTitle: "x", yTitle: "d(x)", width: 560, height: 240,
+        observations: { x: data.x, y: data.x.map(() => -0.05) },
+      }),
   );
   const at = (d: number[], keep: (x: number) => boolean) => Math.max(...d.filter((_, i) => keep(grid[i])));
   console.log(`largest d on the data: bootstrap ${at(dBoot, onData).toFixed(2)}, random init ${at(dInit, onData).toFixed(2)}`);

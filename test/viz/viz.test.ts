@@ -19,6 +19,21 @@ describe("spec builders", () => {
     expect(svg).toContain("<path"); // the lines and the band
   });
 
+  it("overlays observations as dots outside the legend, clipped to a fixed range", async () => {
+    const spec = lineChart([{ name: "model", x: [0, 1, 2], y: [0, 5, 1] }], {
+      yDomain: [-1, 2],
+      observations: { x: [0.5, 1.5, 1.8], y: [0.2, 0.9, NaN] },
+    });
+    const layers = spec.layer as { mark: { type: string; clip?: boolean }; data?: { values: { x: number; y: number | null }[] } }[];
+    const dots = layers.find((l) => l.mark.type === "point")!;
+    expect(dots.data!.values).toEqual([{ x: 0.5, y: 0.2 }, { x: 1.5, y: 0.9 }, { x: 1.8, y: null }]);
+    expect(layers.every((l) => l.mark.clip === true)).toBe(true);
+    const svg = await toSvg(spec);
+    expect((svg.match(/aria-roledescription="point"/g) ?? []).length).toBe(2); // the NaN one is not drawn
+    expect(() => lineChart([{ name: "m", x: [0], y: [0] }], { observations: { x: [1, 2], y: [1] } })).toThrow(/observations: x has 2 values but y has 1/);
+    expect((lineChart([{ name: "m", x: [0], y: [0] }]).layer as { mark: { clip: boolean } }[])[0].mark.clip).toBe(false);
+  });
+
   it("rejects mismatched series with a message naming the series", () => {
     expect(() => lineChart([{ name: "bad", x: [1, 2], y: [1] }])).toThrow(/series "bad": x has 2 values but y has 1/);
     expect(() => lineChart([{ name: "b", x: [1], y: [1], lower: [1, 2], upper: [1] }])).toThrow(/lower has 2 values/);
