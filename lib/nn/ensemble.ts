@@ -621,8 +621,8 @@ export class EnsembleMLP {
   /**
    * Like fit, but each step goes through `trainer` (a ParallelTrainer created for this network), which
    * splits every step between the main thread and a worker (by members, or by rows for a single
-   * network). Same batches, same result up to
-   * float rounding.
+   * network). Same batches, same result up to float rounding. The worker's members come back into
+   * this network at the end (and before each onEpoch call).
    */
   async fitAsync(x: MatLike, y: MatLike, opts: FitOptions & { trainer: BatchTrainer }): Promise<{ losses: number[] }> {
     await opts.trainer.pull(); // weights that earlier trainStep calls left in the worker

@@ -5,7 +5,13 @@
  *
  * It holds a copy of the network's weights: call `syncWeights()` after training the network.
  * Arrays in, arrays out (async), for batch evaluation such as a planner scoring all candidates.
- * Whether it pays depends on the machine being otherwise idle: `npm run bench -- kernels` measures it.
+ *
+ * ParallelTrainer: an EnsembleMLP's training steps split across the main thread and one worker, by
+ * members (each thread keeps and trains its own members; `pull()` brings the worker's back), or by
+ * rows for a single network. Use it through `net.fitAsync(x, y, { trainer, ... })`.
+ *
+ * Whether either pays depends on the machine being otherwise idle: `npm run bench -- kernels`
+ * measures both against one thread.
  */
 import { Worker } from "worker_threads";
 import { tf } from "../core/backend";
