@@ -158,7 +158,8 @@ export function gaussianNll(mean: tf.Tensor, logVar: tf.Tensor, y: tf.Tensor): t
  * hand-written backward pass. Compared with chaining `dense` and `activate`, the tape holds one node
  * instead of dozens, and the backward pass uses the fewest kernels: per layer one activation
  * derivative, two explicit transposes and three plain 2-D matMuls (the bias gradient is 1^T dz).
- * Gradients flow to x and to every weight and bias.
+ * Gradients flow to every weight and bias, and to x unless inputGrad is false (then zeros: for losses
+ * on data, which are never differentiated w.r.t. the data).
  */
 export function mlp(
   x: tf.Tensor2D,
