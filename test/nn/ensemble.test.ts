@@ -69,6 +69,19 @@ describe("ops", () => {
     }
   });
 
+  it("mlp with inputGrad false gives the same weight gradients and a zero input gradient", () => {
+    const x = randn([6, 3], 50) as tf.Tensor2D;
+    const ws = [randn([3, 5], 51) as tf.Tensor2D, randn([5, 2], 52) as tf.Tensor2D];
+    const bs = [randn([5], 53) as tf.Tensor1D, randn([2], 54) as tf.Tensor1D];
+    const loss = (inputGrad: boolean) => (...a: tf.Tensor[]) =>
+      tf.sum(tf.square(mlp(a[0] as tf.Tensor2D, [a[1], a[2]] as tf.Tensor2D[], [a[3], a[4]] as tf.Tensor1D[], "silu", { inputGrad })));
+    const on = tf.grads(loss(true))([x, ...ws, ...bs]);
+    const off = tf.grads(loss(false))([x, ...ws, ...bs]);
+    expect(Array.from(off[0].dataSync())).toEqual(new Array(18).fill(0));
+    expect(tf.max(tf.abs(on[0])).dataSync()[0]).toBeGreaterThan(0);
+    for (let i = 1; i < 5; i++) expect(Array.from(off[i].dataSync())).toEqual(Array.from(on[i].dataSync()));
+  });
+
   it("silu's hand-written gradient matches finite differences", () => {
     const xs = [-4, -1.3, -0.2, 0, 0.4, 2.5];
     const g = tf.grad((x: tf.Tensor) => tf.sum(silu(x)))(tf.tensor1d(xs)).dataSync();
