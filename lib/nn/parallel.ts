@@ -398,6 +398,7 @@ export class ParallelTrainer {
   private syncedVersion = -1;
   /** Whether the worker holds member weights newer than the net's. */
   private workerAhead = false;
+  private busy = false;
   private readonly split: Split;
 
   private constructor(
@@ -431,7 +432,12 @@ export class ParallelTrainer {
    * itself when the network has changed since (trained some other way, new weights, new normaliser).
    */
   async push(): Promise<void> {
-    await this.pull(); // never overwrite members the worker has trained further
+    if (this.busy) throw new ValueError("ParallelTrainer.push: a step is still running; await it first");
+    await this.pushNow();
+  }
+
+  private async pushNow(): Promise<void> {
+    await this.pullNow(); // never overwrite members the worker has trained further
     await this.handle.call({
       type: "init",
       config: { ...this.net.config, hiddenSizes: this.net.config.hiddenSizes.slice() },
@@ -446,6 +452,11 @@ export class ParallelTrainer {
    * network refuses to be used (it would read stale weights); fitAsync pulls by itself.
    */
   async pull(): Promise<void> {
+    if (this.busy) throw new ValueError("ParallelTrainer.pull: a step is still running; await it first");
+    await this.pullNow();
+  }
+
+  private async pullNow(): Promise<void> {
     if (!this.workerAhead) return;
     const net = this.net, per = 2 * net.weights[0].length, first = this.split.workerStart * per;
     const r = (await this.handle.call({ type: "pull", first, last: net.members * per })) as TrainerReply;
@@ -466,7 +477,19 @@ export class ParallelTrainer {
     if (x.length !== B * rows * d || y.length !== B * rows * o) {
       throw new ShapeError(`ParallelTrainer.trainStep: expected x of ${B} x ${rows} x ${d} and y of ${B} x ${rows} x ${o} entries`);
     }
-    if (net.stateVersion !== this.syncedVersion) await this.push();
+    // Steps depend on each other (each starts from the last one's weights): one at a time.
+    if (this.busy) throw new ValueError("ParallelTrainer.trainStep: the previous step is still running; await it first");
+    this.busy = true;
+    try {
+      return await this.step(x, y, rows, kind);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async step(x: Float32Array, y: Float32Array, rows: number, kind?: LossKind): Promise<number> {
+    const net = this.net, B = net.members, d = net.config.inputSize, o = net.config.outputSize;
+    if (net.stateVersion !== this.syncedVersion) await this.pushNow();
     const lossKind: LossKind = kind ?? (net.config.head === "gaussian" ? "nll" : "mse");
     const per = 2 * net.weights[0].length;
     const { mainEnd: a, shared: k, workerStart: b } = this.split;

@@ -155,6 +155,9 @@ describe("ParallelTrainer", () => {
       const w1 = serial.getWeights().layers[1][0].w, w2 = par.getWeights().layers[1][0].w;
       w1.forEach((w, k) => expect(w2[k]).toBeCloseTo(w, 4));
       await expect(trainer.trainStep(x, y, 3)).rejects.toThrow(/expected x/);
+      const first = trainer.trainStep(x, y, 2);
+      await expect(trainer.trainStep(x, y, 2)).rejects.toThrow(/previous step is still running/);
+      await first;
     } finally {
       await trainer.dispose();
       serial.dispose();
