@@ -130,3 +130,19 @@ export function heapView(t: tf.Tensor): Float32Array | null {
   if (!b.wasm || !d || d.memoryOffset == null) return null;
   return new Float32Array(b.wasm.HEAPU8.buffer, d.memoryOffset, t.size);
 }
+
+/**
+ * A new float32 tensor of `shape` (zeros) on the wasm heap and a view to write it through, or null on
+ * any other backend (then nothing is allocated). Take views of other tensors after this call: the
+ * allocation may have grown the heap and detached older views.
+ */
+export function heapTensor(shape: readonly number[]): { tensor: tf.Tensor; view: Float32Array } | null {
+  if (tf.getBackend() !== "wasm") return null;
+  const tensor = tf.fill(shape.slice(), 0, "float32");
+  const view = heapView(tensor);
+  if (!view) {
+    tensor.dispose();
+    return null;
+  }
+  return { tensor, view };
+}

@@ -5,7 +5,7 @@
  * 5 x 4 layers makes that hundreds of ops per step. Reading the gradient, updating in one fused loop
  * and writing the variable back is several times faster.
  */
-import { heapView, tf } from "../core/backend";
+import { heapTensor, heapView, tf } from "../core/backend";
 import { ShapeError } from "../core/checks";
 
 export interface AdamOptions {
@@ -69,16 +69,14 @@ export class Adam {
       // On wasm the new values are written straight into a fresh heap tensor, reading the old values
       // and the gradient in place: no JavaScript copies, so no garbage for the collector. (A fresh
       // tensor rather than the variable's own storage: XNNPACK caches packed weights by tensor id.)
-      const next = tf.fill(variable.shape, 0, "float32");
-      const out = heapView(next);
-      if (out) {
+      const next = heapTensor(variable.shape);
+      if (next) {
         // Views taken after the allocation above, which may have grown the heap.
         const gv = g instanceof Float32Array ? g : heapView(g) ?? (g.dataSync() as Float32Array);
-        this.update(i, heapView(variable) ?? (variable.dataSync() as Float32Array), gv, out, lr, sc2);
-        variable.assign(next);
-        next.dispose();
+        this.update(i, heapView(variable) ?? (variable.dataSync() as Float32Array), gv, next.view, lr, sc2);
+        variable.assign(next.tensor);
+        next.tensor.dispose();
       } else {
-        next.dispose();
         const gv = g instanceof Float32Array ? g : (g.dataSync() as Float32Array);
         const p = new Float32Array(variable.size);
         this.update(i, variable.dataSync() as Float32Array, gv, p, lr, sc2);

@@ -98,6 +98,20 @@ export interface EnsembleWeights {
   inputStd: Float32Array;
 }
 
+/**
+ * Adds gradient arrays into running sums, entry by entry: sum[j] += part[j], where a null sum[j]
+ * takes part[j] itself (no copy) and a null part[j] adds nothing. For adding up the parts of a step
+ * split across threads (ParallelTrainer, on both sides).
+ */
+export function addGradients(sum: (Float32Array | null)[], part: readonly (Float32Array | null)[]): void {
+  part.forEach((g, j) => {
+    const acc = sum[j];
+    if (!g) return;
+    if (!acc) sum[j] = g;
+    else for (let i = 0; i < g.length; i++) acc[i] += g[i];
+  });
+}
+
 export class EnsembleMLP {
   readonly config: Readonly<Required<EnsembleConfig>>;
   readonly members: number;
@@ -367,10 +381,6 @@ export class EnsembleMLP {
     return this.version;
   }
 
-  /** Whether setHeldElsewhere has marked this network. */
-  get heldElsewhere(): boolean {
-    return this.heldBy !== null;
-  }
 
   /** Forward on plain arrays: x is rows x inputSize; returns [member][row][output] arrays. */
   predict(x: MatLike): { mean: number[][][]; logVar: number[][][] | null } {
@@ -465,24 +475,11 @@ export class EnsembleMLP {
   }
 
   /**
-   * The loss (times `scale`, optionally without the bound penalty) and its gradients w.r.t.
-   * variables(), as plain arrays (zeros where a variable does not enter the loss). For splitting a
-   * batch across threads: the gradients of the parts add up to the gradient of the whole.
-   */
-  lossGradients(
-    x: tf.Tensor2D | tf.Tensor3D,
-    y: tf.Tensor2D | tf.Tensor3D,
-    kind: LossKind = this.defaultLoss(),
-    opts: { scale?: number; penalty?: boolean } = {},
-  ): { loss: number; grads: Float32Array[] } {
-    const r = this.memberLossGradients(x, y, kind, [0, this.members], opts);
-    return { loss: r.loss, grads: r.grads.map((g, i) => g ?? new Float32Array(r.sizes[i])) };
-  }
-
-  /**
-   * Like lossGradients, for members [lo, hi) only (x and y hold hi - lo members along axis 0): the
-   * gradients of the other members' variables are null (not computed). For splitting an ensemble's
-   * step by members across threads; the log-variance bounds get a (partial) gradient from every part.
+   * The loss of members [lo, hi) (x and y hold hi - lo members along axis 0; times `scale`,
+   * optionally without the bound penalty) and its gradients as arrays in variables() order: those of
+   * the other members' variables are null (not computed). For splitting a step across threads: the
+   * gradients of the parts add up to the gradient of the whole, and the log-variance bounds get a
+   * (partial) gradient from every part.
    */
   memberLossGradients(
     x: tf.Tensor2D | tf.Tensor3D,
@@ -490,10 +487,9 @@ export class EnsembleMLP {
     kind: LossKind,
     members: readonly [number, number],
     opts: { scale?: number; penalty?: boolean } = {},
-  ): { loss: number; grads: (Float32Array | null)[]; sizes: number[] } {
+  ): { loss: number; grads: (Float32Array | null)[] } {
     return this.withMemberGrads(x, y, kind, members, opts, (all, grads) => ({
       grads: all.map((v) => (grads[v.name] ? (grads[v.name].dataSync() as Float32Array).slice() : null)),
-      sizes: all.map((v) => v.size),
     }));
   }
 
@@ -549,7 +545,7 @@ export class EnsembleMLP {
     }
   }
 
-  /** One Adam step from gradient arrays in variables() order (see lossGradients); null skips a variable. */
+  /** One Adam step from gradient arrays in variables() order (see memberLossGradients); null skips a variable. */
   applyGradientArrays(grads: readonly (Float32Array | null)[], opts: { tick?: boolean } = {}): void {
     if (this.disposed) throw new ValueError("EnsembleMLP: used after dispose()");
     this.version++;

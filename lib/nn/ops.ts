@@ -6,7 +6,7 @@
  * backend runs in a scalar loop (about 10x slower than XNNPACK). Transposing explicitly first keeps
  * every product a plain 2-D matMul.
  */
-import { heapView, tf } from "../core/backend";
+import { heapTensor, heapView, tf } from "../core/backend";
 
 /**
  * A plain 2-D product through the fused-matMul kernel: on wasm it is 1.5-2x faster than tf.matMul
@@ -23,13 +23,9 @@ function mm(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
  */
 export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
   const [r, c] = x.shape;
-  const out = tf.fill([c, r], 0, "float32") as tf.Tensor2D;
-  const dst = heapView(out);
-  const src = dst && heapView(x); // taken after the allocation, which may have grown the heap
-  if (!dst || !src) {
-    out.dispose();
-    return tf.transpose(x);
-  }
+  const out = x.dtype === "float32" ? heapTensor([c, r]) : null;
+  if (!out) return tf.transpose(x);
+  const dst = out.view, src = heapView(x)!; // taken after the allocation, which may have grown the heap
   const T = 32;
   for (let i0 = 0; i0 < r; i0 += T) {
     const i1 = Math.min(r, i0 + T);
@@ -41,7 +37,7 @@ export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
       }
     }
   }
-  return out;
+  return out.tensor as tf.Tensor2D;
 }
 
 /**
@@ -50,19 +46,15 @@ export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
  * kernels round (so the numbers are the same bit for bit).
  */
 function siluBackward(dh: tf.Tensor, y: tf.Tensor, s: tf.Tensor): tf.Tensor {
-  const out = tf.fill(dh.shape, 0, "float32");
-  const o = heapView(out);
-  const d = o && heapView(dh), yv = o && heapView(y), sv = o && heapView(s);
-  if (!o || !d || !yv || !sv) {
-    out.dispose();
-    return tf.mul(dh, tf.add(s, tf.sub(y, tf.mul(y, s))));
-  }
+  const out = heapTensor(dh.shape);
+  if (!out) return tf.mul(dh, tf.add(s, tf.sub(y, tf.mul(y, s))));
+  const o = out.view, d = heapView(dh)!, yv = heapView(y)!, sv = heapView(s)!;
   const f = Math.fround;
   for (let i = 0; i < o.length; i++) {
     const yi = yv[i], si = sv[i];
     o[i] = f(d[i] * f(si + f(yi - f(yi * si))));
   }
-  return out;
+  return out.tensor;
 }
 
 /**
@@ -72,18 +64,15 @@ function siluBackward(dh: tf.Tensor, y: tf.Tensor, s: tf.Tensor): tf.Tensor {
  */
 function columnSums(dz: tf.Tensor2D): tf.Tensor1D {
   const [r, c] = dz.shape;
-  const out = tf.fill([c], 0, "float32") as tf.Tensor1D;
-  const o = heapView(out), d = o && heapView(dz);
-  if (!o || !d) {
-    out.dispose();
-    return tf.reshape(mm(tf.ones([1, r]) as tf.Tensor2D, dz), [c]);
-  }
+  const out = heapTensor([c]);
+  if (!out) return tf.reshape(mm(tf.ones([1, r]) as tf.Tensor2D, dz), [c]);
+  const o = out.view, d = heapView(dz)!;
   // o is a Float32Array: every store rounds to float32, like the product's accumulator.
   for (let i = 0; i < r; i++) {
     const row = i * c;
     for (let j = 0; j < c; j++) o[j] += d[row + j];
   }
-  return out;
+  return out.tensor as tf.Tensor1D;
 }
 
 export type Activation = "silu" | "swish" | "relu" | "tanh" | "linear";

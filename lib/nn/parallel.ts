@@ -16,7 +16,7 @@
 import { Worker } from "worker_threads";
 import { tf } from "../core/backend";
 import { ShapeError, ValueError, checkInt } from "../core/checks";
-import type { EnsembleMLP, EnsembleWeights, LossKind } from "./ensemble";
+import { type EnsembleMLP, type EnsembleWeights, type LossKind, addGradients } from "./ensemble";
 
 export interface ParallelOptions {
   /** Worker threads besides the main thread. Default 1 (two cores in all). */
@@ -257,7 +257,7 @@ const TRAINER_SOURCE = `
 const { parentPort, workerData } = require("worker_threads");
 if (workerData.tsxApi) require(workerData.tsxApi).register();
 const core = require(workerData.corePath);
-const { EnsembleMLP } = require(workerData.ensemblePath);
+const { EnsembleMLP, addGradients } = require(workerData.ensemblePath);
 const tf = core.tf;
 let net = null;
 (async () => {
@@ -282,18 +282,15 @@ let net = null;
             net.maxLogVar.assign(tf.tensor1d(msg.bounds[1]));
           });
         }
-        let loss = 0, boundGrads = null, sharedGrads = null;
-        const addBounds = (gs) => {
-          if (!boundGrads) boundGrads = gs;
-          else gs.forEach((g, j) => { if (g) for (let i = 0; i < g.length; i++) boundGrads[j][i] += g[i]; });
-        };
+        let loss = 0, sharedGrads = null;
+        const boundGrads = new Array(net.variables().length - msg.B * msg.per).fill(null);
         if (msg.hi > msg.lo) {
           const n = msg.hi - msg.lo;
           const xt = tf.tensor3d(msg.x, [n, msg.rows, c.inputSize]), yt = tf.tensor3d(msg.y, [n, msg.rows, c.outputSize]);
           try {
             const r = net.memberStep(xt, yt, msg.kind, [msg.lo, msg.hi], { scale: n / msg.B, penalty: false });
             loss += r.loss;
-            addBounds(r.boundGrads);
+            addGradients(boundGrads, r.boundGrads);
           } finally {
             tf.dispose([xt, yt]);
           }
@@ -305,13 +302,13 @@ let net = null;
             const r = net.memberLossGradients(xt, yt, msg.kind, [k, k + 1], { scale: n / msg.rows / msg.B, penalty: false });
             loss += r.loss;
             sharedGrads = r.grads.slice(k * msg.per, (k + 1) * msg.per);
-            addBounds(r.grads.slice(msg.B * msg.per));
+            addGradients(boundGrads, r.grads.slice(msg.B * msg.per));
           } finally {
             tf.dispose([xt, yt]);
           }
         }
         const tr = [];
-        for (const g of boundGrads || []) if (g) tr.push(g.buffer);
+        for (const g of boundGrads) if (g) tr.push(g.buffer);
         for (const g of sharedGrads || []) tr.push(g.buffer);
         parentPort.postMessage({ id: msg.id, loss, boundGrads, sharedGrads, ms: performance.now() - t0 }, tr);
       } else if (msg.type === "apply") {
@@ -521,32 +518,25 @@ export class ParallelTrainer {
     const t0 = performance.now();
     let loss = 0;
     const boundSum: (Float32Array | null)[] = net.variables().slice(B * per).map(() => null);
-    const addBounds = (gs: readonly (Float32Array | null)[]) =>
-      gs.forEach((g, j) => {
-        const sum = boundSum[j];
-        if (!g) return;
-        if (!sum) boundSum[j] = g;
-        else for (let i = 0; i < g.length; i++) sum[i] += g[i];
-      });
+    const shared: (Float32Array | null)[] = new Array(per).fill(null); // member k's gradient
     if (a > 0) {
       const xt = tf.tensor3d(x.subarray(0, a * rows * d), [a, rows, d]), yt = tf.tensor3d(y.subarray(0, a * rows * o), [a, rows, o]);
       try {
         const r = net.memberStep(xt, yt, lossKind, [0, a], { scale: a / B, penalty: true });
         loss += r.loss;
-        addBounds(r.boundGrads);
+        addGradients(boundSum, r.boundGrads);
       } finally {
         tf.dispose([xt, yt]);
       }
     }
-    let shared: (Float32Array | null)[] | null = null;
     if (k !== null && r1 > 0) {
       const xt = tf.tensor3d(x.subarray(k * rows * d, (k * rows + r1) * d), [1, r1, d]);
       const yt = tf.tensor3d(y.subarray(k * rows * o, (k * rows + r1) * o), [1, r1, o]);
       try {
         const r = net.memberLossGradients(xt, yt, lossKind, [k, k + 1], { scale: r1 / rows / B, penalty: a === 0 });
         loss += r.loss;
-        shared = r.grads.slice(k * per, (k + 1) * per);
-        addBounds(r.grads.slice(B * per));
+        addGradients(shared, r.grads.slice(k * per, (k + 1) * per));
+        addGradients(boundSum, r.grads.slice(B * per));
       } finally {
         tf.dispose([xt, yt]);
       }
@@ -560,20 +550,14 @@ export class ParallelTrainer {
       this.stats.waitMs = performance.now() - t1;
       this.stats.workerMs = r.ms ?? 0;
       loss += r.loss!;
-      if (r.boundGrads) addBounds(r.boundGrads);
-      const theirs = r.sharedGrads;
-      if (theirs) {
-        if (!shared) shared = theirs;
-        else shared.forEach((g, j) => {
-          if (g) for (let i = 0; i < g.length; i++) g[i] += theirs[j][i];
-        });
-      }
+      if (r.boundGrads) addGradients(boundSum, r.boundGrads);
+      if (r.sharedGrads) addGradients(shared, r.sharedGrads);
     }
     const t2 = performance.now();
     // One Adam update for member k and the bounds. It starts the step's count only on a side where
     // no whole member has started it already.
     const grads: (Float32Array | null)[] = new Array(B * per).fill(null);
-    if (shared) shared.forEach((g, j) => (grads[k! * per + j] = g));
+    if (k !== null) shared.forEach((g, j) => (grads[k * per + j] = g));
     const all = grads.concat(boundSum);
     if (all.some((g) => g)) net.applyGradientArrays(all, { tick: a === 0 });
     if (k !== null) {
