@@ -96,6 +96,18 @@ function writeAtomic(file: string, text: string): void {
   fs.renameSync(tmp, file);
 }
 
+/**
+ * JSON with every character a terminal or an editor would act on written as a \\u escape (JSON.stringify
+ * leaves C1 controls, bidi overrides and line separators raw): the same data, safe to `cat`.
+ */
+export function safeJson(v: unknown): string {
+  return (
+    JSON.stringify(v, null, 1).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) =>
+      `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    ) + "\n"
+  );
+}
+
 /** Names the output folder uses itself: a submission's record folder must not take them. */
 const RESERVED = /^(gradebook\b.*|results\.json|report\.txt|grade\.json|feedback|index\.html|warnings\.txt)$/i;
 
@@ -216,9 +228,9 @@ export async function gradePath(course: Course, input: string, opts: BatchOption
       else {
         try {
           const dir = recordDir(opts.out, name);
-          writeAtomic(path.join(dir, "grade.json"), JSON.stringify(r, null, 1) + "\n");
-          writeAtomic(path.join(dir, "results.json"), JSON.stringify(gradescopeResults([r]), null, 1) + "\n");
-          writeAtomic(path.join(dir, "report.txt"), formatTable(r) + "\n");
+          writeAtomic(path.join(dir, "grade.json"), safeJson(r));
+          writeAtomic(path.join(dir, "results.json"), safeJson(gradescopeResults([r])));
+          writeAtomic(path.join(dir, "report.txt"), cleanText(formatTable(r), 1_000_000, true) + "\n");
         } catch (e) {
           warnings.push(`${name}: its records could not be written (${cleanText((e as Error).message)})`);
         }

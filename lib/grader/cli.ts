@@ -131,7 +131,8 @@ async function grade(args: Args): Promise<void> {
     fs.mkdirSync(path.dirname(path.resolve(gradescopeFile)), { recursive: true });
     const gs = gradescopeResults(results, (Date.now() - t0) / 1000);
     if (batch.warnings.length) gs.output = [gs.output, ...batch.warnings.map((w) => `Note: ${w}`)].filter(Boolean).join("\n");
-    fs.writeFileSync(gradescopeFile, JSON.stringify(gs, null, 1) + "\n");
+    const { safeJson } = await import("./batch");
+    fs.writeFileSync(gradescopeFile, safeJson(gs));
   }
   const where = batch.gradebook ? `gradebook ${path.relative(process.cwd(), batch.gradebook) || batch.gradebook}` : `results in ${path.relative(process.cwd(), out) || out}`;
   console.error(`[grade] ${batch.graded} graded, ${batch.skipped} unchanged since the last run (use --force to regrade); ${where}`);

@@ -284,8 +284,14 @@ const mirrors = new Map<string, string>();
  * per build of the library and reused (its name carries the build's hash).
  */
 export function libraryMirror(root: string, owner: OsIsolation | null): string {
-  const dist = path.join(root, "dist");
   const nodeModules = path.join(root, "node_modules");
+  // The library as the notebooks import it (node_modules/mbrl, normally a link to dist/), resolved.
+  let dist = path.join(root, "dist");
+  try {
+    dist = fs.realpathSync(path.join(nodeModules, "mbrl"));
+  } catch {
+    /* no link: dist/ itself */
+  }
   let stamp = "";
   try {
     stamp = fs.readFileSync(path.join(dist, "build-stamp.json"), "utf8");
