@@ -5,6 +5,7 @@
  * limit; a batch that overruns is retried one request at a time, so only the cell that stalls the compiler
  * fails, and an honest cell that was queued beside it is compiled again on its own.
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
@@ -20,6 +21,7 @@ interface Pending {
 }
 
 let workerSource: string | undefined;
+const CACHE_SIZE = 4096;
 
 /** The worker's code: extract.ts (transpiled here, or dist's extract.js) and a message loop. */
 function source(): string {
@@ -58,6 +60,7 @@ export interface CompilerOptions {
 export class CompilePool {
   private worker: Worker | null = null;
   private queue: Pending[] = [];
+  private readonly cache = new Map<string, Promise<CompileOutcome>>();
   private busy: Pending[] | null = null;
   private seq = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -72,11 +75,25 @@ export class CompilePool {
     this.maxBatch = opts.maxBatch ?? 24;
   }
 
+  /**
+   * Compiles (and type-checks) one exercise. The result depends only on the request, so identical requests
+   * (untouched stubs, identical answers) are compiled once: a bounded cache keyed by the request's hash.
+   */
   compile(req: CompileRequest): Promise<CompileOutcome> {
-    return new Promise((resolve) => {
+    const key = crypto.createHash("sha256").update(JSON.stringify([req.setupSources, req.cell, req.entries])).digest("hex");
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const p = new Promise<CompileOutcome>((resolve) => {
       this.queue.push({ req, resolve, solo: false });
       this.schedule();
     });
+    this.cache.set(key, p);
+    if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
+    // A failure (a time limit on a loaded machine, a crashed worker) is not remembered.
+    void p.then((r) => {
+      if ("failed" in r) this.cache.delete(key);
+    });
+    return p;
   }
 
   /** Starts the worker and parses the declarations now, so the first graded cell does not wait for it. */

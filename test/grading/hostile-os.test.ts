@@ -21,6 +21,7 @@ import { defaultLimits, isolatedCommand, makeWorkDir, osIsolation, protectFromSa
 import { normaliseSource, setCellSource, cellSource } from "../../lib/grader/notebook";
 import { formatTable, gradescopeResults } from "../../lib/grader/report";
 import { defaultPaths, PROJECT_ROOT } from "../../lib/grader/spec";
+import { hostileBodies } from "./attacks";
 import { fixturePaths, makeSubmission, referenceBodies, removeTmpDirs, tmpDir, writeNotebook, type Answer } from "./helpers";
 
 const isRoot = process.getuid?.() === 0;
@@ -66,97 +67,8 @@ afterAll(() => {
   udp?.close();
 });
 
-/** Hostile exercise bodies for scaled-sum (xs: number[]) => number. `value` is what they try to smuggle out. */
-function attacks(): { name: string; answer: Answer; status?: string[] }[] {
-  const sol = JSON.stringify(SOL("scaled-sum"));
-  const real = JSON.stringify(REAL_SOLUTION);
-  const body = (lines: string[]) => ({ body: lines.join("\n") });
-  return [
-    {
-      name: "reads the reference through process.getBuiltinModule",
-      answer: body([`const fs = (process as any).getBuiltinModule("fs");`, `return fs.readFileSync(${sol}, "utf8") as any;`]),
-    },
-    {
-      name: "climbs out of node_modules/mbrl with require",
-      answer: body([`return (require as any)("mbrl/../../solutions/00-welcome/discounted-return") as any;`]),
-    },
-    {
-      name: "requires node:fs and child_process",
-      answer: body([
-        `const r: any = require;`,
-        `let out = "";`,
-        `for (const m of ["node:fs", "fs", "child_process", "vm", "v8", "net", "module", "worker_threads"]) { try { out += String(r(m)); } catch (e) { out += (e as Error).message; } }`,
-        `return out as any;`,
-      ]),
-    },
-    {
-      name: "reads the grader's environment and command line from /proc",
-      answer: body([
-        `const p: any = process;`,
-        `const gbm = p.getBuiltinModule ?? (() => { throw new Error("no"); });`,
-        `const fs = gbm("fs");`,
-        `return [fs.readFileSync("/proc/" + p.ppid + "/environ", "utf8"), fs.readFileSync("/proc/" + p.ppid + "/cmdline", "utf8"), JSON.stringify(p.env)].join("|") as any;`,
-      ]),
-    },
-    {
-      name: "opens TCP and UDP connections to 127.0.0.1 and fetches",
-      answer: body([
-        `const g: any = globalThis;`,
-        `try { g.fetch("http://127.0.0.1:${"${PORT}"}/"); } catch {}`,
-        `const net = (process as any).getBuiltinModule("net");`,
-        `net.connect(${"${PORT}"}, "127.0.0.1");`,
-        `return 1;`,
-      ]),
-    },
-    {
-      name: "writes heap snapshots into its working directory",
-      answer: body([`const v8 = (process as any).getBuiltinModule("v8");`, `v8.setHeapSnapshotNearHeapLimit(3);`, `return -1;`]),
-    },
-    {
-      name: "signals and renices the grader",
-      answer: body([
-        `const p: any = process;`,
-        `try { p.kill(p.ppid, "SIGSTOP"); } catch {}`,
-        `try { p.getBuiltinModule("os").setPriority(p.ppid, 19); } catch {}`,
-        `return -1;`,
-      ]),
-    },
-    {
-      name: "returns a value of shared references that expands to 32^8 nodes",
-      answer: body([`let v: any = 1;`, `for (let i = 0; i < 8; i++) v = new Array(32).fill(v);`, `return v;`]),
-    },
-    {
-      name: "returns a 200 MB string",
-      answer: body([`return "x".repeat(200 * 1024 * 1024) as any;`]),
-    },
-    {
-      name: "floods stderr and stdout",
-      answer: body([`const s = "A".repeat(1 << 20);`, `for (let i = 0; i < 200; i++) { console.error(s); console.log(s); }`, `return -1;`]),
-    },
-    {
-      name: "a type error",
-      answer: body([`const s: number = "not a number";`, `return s;`]),
-      status: ["type-error"],
-    },
-    {
-      name: "reads the reference and runs it (the full-marks attack)",
-      answer: body([
-        `const p: any = process;`,
-        `const fs = p.getBuiltinModule("fs");`,
-        `const src: string = fs.readFileSync(${sol}, "utf8");`,
-        `return new Function("xs", src)(xs);`,
-      ]),
-    },
-    {
-      name: "escapes via the library's module objects",
-      answer: body([
-        `const core: any = require("mbrl/core");`,
-        `const ctor = Object.getPrototypeOf(core)?.constructor;`,
-        `const req = (ctor as any)?._load ?? (module as any)?.constructor?._load;`,
-        `return String(req ? req("fs").readFileSync(${real}, "utf8") : "none") as any;`,
-      ]),
-    },
-  ];
+function attacks() {
+  return hostileBodies(SOL("scaled-sum"), REAL_SOLUTION, tcpPort);
 }
 
 /** Honest work of several kinds, each graded alone too. */
@@ -207,8 +119,7 @@ describe.runIf(isRoot)("hostile class graded beside honest students (--jobs 2)",
     fs.chmodSync(subs, 0o755);
     const ref = { normalise: { body: referenceBodies(SOL("normalise")) } };
     attacks().forEach((a, i) => {
-      const answer = "body" in a.answer ? { body: String(a.answer.body).replace(/\$\{PORT\}/g, String(tcpPort)) } : a.answer;
-      writeNotebook(path.join(subs, `attack-${String(i).padStart(2, "0")}.ipynb`), makeSubmission(trusted, { ...ref, "scaled-sum": answer }));
+      writeNotebook(path.join(subs, `attack-${String(i).padStart(2, "0")}.ipynb`), makeSubmission(trusted, { ...ref, "scaled-sum": a.answer }));
     });
     // Stalls aimed at the grader's own event loop: a locked cell padded with long runs of spaces, a cell
     // with "function" followed by spaces many times (a backtracking declaration regex), an oversize cell.
