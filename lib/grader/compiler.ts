@@ -3,7 +3,8 @@
  * TypeScript compiler with the library's and Node's declarations parsed once, and takes the requests queued
  * meanwhile as one batch (one program for the batch, so its set-up cost is shared). Each batch has a time
  * limit; a batch that overruns is retried one request at a time, so only the cell that stalls the compiler
- * fails, and an honest cell that was queued beside it is compiled again on its own.
+ * pays, and an honest cell that was queued beside it is compiled again on its own. A cell that still overruns
+ * alone is compiled once more without type-checking (reported as such); only if even that overruns does it fail.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -14,10 +15,13 @@ import type { CompileRequest, CompileResult } from "./extract";
 
 export type CompileOutcome = CompileResult | { failed: string };
 
+/** How a request is tried: in a batch, alone, then alone without type-checking (the checker is a help, not a wall). */
+type Mode = "batch" | "solo" | "transpile";
+
 interface Pending {
   req: CompileRequest;
   resolve: (r: CompileOutcome) => void;
-  solo: boolean;
+  mode: Mode;
 }
 
 let workerSource: string | undefined;
@@ -40,7 +44,7 @@ const extract = {};
 const checker = workerData.typecheck ? new extract.TypeChecker(workerData.root) : null;
 parentPort.on("message", (m) => {
   try {
-    parentPort.postMessage({ seq: m.seq, results: extract.compileBatch(m.reqs, checker) });
+    parentPort.postMessage({ seq: m.seq, results: extract.compileBatch(m.reqs, m.typecheck ? checker : null) });
   } catch (e) {
     parentPort.postMessage({ seq: m.seq, error: String((e && e.message) || e) });
   }
@@ -84,7 +88,7 @@ export class CompilePool {
     const hit = this.cache.get(key);
     if (hit) return hit;
     const p = new Promise<CompileOutcome>((resolve) => {
-      this.queue.push({ req, resolve, solo: false });
+      this.queue.push({ req, resolve, mode: "batch" });
       this.schedule();
     });
     this.cache.set(key, p);
@@ -118,7 +122,9 @@ export class CompilePool {
     });
   }
 
+  private fresh = false;
   private spawn(): Worker {
+    this.fresh = true;
     const w = new Worker(source(), {
       eval: true,
       workerData: { tsPath: require.resolve("typescript"), root: this.root, typecheck: this.typecheck },
@@ -139,18 +145,21 @@ export class CompilePool {
   private dispatch(): void {
     if (this.busy || !this.queue.length) return;
     const first = this.queue[0];
-    const batch = first.solo ? [this.queue.shift()!] : this.takeBatch();
+    const batch = first.mode !== "batch" ? [this.queue.shift()!] : this.takeBatch();
     this.busy = batch;
     this.worker ??= this.spawn();
     this.worker.ref();
     const seq = ++this.seq;
-    this.timer = setTimeout(() => this.onTimeout(), this.timeoutMs);
-    this.worker.postMessage({ seq, reqs: batch.map((p) => p.req) });
+    // A new worker first parses the library's and Node's declarations: that start-up is not the cell's fault.
+    const limit = this.timeoutMs * (1 + batch.length / 8) + (this.fresh ? 180_000 : 0);
+    this.timer = setTimeout(() => this.onTimeout(), limit);
+    const typecheck = this.typecheck && first.mode !== "transpile";
+    this.worker.postMessage({ seq, reqs: batch.map((p) => p.req), typecheck });
   }
 
   private takeBatch(): Pending[] {
     const out: Pending[] = [];
-    while (this.queue.length && out.length < this.maxBatch && !this.queue[0].solo) out.push(this.queue.shift()!);
+    while (this.queue.length && out.length < this.maxBatch && this.queue[0].mode === "batch") out.push(this.queue.shift()!);
     return out;
   }
 
@@ -165,8 +174,11 @@ export class CompilePool {
 
   private onReply(m: { seq: number; results?: CompileResult[]; error?: string }): void {
     if (m.seq !== this.seq || !this.busy) return;
+    this.fresh = false;
     const batch = this.settle();
-    if (m.results) batch.forEach((p, i) => p.resolve(m.results![i]));
+    if (m.results) {
+      batch.forEach((p, i) => p.resolve(p.mode === "transpile" && this.typecheck ? { ...m.results![i], typecheckSkipped: true } : m.results![i]));
+    }
     else this.retryOrFail(batch, `the compiler failed on this cell (${m.error})`);
     this.schedule();
   }
@@ -187,11 +199,11 @@ export class CompilePool {
     this.schedule();
   }
 
-  /** A failed batch of several is retried one by one (first in the queue); a lone request fails. */
+  /** A failed batch is retried one by one, a failed lone request without type-checking, then it fails. */
   private retryOrFail(batch: Pending[], why: string): void {
-    if (batch.length === 1 && batch[0].solo) return batch[0].resolve({ failed: why });
-    if (batch.length === 1) return batch[0].resolve({ failed: why });
-    this.queue.unshift(...batch.map((p) => ({ ...p, solo: true })));
+    if (batch.length === 1 && (batch[0].mode === "transpile" || !this.typecheck)) return batch[0].resolve({ failed: why });
+    const next: Mode = batch.length === 1 ? "transpile" : "solo";
+    this.queue.unshift(...batch.map((p) => ({ ...p, mode: next })));
   }
 }
 

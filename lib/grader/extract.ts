@@ -159,6 +159,8 @@ export interface CompileRequest {
 export interface CompileResult extends CompiledExercise {
   /** Type errors inside the student's cell, as the notebook shows them: "line N: message". */
   typeErrors: string[];
+  /** Set when type-checking took too long and was skipped (the cell was only transpiled). */
+  typecheckSkipped?: boolean;
 }
 
 /** Compiler options close to tslab's (the notebook kernel): ES2022, not strict, Node's types. */

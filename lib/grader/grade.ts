@@ -345,7 +345,7 @@ function startCompile(course: Course, ex: PreparedExercise, cell: NbCell | undef
   return { ex, cell, compiled: pool.compile({ setupSources: ex.setupSources, cell: src, entries }) };
 }
 
-async function gradeExercise(course: Course, c: Compiled, opts: GradeOptions): Promise<ExerciseResult> {
+async function gradeExercise(course: Course, c: Compiled, opts: GradeOptions, notes: string[] = []): Promise<ExerciseResult> {
   const { ex, cell } = c;
   const { spec } = ex.ls;
   const t0 = Date.now();
@@ -361,6 +361,7 @@ async function gradeExercise(course: Course, c: Compiled, opts: GradeOptions): P
   if (compiled.errors.length) {
     return { ...base, status: "syntax-error", reason: `syntax error: ${cleanText(compiled.errors[0])}`, durationMs: Date.now() - t0 };
   }
+  if (compiled.typecheckSkipped) notes.push(`${spec.id}: type-checking took too long and was skipped; the cell was graded as written`);
   if (compiled.typeErrors.length) {
     const typeErrors = compiled.typeErrors.slice(0, 10).map((e) => cleanText(e, 400));
     const more = compiled.typeErrors.length > 1 ? ` (and ${compiled.typeErrors.length - 1} more)` : "";
@@ -531,7 +532,7 @@ export function prepareSubmission(
 /** The second half: runs each exercise in the sandbox and scores it (never throws for a bad submission). */
 export async function gradePrepared(course: Course, p: PreparedSubmission, opts: GradeOptions = {}): Promise<SubmissionResult> {
   const { result } = p;
-  for (const c of p.compiled) result.exercises.push(await gradeExercise(course, c, opts));
+  for (const c of p.compiled) result.exercises.push(await gradeExercise(course, c, opts, result.notes));
   result.score = round2(result.exercises.reduce((s, e) => s + e.score, 0));
   result.maxScore = round2(result.exercises.reduce((s, e) => s + e.maxScore, 0));
   result.durationMs = Date.now() - p.t0;

@@ -156,22 +156,29 @@ export class FrameReader {
     private readonly maxTotal = MAX_TOTAL_BYTES,
   ) {}
   private stopped = false;
+  /** Length of the frame being received, once its header is in. */
+  private need = -1;
   push(d: Buffer): void {
     if (this.stopped) return;
     this.total += d.length;
     if (this.total > this.maxTotal) return this.stop(`sent more than ${this.maxTotal >> 20} MB`);
     this.chunks.push(d);
     this.buffered += d.length;
-    while (!this.stopped && this.buffered >= 4) {
+    // Chunks are joined only when a whole frame is in (joining on every chunk is quadratic in the frame size).
+    while (!this.stopped) {
+      if (this.need < 0) {
+        if (this.buffered < 4) return;
+        const head = this.chunks[0].length >= 4 ? this.chunks[0] : Buffer.concat(this.chunks);
+        this.need = head.readUInt32BE(0);
+        if (this.need > this.maxFrame) return this.stop(`a message of ${(this.need / (1 << 20)).toFixed(0)} MB (limit ${this.maxFrame >> 20} MB)`);
+      }
+      if (this.buffered < 4 + this.need) return;
       const buf = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-      this.chunks = [buf];
-      const len = buf.readUInt32BE(0);
-      if (len > this.maxFrame) return this.stop(`a message of ${(len / (1 << 20)).toFixed(0)} MB (limit ${this.maxFrame >> 20} MB)`);
-      if (buf.length < 4 + len) return;
-      const body = buf.subarray(4, 4 + len);
-      const rest = buf.subarray(4 + len);
+      const body = buf.subarray(4, 4 + this.need);
+      const rest = buf.subarray(4 + this.need);
       this.chunks = rest.length ? [rest] : [];
       this.buffered = rest.length;
+      this.need = -1;
       let m: unknown;
       try {
         m = v8.deserialize(body);
