@@ -48,6 +48,8 @@ export interface SandboxOptions {
    * only, for code that is trusted anyway (a student checking their own notebook on their own machine).
    */
   isolation?: "os" | "none";
+  /** Limit for the child to start and say it is ready (default 30 s). */
+  startupMs?: number;
 }
 
 /** Largest single frame and total bytes a child may send (checked before decoding). */
@@ -261,7 +263,7 @@ export function runSandbox(opts: SandboxOptions): Promise<SandboxOutcome> {
     // Node's start-up or the library's import does not eat into it; those phases have their own, generous limits.
     // A timer that fires late because this process was busy (not the child) is re-armed for the time lost, and
     // its verdict waits one turn of the event loop so a message already waiting on the socket is read first.
-    const STARTUP_MS = 30_000;
+    const STARTUP_MS = opts.startupMs ?? 30_000;
     const EXIT_GRACE_MS = 2_000;
     let timer: NodeJS.Timeout;
     const arm = (ms: number, onExpire: () => void) => {

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
 import { closeTo, formatValue, sanitize } from "../../lib/grader/compare";
-import { compileExercise, neededSetup } from "../../lib/grader/extract";
+import { compileBatch, compileExercise, neededSetup, TypeChecker } from "../../lib/grader/extract";
 import { FrameReader, frame, MAX_FRAME_BYTES, runSandbox, sandboxFlags, sandboxSelfTest } from "../../lib/grader/sandbox";
 import { libraryMirror } from "../../lib/grader/isolation";
 import { PROJECT_ROOT } from "../../lib/grader/spec";
@@ -183,6 +183,21 @@ describe("sandbox protocol", () => {
   });
 });
 
+describe("time limits measure the child, not a busy grader", () => {
+  it("a child that was ready while the grader's event loop was blocked is not timed out", async () => {
+    const code = compiled("function f(x: number) { return x + 1; }", ["f"]);
+    const pending = runSandbox({ code, filename: "t.ts", cases: [{ fn: "f", args: [1] }], root, timeoutMs: 300, memoryMb: 128, startupMs: 300, loadTimeoutMs: 300 });
+    // Block this process (as a slow submission once did) well past every limit while the child starts and answers.
+    const until = Date.now() + 4000;
+    while (Date.now() < until) {
+      /* busy */
+    }
+    const o = await pending;
+    expect(o.status, o.reason).toBe("done");
+    expect(o.results[0]).toEqual({ ok: true, value: 2 });
+  }, 60_000);
+});
+
 describe("what runs for an exercise", () => {
   const setup = [
     `import { makeRng } from "mbrl/core";\nimport { display } from "mbrl/viz";\nconst GAMMA = 0.9;\nconst helper = (x: number) => x * GAMMA;`,
@@ -207,6 +222,32 @@ describe("what runs for an exercise", () => {
     expect(s).not.toContain("train");
     expect(neededSetup(setup, "function ex() { return makeRng(1).uniform(); }")).toBe(`import { makeRng } from "mbrl/core";`);
   });
+
+  it("type-checks like the notebook: type errors in the cell with the cell's line, setup errors and names from cells not run ignored", () => {
+    const checker = new TypeChecker(root);
+    const setupSources = [
+      `import { makeRng } from "mbrl/core";\nconst GAMMA = 0.9;\nconst model = train(GAMMA);\nconst broken: string = 1;`,
+    ];
+    const [wrong, right, usesModel, nodeGlobals] = compileBatch(
+      [
+        { setupSources, cell: "function f(x: number): number {\n  const s: string = x;\n  return makeRng(1).uniform() + Math.sqr(x);\n}", entries: ["f"] },
+        { setupSources, cell: "function f(x: number): number {\n  return x * GAMMA + makeRng(1).uniform();\n}", entries: ["f"] },
+        { setupSources, cell: "function f(x: number) {\n  return model ? x : 0;\n}", entries: ["f"] },
+        { setupSources, cell: "function f(x: number) {\n  console.log(x); setTimeout(() => 0, 1);\n  return structuredClone([x]);\n}", entries: ["f"] },
+      ],
+      checker,
+    );
+    expect(wrong.errors).toEqual([]);
+    expect(wrong.typeErrors).toEqual([
+      "line 2, column 9: Type 'number' is not assignable to type 'string'.",
+      "line 3, column 38: Property 'sqr' does not exist on type 'Math'. Did you mean 'sqrt'?",
+    ]);
+    expect(right.typeErrors).toEqual([]);
+    expect(usesModel.typeErrors).toEqual([]);
+    expect(nodeGlobals.typeErrors).toEqual([]);
+    // The compiled code is what the sandbox runs.
+    expect(right.code).toContain("__mbrl_entries__");
+  }, 120_000);
 
   it("reports syntax errors with the cell's line numbers", () => {
     const c = compileExercise("", "function f() {\n  return (;\n}", ["f"]);
