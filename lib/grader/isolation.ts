@@ -278,6 +278,21 @@ function mirrorTree(src: string, dst: string, skip?: (rel: string) => boolean, r
 
 const mirrors = new Map<string, string>();
 
+/** Mirrors of earlier builds (a day old or more) and leftovers of interrupted builds go. */
+function removeStaleMirrors(dir: string): void {
+  const dayAgo = Date.now() - 24 * 3600 * 1000;
+  for (const name of fs.readdirSync(dir)) {
+    if (!name.startsWith("mbrl-grader-lib-")) continue;
+    const p = path.join(dir, name);
+    try {
+      const st = fs.lstatSync(p);
+      if (st.isDirectory() && st.uid === process.getuid?.() && st.mtimeMs < dayAgo) fs.rmSync(p, { recursive: true, force: true });
+    } catch {
+      /* another grader removed it */
+    }
+  }
+}
+
 /**
  * A read-only-by-permissions copy of what the child may load: `node_modules/mbrl` (= dist/ without the
  * grader) and the packages the library requires, as real directories under a root-owned folder. Built once
@@ -303,7 +318,7 @@ export function libraryMirror(root: string, owner: OsIsolation | null): string {
   } catch {
     /* no lock */
   }
-  const key = crypto.createHash("sha256").update(`${fs.realpathSync(root)}\0${stamp}`).digest("hex").slice(0, 16);
+  const key = crypto.createHash("sha256").update(`${fs.realpathSync(nodeModules)}\0${dist}\0${stamp}`).digest("hex").slice(0, 16);
   const hit = mirrors.get(key);
   if (hit && fs.existsSync(path.join(hit, ".complete"))) return hit;
   const base = path.join(os.tmpdir(), `mbrl-grader-lib-${owner ? "os" : "plain"}-${key}`);
@@ -311,6 +326,7 @@ export function libraryMirror(root: string, owner: OsIsolation | null): string {
     mirrors.set(key, base);
     return base;
   }
+  removeStaleMirrors(path.dirname(base));
   // Built under a private name and renamed into place, so concurrent graders never see half a mirror.
   const tmp = fs.mkdtempSync(`${base}.tmp-`);
   const nm = path.join(tmp, "node_modules");
