@@ -12,7 +12,7 @@
  */
 import { type Rng, ShapeError, checkInt, checkNumber, makeRng, tf } from "../core";
 import type { ContinuousEnv } from "../envs/types";
-import { pendulumReward } from "../envs/pendulum";
+import { pendulumObservationReward } from "../envs/pendulum";
 import { EnsembleMLP } from "../nn";
 import {
   type ReplayBuffer,
@@ -25,6 +25,9 @@ import {
 } from "./buffer";
 import { type BatchReward, type MemberEnsemble, type RolloutStats, branchedRollouts } from "./rollouts";
 import { type SacAgent, disposeSac, makeSac, sacAct, sacUpdate } from "./sac";
+
+// The pendulum's reward on observations lives with the pendulum; re-exported for old imports.
+export { pendulumObservationReward };
 
 // -------------------------------------------------------------------------------------------------
 // The model: an ensemble of Gaussian networks predicting the normalised change of the state.
@@ -153,24 +156,6 @@ export class DeltaEnsemble implements MemberEnsemble {
     this.net.dispose();
   }
 }
-
-// -------------------------------------------------------------------------------------------------
-// Rewards on observations
-// -------------------------------------------------------------------------------------------------
-
-/**
- * The pendulum's reward on observations [cos, sin, thetadot]: theta = atan2(sin, cos), reward of the
- * state where the action is taken (as the real system). Model rollouts need it, because the model
- * predicts observations, not the raw angle.
- */
-export const pendulumObservationReward: BatchReward = (S, A, _S2, n) => {
-  const r = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const u = Math.min(2, Math.max(-2, A[i]));
-    r[i] = pendulumReward(Math.atan2(S[i * 3 + 1], S[i * 3]), S[i * 3 + 2], u);
-  }
-  return r;
-};
 
 // -------------------------------------------------------------------------------------------------
 // Evaluation

@@ -11,7 +11,11 @@
  * Batches are flat row-major Float64Arrays (n rows).
  */
 import { type Rng, ShapeError, ValueError, checkInt, checkNumber } from "../core";
+import { disagreement } from "../models/uncertainty";
 import type { TransitionBatch } from "./buffer";
+
+// The disagreement measure lives with the other uncertainty measures in lib/models; re-exported for old imports.
+export { disagreement };
 
 /** An ensemble seen from the rollouts: every member's prediction for a batch. */
 export interface MemberEnsemble {
@@ -48,27 +52,6 @@ export interface RolloutStats {
   penalised: number;
   /** Branches stopped by the disagreement threshold. */
   terminated: number;
-}
-
-/** d(s, a) per row: the largest Euclidean distance between two members' predicted means. */
-export function disagreement(means: readonly Float64Array[], n: number, stateDim: number): Float64Array {
-  const d = new Float64Array(n);
-  const E = means.length;
-  for (let r = 0; r < n; r++) {
-    let best = 0;
-    for (let i = 0; i < E; i++) {
-      for (let j = i + 1; j < E; j++) {
-        let s = 0;
-        for (let c = 0; c < stateDim; c++) {
-          const diff = means[i][r * stateDim + c] - means[j][r * stateDim + c];
-          s += diff * diff;
-        }
-        if (s > best) best = s;
-      }
-    }
-    d[r] = Math.sqrt(best);
-  }
-  return d;
 }
 
 /**

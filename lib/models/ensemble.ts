@@ -27,7 +27,7 @@ import { type Rng, tf, ShapeError, ValueError, checkInt, checkNumber, makeRng } 
 import { type Mat, type VecLike, mat } from "../linalg/mat";
 import { EnsembleMLP } from "../nn/ensemble";
 import type { Activation } from "../nn/ops";
-import { disagreement as maxPairwiseDistance } from "../dyna/rollouts";
+import { disagreement as maxPairwiseDistance } from "./uncertainty";
 import { type InputLayout, deltaArrays, deltaStats, inputLayout, writeInput } from "./features";
 import {
   type Dataset,
@@ -36,7 +36,6 @@ import {
   type FitReport,
   checkBatch,
   checkDataset,
-  datasetSize,
   predictOne,
   splitDataset,
   subsetDataset,

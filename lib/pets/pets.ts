@@ -20,7 +20,7 @@
  */
 import { type Rng, ValueError, checkInt, makeRng } from "../core";
 import type { ContinuousEnv } from "../envs/types";
-import { randomPolicy, runEpisode } from "../mbrl/collect";
+import { randomStatePolicy, runEpisode } from "../envs/episode";
 import { EnsembleDynamicsModel } from "../models/ensemble";
 import { type Dataset, type DynamicsModel, type RewardFunction, concatDatasets, datasetSize } from "../models/types";
 import { MpcController } from "../planners/mpc";
@@ -151,7 +151,7 @@ export async function runPets(cfg: PetsConfig): Promise<PetsResult> {
   const rng = makeRng(cfg.seed);
   const startSeed = cfg.startSeed ?? ((k: number) => (cfg.seed * 1000 + k) >>> 0);
   // 1. random trials
-  const pi0 = randomPolicy(env, rng.fork());
+  const pi0 = randomStatePolicy(env, rng.fork());
   const randomEpisodes = Array.from({ length: randomTrials }, (_, k) => runEpisode(env, pi0, { seed: startSeed(k), maxSteps: T }));
   let data = concatDatasets(...randomEpisodes.map((e) => e.data));
   const controller = new PetsController(cfg.model, cfg.reward, env.actionSpace.low, env.actionSpace.high, cfg.planner, cfg.rule ?? "greedy");

@@ -17,7 +17,7 @@ import type { ContinuousEnv } from "../envs/types";
 import { mat } from "../linalg";
 import { selectInducing, sparseGpView, subsetOfData, trainGps, type GpHyp, type MultiGp } from "../models/gp";
 import { squashValue, type SinSquash } from "./blocks";
-import { lbfgs } from "./lbfgs";
+import { lbfgs } from "../optim/lbfgs";
 import { mmModelFromGps, mmModelFromSparse } from "./momentMatch";
 import { policyAction, preparePolicy, rbfPolicy, linearPolicy, type Policy } from "./policy";
 import { propagate, type PilcoCost, type PilcoPlant, type Prediction } from "./propagate";
