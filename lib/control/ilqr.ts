@@ -132,6 +132,26 @@ export function rolloutOpenLoop(dyn: BatchDynamics, x0: ArrayLike<number>, us: r
   return xs;
 }
 
+/**
+ * Closed-loop rollout: from x0, T steps of u_t = policy(x_t, t) (clipped to the action bounds), the
+ * one loop behind running iLQR's feedback plan, a linear-Gaussian controller or a global policy.
+ */
+export function rolloutClosedLoop(
+  dyn: BatchDynamics,
+  x0: ArrayLike<number>,
+  T: number,
+  policy: (x: Float64Array, t: number) => Float64Array,
+): { xs: Float64Array[]; us: Float64Array[] } {
+  const xs: Float64Array[] = [Float64Array.from(x0)];
+  const us: Float64Array[] = [];
+  for (let t = 0; t < T; t++) {
+    const u = clipAction(dyn, policy(xs[t], t));
+    us.push(u);
+    xs.push(stepOne(dyn, xs[t], u));
+  }
+  return { xs, us };
+}
+
 /** The total cost of a trajectory. */
 export function trajectoryCost(cost: TrajectoryCost, xs: readonly Float64Array[], us: readonly Float64Array[]): number {
   let J = 0;
@@ -510,15 +530,11 @@ export function runFeedback(
   { rng, noiseStd = 0 }: { rng?: Rng; noiseStd?: number } = {},
 ): { xs: Float64Array[]; us: Float64Array[] } {
   const { n, m } = dyn;
-  const xs: Float64Array[] = [Float64Array.from(x0)], us: Float64Array[] = [];
-  for (let t = 0; t < plan.us.length; t++) {
+  return rolloutClosedLoop(dyn, x0, plan.us.length, (x, t) => {
     const dx = new Float64Array(n);
-    for (let i = 0; i < n; i++) dx[i] = xs[t][i] - plan.xs[t][i];
+    for (let i = 0; i < n; i++) dx[i] = x[i] - plan.xs[t][i];
     const u = matvec(plan.K[t], dx);
     for (let i = 0; i < m; i++) u[i] += plan.us[t][i] + (rng && noiseStd > 0 ? rng.normal(0, noiseStd) : 0);
-    clipAction(dyn, u);
-    us.push(u);
-    xs.push(stepOne(dyn, xs[t], u));
-  }
-  return { xs, us };
+    return u;
+  });
 }

@@ -10,7 +10,7 @@
  * The details of the rollouts (short, branched, a random member per transition, penalty and
  * termination on disagreement) live in rollouts.ts; the learner in sac.ts.
  */
-import { type Rng, ShapeError, checkInt, checkNumber, makeRng, tf } from "../core";
+import { type Rng, ShapeError, checkInt, checkNumber, componentSeed, makeRng, refitSeed, tf } from "../core";
 import type { ContinuousEnv } from "../envs/types";
 import { pendulumObservationReward } from "../envs/pendulum";
 import { EnsembleMLP } from "../nn";
@@ -276,12 +276,12 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
     actionLow: env.actionSpace.low,
     actionHigh: env.actionSpace.high,
     stateScale: cfg.stateScale,
-    seed: (cfg.seed * 7 + 1) >>> 0,
+    seed: componentSeed(cfg.seed, 1),
   });
   const real = makeReplayBuffer(realSteps, ds, da);
   const simulated = makeReplayBuffer(cfg.modelBufferSize ?? 20000, ds, da);
   const model = cfg.useModel
-    ? new DeltaEnsemble({ stateDim: ds, actionDim: da, members: cfg.ensembleSize ?? 5, hidden: cfg.modelHidden, seed: (cfg.seed * 7 + 3) >>> 0 })
+    ? new DeltaEnsemble({ stateDim: ds, actionDim: da, members: cfg.ensembleSize ?? 5, hidden: cfg.modelHidden, seed: componentSeed(cfg.seed, 3) })
     : null;
   const policy = (S: Float64Array, n: number) => sacAct(agent, S, n, false);
   const curve: DynaEvalPoint[] = [];
@@ -290,7 +290,7 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
   let simulatedTotal = 0;
   const t0 = Date.now();
 
-  let obs = env.reset((cfg.seed * 7 + 5) >>> 0);
+  let obs = env.reset(componentSeed(cfg.seed, 5));
   for (let t = 1; t <= realSteps; t++) {
     // 1. Act in the real system and keep the transition.
     const a =
@@ -304,7 +304,7 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
     if (model && t >= randomSteps) {
       // 2. Fit the model to all real data.
       if (t % modelEvery === 0 || !model.isFitted) {
-        modelLosses.push(model.fit(real, { epochs: model.isFitted ? modelEpochs : 3 * modelEpochs, seed: (cfg.seed + t) >>> 0 }));
+        modelLosses.push(model.fit(real, { epochs: model.isFitted ? modelEpochs : 3 * modelEpochs, seed: refitSeed(cfg.seed, t, 1) }));
       }
       // 3. Branch short rollouts from real states.
       if (t % rolloutEvery === 0 || simulated.size === 0) {

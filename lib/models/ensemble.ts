@@ -23,7 +23,7 @@
  *  - member by member (`stepMembers`), which the PETS trajectory sampler (lib/pets) uses to give
  *    each particle its own member.
  */
-import { type Rng, tf, ShapeError, ValueError, checkInt, checkNumber, makeRng } from "../core";
+import { type Rng, tf, ShapeError, ValueError, checkInt, checkNumber, freshSeed, makeRng, refitSeed } from "../core";
 import { type Mat, type VecLike, mat } from "../linalg/mat";
 import { EnsembleMLP } from "../nn/ensemble";
 import type { Activation } from "../nn/ops";
@@ -165,7 +165,7 @@ export class EnsembleDynamicsModel implements DynamicsModel {
     const n = checkDataset("EnsembleDynamicsModel.fit", this, D);
     if (n < 2) throw new ValueError(`EnsembleDynamicsModel.fit: need at least 2 transitions, got ${n}`);
     const cfg = this.cfg;
-    const rng = makeRng((cfg.seed + 7919 * ++this.fits) >>> 0);
+    const rng = makeRng(refitSeed(cfg.seed, ++this.fits));
     const useValid = cfg.validFraction > 0 && n >= 10;
     const { train, valid } = useValid ? splitDataset(D, cfg.validFraction, rng) : { train: D, valid: subsetDataset(D, []) };
     const stats = deltaStats(train.states, train.nextStates);
@@ -184,7 +184,7 @@ export class EnsembleDynamicsModel implements DynamicsModel {
       epochs,
       batchSize: bs,
       bootstrap: cfg.bootstrap && this.members > 1,
-      seed: rng.int(2 ** 31),
+      seed: freshSeed(rng),
       onEpoch: (e, loss) => {
         trainLoss.push(loss);
         let vl: number | undefined;

@@ -12,7 +12,7 @@
  * Everything is deterministic given the seed. The system is any ContinuousEnv with setState; its
  * raw state (plus optional Gaussian measurement noise, as the reference plant.noise) is what PILCO sees.
  */
-import { makeRng, ValueError, type Rng } from "../core";
+import { makeRng, trialSeed, ValueError, type Rng } from "../core";
 import type { ContinuousEnv } from "../envs/types";
 import { mat } from "../linalg";
 import { selectInducing, sparseGpView, subsetOfData, trainGps, type GpHyp, type MultiGp } from "../models/gp";
@@ -221,7 +221,7 @@ export function pilco(env: ContinuousEnv, sc: PilcoScenario, opts: PilcoOptions 
   // 1) Random trial: uniform actions in [-u_max, u_max].
   // The largest action each squashing can produce (u_max), found on a fine grid of one period.
   const uMax = sc.squash.map((q) => Math.max(...Array.from({ length: 2001 }, (_, i) => Math.abs(squashValue(q, (i / 2000) * 2 * Math.PI)))));
-  const r0 = runTrial(env, sc, () => uMax.map((u) => rng.uniform(-u, u)), rng, seed * 1000 + 0);
+  const r0 = runTrial(env, sc, () => uMax.map((u) => rng.uniform(-u, u)), rng, trialSeed(seed, 0));
   addData(r0.states, r0.actions);
   record(0, r0, {});
 
@@ -262,7 +262,7 @@ export function pilco(env: ContinuousEnv, sc: PilcoScenario, opts: PilcoOptions 
 
     // 4) Apply the policy to the system.
     const ctx = preparePolicy(policy);
-    const run = runTrial(env, sc, (x) => policyAction(ctx, plant.poli.map((i) => augment(plant, x)[i])), rng, seed * 1000 + j);
+    const run = runTrial(env, sc, (x) => policyAction(ctx, plant.poli.map((i) => augment(plant, x)[i])), rng, trialSeed(seed, j));
     addData(run.states, run.actions);
     const trial = record(j, run, { prediction, gpSeconds, optSeconds, optEvaluations: evals, optReason: res.reason, dataSize: idx.length, mmSize: dyn.n });
     if (trial.success && firstSuccess === null) {
