@@ -17,7 +17,10 @@ import type { TransitionBatch } from "./buffer";
 // The disagreement measure lives with the other uncertainty measures in lib/models; re-exported for old imports.
 export { disagreement };
 
-/** An ensemble seen from the rollouts: every member's prediction for a batch. */
+/**
+ * An ensemble seen from the rollouts: every member's prediction for a batch of flat arrays.
+ * EnsembleDynamicsModel (lib/models/ensemble.ts) is one.
+ */
 export interface MemberEnsemble {
   readonly members: number;
   readonly stateDim: number;
@@ -26,7 +29,7 @@ export interface MemberEnsemble {
    * For n rows of states S and actions A: per member, a next-state sample (the member's mean for a
    * deterministic member) and the member's mean, each n x stateDim.
    */
-  predictMembers(S: Float64Array, A: Float64Array, n: number, rng: Rng): { samples: Float64Array[]; means: Float64Array[] };
+  sampleMembers(S: Float64Array, A: Float64Array, n: number, rng: Rng): { samples: Float64Array[]; means: Float64Array[] };
 }
 
 /** Batched reward r(s, a, s') of n rows. */
@@ -91,7 +94,7 @@ export function branchedRollouts(
   for (let t = 0; t < horizon && n > 0; t++) {
     const A = policy(S, n);
     if (A.length !== n * da) throw new ShapeError(`branchedRollouts: policy gave ${A.length} numbers, expected ${n} x ${da}`);
-    const { samples, means } = model.predictMembers(S, A, n, rng);
+    const { samples, means } = model.sampleMembers(S, A, n, rng);
     const d = disagreement(means, n, ds);
     // A random member per transition.
     const S2 = new Float64Array(n * ds);

@@ -40,10 +40,10 @@ describe("EnsembleDynamicsModel: one forward pass", () => {
             expect(got[b].m.length).toBe(0);
             continue;
           }
-          const want = tf.tidy(() => {
-            const o = model.net.forwardMembers(tf.tensor2d(xs[b], [rows[b], model.inputSize]));
-            return { m: o.mean[b].dataSync().slice(), v: o.logVar ? o.logVar[b].dataSync().slice() : null };
-          });
+          const x = tf.tensor2d(xs[b], [rows[b], model.inputSize]);
+          const o = model.net.forwardMembers(x);
+          const want = { m: o.mean[b].dataSync().slice(), v: o.logVar ? o.logVar[b].dataSync().slice() : null };
+          tf.dispose([x, ...o.mean, ...(o.logVar ?? [])]);
           expect(Array.from(got[b].m)).toEqual(Array.from(want.m));
           if (probabilistic) expect(Array.from(got[b].v!)).toEqual(Array.from(want.v!));
           else expect(got[b].v).toBeNull();
