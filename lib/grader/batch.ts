@@ -12,7 +12,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { cleanText } from "./compare";
-import { gradePrepared, prepareSubmission, readSubmission, type Course, type GradeOptions, type PreparedSubmission, type SubmissionResult } from "./grade";
+import {
+  gradePrepared,
+  prepareSubmission,
+  readSubmission,
+  type Course,
+  type GradeOptions,
+  type PreparedSubmission,
+  type SubmissionResult,
+} from "./grade";
 import { protectFromSandbox } from "./isolation";
 import { sha256 } from "./notebook";
 import { formatTable, gradebookCsv, gradescopeResults } from "./report";
@@ -59,7 +67,9 @@ export function findSubmissions(input: string, exclude?: string, warnings: strin
     try {
       entries = fs.readdirSync(d, { withFileTypes: true });
     } catch (e) {
-      warnings.push(`${cleanText(path.relative(input, d) || ".")}: folder not read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      warnings.push(
+        `${cleanText(path.relative(input, d) || ".")}: folder not read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
       return;
     }
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
@@ -102,8 +112,9 @@ function writeAtomic(file: string, text: string): void {
  */
 export function safeJson(v: unknown): string {
   return (
-    JSON.stringify(v, null, 1).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) =>
-      `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    JSON.stringify(v, null, 1).replace(
+      /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
     ) + "\n"
   );
 }
@@ -118,7 +129,11 @@ const RESERVED = /^(gradebook\b.*|results\.json|report\.txt|grade\.json|feedback
  */
 export function recordDir(out: string, submission: string): string {
   const parts = submission.split("/").map((p) => {
-    const plain = p.replace(/[^\w.@+-]/g, "_").replace(/^\./, "_").slice(0, 80) || "_";
+    const plain =
+      p
+        .replace(/[^\w.@+-]/g, "_")
+        .replace(/^\./, "_")
+        .slice(0, 80) || "_";
     if (plain === p && !RESERVED.test(p) && !/-[0-9a-f]{16}$/.test(p)) return p;
     return `${plain}-${sha256(p).slice(0, 16)}`;
   });
@@ -137,8 +152,19 @@ function previous(out: string, submission: string, hash: string, courseHash: str
 
 function errorRow(name: string, file: string, course: Course, error: string, sha = ""): SubmissionResult {
   return {
-    submission: name, file, sha256: sha, courseHash: course.hash, notebook: null, score: 0, maxScore: 0, exercises: [],
-    lockedChanges: [], notes: [], gradedAt: new Date().toISOString(), durationMs: 0, error,
+    submission: name,
+    file,
+    sha256: sha,
+    courseHash: course.hash,
+    notebook: null,
+    score: 0,
+    maxScore: 0,
+    exercises: [],
+    lockedChanges: [],
+    notes: [],
+    gradedAt: new Date().toISOString(),
+    durationMs: 0,
+    error,
   };
 }
 
@@ -219,7 +245,13 @@ export async function gradePath(course: Course, input: string, opts: BatchOption
           r = a.old;
           wasSkipped = true;
         } else if (duplicateOf.has(k)) {
-          r = errorRow(name, file, course, `not graded: another copy of notebook ${duplicateOf.get(k)} in this submission was graded`, a.hash);
+          r = errorRow(
+            name,
+            file,
+            course,
+            `not graded: another copy of notebook ${duplicateOf.get(k)} in this submission was graded`,
+            a.hash,
+          );
         } else r = await gradePrepared(course, a.prepared!, opts);
       } catch (e) {
         r = errorRow(name, file, course, `the grader failed on this submission: ${cleanText((e as Error).message)}`);

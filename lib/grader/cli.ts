@@ -89,7 +89,9 @@ async function grade(args: Args): Promise<void> {
   const { cleanText } = await import("./compare");
   const isolation = args.flags.has("no-isolation") ? "none" : "os";
   if (isolation === "none") {
-    console.error("[grade] WARNING: --no-isolation: student code runs as this user, with its files, network and environment in reach. Use it only for code you trust.");
+    console.error(
+      "[grade] WARNING: --no-isolation: student code runs as this user, with its files, network and environment in reach. Use it only for code you trust.",
+    );
   }
   await sandboxSelfTest(paths.root, isolation);
   const course = await loadCourse(paths);
@@ -98,8 +100,11 @@ async function grade(args: Args): Promise<void> {
     const { readableBySandbox } = await import("./isolation");
     const { privatePaths } = await import("./grade");
     fs.mkdirSync(out, { recursive: true, mode: 0o700 });
-    const exposed = readableBySandbox([...privatePaths(paths), out, ...(fs.statSync(inputAbs).isDirectory() ? [inputAbs] : [])].filter((p) => fs.existsSync(p)));
-    if (exposed.length) throw new Error(`the sandbox user could read ${exposed.join(", ")}; make them unreadable to other users (chmod o-rwx) and run again`);
+    const exposed = readableBySandbox(
+      [...privatePaths(paths), out, ...(fs.statSync(inputAbs).isDirectory() ? [inputAbs] : [])].filter((p) => fs.existsSync(p)),
+    );
+    if (exposed.length)
+      throw new Error(`the sandbox user could read ${exposed.join(", ")}; make them unreadable to other users (chmod o-rwx) and run again`);
   }
   for (const p of course.pending) console.error(`[grade] warning: cannot grade ${p.notebook}/${p.id} yet: ${p.reason}`);
   for (const [stem, errors] of course.broken) {
@@ -134,7 +139,9 @@ async function grade(args: Args): Promise<void> {
     const { safeJson } = await import("./batch");
     fs.writeFileSync(gradescopeFile, safeJson(gs));
   }
-  const where = batch.gradebook ? `gradebook ${path.relative(process.cwd(), batch.gradebook) || batch.gradebook}` : `results in ${path.relative(process.cwd(), out) || out}`;
+  const where = batch.gradebook
+    ? `gradebook ${path.relative(process.cwd(), batch.gradebook) || batch.gradebook}`
+    : `results in ${path.relative(process.cwd(), out) || out}`;
   console.error(`[grade] ${batch.graded} graded, ${batch.skipped} unchanged since the last run (use --force to regrade); ${where}`);
 }
 

@@ -36,8 +36,19 @@ export function cleanText(s: string, max = 300, keepNewlines = false): string {
       }
     }
     if ((c === 0x0a || c === 0x09) && keepNewlines) out += head[i];
-    else if (c < 0x20 || c === 0x7f || (c >= 0x80 && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
-      c === 0x2028 || c === 0x2029 || c === 0x200e || c === 0x200f || c === 0x061c || c === 0xfeff) {
+    else if (
+      c < 0x20 ||
+      c === 0x7f ||
+      (c >= 0x80 && c <= 0x9f) ||
+      (c >= 0x202a && c <= 0x202e) ||
+      (c >= 0x2066 && c <= 0x2069) ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      c === 0x200e ||
+      c === 0x200f ||
+      c === 0x061c ||
+      c === 0xfeff
+    ) {
       out += `\\u{${c.toString(16)}}`;
     } else out += head[i];
   }

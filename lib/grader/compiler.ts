@@ -73,7 +73,10 @@ export class CompilePool {
   private readonly timeoutMs: number;
   private readonly maxBatch: number;
 
-  constructor(private readonly root: string, opts: CompilerOptions = {}) {
+  constructor(
+    private readonly root: string,
+    opts: CompilerOptions = {},
+  ) {
     this.typecheck = opts.typecheck ?? true;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.maxBatch = opts.maxBatch ?? 24;
@@ -84,7 +87,10 @@ export class CompilePool {
    * (untouched stubs, identical answers) are compiled once: a bounded cache keyed by the request's hash.
    */
   compile(req: CompileRequest): Promise<CompileOutcome> {
-    const key = crypto.createHash("sha256").update(JSON.stringify([req.setupSources, req.cell, req.entries])).digest("hex");
+    const key = crypto
+      .createHash("sha256")
+      .update(JSON.stringify([req.setupSources, req.cell, req.entries]))
+      .digest("hex");
     const hit = this.cache.get(key);
     if (hit) return hit;
     const p = new Promise<CompileOutcome>((resolve) => {
@@ -177,9 +183,10 @@ export class CompilePool {
     this.fresh = false;
     const batch = this.settle();
     if (m.results) {
-      batch.forEach((p, i) => p.resolve(p.mode === "transpile" && this.typecheck ? { ...m.results![i], typecheckSkipped: true } : m.results![i]));
-    }
-    else this.retryOrFail(batch, `the compiler failed on this cell (${m.error})`);
+      batch.forEach((p, i) =>
+        p.resolve(p.mode === "transpile" && this.typecheck ? { ...m.results![i], typecheckSkipped: true } : m.results![i]),
+      );
+    } else this.retryOrFail(batch, `the compiler failed on this cell (${m.error})`);
     this.schedule();
   }
 

@@ -56,8 +56,11 @@ function declaredNames(st: ts.Statement): string[] | null {
     return names;
   }
   if (
-    (ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st) || ts.isInterfaceDeclaration(st) ||
-      ts.isTypeAliasDeclaration(st) || ts.isEnumDeclaration(st)) &&
+    (ts.isFunctionDeclaration(st) ||
+      ts.isClassDeclaration(st) ||
+      ts.isInterfaceDeclaration(st) ||
+      ts.isTypeAliasDeclaration(st) ||
+      ts.isEnumDeclaration(st)) &&
     st.name
   ) {
     if (ts.isClassDeclaration(st) && !isInert(st)) return null;
@@ -98,7 +101,10 @@ export function neededSetup(setupSources: string[], cellSource: string): string 
       grew = true;
     }
   }
-  return candidates.filter((c) => chosen.has(c)).map((c) => c.text).join("\n");
+  return candidates
+    .filter((c) => chosen.has(c))
+    .map((c) => c.text)
+    .join("\n");
 }
 
 export interface CompiledExercise {

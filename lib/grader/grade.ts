@@ -141,7 +141,11 @@ function standInCell(solutionFile: string, id: string): NbCell {
     .readFileSync(solutionFile, "utf8")
     .replace(/^export\s+/gm, "")
     .replace(/from\s+"(\.\.\/)+lib\/([\w/-]+)"/g, 'from "mbrl/$2"');
-  const stub = replaceRegions(src, solutionRegions(src).map(() => stubLine(id)), true);
+  const stub = replaceRegions(
+    src,
+    solutionRegions(src).map(() => stubLine(id)),
+    true,
+  );
   return {
     cell_type: "code",
     source: stub,
@@ -352,7 +356,12 @@ async function gradeExercise(course: Course, c: Compiled, opts: GradeOptions, no
   const base = { id: spec.id, maxScore: ex.points, total: ex.cases.length, score: 0, passed: 0 };
   if (!cell) return { ...base, status: "missing", reason: "exercise cell not found in the notebook", durationMs: 0 };
   if (c.tooLong !== undefined || !c.compiled) {
-    return { ...base, status: "syntax-error", reason: `the cell is too long to grade (${c.tooLong} characters, limit ${MAX_CELL_CHARS})`, durationMs: 0 };
+    return {
+      ...base,
+      status: "syntax-error",
+      reason: `the cell is too long to grade (${c.tooLong} characters, limit ${MAX_CELL_CHARS})`,
+      durationMs: 0,
+    };
   }
   const compiled = await c.compiled;
   if ("failed" in compiled) {
@@ -441,7 +450,9 @@ export function readSubmission(file: string): Buffer {
     if (st.isDirectory()) throw new Error("not graded: a directory named like a notebook");
     if (!st.isFile()) throw new Error("not graded: not a regular file (a FIFO, socket or device)");
     if (st.size > MAX_NOTEBOOK_BYTES) {
-      throw new Error(`not graded: the file is ${(st.size / (1 << 20)).toFixed(1)} MB, above the ${MAX_NOTEBOOK_BYTES >> 20} MB limit (clear the outputs and resubmit)`);
+      throw new Error(
+        `not graded: the file is ${(st.size / (1 << 20)).toFixed(1)} MB, above the ${MAX_NOTEBOOK_BYTES >> 20} MB limit (clear the outputs and resubmit)`,
+      );
     }
     const buf = Buffer.alloc(st.size);
     let got = 0;

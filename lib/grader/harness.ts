@@ -53,9 +53,28 @@ const blocked = (name: string) => () => {
   throw new Error(`process.${name} is not available while grading`);
 };
 // getBuiltinModule would hand out fs, net, vm, v8 and module: every route to a built-in module goes.
-for (const k of ["kill", "_kill", "_debugProcess", "_debugEnd", "dlopen", "binding", "_linkedBinding", "setuid", "setgid",
-  "seteuid", "setegid", "setgroups", "initgroups", "chdir", "getBuiltinModule", "loadEnvFile", "_getActiveHandles",
-  "_getActiveRequests", "openStdin", "abort"]) {
+for (const k of [
+  "kill",
+  "_kill",
+  "_debugProcess",
+  "_debugEnd",
+  "dlopen",
+  "binding",
+  "_linkedBinding",
+  "setuid",
+  "setgid",
+  "seteuid",
+  "setegid",
+  "setgroups",
+  "initgroups",
+  "chdir",
+  "getBuiltinModule",
+  "loadEnvFile",
+  "_getActiveHandles",
+  "_getActiveRequests",
+  "openStdin",
+  "abort",
+]) {
   try {
     Object.defineProperty(process, k, { value: blocked(k), writable: false, configurable: false });
   } catch {

@@ -106,18 +106,25 @@ function probeIsolation(): { ok: OsIsolation; tools: Record<string, string> } | 
   let user = lookupUser(SANDBOX_USER);
   for (let attempt = 0; !user && attempt < 20; attempt++) {
     // Several grading processes (test workers) may start at once: useradd holds a lock, so retry.
-    const r = spawnSync(which("useradd") ?? "useradd", [
-      "--system", "--no-create-home", "--user-group", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", SANDBOX_USER,
-    ], { encoding: "utf8" });
+    const r = spawnSync(
+      which("useradd") ?? "useradd",
+      ["--system", "--no-create-home", "--user-group", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", SANDBOX_USER],
+      { encoding: "utf8" },
+    );
     user = lookupUser(SANDBOX_USER);
     if (!user && r.error) return refuse(`the user ${SANDBOX_USER} does not exist and useradd failed (${r.error.message})`);
     if (!user) sleepSync(100 + 50 * attempt);
   }
   if (!user) return refuse(`the user ${SANDBOX_USER} does not exist and could not be created`);
   if (user.uid === 0 || user.gid === 0) return refuse(`the user ${SANDBOX_USER} has uid or gid 0`);
-  const probe = spawnSync(tools.unshare, [...namespaceArgs(), tools.setpriv, ...dropArgs(user), "true"], { encoding: "utf8", timeout: 20_000 });
+  const probe = spawnSync(tools.unshare, [...namespaceArgs(), tools.setpriv, ...dropArgs(user), "true"], {
+    encoding: "utf8",
+    timeout: 20_000,
+  });
   if (probe.status !== 0) {
-    return refuse(`new network/PID/mount namespaces cannot be created here (${(probe.stderr || probe.error?.message || `status ${probe.status}`).trim()})`);
+    return refuse(
+      `new network/PID/mount namespaces cannot be created here (${(probe.stderr || probe.error?.message || `status ${probe.status}`).trim()})`,
+    );
   }
   return { ok: user, tools };
 }
@@ -137,7 +144,11 @@ export function prlimitArgs(l: Rlimits): string[] {
 }
 
 /** The full command prefix that runs `argv` isolated. */
-export function isolatedCommand(iso: { ok: OsIsolation; tools: Record<string, string> }, limits: Rlimits, argv: string[]): [string, string[]] {
+export function isolatedCommand(
+  iso: { ok: OsIsolation; tools: Record<string, string> },
+  limits: Rlimits,
+  argv: string[],
+): [string, string[]] {
   const t = iso.tools;
   return [t.unshare, [...namespaceArgs(), t.prlimit, ...prlimitArgs(limits), t.setpriv, ...dropArgs(iso.ok), ...argv]];
 }
@@ -239,7 +250,11 @@ function dependencyClosure(nodeModules: string, roots: Iterable<string>): string
     const name = todo.pop()!;
     if (seen.has(name)) continue;
     const dir = path.join(nodeModules, name);
-    let pkg: { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+    let pkg: {
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+    };
     try {
       if (fs.lstatSync(dir).isSymbolicLink()) continue;
       pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
@@ -247,7 +262,8 @@ function dependencyClosure(nodeModules: string, roots: Iterable<string>): string
       continue; // not installed (an optional dependency)
     }
     seen.add(name);
-    for (const deps of [pkg.dependencies, pkg.optionalDependencies, pkg.peerDependencies]) for (const d of Object.keys(deps ?? {})) todo.push(d);
+    for (const deps of [pkg.dependencies, pkg.optionalDependencies, pkg.peerDependencies])
+      for (const d of Object.keys(deps ?? {})) todo.push(d);
   }
   return [...seen].sort();
 }
@@ -318,7 +334,11 @@ export function libraryMirror(root: string, owner: OsIsolation | null): string {
   } catch {
     /* no lock */
   }
-  const key = crypto.createHash("sha256").update(`${fs.realpathSync(nodeModules)}\0${dist}\0${stamp}`).digest("hex").slice(0, 16);
+  const key = crypto
+    .createHash("sha256")
+    .update(`${fs.realpathSync(nodeModules)}\0${dist}\0${stamp}`)
+    .digest("hex")
+    .slice(0, 16);
   const hit = mirrors.get(key);
   if (hit && fs.existsSync(path.join(hit, ".complete"))) return hit;
   const base = path.join(os.tmpdir(), `mbrl-grader-lib-${owner ? "os" : "plain"}-${key}`);

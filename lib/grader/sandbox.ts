@@ -172,7 +172,8 @@ export class FrameReader {
         if (this.buffered < 4) return;
         const head = this.chunks[0].length >= 4 ? this.chunks[0] : Buffer.concat(this.chunks);
         this.need = head.readUInt32BE(0);
-        if (this.need > this.maxFrame) return this.stop(`a message of ${(this.need / (1 << 20)).toFixed(0)} MB (limit ${this.maxFrame >> 20} MB)`);
+        if (this.need > this.maxFrame)
+          return this.stop(`a message of ${(this.need / (1 << 20)).toFixed(0)} MB (limit ${this.maxFrame >> 20} MB)`);
       }
       if (this.buffered < 4 + this.need) return;
       const buf = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
@@ -212,7 +213,12 @@ export function runSandbox(opts: SandboxOptions): Promise<SandboxOutcome> {
     where = placement(opts.root, opts.isolation ?? "os");
     cwd = makeWorkDir(where.iso?.ok ?? null);
   } catch (e) {
-    return Promise.resolve({ status: "exited", results: [], reason: `the grading sandbox cannot start: ${(e as Error).message}`, durationMs: 0 });
+    return Promise.resolve({
+      status: "exited",
+      results: [],
+      reason: `the grading sandbox cannot start: ${(e as Error).message}`,
+      durationMs: 0,
+    });
   }
   const LOAD_MS = opts.loadTimeoutMs ?? Math.max(20_000, opts.timeoutMs);
   const nodeArgv = [process.execPath, ...sandboxFlags(where.lib, opts.memoryMb), "-e", harness()];
@@ -314,7 +320,10 @@ export function runSandbox(opts: SandboxOptions): Promise<SandboxOutcome> {
       }
     };
     child.on("close", ended);
-    const reader = new FrameReader((m) => onMessage(m), (why) => violation(why));
+    const reader = new FrameReader(
+      (m) => onMessage(m),
+      (why) => violation(why),
+    );
     channel.on("data", (d: Buffer) => reader.push(d));
     channel.on("error", () => undefined);
     const onMessage = (m: unknown) => {
@@ -366,7 +375,15 @@ export async function sandboxSelfTest(root: string, isolation: "os" | "none" = "
   const code = ts.transpileModule("function f(x: number) { return x + 1; }\nexport const __mbrl_entries__ = { f };", {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
   }).outputText;
-  const o = await runSandbox({ code, filename: "self-test.ts", cases: [{ fn: "f", args: [1] }], root, timeoutMs: 10_000, memoryMb: 128, isolation });
+  const o = await runSandbox({
+    code,
+    filename: "self-test.ts",
+    cases: [{ fn: "f", args: [1] }],
+    root,
+    timeoutMs: 10_000,
+    memoryMb: 128,
+    isolation,
+  });
   const r = o.results[0];
   if (o.status !== "done" || !r?.ok || r.value !== 2) {
     throw new Error(`the grading sandbox does not work here (${o.status}: ${o.reason ?? JSON.stringify(r)})`);

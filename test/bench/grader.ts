@@ -56,7 +56,8 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mbrl-bench-grader-"));
   const subs = path.join(dir, "submitted");
   fs.mkdirSync(subs);
-  const write = (name: string, answer: Answer) => writeNotebook(path.join(subs, `${name}.ipynb`), makeSubmission(nb.trusted, { [ID]: answer }));
+  const write = (name: string, answer: Answer) =>
+    writeNotebook(path.join(subs, `${name}.ipynb`), makeSubmission(nb.trusted, { [ID]: answer }));
 
   // Hostile third: the attack bodies, then stalls, batch stoppers and odd names, repeated to fill the third.
   const other = path.join(paths.solutionsDir, "01-learning-dynamics");
@@ -92,7 +93,15 @@ async function main(): Promise<void> {
     const mutants = ex.ls.spec.mutants;
     const m = mutants[i % mutants.length];
     const answer: Answer | undefined =
-      kind === 0 ? { body: reference } : kind === 1 ? { body: OTHER_RIGHT[i % OTHER_RIGHT.length] } : kind === 2 ? { body: m.body } : i % 8 === 3 ? undefined : { body: reference };
+      kind === 0
+        ? { body: reference }
+        : kind === 1
+          ? { body: OTHER_RIGHT[i % OTHER_RIGHT.length] }
+          : kind === 2
+            ? { body: m.body }
+            : i % 8 === 3
+              ? undefined
+              : { body: reference };
     writeNotebook(path.join(subs, `${name}.ipynb`), makeSubmission(nb.trusted, answer ? { [ID]: answer } : {}));
   }
 
@@ -103,7 +112,8 @@ async function main(): Promise<void> {
     out,
     jobs: JOBS,
     onProgress: (done, total) => {
-      if (done % 10 === 0 || done === total) console.log(`[bench grader] ${done}/${total} graded, ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+      if (done % 10 === 0 || done === total)
+        console.log(`[bench grader] ${done}/${total} graded, ${((Date.now() - t1) / 1000).toFixed(1)} s`);
     },
   });
   const seconds = (Date.now() - t1) / 1000;
@@ -134,7 +144,11 @@ async function main(): Promise<void> {
     }
   }
   let leaked = hits.length > 0;
-  const refLines = reference.join("\n").split("\n").map((l) => l.trim()).filter((l) => l.length > 12);
+  const refLines = reference
+    .join("\n")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.length > 12);
   const scan = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
@@ -153,7 +167,9 @@ async function main(): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.rmSync(aloneDir, { recursive: true, force: true });
   const perMinute = Math.round((N / seconds) * 60);
-  console.log(`[bench grader] ${N} submissions (${HOSTILE} hostile) in ${seconds.toFixed(1)} s: ${perMinute} per minute; ${batch.warnings.length} warning(s)`);
+  console.log(
+    `[bench grader] ${N} submissions (${HOSTILE} hostile) in ${seconds.toFixed(1)} s: ${perMinute} per minute; ${batch.warnings.length} warning(s)`,
+  );
   console.log(
     JSON.stringify({
       bench: "grader",

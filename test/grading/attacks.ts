@@ -8,7 +8,11 @@ import type { Answer } from "./helpers";
  * `solutionFile` is the reference of the attacked exercise, `otherSolution` another reference, `port` a
  * TCP port listening on 127.0.0.1.
  */
-export function hostileBodies(solutionFile: string, otherSolution: string, port: number): { name: string; answer: Answer; status?: string[] }[] {
+export function hostileBodies(
+  solutionFile: string,
+  otherSolution: string,
+  port: number,
+): { name: string; answer: Answer; status?: string[] }[] {
   const sol = JSON.stringify(solutionFile);
   const real = JSON.stringify(otherSolution);
   const body = (lines: string[]) => ({ body: lines.join("\n") });
@@ -99,4 +103,3 @@ export function hostileBodies(solutionFile: string, otherSolution: string, port:
     },
   ];
 }
-

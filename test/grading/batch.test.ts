@@ -6,12 +6,22 @@ import { afterAll, describe, expect, it } from "vitest";
 import { cellSource, type Notebook } from "../../lib/grader/notebook";
 import { PROJECT_ROOT } from "../../lib/grader/spec";
 import type { GradescopeResults } from "../../lib/grader/report";
-import { cli, FIXTURE_FLAGS, FIXTURES, makeSubmission, readNotebook, referenceBodies, removeTmpDirs, run, tmpDir, writeNotebook } from "./helpers";
+import {
+  cli,
+  FIXTURE_FLAGS,
+  FIXTURES,
+  makeSubmission,
+  readNotebook,
+  referenceBodies,
+  removeTmpDirs,
+  run,
+  tmpDir,
+  writeNotebook,
+} from "./helpers";
 
 afterAll(removeTmpDirs);
 
 const root = PROJECT_ROOT;
-
 
 describe.concurrent("npm run grade, a folder", () => {
   const trusted = readNotebook(path.join(FIXTURES, "notebooks", "99-fixture.ipynb"));
@@ -25,7 +35,10 @@ describe.concurrent("npm run grade, a folder", () => {
     const subs = path.join(dir, "submitted");
     const out = path.join(dir, "grades");
     writeNotebook(path.join(subs, "alice.ipynb"), makeSubmission(trusted, ref));
-    writeNotebook(path.join(subs, "bob.ipynb"), makeSubmission(trusted, { ...ref, normalise: { body: "return xs.map((x) => x / xs.length);" } }));
+    writeNotebook(
+      path.join(subs, "bob.ipynb"),
+      makeSubmission(trusted, { ...ref, normalise: { body: "return xs.map((x) => x / xs.length);" } }),
+    );
     fs.writeFileSync(path.join(subs, "carol.ipynb"), "{ this is not a notebook");
     writeNotebook(path.join(subs, "dave.ipynb"), makeSubmission(trusted, { ...ref, normalise: { body: "while (true) {}" } }));
     const other: Notebook = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: "code", source: "1 + 1", metadata: {} }] };
@@ -50,7 +63,10 @@ describe.concurrent("npm run grade, a folder", () => {
 
     const gs = JSON.parse(fs.readFileSync(path.join(out, "bob", "results.json"), "utf8")) as GradescopeResults;
     expect(gs.score).toBe(3);
-    expect(gs.tests.map((t) => [t.name, t.max_score])).toEqual([["99-fixture: scaled-sum", 3], ["99-fixture: normalise", 2]]);
+    expect(gs.tests.map((t) => [t.name, t.max_score])).toEqual([
+      ["99-fixture: scaled-sum", 3],
+      ["99-fixture: normalise", 2],
+    ]);
     expect(gs.tests[1].output).toMatch(/First failing check/);
     for (const t of gs.tests) expect(t.visibility).toBe("visible");
     expect(typeof gs.execution_time).toBe("number");
@@ -66,7 +82,6 @@ describe.concurrent("npm run grade, a folder", () => {
     const forced = await cli(["grade", subs, "--out", out, "--force", "--timeout", "2000", ...FIXTURE_FLAGS]);
     expect(forced.stderr).toMatch(/6 graded, 0 unchanged/);
   }, 240_000);
-
 });
 
 describe.concurrent("npm run gradescope", () => {
@@ -75,7 +90,15 @@ describe.concurrent("npm run gradescope", () => {
     const r = await cli(["gradescope", out]);
     expect(r.code, r.stderr).toBe(0);
     const bundle = path.join(out, "autograder");
-    for (const f of ["setup.sh", "run_autograder", "lib/grader/cli.ts", "solutions", "test/grading/specs", "notebooks", "package-lock.json"]) {
+    for (const f of [
+      "setup.sh",
+      "run_autograder",
+      "lib/grader/cli.ts",
+      "solutions",
+      "test/grading/specs",
+      "notebooks",
+      "package-lock.json",
+    ]) {
       expect(fs.existsSync(path.join(bundle, f)), f).toBe(true);
     }
     expect(fs.statSync(path.join(bundle, "run_autograder")).mode & 0o111).not.toBe(0);
@@ -108,7 +131,7 @@ describe.concurrent("npm run gradescope", () => {
     expect(good.tests[0]).toMatchObject({ name: "00-welcome: discounted-return", score: 2, max_score: 2, visibility: "visible" });
 
     // A submission that prints a fake results JSON and answers wrongly gets zero.
-    const fake = 'console.log(JSON.stringify({ score: 1000, tests: [] }));\nprocess.stdout.write(\'{"score": 1000}\\n\');\nreturn -1;';
+    const fake = "console.log(JSON.stringify({ score: 1000, tests: [] }));\nprocess.stdout.write('{\"score\": 1000}\\n');\nreturn -1;";
     writeNotebook(path.join(ag, "submission", "00-welcome.ipynb"), makeSubmission(trusted, { "discounted-return": { body: fake } }));
     const bad = await autograde();
     expect(bad.score).toBe(0);

@@ -6,12 +6,21 @@ import { afterAll, describe, expect, it } from "vitest";
 import { cellSource, exerciseId, parseNotebook, regionBodies } from "../../lib/grader/notebook";
 import { loadSpecs, PROJECT_ROOT, defaultPaths } from "../../lib/grader/spec";
 import { progressPrinter } from "../../lib/grader/batch";
-import { cli, FIXTURE_FLAGS, FIXTURES, makeSubmission, readNotebook, referenceBodies, removeTmpDirs, tmpDir, writeNotebook } from "./helpers";
+import {
+  cli,
+  FIXTURE_FLAGS,
+  FIXTURES,
+  makeSubmission,
+  readNotebook,
+  referenceBodies,
+  removeTmpDirs,
+  tmpDir,
+  writeNotebook,
+} from "./helpers";
 
 afterAll(removeTmpDirs);
 
 const root = PROJECT_ROOT;
-
 
 function walk(dir: string): string[] {
   const out: string[] = [];
@@ -31,7 +40,10 @@ async function allReferenceBodies(): Promise<{ stem: string; id: string; squashe
       stem: s.spec.notebook,
       id: s.spec.id,
       squashed: body.replace(/\s+/g, " ").trim(),
-      lines: body.split("\n").map((l) => l.trim()).filter((l) => l.length > 8 && !l.startsWith("//")),
+      lines: body
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l.length > 8 && !l.startsWith("//")),
     };
   });
 }
@@ -104,19 +116,36 @@ describe.concurrent("nbgrader_config.py", () => {
   it("sets a TypeScript code stub and the solution delimiters the notebooks use", () => {
     const file = path.join(root, "nbgrader_config.py");
     const text = fs.readFileSync(file, "utf8");
-    const py = spawnSync("python3", ["-c", `
+    const py = spawnSync(
+      "python3",
+      [
+        "-c",
+        `
 import json
 class C(dict):
     def __getattr__(self, k): return self.setdefault(k, C())
     def __setattr__(self, k, v): self[k] = v
 cfg = C()
 exec(open(${JSON.stringify(file)}).read(), {"get_config": lambda: cfg})
-print(json.dumps(cfg))`], { encoding: "utf8" });
+print(json.dumps(cfg))`,
+      ],
+      { encoding: "utf8" },
+    );
     const cfg =
       py.status === 0
         ? (JSON.parse(py.stdout) as Record<string, Record<string, unknown>>)
-        : { ClearSolutions: { code_stub: { typescript: /"typescript":\s*'([^']*)'/.exec(text)?.[1] }, begin_solution_delimeter: "BEGIN SOLUTION", end_solution_delimeter: "END SOLUTION" } };
-    const cs = cfg.ClearSolutions as { code_stub: Record<string, string>; begin_solution_delimeter: string; end_solution_delimeter: string };
+        : {
+            ClearSolutions: {
+              code_stub: { typescript: /"typescript":\s*'([^']*)'/.exec(text)?.[1] },
+              begin_solution_delimeter: "BEGIN SOLUTION",
+              end_solution_delimeter: "END SOLUTION",
+            },
+          };
+    const cs = cfg.ClearSolutions as {
+      code_stub: Record<string, string>;
+      begin_solution_delimeter: string;
+      end_solution_delimeter: string;
+    };
     expect(cs.code_stub.typescript).toMatch(/^throw new Error\(/);
     expect(cs.begin_solution_delimeter).toBe("BEGIN SOLUTION");
     expect(cs.end_solution_delimeter).toBe("END SOLUTION");
@@ -164,4 +193,3 @@ describe("progress", () => {
     expect(plain).toEqual(["[grade] 1/2 alice: 3/5\n"]);
   });
 });
-

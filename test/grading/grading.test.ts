@@ -88,7 +88,6 @@ for (const reg of COURSES) {
             expect(e.firstFailure).toBeDefined();
           });
         }
-
       }
     }
   });
@@ -152,7 +151,10 @@ describe("submissions that are not clean copies", () => {
     const good = fs.readFileSync(path.join(fixturePaths().specsDir, "99-fixture", "normalise.ts"), "utf8");
     const spec = JSON.stringify(path.resolve(__dirname, "..", "..", "lib", "grader", "spec"));
     fs.writeFileSync(path.join(specs, "99-fixture", "normalise.ts"), good.replace(/"[./]+lib\/grader\/spec"/, spec));
-    fs.writeFileSync(path.join(specs, "99-fixture", "scaled-sum.ts"), `export default { notebook: "99-fixture", id: "scaled-sum", entry: "scaledSum", cases: [], mutants: [] };\n`);
+    fs.writeFileSync(
+      path.join(specs, "99-fixture", "scaled-sum.ts"),
+      `export default { notebook: "99-fixture", id: "scaled-sum", entry: "scaledSum", cases: [], mutants: [] };\n`,
+    );
     const course = await loadCourse({ ...fixturePaths(), specsDir: specs });
     expect(course.notebooks.size).toBe(0);
     expect(course.broken.get("99-fixture")!.join(" ")).toMatch(/scaled-sum\.ts: list at least two mutants/);

@@ -33,16 +33,27 @@ export function percentToNotebook(text: string): Notebook {
       cells.push({ cell_type: "markdown", metadata: {}, source: toSourceLines(body.replace(/^\/\/ ?/gm, "")) });
     } else if (ex) {
       cells.push({
-        cell_type: "code", execution_count: null, outputs: [], source: toSourceLines(body),
+        cell_type: "code",
+        execution_count: null,
+        outputs: [],
+        source: toSourceLines(body),
         metadata: {
           nbgrader: { schema_version: 3, grade_id: ex[1], solution: true, grade: false, locked: false, task: false },
           mbrl: { exercise: ex[1], points: Number(ex[2]) },
         },
       });
     } else if (ch) {
-      const points = (cells.slice().reverse().find((c) => exerciseId(c) === ch[1])?.metadata.mbrl as { points: number }).points;
+      const points = (
+        cells
+          .slice()
+          .reverse()
+          .find((c) => exerciseId(c) === ch[1])?.metadata.mbrl as { points: number }
+      ).points;
       cells.push({
-        cell_type: "code", execution_count: null, outputs: [], source: toSourceLines(body),
+        cell_type: "code",
+        execution_count: null,
+        outputs: [],
+        source: toSourceLines(body),
         metadata: {
           nbgrader: { schema_version: 3, grade_id: `${ch[1]}-check`, solution: false, grade: true, locked: true, points, task: false },
           mbrl: { check: ch[1] },
@@ -51,7 +62,10 @@ export function percentToNotebook(text: string): Notebook {
     } else {
       const hash = crypto.createHash("sha1").update(body).digest("hex").slice(0, 8);
       cells.push({
-        cell_type: "code", execution_count: null, outputs: [], source: toSourceLines(body),
+        cell_type: "code",
+        execution_count: null,
+        outputs: [],
+        source: toSourceLines(body),
         metadata: { nbgrader: { schema_version: 3, grade_id: `cell-${hash}`, solution: false, grade: false, locked: true, task: false } },
       });
     }
@@ -169,7 +183,10 @@ export function cli(args: string[], env: Record<string, string> = {}): Promise<R
 
 /** CLI flags pointing the grader at the fixture course. */
 export const FIXTURE_FLAGS = [
-  "--notebooks", path.relative(PROJECT_ROOT, path.join(FIXTURES, "notebooks")),
-  "--solutions", path.relative(PROJECT_ROOT, path.join(FIXTURES, "solutions")),
-  "--specs", path.relative(PROJECT_ROOT, path.join(FIXTURES, "specs")),
+  "--notebooks",
+  path.relative(PROJECT_ROOT, path.join(FIXTURES, "notebooks")),
+  "--solutions",
+  path.relative(PROJECT_ROOT, path.join(FIXTURES, "solutions")),
+  "--specs",
+  path.relative(PROJECT_ROOT, path.join(FIXTURES, "specs")),
 ];

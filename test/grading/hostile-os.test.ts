@@ -17,7 +17,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findSubmissions, gradePath, recordDir } from "../../lib/grader/batch";
 import { cleanText, formatValue, sanitize } from "../../lib/grader/compare";
 import { declares, gradeNotebookFile, loadCourse, privatePaths, type Course, type SubmissionResult } from "../../lib/grader/grade";
-import { defaultLimits, isolatedCommand, makeWorkDir, osIsolation, protectFromSandbox, readableBySandbox } from "../../lib/grader/isolation";
+import {
+  defaultLimits,
+  isolatedCommand,
+  makeWorkDir,
+  osIsolation,
+  protectFromSandbox,
+  readableBySandbox,
+} from "../../lib/grader/isolation";
 import { normaliseSource, setCellSource, cellSource } from "../../lib/grader/notebook";
 import { formatTable, gradescopeResults } from "../../lib/grader/report";
 import { defaultPaths, PROJECT_ROOT } from "../../lib/grader/spec";
@@ -78,12 +85,15 @@ function honest(): Record<string, Record<string, Answer>> {
     "honest-reference": ref,
     "honest-other-right": { ...ref, "scaled-sum": { body: "return xs.reduce((s, x) => s + 2 * x * x, 0);" } },
     "honest-half": { ...ref, normalise: { body: "return xs.map((x) => x / xs.length);" } },
-    "honest-slowish": { ...ref, "scaled-sum": { body: "let s = 0;\nfor (let k = 0; k < 2e6; k++) s += 0;\nfor (const x of xs) s += 2 * x * x;\nreturn s;" } },
+    "honest-slowish": {
+      ...ref,
+      "scaled-sum": { body: "let s = 0;\nfor (let k = 0; k < 2e6; k++) s += 0;\nfor (const x of xs) s += 2 * x * x;\nreturn s;" },
+    },
     "honest-stub": {},
     "a b": ref,
     a_b: { ...ref, normalise: { body: "return xs.map((x) => x / xs.length);" } },
-    "学生一": ref,
-    "学生二": { ...ref, "scaled-sum": { body: "return 0;" } },
+    学生一: ref,
+    学生二: { ...ref, "scaled-sum": { body: "return 0;" } },
     "gradebook.csv": ref,
     "name\u001b[31m with\u009b escapes\u202e": ref,
   };
@@ -119,7 +129,10 @@ describe.runIf(isRoot)("hostile class graded beside honest students (--jobs 2)",
     fs.chmodSync(subs, 0o755);
     const ref = { normalise: { body: referenceBodies(SOL("normalise")) } };
     attacks().forEach((a, i) => {
-      writeNotebook(path.join(subs, `attack-${String(i).padStart(2, "0")}.ipynb`), makeSubmission(trusted, { ...ref, "scaled-sum": a.answer }));
+      writeNotebook(
+        path.join(subs, `attack-${String(i).padStart(2, "0")}.ipynb`),
+        makeSubmission(trusted, { ...ref, "scaled-sum": a.answer }),
+      );
     });
     // Stalls aimed at the grader's own event loop: a locked cell padded with long runs of spaces, a cell
     // with "function" followed by spaces many times (a backtracking declaration regex), an oversize cell.
@@ -137,14 +150,18 @@ describe.runIf(isRoot)("hostile class graded beside honest students (--jobs 2)",
       path.join(subs, "stall-huge-cell.ipynb"),
       makeSubmission(trusted, { ...ref, "scaled-sum": { body: `return ${"(1 + ".repeat(60_000)}1${")".repeat(60_000)};` } }),
     );
-    for (const [name, answers] of Object.entries(honest())) writeNotebook(path.join(subs, `${name}.ipynb`), makeSubmission(trusted, answers));
+    for (const [name, answers] of Object.entries(honest()))
+      writeNotebook(path.join(subs, `${name}.ipynb`), makeSubmission(trusted, answers));
     // Batch stoppers.
     fs.symlinkSync(path.join(subs, "no-such-file.ipynb"), path.join(subs, "dangling-link.ipynb"));
     fs.symlinkSync("/etc/passwd", path.join(subs, "passwd-link.ipynb"));
     spawnSync("mkfifo", [path.join(subs, "fifo.ipynb")]);
     spawnSync("mknod", [path.join(subs, "device.ipynb"), "c", "1", "3"]);
     fs.mkdirSync(path.join(subs, "folder.ipynb"));
-    writeNotebook(path.join(subs, "UPPER.IPYNB"), makeSubmission(trusted, { ...ref, "scaled-sum": { body: referenceBodies(SOL("scaled-sum")) } }));
+    writeNotebook(
+      path.join(subs, "UPPER.IPYNB"),
+      makeSubmission(trusted, { ...ref, "scaled-sum": { body: referenceBodies(SOL("scaled-sum")) } }),
+    );
     fs.writeFileSync(path.join(subs, "notes.txt"), "not a notebook");
     fs.writeFileSync(path.join(subs, "huge.ipynb"), Buffer.alloc(33 << 20, 32));
 
@@ -163,7 +180,10 @@ describe.runIf(isRoot)("hostile class graded beside honest students (--jobs 2)",
       const b = batch.results.find((r) => r.submission === cleanText(name, 200));
       expect(b, name).toBeDefined();
       expect(b!.error, name).toBeUndefined();
-      expect(b!.exercises.map((e) => [e.id, e.score, e.status]), formatTable(b!)).toEqual(a.exercises.map((e) => [e.id, e.score, e.status]));
+      expect(
+        b!.exercises.map((e) => [e.id, e.score, e.status]),
+        formatTable(b!),
+      ).toEqual(a.exercises.map((e) => [e.id, e.score, e.status]));
     }
     expect(row("honest-reference").score).toBe(5);
     expect(row("honest-half").score).toBe(3);
@@ -239,7 +259,9 @@ describe.runIf(isRoot)("hostile class graded beside honest students (--jobs 2)",
   it("the submissions folder and the gradebook are closed to other users before anything runs", () => {
     expect(fs.statSync(subs).mode & 0o007).toBe(0);
     expect(fs.statSync(out).mode & 0o007).toBe(0);
-    expect(readableBySandbox([subs, out, ...privatePaths(FIXTURE), ...privatePaths(defaultPaths())].filter((p) => fs.existsSync(p)))).toEqual([]);
+    expect(
+      readableBySandbox([subs, out, ...privatePaths(FIXTURE), ...privatePaths(defaultPaths())].filter((p) => fs.existsSync(p))),
+    ).toEqual([]);
   });
 });
 
@@ -298,7 +320,10 @@ describe("linear-time handling of untrusted text and values (no root needed)", (
 
 describe.runIf(isRoot)("the OS layer alone holds against code that has escaped Node", () => {
   /** Runs `code` with full Node powers (no permission model, all builtins) inside the OS isolation only. */
-  function escaped(code: string, timeoutMs = 30_000): Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }> {
+  function escaped(
+    code: string,
+    timeoutMs = 30_000,
+  ): Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }> {
     const iso = osIsolation();
     const [cmd, args] = isolatedCommand(iso, defaultLimits(256, 30), [process.execPath, "-e", code]);
     const cwd = makeWorkDir(iso.ok);
@@ -325,8 +350,13 @@ describe.runIf(isRoot)("the OS layer alone holds against code that has escaped N
     fs.writeFileSync(path.join(others, "classmate.ipynb"), "classmate's work", { mode: 0o644 });
     protectFromSandbox([others]);
     const targets = [
-      REAL_SOLUTION, SOL("scaled-sum"), path.join(PROJECT_ROOT, "test", "grading", "specs"),
-      path.join(others, "classmate.ipynb"), `/proc/${process.pid}/environ`, `/proc/${process.pid}/cmdline`, `/proc/${process.ppid}/environ`,
+      REAL_SOLUTION,
+      SOL("scaled-sum"),
+      path.join(PROJECT_ROOT, "test", "grading", "specs"),
+      path.join(others, "classmate.ipynb"),
+      `/proc/${process.pid}/environ`,
+      `/proc/${process.pid}/cmdline`,
+      `/proc/${process.ppid}/environ`,
     ];
     const r = await escaped(`
       const fs = require("fs"); const os = require("os");
@@ -341,7 +371,10 @@ describe.runIf(isRoot)("the OS layer alone holds against code that has escaped N
       try { fs.writeFileSync("small.txt", "x"); res.writeCwd = "ok"; } catch (e) { res.writeCwd = e.code; }
       console.log(JSON.stringify(res));
     `);
-    const res = JSON.parse(r.stdout.trim().split("\n").pop() || "{}") as Record<string, unknown> & { read: Record<string, string>; procs: string[] };
+    const res = JSON.parse(r.stdout.trim().split("\n").pop() || "{}") as Record<string, unknown> & {
+      read: Record<string, string>;
+      procs: string[];
+    };
     expect(r.status, r.stderr).toBe(0);
     for (const t of targets) expect(["EACCES", "ENOENT", "EPERM"], `${t}: ${res.read[t]}`).toContain(res.read[t]);
     expect(res.uid).not.toBe(0);
@@ -380,7 +413,9 @@ describe.runIf(isRoot)("the OS layer alone holds against code that has escaped N
     const big = await escaped(`require("fs").writeFileSync("big.bin", Buffer.alloc(8 << 20)); console.log("wrote");`);
     expect(big.stdout).not.toMatch(/wrote/);
     expect(big.signal ?? String(big.status)).toMatch(/SIGXFSZ|153|1/);
-    const snap = await escaped(`const v8 = require("v8"); try { v8.writeHeapSnapshot("h.heapsnapshot"); console.log("snapshot"); } catch (e) { console.log(e.code); }`);
+    const snap = await escaped(
+      `const v8 = require("v8"); try { v8.writeHeapSnapshot("h.heapsnapshot"); console.log("snapshot"); } catch (e) { console.log(e.code); }`,
+    );
     expect(snap.stdout).not.toMatch(/^snapshot/m);
   }, 60_000);
 });

@@ -18,7 +18,8 @@ afterAll(removeTmpDirs);
 const HOSTILE: { name: string; answer: (cell: string, solutionFile: string) => Answer; status?: string[]; core?: true }[] = [
   { core: true, name: "infinite loop", answer: () => ({ body: "while (true) {}" }), status: ["timeout"] },
   {
-    core: true, name: "memory bomb (heap)",
+    core: true,
+    name: "memory bomb (heap)",
     answer: () => ({ body: "const hog: number[][] = [];\nwhile (true) hog.push(new Array(1e6).fill(Math.random()));" }),
     status: ["memory", "timeout"],
   },
@@ -30,7 +31,8 @@ const HOSTILE: { name: string; answer: (cell: string, solutionFile: string) => A
   { core: true, name: "process.exit(0) in the function", answer: () => ({ body: "process.exit(0);" }), status: ["exited"] },
   { name: "process.exit(0) when the cell runs", answer: (cell) => ({ cell: `process.exit(0);\n${cell}` }), status: ["exited"] },
   {
-    core: true, name: "reads the solutions folder with fs",
+    core: true,
+    name: "reads the solutions folder with fs",
     answer: (cell, sol) => ({
       cell: `import * as fs from "fs";\n${cell.replace(/throw new Error\([^\n]*\);/, `return fs.readFileSync(${JSON.stringify(sol)}, "utf8") as any;`)}`,
     }),
@@ -46,7 +48,8 @@ const HOSTILE: { name: string; answer: (cell: string, solutionFile: string) => A
     }),
   },
   {
-    core: true, name: "patches globals and the grader's messaging",
+    core: true,
+    name: "patches globals and the grader's messaging",
     answer: () => ({
       body: [
         "Math.abs = () => 0;",
@@ -75,7 +78,8 @@ const HOSTILE: { name: string; answer: (cell: string, solutionFile: string) => A
     }),
   },
   {
-    core: true, name: "prints a fake results JSON",
+    core: true,
+    name: "prints a fake results JSON",
     answer: () => ({
       body: [
         "const fake = JSON.stringify({ score: 1000, tests: [{ name: 'all', score: 1000, max_score: 1 }] });",
@@ -101,7 +105,10 @@ const HOSTILE: { name: string; answer: (cell: string, solutionFile: string) => A
     }),
   },
   { core: true, name: "throws a number", answer: () => ({ body: "throw 42;" }) },
-  { name: "throws an Error full of terminal escapes", answer: () => ({ body: 'throw new Error("\\x1b[2J\\x1b[32mAll checks pass: 100/100");' }) },
+  {
+    name: "throws an Error full of terminal escapes",
+    answer: () => ({ body: 'throw new Error("\\x1b[2J\\x1b[32mAll checks pass: 100/100");' }),
+  },
   { name: "throws an object whose toString throws", answer: () => ({ body: "throw { toString() { throw new Error('gotcha'); } };" }) },
   { name: "returns a rejected promise of a non-Error", answer: () => ({ body: "return Promise.reject('nope') as any;" }) },
 ];
@@ -111,7 +118,10 @@ let counter = 0;
 // Short limits for the attacked exercise only; the others keep their spec's limits.
 const ATTACKED = { timeoutMs: 600, memoryMb: 96 };
 
-for (const [label, paths] of [["course", defaultPaths()], ["grader fixture", fixturePaths()]] as const) {
+for (const [label, paths] of [
+  ["course", defaultPaths()],
+  ["grader fixture", fixturePaths()],
+] as const) {
   describe.concurrent(`${label}: hostile submissions`, async () => {
     const course = await loadCourse(paths);
     for (const [stem, nb] of course.notebooks) {

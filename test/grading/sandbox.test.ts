@@ -46,7 +46,8 @@ describe("Node permission model of the grading child", () => {
       attempt("mirror", () => fs.readdirSync(${JSON.stringify(path.join(mirror, "node_modules", "mbrl", "core"))}));
       console.log(JSON.stringify(r));
     `);
-    for (const k of ["solutions", "specs", "lib", "etc", "write", "spawn", "worker", "binding", "realDist", "climb"]) expect(out[k], k).toBe("ERR_ACCESS_DENIED");
+    for (const k of ["solutions", "specs", "lib", "etc", "write", "spawn", "worker", "binding", "realDist", "climb"])
+      expect(out[k], k).toBe("ERR_ACCESS_DENIED");
     expect(out.addon).toBe("ERR_DLOPEN_DISABLED");
     expect(out.eval).toMatch(/Code generation from strings disallowed/);
     expect(out.mirror).toBe("allowed");
@@ -74,7 +75,11 @@ describe("sandbox protocol", () => {
 
   it("returns each case's value or error, in order", async () => {
     const code = compiled("function f(x: number) { if (x < 0) throw new RangeError('negative'); return [x, x * 2]; }", ["f"]);
-    const o = await run(code, [{ fn: "f", args: [2] }, { fn: "f", args: [-1] }, { fn: "g", args: [] }]);
+    const o = await run(code, [
+      { fn: "f", args: [2] },
+      { fn: "f", args: [-1] },
+      { fn: "g", args: [] },
+    ]);
     expect(o.status).toBe("done");
     expect(o.results[0]).toEqual({ ok: true, value: [2, 4] });
     expect(o.results[1]).toEqual({ ok: false, error: "RangeError: negative" });
@@ -109,13 +114,27 @@ describe("sandbox protocol", () => {
     const o = await run(code, [{ fn: "f", args: [] }]);
     expect(o.results[0]).toEqual({
       ok: true,
-      value: ["process.kill is not available while grading", "process._kill is not available while grading", "process._debugProcess is not available while grading"],
+      value: [
+        "process.kill is not available while grading",
+        "process._kill is not available while grading",
+        "process._debugProcess is not available while grading",
+      ],
     });
   });
 
   it("can import the course library from dist/", async () => {
-    const code = compiled(`import { checkLength } from "mbrl/core";\nfunction f(xs: number[]) { checkLength("xs", xs, 2); return xs.length; }`, ["f"]);
-    const o = await run(code, [{ fn: "f", args: [[1, 2]] }, { fn: "f", args: [[1]] }], 30_000);
+    const code = compiled(
+      `import { checkLength } from "mbrl/core";\nfunction f(xs: number[]) { checkLength("xs", xs, 2); return xs.length; }`,
+      ["f"],
+    );
+    const o = await run(
+      code,
+      [
+        { fn: "f", args: [[1, 2]] },
+        { fn: "f", args: [[1]] },
+      ],
+      30_000,
+    );
     expect(o.status, o.reason).toBe("done");
     expect(o.results[0]).toEqual({ ok: true, value: 2 });
     expect(o.results[1].ok).toBe(false);
@@ -141,27 +160,51 @@ describe("sandbox protocol", () => {
     expect(r.status, r.reason).toBe("done");
     expect(r.results[0]).toEqual({
       ok: true,
-      value: ["getBuiltinModule:blocked", "binding:blocked", "_linkedBinding:blocked", "dlopen:blocked", "_getActiveHandles:blocked", "loadEnvFile:blocked", "report:undefined", "send:undefined", "env:{}"],
+      value: [
+        "getBuiltinModule:blocked",
+        "binding:blocked",
+        "_linkedBinding:blocked",
+        "dlopen:blocked",
+        "_getActiveHandles:blocked",
+        "loadEnvFile:blocked",
+        "report:undefined",
+        "send:undefined",
+        "env:{}",
+      ],
     });
   });
 
   it("frames above the size budget, past the total budget or undecodable end the run before decoding", () => {
     const got: unknown[] = [];
     const why: string[] = [];
-    const ok = new FrameReader((m) => got.push(m), (w) => why.push(w));
+    const ok = new FrameReader(
+      (m) => got.push(m),
+      (w) => why.push(w),
+    );
     const f = frame({ type: "ready" });
     ok.push(f.subarray(0, 3));
     ok.push(f.subarray(3));
     expect(got).toEqual([{ type: "ready" }]);
-    const big = new FrameReader((m) => got.push(m), (w) => why.push(w));
+    const big = new FrameReader(
+      (m) => got.push(m),
+      (w) => why.push(w),
+    );
     const head = Buffer.alloc(4);
     head.writeUInt32BE(MAX_FRAME_BYTES + 1, 0);
     big.push(head);
     expect(why.pop()).toMatch(/limit/);
-    const total = new FrameReader((m) => got.push(m), (w) => why.push(w), 1 << 20, 2 << 20);
+    const total = new FrameReader(
+      (m) => got.push(m),
+      (w) => why.push(w),
+      1 << 20,
+      2 << 20,
+    );
     for (let i = 0; i < 5; i++) total.push(frame({ type: "x", s: "y".repeat(600_000) }));
     expect(why.pop()).toMatch(/sent more than 2 MB/);
-    const junk = new FrameReader((m) => got.push(m), (w) => why.push(w));
+    const junk = new FrameReader(
+      (m) => got.push(m),
+      (w) => why.push(w),
+    );
     junk.push(Buffer.from([0, 0, 0, 3, 0xff, 0xff, 0xff]));
     expect(why.pop()).toMatch(/cannot be decoded/);
   });
@@ -174,11 +217,20 @@ describe("sandbox protocol", () => {
     expect(loop.status).toBe("timeout");
     const atLoad = await runSandbox({
       code: compiled(`for (;;) {}\nfunction f() { return 1; }`, ["f"]),
-      filename: "t.ts", cases: [{ fn: "f", args: [] }], root, timeoutMs: 800, memoryMb: 128, loadTimeoutMs: 800,
+      filename: "t.ts",
+      cases: [{ fn: "f", args: [] }],
+      root,
+      timeoutMs: 800,
+      memoryMb: 128,
+      loadTimeoutMs: 800,
     });
     expect(atLoad.status).toBe("timeout");
     expect(atLoad.reason).toMatch(/running the cell took more than 0.8 s/);
-    const bomb = await run(compiled(`function f() { const a: string[][] = []; for (;;) a.push(new Array(1e6).fill("x")); }`, ["f"]), [{ fn: "f", args: [] }], 20_000);
+    const bomb = await run(
+      compiled(`function f() { const a: string[][] = []; for (;;) a.push(new Array(1e6).fill("x")); }`, ["f"]),
+      [{ fn: "f", args: [] }],
+      20_000,
+    );
     expect(bomb.status).toBe("memory");
   });
 });
@@ -186,7 +238,16 @@ describe("sandbox protocol", () => {
 describe("time limits measure the child, not a busy grader", () => {
   it("a child that was ready while the grader's event loop was blocked is not timed out", async () => {
     const code = compiled("function f(x: number) { return x + 1; }", ["f"]);
-    const pending = runSandbox({ code, filename: "t.ts", cases: [{ fn: "f", args: [1] }], root, timeoutMs: 300, memoryMb: 128, startupMs: 300, loadTimeoutMs: 300 });
+    const pending = runSandbox({
+      code,
+      filename: "t.ts",
+      cases: [{ fn: "f", args: [1] }],
+      root,
+      timeoutMs: 300,
+      memoryMb: 128,
+      startupMs: 300,
+      loadTimeoutMs: 300,
+    });
     // Block this process (as a slow submission once did) well past every limit while the child starts and answers.
     const until = Date.now() + 4000;
     while (Date.now() < until) {
@@ -230,10 +291,18 @@ describe("what runs for an exercise", () => {
     ];
     const [wrong, right, usesModel, nodeGlobals] = compileBatch(
       [
-        { setupSources, cell: "function f(x: number): number {\n  const s: string = x;\n  return makeRng(1).uniform() + Math.sqr(x);\n}", entries: ["f"] },
+        {
+          setupSources,
+          cell: "function f(x: number): number {\n  const s: string = x;\n  return makeRng(1).uniform() + Math.sqr(x);\n}",
+          entries: ["f"],
+        },
         { setupSources, cell: "function f(x: number): number {\n  return x * GAMMA + makeRng(1).uniform();\n}", entries: ["f"] },
         { setupSources, cell: "function f(x: number) {\n  return model ? x : 0;\n}", entries: ["f"] },
-        { setupSources, cell: "function f(x: number) {\n  console.log(x); setTimeout(() => 0, 1);\n  return structuredClone([x]);\n}", entries: ["f"] },
+        {
+          setupSources,
+          cell: "function f(x: number) {\n  console.log(x); setTimeout(() => 0, 1);\n  return structuredClone([x]);\n}",
+          entries: ["f"],
+        },
       ],
       checker,
     );
