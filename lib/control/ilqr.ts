@@ -28,24 +28,12 @@
 import { ShapeError, ValueError, checkInt } from "../core/checks";
 import type { Rng } from "../core/random";
 import { Mat, NotPositiveDefiniteError, mat, matvec, projectPsd } from "../linalg";
-import type { DynamicsModel } from "../models/types";
-import type { ContinuousEnv } from "../envs/types";
-import { LqrProblem, LqrSolution, concat, lqrBackward } from "./lqr";
+import type { BatchDynamics } from "../models/adapters";
 
-/** Batched dynamics on flat row-major arrays (the layout of lib/envs). */
-export interface BatchDynamics {
-  /** State dimension. */
-  readonly n: number;
-  /** Action dimension. */
-  readonly m: number;
-  /** rows x n states and rows x m actions (flat, row-major) to rows x n next states. */
-  dynamics(states: Float64Array, actions: Float64Array): Float64Array;
-  /** Optional analytic Jacobians A = df/dx (n x n), B = df/du (n x m). */
-  jacobians?(x: Float64Array, u: Float64Array): { A: Mat; B: Mat };
-  /** Optional action bounds; rollouts clip actions to them. */
-  readonly uLow?: readonly number[];
-  readonly uHigh?: readonly number[];
-}
+// The batched view of a model or a system is one of the models' adapters (lib/models/adapters.ts);
+// re-exported here, where iLQR and GPS use it.
+export { type BatchDynamics, dynamicsFromEnv, dynamicsFromModel } from "../models/adapters";
+import { LqrProblem, LqrSolution, concat, lqrBackward } from "./lqr";
 
 /** A second-order expansion of a cost term: l(z + d) ~ l + lz^T d + 1/2 d^T lzz d. */
 export interface CostExpansion {
@@ -122,7 +110,7 @@ export function clipAction(dyn: Pick<BatchDynamics, "uLow" | "uHigh">, u: Float6
 
 /** One step of the dynamics for a single state and action. */
 export function stepOne(dyn: BatchDynamics, x: ArrayLike<number>, u: ArrayLike<number>): Float64Array {
-  return dyn.dynamics(Float64Array.from(x), Float64Array.from(u)).slice(0, dyn.n);
+  return dyn.dynamics(Float64Array.from(x), Float64Array.from(u)).slice(0, dyn.stateDim);
 }
 
 /** Open-loop rollout of `us` from x0 (actions clipped); returns the T + 1 states. */
@@ -169,7 +157,7 @@ export function linearizeTrajectory(
   us: readonly Float64Array[],
   eps = 1e-5,
 ): { A: Mat[]; B: Mat[] } {
-  const { n, m } = dyn;
+  const { stateDim: n, actionDim: m } = dyn;
   const T = us.length;
   if (dyn.jacobians) {
     const A: Mat[] = [], B: Mat[] = [];
@@ -316,7 +304,7 @@ export function localLqrProblem(
   eps = 1e-5,
   curvature: CostCurvature = "psd",
 ): LqrProblem {
-  const { n, m } = dyn;
+  const { stateDim: n, actionDim: m } = dyn;
   const T = us.length;
   const { A, B } = linearizeTrajectory(dyn, xs, us, eps);
   const curve = (e: CostExpansion): CostExpansion => (curvature === "psd" ? { ...e, lzz: projectPsd(e.lzz) } : e);
@@ -353,7 +341,7 @@ function forwardPasses(
   sol: Pick<LqrSolution, "K" | "k">,
   alphas: readonly number[],
 ): { xs: Float64Array[][]; us: Float64Array[][]; costs: number[] } {
-  const { n, m } = dyn;
+  const { stateDim: n, actionDim: m } = dyn;
   const T = us.length;
   const P = alphas.length;
   const X: Float64Array[][] = alphas.map(() => [Float64Array.from(xs[0])]);
@@ -389,9 +377,9 @@ export function ilqr(
   uInit: readonly ArrayLike<number>[],
   opts: IlqrOptions = {},
 ): IlqrResult {
-  const { n, m } = dyn;
-  checkInt("ilqr: n", n);
-  checkInt("ilqr: m", m);
+  const { stateDim: n, actionDim: m } = dyn;
+  checkInt("ilqr: stateDim", n);
+  checkInt("ilqr: actionDim", m);
   if (x0.length !== n) throw new ShapeError(`ilqr: x0 has length ${x0.length}, expected ${n}`);
   const T = uInit.length;
   if (T === 0) throw new ShapeError("ilqr: the initial action sequence is empty");
@@ -486,39 +474,6 @@ export function ilqr(
 }
 
 /**
- * Wraps a learned DynamicsModel (lib/models) as BatchDynamics, so iLQR can plan through it exactly
- * as through the true system. Each batched call is one `predictBatch`.
- */
-export function dynamicsFromModel(
-  model: DynamicsModel,
-  bounds: { uLow?: readonly number[]; uHigh?: readonly number[] } = {},
-): BatchDynamics {
-  const n = model.stateDim, m = model.actionDim;
-  return {
-    n,
-    m,
-    uLow: bounds.uLow,
-    uHigh: bounds.uHigh,
-    dynamics(states, actions) {
-      const rows = states.length / n;
-      const out = model.predictBatch(mat(rows, n, states), mat(rows, m, actions));
-      return out.data;
-    },
-  };
-}
-
-/** The true model of a continuous system of lib/envs as BatchDynamics (its batched `dynamics`). */
-export function dynamicsFromEnv(env: ContinuousEnv): BatchDynamics {
-  return {
-    n: env.stateSpace.dim,
-    m: env.actionSpace.dim,
-    uLow: env.actionSpace.low,
-    uHigh: env.actionSpace.high,
-    dynamics: (states, actions) => env.dynamics(states, actions),
-  };
-}
-
-/**
  * Runs an iLQR plan as a feedback controller u_t = u_hat_t + K_t (x_t - x_hat_t) (+ Gaussian noise
  * of std `noiseStd` when an rng is given) on the dynamics `dyn`, e.g. the TRUE system after planning
  * through a learned model. Returns the visited states and the applied (clipped) actions.
@@ -529,7 +484,7 @@ export function runFeedback(
   x0: ArrayLike<number>,
   { rng, noiseStd = 0 }: { rng?: Rng; noiseStd?: number } = {},
 ): { xs: Float64Array[]; us: Float64Array[] } {
-  const { n, m } = dyn;
+  const { stateDim: n, actionDim: m } = dyn;
   return rolloutClosedLoop(dyn, x0, plan.us.length, (x, t) => {
     const dx = new Float64Array(n);
     for (let i = 0; i < n; i++) dx[i] = x[i] - plan.xs[t][i];

@@ -176,7 +176,7 @@ export function guidedPolicySearch(
   onIteration?: (info: GpsIterationInfo, state: GpsState) => void,
 ): GpsState {
   const T = checkInt("gps: T", config.T);
-  const { n, m } = dyn;
+  const { stateDim: n, actionDim: m } = dyn;
   const C = config.conditions.length;
   if (C === 0) throw new ShapeError("gps: no initial conditions");
   config.conditions.forEach((x, i) => {

@@ -18,8 +18,8 @@ import {
 const dt = 0.05;
 /** A damped pendulum x = [theta, omega], torque u, written for this test. */
 const pendulum: BatchDynamics = {
-  n: 2,
-  m: 1,
+  stateDim: 2,
+  actionDim: 1,
   uLow: [-8],
   uHigh: [8],
   dynamics(S, U) {
@@ -77,7 +77,7 @@ describe("iLQR", () => {
   it("solves a linear-quadratic problem in one step, equal to LQR", () => {
     const A = [1, 0.1, 0, 1], B = [0.005, 0.1];
     const lin: BatchDynamics = {
-      n: 2, m: 1,
+      stateDim: 2, actionDim: 1,
       dynamics(S, U) {
         const out = new Float64Array(S.length);
         for (let r = 0; r < U.length; r++) {
