@@ -81,6 +81,17 @@ export interface IlqrOptions {
   onIteration?: (info: { iter: number; cost: number; mu: number; alpha: number | null }) => void;
 }
 
+/** The defaults of IlqrOptions (alphas: 1, 1/2, ..., 2^-10). */
+export const ILQR_DEFAULTS = {
+  maxIter: 100,
+  tol: 1e-6,
+  muMax: 1e10,
+  eps: 1e-5,
+  curvature: "psd" as CostCurvature,
+  mu0: 1e-6,
+  alphas: Array.from({ length: 11 }, (_, i) => Math.pow(2, -i)) as readonly number[],
+};
+
 export interface IlqrResult {
   /** Nominal states x_hat_0..x_hat_T. */
   xs: Float64Array[];
@@ -386,15 +397,15 @@ export function ilqr(
   uInit.forEach((u, t) => {
     if (u.length !== m) throw new ShapeError(`ilqr: initial action ${t} has length ${u.length}, expected ${m}`);
   });
-  const maxIter = opts.maxIter ?? 100;
-  const tol = opts.tol ?? 1e-6;
+  const maxIter = opts.maxIter ?? ILQR_DEFAULTS.maxIter;
+  const tol = opts.tol ?? ILQR_DEFAULTS.tol;
   const muMin = 1e-8;
-  const muMax = opts.muMax ?? 1e10;
-  const alphas = opts.alphas ?? Array.from({ length: 11 }, (_, i) => Math.pow(2, -i));
-  const eps = opts.eps ?? 1e-5;
-  const curvature = opts.curvature ?? "psd";
+  const muMax = opts.muMax ?? ILQR_DEFAULTS.muMax;
+  const alphas = opts.alphas ?? ILQR_DEFAULTS.alphas;
+  const eps = opts.eps ?? ILQR_DEFAULTS.eps;
+  const curvature = opts.curvature ?? ILQR_DEFAULTS.curvature;
   if (curvature !== "psd" && curvature !== "exact") throw new ValueError(`ilqr: curvature must be "psd" or "exact", got ${curvature}`);
-  let mu = opts.mu0 ?? 1e-6;
+  let mu = opts.mu0 ?? ILQR_DEFAULTS.mu0;
   let muFactor = 1;
 
   let us = uInit.map((u) => clipAction(dyn, Float64Array.from(u)));

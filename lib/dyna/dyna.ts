@@ -129,6 +129,23 @@ export interface DynaStyleConfig {
   onEval?: (point: DynaEvalPoint) => void;
 }
 
+/** The defaults of DynaStyleConfig. */
+export const DYNA_STYLE_DEFAULTS = {
+  randomSteps: 400,
+  updatesPerStep: 1,
+  batchSize: 256,
+  evalEvery: 200,
+  modelEvery: 250,
+  modelEpochs: 20,
+  rolloutEvery: 50,
+  rolloutsPerStep: 20,
+  horizon: 3,
+  realRatio: 0.1,
+  modelBufferSize: 20000,
+  ensembleSize: 5,
+  modelHidden: [64, 64] as readonly number[],
+};
+
 export interface DynaEvalPoint {
   realSteps: number;
   /** Mean return of the deterministic policy on the evaluation starts. */
@@ -151,16 +168,16 @@ export interface DynaStyleResult {
 /** Runs the Dyna loop (or, with useModel false, the model-free learner alone) on a continuous system. */
 export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promise<DynaStyleResult> {
   const realSteps = checkInt("dynaStyle: realSteps", cfg.realSteps);
-  const randomSteps = checkInt("dynaStyle: randomSteps", cfg.randomSteps ?? 400, { allowZero: true });
-  const G = checkInt("dynaStyle: updatesPerStep", cfg.updatesPerStep ?? 1, { allowZero: true });
-  const batchSize = checkInt("dynaStyle: batchSize", cfg.batchSize ?? 256);
-  const evalEvery = checkInt("dynaStyle: evalEvery", cfg.evalEvery ?? 200);
-  const modelEvery = checkInt("dynaStyle: modelEvery", cfg.modelEvery ?? 250);
-  const modelEpochs = checkInt("dynaStyle: modelEpochs", cfg.modelEpochs ?? 20);
-  const rolloutEvery = checkInt("dynaStyle: rolloutEvery", cfg.rolloutEvery ?? 50);
-  const rolloutsPerStep = checkInt("dynaStyle: rolloutsPerStep", cfg.rolloutsPerStep ?? 20);
-  const horizon = checkInt("dynaStyle: horizon", cfg.horizon ?? 3);
-  const realRatio = checkNumber("dynaStyle: realRatio", cfg.realRatio ?? 0.1, 0, 1);
+  const randomSteps = checkInt("dynaStyle: randomSteps", cfg.randomSteps ?? DYNA_STYLE_DEFAULTS.randomSteps, { allowZero: true });
+  const G = checkInt("dynaStyle: updatesPerStep", cfg.updatesPerStep ?? DYNA_STYLE_DEFAULTS.updatesPerStep, { allowZero: true });
+  const batchSize = checkInt("dynaStyle: batchSize", cfg.batchSize ?? DYNA_STYLE_DEFAULTS.batchSize);
+  const evalEvery = checkInt("dynaStyle: evalEvery", cfg.evalEvery ?? DYNA_STYLE_DEFAULTS.evalEvery);
+  const modelEvery = checkInt("dynaStyle: modelEvery", cfg.modelEvery ?? DYNA_STYLE_DEFAULTS.modelEvery);
+  const modelEpochs = checkInt("dynaStyle: modelEpochs", cfg.modelEpochs ?? DYNA_STYLE_DEFAULTS.modelEpochs);
+  const rolloutEvery = checkInt("dynaStyle: rolloutEvery", cfg.rolloutEvery ?? DYNA_STYLE_DEFAULTS.rolloutEvery);
+  const rolloutsPerStep = checkInt("dynaStyle: rolloutsPerStep", cfg.rolloutsPerStep ?? DYNA_STYLE_DEFAULTS.rolloutsPerStep);
+  const horizon = checkInt("dynaStyle: horizon", cfg.horizon ?? DYNA_STYLE_DEFAULTS.horizon);
+  const realRatio = checkNumber("dynaStyle: realRatio", cfg.realRatio ?? DYNA_STYLE_DEFAULTS.realRatio, 0, 1);
   if (cfg.useModel && !cfg.reward) throw new ShapeError("dynaStyle: useModel needs a reward function for simulated transitions");
   const ds = env.observationSpace.dim;
   const da = env.actionSpace.dim;
@@ -175,14 +192,14 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
     seed: componentSeed(cfg.seed, 1),
   });
   const real = makeReplayBuffer(realSteps, ds, da);
-  const simulated = makeReplayBuffer(cfg.modelBufferSize ?? 20000, ds, da);
+  const simulated = makeReplayBuffer(cfg.modelBufferSize ?? DYNA_STYLE_DEFAULTS.modelBufferSize, ds, da);
   // Every member on its own bootstrap resample of all real data, no held-out split (all members roll out).
   const model = cfg.useModel
     ? new EnsembleDynamicsModel({
         stateDim: ds,
         actionDim: da,
-        members: cfg.ensembleSize ?? 5,
-        hiddenSizes: cfg.modelHidden ?? [64, 64],
+        members: cfg.ensembleSize ?? DYNA_STYLE_DEFAULTS.ensembleSize,
+        hiddenSizes: cfg.modelHidden ?? DYNA_STYLE_DEFAULTS.modelHidden,
         batchSize: MODEL_BATCH_SIZE,
         epochs: modelEpochs,
         validFraction: 0,

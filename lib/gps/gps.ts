@@ -61,6 +61,15 @@ export interface GpsConfig {
   seed: number;
 }
 
+/** The defaults of GpsConfig (maxStepMult: 10 for trajectory optimisation alone, 3 with a policy; initMean: zeros). */
+export const GPS_DEFAULTS = {
+  samplesPerCondition: 5,
+  iterations: 15,
+  klStep: 0.5,
+  priorWindow: 3,
+  initStd: 1,
+} as const;
+
 export interface GpsIterationInfo {
   iteration: number;
   /** Per condition: mean cost of the samples of this iteration. */
@@ -182,15 +191,15 @@ export function guidedPolicySearch(
   config.conditions.forEach((x, i) => {
     if (x.length !== n) throw new ShapeError(`gps: condition ${i} has length ${x.length}, expected ${n}`);
   });
-  const N = config.samplesPerCondition ?? 5;
-  const iterations = config.iterations ?? 15;
-  const klStep = config.klStep ?? 0.5;
+  const N = config.samplesPerCondition ?? GPS_DEFAULTS.samplesPerCondition;
+  const iterations = config.iterations ?? GPS_DEFAULTS.iterations;
+  const klStep = config.klStep ?? GPS_DEFAULTS.klStep;
   if (!(klStep > 0)) throw new ValueError(`gps: klStep must be > 0, got ${klStep}`);
-  const priorWindow = config.priorWindow ?? 3;
+  const priorWindow = config.priorWindow ?? GPS_DEFAULTS.priorWindow;
   const rng = makeRng(config.seed);
   const t0 = Date.now();
 
-  const controllers = config.conditions.map(() => initialController(T, n, m, config.initMean ?? new Array(m).fill(0), config.initStd ?? 1));
+  const controllers = config.conditions.map(() => initialController(T, n, m, config.initMean ?? new Array(m).fill(0), config.initStd ?? GPS_DEFAULTS.initStd));
   const stepMult = new Array<number>(C).fill(1);
   const eta = new Array<number>(C).fill(1);
   // What the last C-step predicted, to compare with what the new samples show.
