@@ -171,7 +171,8 @@ export function linearizeTrajectory(
   const { stateDim: n, actionDim: m } = dyn;
   const T = us.length;
   if (dyn.jacobians) {
-    const A: Mat[] = [], B: Mat[] = [];
+    const A: Mat[] = [],
+      B: Mat[] = [];
     for (let t = 0; t < T; t++) {
       const J = dyn.jacobians(xs[t], us[t]);
       A.push(J.A);
@@ -181,7 +182,8 @@ export function linearizeTrajectory(
   }
   const nz = n + m;
   const rows = T * 2 * nz;
-  const S = new Float64Array(rows * n), U = new Float64Array(rows * m);
+  const S = new Float64Array(rows * n),
+    U = new Float64Array(rows * m);
   const h = new Float64Array(T * nz);
   let r = 0;
   for (let t = 0; t < T; t++) {
@@ -199,10 +201,12 @@ export function linearizeTrajectory(
     }
   }
   const Y = dyn.dynamics(S, U);
-  const A: Mat[] = [], B: Mat[] = [];
+  const A: Mat[] = [],
+    B: Mat[] = [];
   r = 0;
   for (let t = 0; t < T; t++) {
-    const At = mat(n, n), Bt = mat(n, m);
+    const At = mat(n, n),
+      Bt = mat(n, m);
     for (let j = 0; j < nz; j++) {
       const hj = h[t * nz + j];
       for (let i = 0; i < n; i++) {
@@ -237,7 +241,8 @@ export function finiteDifferenceExpansion(fn: (z: Float64Array) => number, z: Fl
   }
   for (let i = 0; i < d; i++) {
     for (let j = 0; j < i; j++) {
-      zz[i] = z[i] + hs[i]; zz[j] = z[j] + hs[j];
+      zz[i] = z[i] + hs[i];
+      zz[j] = z[j] + hs[j];
       const fpp = fn(zz);
       zz[j] = z[j] - hs[j];
       const fpm = fn(zz);
@@ -245,7 +250,8 @@ export function finiteDifferenceExpansion(fn: (z: Float64Array) => number, z: Fl
       const fmm = fn(zz);
       zz[j] = z[j] + hs[j];
       const fmp = fn(zz);
-      zz[i] = z[i]; zz[j] = z[j];
+      zz[i] = z[i];
+      zz[j] = z[j];
       const v = (fpp - fpm - fmp + fmm) / (4 * hs[i] * hs[j]);
       lzz.data[i * d + j] = v;
       lzz.data[j * d + i] = v;
@@ -271,7 +277,8 @@ export function leastSquaresCost(
   };
   const gaussNewton = (res: (z: Float64Array) => Float64Array, z: Float64Array): CostExpansion => {
     const r0 = res(z);
-    const p = r0.length, d = z.length;
+    const p = r0.length,
+      d = z.length;
     const J = mat(p, d);
     const zz = Float64Array.from(z);
     for (let j = 0; j < d; j++) {
@@ -319,7 +326,10 @@ export function localLqrProblem(
   const T = us.length;
   const { A, B } = linearizeTrajectory(dyn, xs, us, eps);
   const curve = (e: CostExpansion): CostExpansion => (curvature === "psd" ? { ...e, lzz: projectPsd(e.lzz) } : e);
-  const F: Mat[] = [], f: Float64Array[] = [], C: Mat[] = [], c: Float64Array[] = [];
+  const F: Mat[] = [],
+    f: Float64Array[] = [],
+    C: Mat[] = [],
+    c: Float64Array[] = [];
   for (let t = 0; t < T; t++) {
     const Ft = mat(n, n + m);
     for (let i = 0; i < n; i++) {
@@ -358,7 +368,8 @@ function forwardPasses(
   const X: Float64Array[][] = alphas.map(() => [Float64Array.from(xs[0])]);
   const U: Float64Array[][] = alphas.map(() => []);
   const costs = new Array<number>(P).fill(0);
-  const S = new Float64Array(P * n), A = new Float64Array(P * m);
+  const S = new Float64Array(P * n),
+    A = new Float64Array(P * m);
   for (let t = 0; t < T; t++) {
     for (let p = 0; p < P; p++) {
       const x = X[p][t];

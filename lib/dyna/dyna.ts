@@ -15,15 +15,7 @@ import type { ContinuousEnv } from "../envs/types";
 import { pendulumObservationReward } from "../envs/pendulum";
 import { EnsembleDynamicsModel } from "../models/ensemble";
 import type { Dataset } from "../models/types";
-import {
-  type ReplayBuffer,
-  type TransitionBatch,
-  concatBatches,
-  makeReplayBuffer,
-  pushBatch,
-  pushTransition,
-  sampleBatch,
-} from "./buffer";
+import { type ReplayBuffer, type TransitionBatch, concatBatches, makeReplayBuffer, pushBatch, pushTransition, sampleBatch } from "./buffer";
 import { type BatchReward, type RolloutStats, branchedRollouts } from "./rollouts";
 import { type SacAgent, disposeSac, makeSac, sacAct, sacUpdate } from "./sac";
 
@@ -263,7 +255,8 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
 
     // 4. Train the learner on real (and simulated) transitions.
     if (t >= c.randomSteps) {
-      for (let g = 0; g < c.updatesPerStep; g++) sacUpdate(agent, learnerBatch(real, model ? simulated : null, c.batchSize, c.realRatio, rng));
+      for (let g = 0; g < c.updatesPerStep; g++)
+        sacUpdate(agent, learnerBatch(real, model ? simulated : null, c.batchSize, c.realRatio, rng));
     }
 
     if (t % c.evalEvery === 0) {

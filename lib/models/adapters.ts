@@ -44,7 +44,8 @@ export function dynamicsFromModel(
   model: DynamicsModel,
   bounds: { uLow?: readonly number[]; uHigh?: readonly number[] } = {},
 ): BatchDynamics {
-  const n = model.stateDim, m = model.actionDim;
+  const n = model.stateDim,
+    m = model.actionDim;
   return {
     stateDim: n,
     actionDim: m,
@@ -92,7 +93,8 @@ export interface ParticleDynamics {
  * DynamicsModel (the oracle, a single MLP) counts as one deterministic member.
  */
 export function particleDynamics(model: DynamicsModel): ParticleDynamics {
-  const ds = model.stateDim, da = model.actionDim;
+  const ds = model.stateDim,
+    da = model.actionDim;
   if (model instanceof EnsembleDynamicsModel) {
     return {
       stateDim: ds,

@@ -54,7 +54,7 @@ export function mmModelFromGps(model: MultiGp | Gp[]): MmModel {
   const iK: Float64Array[] = [];
   for (let e = 0; e < E; e++) {
     const g = gps[e];
-    if (g.n !== n || g.D !== D || g.X.data !== gps[0].X.data && !sameData(g.X.data, gps[0].X.data)) {
+    if (g.n !== n || g.D !== D || (g.X.data !== gps[0].X.data && !sameData(g.X.data, gps[0].X.data))) {
       throw new ShapeError("mmModelFromGps: all GPs must share the same training inputs");
     }
     for (let d = 0; d < D; d++) iell2[e * D + d] = Math.exp(-2 * g.hyp[d]);
@@ -68,7 +68,9 @@ export function mmModelFromGps(model: MultiGp | Gp[]): MmModel {
 /** The moment-matching view of a sparse (FITC) GP: an exact-GP form on the M inducing inputs. */
 export function mmModelFromSparse(view: SparseGpView): MmModel {
   const { Z, hyps, betas, iKs } = view;
-  const n = Z.rows, D = Z.cols, E = hyps.length;
+  const n = Z.rows,
+    D = Z.cols,
+    E = hyps.length;
   const iell2 = new Float64Array(E * D);
   const sf2 = new Float64Array(E);
   const beta = new Float64Array(E * n);
@@ -200,7 +202,11 @@ export function momentMatch(model: MmModel, m: ArrayLike<number>, s: ArrayLike<n
     M[a] = Ma;
     for (let d = 0; d < D; d++) V[d * E + a] = Vd[d];
     const oc: OutputCache = { M: Ma, V: Vd, A, Mtt, T3 };
-    if (wantPoint) { oc.w = w; oc.cq = cq; oc.tau = tau.slice(); }
+    if (wantPoint) {
+      oc.w = w;
+      oc.cq = cq;
+      oc.tau = tau.slice();
+    }
     outputs.push(oc);
     zeta.push(z);
     logk.push(lk);
@@ -225,16 +231,20 @@ export function momentMatch(model: MmModel, m: ArrayLike<number>, s: ArrayLike<n
       const t = 1 / Math.sqrt(det(R));
       const Ri = inv(R).data;
       // T = R^{-1} s (symmetric in exact arithmetic; symmetrised here).
-      for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) {
-        let v = 0;
-        for (let k = 0; k < D; k++) v += Ri[i * D + k] * s[k * D + j];
-        T[i * D + j] = v;
-      }
-      for (let i = 0; i < D; i++) for (let j = 0; j < i; j++) {
-        const v = 0.5 * (T[i * D + j] + T[j * D + i]);
-        T[i * D + j] = v; T[j * D + i] = v;
-      }
-      const za = zeta[a], zb = zeta[b];
+      for (let i = 0; i < D; i++)
+        for (let j = 0; j < D; j++) {
+          let v = 0;
+          for (let k = 0; k < D; k++) v += Ri[i * D + k] * s[k * D + j];
+          T[i * D + j] = v;
+        }
+      for (let i = 0; i < D; i++)
+        for (let j = 0; j < i; j++) {
+          const v = 0.5 * (T[i * D + j] + T[j * D + i]);
+          T[i * D + j] = v;
+          T[j * D + i] = v;
+        }
+      const za = zeta[a],
+        zb = zeta[b];
       for (let i = 0; i < n; i++) {
         let qa = 0;
         for (let d = 0; d < D; d++) {
@@ -301,10 +311,15 @@ export function momentMatch(model: MmModel, m: ArrayLike<number>, s: ArrayLike<n
         }
         if (Qbb && QTba) {
           let qb = 0;
-          for (let j = 0; j < len; j++) { qb += bufX[j] * bb[j]; }
+          for (let j = 0; j < len; j++) {
+            qb += bufX[j] * bb[j];
+          }
           Qbb[i] += qb;
-          if (sym) { for (let j = 0; j < i; j++) Qbb[j] += bufX[j] * bai; }
-          else { for (let j = 0; j < n; j++) QTba[j] += bufX[j] * bai; }
+          if (sym) {
+            for (let j = 0; j < i; j++) Qbb[j] += bufX[j] * bai;
+          } else {
+            for (let j = 0; j < n; j++) QTba[j] += bufX[j] * bai;
+          }
         }
         // Zb_i += sum_j WQ_ij zb_j.
         for (let d = 0; d < D; d++) {
@@ -353,9 +368,11 @@ export function momentMatch(model: MmModel, m: ArrayLike<number>, s: ArrayLike<n
       const rc = new Float64Array(D);
       const C = new Float64Array(D * D);
       for (let i = 0; i < n; i++) {
-        const ri = r[i], ci = c[i];
+        const ri = r[i],
+          ci = c[i];
         for (let d = 0; d < D; d++) {
-          const zad = za[i * D + d], zbd = zb[i * D + d];
+          const zad = za[i * D + d],
+            zbd = zb[i * D + d];
           rc[d] += ri * zad + (a === b ? 0 : ci * zbd);
           for (let e = 0; e < D; e++) {
             // Caa + Cbb + Cab + Cab^T with Cab = za^T Zb.
@@ -366,7 +383,8 @@ export function momentMatch(model: MmModel, m: ArrayLike<number>, s: ArrayLike<n
       }
       if (a === b) {
         // For a = b: Caa + Cbb = 2 Caa; the loop added Caa once, add it again.
-        for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) for (let e = 0; e < D; e++) C[d * D + e] += r[i] * za[i * D + d] * za[i * D + e];
+        for (let i = 0; i < n; i++)
+          for (let d = 0; d < D; d++) for (let e = 0; e < D; e++) C[d * D + e] += r[i] * za[i * D + d] * za[i * D + e];
         for (let d = 0; d < D; d++) rc[d] *= 2;
       }
       const Gm = new Float64Array(D);
@@ -376,21 +394,29 @@ export function momentMatch(model: MmModel, m: ArrayLike<number>, s: ArrayLike<n
         Gm[d] = t * v;
       }
       const RtC = new Float64Array(D * D);
-      for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) {
-        let v = 0;
-        for (let k = 0; k < D; k++) v += Ri[k * D + i] * C[k * D + j];
-        RtC[i * D + j] = v;
-      }
+      for (let i = 0; i < D; i++)
+        for (let j = 0; j < D; j++) {
+          let v = 0;
+          for (let k = 0; k < D; k++) v += Ri[k * D + i] * C[k * D + j];
+          RtC[i * D + j] = v;
+        }
       const Gs = new Float64Array(D * D);
-      for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) {
-        let v = 0;
-        for (let k = 0; k < D; k++) v += RtC[i * D + k] * Ri[k * D + j];
-        Gs[i * D + j] = 0.5 * t * v - 0.5 * t * sumWQ * Ri[j * D + i] * P[j];
-      }
+      for (let i = 0; i < D; i++)
+        for (let j = 0; j < D; j++) {
+          let v = 0;
+          for (let k = 0; k < D; k++) v += RtC[i * D + k] * Ri[k * D + j];
+          Gs[i * D + j] = 0.5 * t * v - 0.5 * t * sumWQ * Ri[j * D + i] * P[j];
+        }
       const pc: PairCache = { a, b, Gm, Gs };
       if (wantPoint) {
-        pc.t = t; pc.T = T.slice(); pc.r = r; pc.c = c; pc.Zb = Zb; pc.Za = Za ?? undefined;
-        pc.Qbb = Qbb ?? undefined; pc.QTba = QTba ?? undefined;
+        pc.t = t;
+        pc.T = T.slice();
+        pc.r = r;
+        pc.c = c;
+        pc.Zb = Zb;
+        pc.Za = Za ?? undefined;
+        pc.Qbb = Qbb ?? undefined;
+        pc.QTba = QTba ?? undefined;
       }
       pairs.push(pc);
     }
@@ -430,19 +456,32 @@ export function momentMatchBackward(cache: MmCache, Mbar: ArrayLike<number>, Sba
     for (let d = 0; d < D; d++) gm[d] += g * pc.Gm[d];
     for (let k = 0; k < D * D; k++) gs[k] += g * pc.Gs[k];
     if (wantPoint && gX && gb) {
-      const t = pc.t!, T = pc.T!, za = cache.zeta[a], zb = cache.zeta[b];
-      const ila = iell2.subarray(a * D, (a + 1) * D), ilb = iell2.subarray(b * D, (b + 1) * D);
+      const t = pc.t!,
+        T = pc.T!,
+        za = cache.zeta[a],
+        zb = cache.zeta[b];
+      const ila = iell2.subarray(a * D, (a + 1) * D),
+        ilb = iell2.subarray(b * D, (b + 1) * D);
       const gt = g * t;
       // As point "i" of output a and as point "j" of output b.
       const roles: [Float64Array, Float64Array, Float64Array, Float64Array][] =
-        a === b ? [[pc.r!, za, ila, pc.Zb!]] : [[pc.r!, za, ila, pc.Zb!], [pc.c!, zb, ilb, pc.Za!]];
+        a === b
+          ? [[pc.r!, za, ila, pc.Zb!]]
+          : [
+              [pc.r!, za, ila, pc.Zb!],
+              [pc.c!, zb, ilb, pc.Za!],
+            ];
       const mult = a === b ? 2 : 1; // for a = b both roles coincide
       for (const [rr, zz, il, Z] of roles) {
         for (let i = 0; i < n; i++) {
           // nubar_i += gt [ r_i (-z_i + L^{-1} T z_i) + L^{-1} T Z_i ]
           for (let d = 0; d < D; d++) {
-            let v1 = 0, v2 = 0;
-            for (let e = 0; e < D; e++) { v1 += T[d * D + e] * zz[i * D + e]; v2 += T[d * D + e] * Z[i * D + e]; }
+            let v1 = 0,
+              v2 = 0;
+            for (let e = 0; e < D; e++) {
+              v1 += T[d * D + e] * zz[i * D + e];
+              v2 += T[d * D + e] * Z[i * D + e];
+            }
             tmp[d] = rr[i] * (-zz[i * D + d] + il[d] * v1) + il[d] * v2;
           }
           for (let d = 0; d < D; d++) gX[i * D + d] += mult * gt * tmp[d];
@@ -452,7 +491,10 @@ export function momentMatchBackward(cache: MmCache, Mbar: ArrayLike<number>, Sba
       if (a === b) {
         for (let i = 0; i < n; i++) gb[a * n + i] += 2 * gt * pc.Qbb![i];
       } else {
-        for (let i = 0; i < n; i++) { gb[a * n + i] += gt * pc.Qbb![i]; gb[b * n + i] += gt * pc.QTba![i]; }
+        for (let i = 0; i < n; i++) {
+          gb[a * n + i] += gt * pc.Qbb![i];
+          gb[b * n + i] += gt * pc.QTba![i];
+        }
       }
     }
   }
@@ -478,13 +520,16 @@ export function momentMatchBackward(cache: MmCache, Mbar: ArrayLike<number>, Sba
       gm[d] += v;
     }
     const sw = mb * oc.M + vbV; // sum_i w_i h_i
-    for (let d = 0; d < D; d++) for (let e = 0; e < D; e++) {
-      let t3 = 0;
-      for (let f = 0; f < D; f++) t3 += T3[(f * D + d) * D + e] * vb[f];
-      gs[d * D + e] += -0.5 * A[d * D + e] * sw + 0.5 * (mb * Mtt[d * D + e] + t3) - Avb[d] * V[e];
-    }
+    for (let d = 0; d < D; d++)
+      for (let e = 0; e < D; e++) {
+        let t3 = 0;
+        for (let f = 0; f < D; f++) t3 += T3[(f * D + d) * D + e] * vb[f];
+        gs[d * D + e] += -0.5 * A[d * D + e] * sw + 0.5 * (mb * Mtt[d * D + e] + t3) - Avb[d] * V[e];
+      }
     if (wantPoint && gX && gb) {
-      const w = oc.w!, cq = oc.cq!, tau = oc.tau!;
+      const w = oc.w!,
+        cq = oc.cq!,
+        tau = oc.tau!;
       for (let i = 0; i < n; i++) {
         let h = mb;
         for (let d = 0; d < D; d++) h += vb[d] * tau[i * D + d];
@@ -494,10 +539,12 @@ export function momentMatchBackward(cache: MmCache, Mbar: ArrayLike<number>, Sba
     }
   }
   // Symmetrise the covariance adjoint (only symmetric perturbations are meaningful).
-  for (let i = 0; i < D; i++) for (let j = 0; j < i; j++) {
-    const v = 0.5 * (gs[i * D + j] + gs[j * D + i]);
-    gs[i * D + j] = v; gs[j * D + i] = v;
-  }
+  for (let i = 0; i < D; i++)
+    for (let j = 0; j < i; j++) {
+      const v = 0.5 * (gs[i * D + j] + gs[j * D + i]);
+      gs[i * D + j] = v;
+      gs[j * D + i] = v;
+    }
   const res: MmGrad = { m: gm, s: gs };
   if (gX) res.X = gX;
   if (gb) res.beta = gb;

@@ -131,9 +131,10 @@ export function immediateCost(plant: PilcoPlant, cost: PilcoCost, x: ArrayLike<n
   const z = augment(plant, x);
   const k = cost.idx.length;
   let q = 0;
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) {
-    q += (z[cost.idx[i]] - cost.target[i]) * cost.Q[i * k + j] * (z[cost.idx[j]] - cost.target[j]);
-  }
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j < k; j++) {
+      q += (z[cost.idx[i]] - cost.target[i]) * cost.Q[i * k + j] * (z[cost.idx[j]] - cost.target[j]);
+    }
   return 1 - Math.exp(-q / (2 * cost.width * cost.width));
 }
 
@@ -191,13 +192,21 @@ function initPolicy(sc: PilcoScenario, opts: PilcoOptions, rng: Rng): Policy {
     for (let i = 0; i < pIn; i++) for (let j = 0; j < pIn; j++) cc[i * pIn + j] += ((a[i] - cm[i]) * (a[j] - cm[j])) / aug.length;
   });
   for (let i = 0; i < pIn; i++) cc[i * pIn + i] += CENTRE_COV_JITTER;
-  return rbfPolicy(pIn, sc.squash, { nBasis: opts.nBasis ?? PILCO_DEFAULTS.nBasis, centreMean: cm, centreCov: cc, lengthscales: opts.policyLengthscales, rng });
+  return rbfPolicy(pIn, sc.squash, {
+    nBasis: opts.nBasis ?? PILCO_DEFAULTS.nBasis,
+    centreMean: cm,
+    centreCov: cc,
+    lengthscales: opts.policyLengthscales,
+    rng,
+  });
 }
 
 /** The largest action each squashing can produce (u_max), found on a fine grid of one period. */
 function squashBounds(squash: readonly SinSquash[]): number[] {
   const last = SQUASH_GRID_POINTS - 1;
-  return squash.map((q) => Math.max(...Array.from({ length: SQUASH_GRID_POINTS }, (_, i) => Math.abs(squashValue(q, (i / last) * 2 * Math.PI)))));
+  return squash.map((q) =>
+    Math.max(...Array.from({ length: SQUASH_GRID_POINTS }, (_, i) => Math.abs(squashValue(q, (i / last) * 2 * Math.PI)))),
+  );
 }
 
 /**
@@ -240,7 +249,11 @@ function optimisePolicy(policy: Policy, gps: MultiGp, dataSize: number, sc: Pilc
   // No relative-decrease stop by default: like the reference's minimize, spend the whole budget of
   // line searches. The predicted cost can sit on a plateau for many iterations (policy barely
   // moving the pole) before a swing-up appears; stopping there froze the policy for good.
-  const res = lbfgs(f, policy.params, { maxIter: opts.policyIters ?? PILCO_DEFAULTS.policyIters, onIter: opts.onOptIter, relTol: opts.policyRelTol ?? PILCO_DEFAULTS.policyRelTol });
+  const res = lbfgs(f, policy.params, {
+    maxIter: opts.policyIters ?? PILCO_DEFAULTS.policyIters,
+    onIter: opts.onOptIter,
+    relTol: opts.policyRelTol ?? PILCO_DEFAULTS.policyRelTol,
+  });
   policy.params.set(res.x);
   const prediction = propagate(model, policy, cost, sc.mu0, sc.S0, H);
   return { prediction, optSeconds: (Date.now() - t1) / 1000, optEvaluations: evals, optReason: res.reason, mmSize: dyn.n };
@@ -308,7 +321,17 @@ export function pilco(env: ContinuousEnv, sc: PilcoScenario, opts: PilcoOptions 
     const opt = optimisePolicy(policy, gps, fit.dataSize, sc, opts);
     // 4) Apply the policy to the system.
     const ctx = preparePolicy(policy);
-    const run = runTrial(env, sc, (x) => policyAction(ctx, plant.poli.map((i) => augment(plant, x)[i])), rng, trialSeed(seed, j));
+    const run = runTrial(
+      env,
+      sc,
+      (x) =>
+        policyAction(
+          ctx,
+          plant.poli.map((i) => augment(plant, x)[i]),
+        ),
+      rng,
+      trialSeed(seed, j),
+    );
     addData(run.states, run.actions);
     const trial = record(j, run, { ...opt, gpSeconds: fit.gpSeconds, dataSize: fit.dataSize });
     if (trial.success && firstSuccess === null) {
