@@ -391,6 +391,34 @@ function forwardPasses(
   return { xs: X, us: U, costs };
 }
 
+/**
+ * The line search's choice: the first (largest) step size whose forward pass lowers the cost by a
+ * fair fraction of the decrease the local model predicts, -(alpha dJ_1 + alpha^2 dJ_2) (or by anything
+ * when the prediction is degenerate); -1 when none does.
+ */
+function acceptedStep(J: number, costs: readonly number[], alphas: readonly number[], dJ: readonly number[]): number {
+  for (let p = 0; p < alphas.length; p++) {
+    const a = alphas[p];
+    const expected = -(a * dJ[0] + a * a * dJ[1]);
+    const actual = J - costs[p];
+    if (Number.isFinite(costs[p]) && actual > 0 && (expected <= 0 || actual / expected > 1e-4)) return p;
+  }
+  return -1;
+}
+
+/** The backward pass at the final trajectory (its gains), regularising Q_uu further until it is positive definite. */
+function finalGains(problem: LqrProblem, mu: number): { sol: LqrSolution; mu: number } {
+  for (let tries = 0; tries < 30; tries++) {
+    try {
+      return { sol: lqrBackward(problem, { mu }), mu };
+    } catch (e) {
+      if (!(e instanceof NotPositiveDefiniteError)) throw e;
+      mu = Math.max(1e-6, mu * 10);
+    }
+  }
+  throw new ValueError("ilqr: could not regularise Q_uu at the final trajectory");
+}
+
 /** iLQR from x0 and an initial action sequence (length T); see the file comment. */
 export function ilqr(
   dyn: BatchDynamics,
@@ -447,18 +475,7 @@ export function ilqr(
       break;
     }
     const fw = forwardPasses(dyn, cost, xs, us, sol, alphas);
-    let accepted = -1;
-    for (let p = 0; p < alphas.length; p++) {
-      const a = alphas[p];
-      const expected = -(a * sol.dJ[0] + a * a * sol.dJ[1]);
-      const actual = J - fw.costs[p];
-      // Accept a real decrease that is a fair fraction of the predicted one (or any decrease when
-      // the prediction is degenerate).
-      if (Number.isFinite(fw.costs[p]) && actual > 0 && (expected <= 0 || actual / expected > 1e-4)) {
-        accepted = p;
-        break;
-      }
-    }
+    const accepted = acceptedStep(J, fw.costs, alphas, sol.dJ);
     if (accepted < 0) {
       if (raiseMu()) continue;
       reason = "regularisation";
@@ -482,17 +499,8 @@ export function ilqr(
     }
   }
   // Gains at the final trajectory, for running the result as a feedback controller.
-  let finalSol: LqrSolution | null = null;
-  for (let tries = 0; tries < 30 && finalSol === null; tries++) {
-    try {
-      finalSol = lqrBackward(problem, { mu });
-    } catch (e) {
-      if (!(e instanceof NotPositiveDefiniteError)) throw e;
-      mu = Math.max(1e-6, mu * 10);
-    }
-  }
-  if (finalSol === null) throw new ValueError("ilqr: could not regularise Q_uu at the final trajectory");
-  return { xs, us, K: finalSol.K, k: finalSol.k, Quu: finalSol.Quu, costs, iterations: iter, converged, reason, mu };
+  const final = finalGains(problem, mu);
+  return { xs, us, K: final.sol.K, k: final.sol.k, Quu: final.sol.Quu, costs, iterations: iter, converged, reason, mu: final.mu };
 }
 
 /**
