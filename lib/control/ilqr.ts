@@ -28,24 +28,12 @@
 import { ShapeError, ValueError, checkInt } from "../core/checks";
 import type { Rng } from "../core/random";
 import { Mat, NotPositiveDefiniteError, mat, matvec, projectPsd } from "../linalg";
-import type { DynamicsModel } from "../models/types";
-import type { ContinuousEnv } from "../envs/types";
-import { LqrProblem, LqrSolution, concat, lqrBackward } from "./lqr";
+import type { BatchDynamics } from "../models/adapters";
 
-/** Batched dynamics on flat row-major arrays (the layout of lib/envs). */
-export interface BatchDynamics {
-  /** State dimension. */
-  readonly n: number;
-  /** Action dimension. */
-  readonly m: number;
-  /** rows x n states and rows x m actions (flat, row-major) to rows x n next states. */
-  dynamics(states: Float64Array, actions: Float64Array): Float64Array;
-  /** Optional analytic Jacobians A = df/dx (n x n), B = df/du (n x m). */
-  jacobians?(x: Float64Array, u: Float64Array): { A: Mat; B: Mat };
-  /** Optional action bounds; rollouts clip actions to them. */
-  readonly uLow?: readonly number[];
-  readonly uHigh?: readonly number[];
-}
+// The batched view of a model or a system is one of the models' adapters (lib/models/adapters.ts);
+// re-exported here, where iLQR and GPS use it.
+export { type BatchDynamics, dynamicsFromEnv, dynamicsFromModel } from "../models/adapters";
+import { LqrProblem, LqrSolution, concat, lqrBackward } from "./lqr";
 
 /** A second-order expansion of a cost term: l(z + d) ~ l + lz^T d + 1/2 d^T lzz d. */
 export interface CostExpansion {
@@ -93,6 +81,17 @@ export interface IlqrOptions {
   onIteration?: (info: { iter: number; cost: number; mu: number; alpha: number | null }) => void;
 }
 
+/** The defaults of IlqrOptions (alphas: 1, 1/2, ..., 2^-10). */
+export const ILQR_DEFAULTS = {
+  maxIter: 100,
+  tol: 1e-6,
+  muMax: 1e10,
+  eps: 1e-5,
+  curvature: "psd" as CostCurvature,
+  mu0: 1e-6,
+  alphas: Array.from({ length: 11 }, (_, i) => Math.pow(2, -i)) as readonly number[],
+};
+
 export interface IlqrResult {
   /** Nominal states x_hat_0..x_hat_T. */
   xs: Float64Array[];
@@ -122,7 +121,7 @@ export function clipAction(dyn: Pick<BatchDynamics, "uLow" | "uHigh">, u: Float6
 
 /** One step of the dynamics for a single state and action. */
 export function stepOne(dyn: BatchDynamics, x: ArrayLike<number>, u: ArrayLike<number>): Float64Array {
-  return dyn.dynamics(Float64Array.from(x), Float64Array.from(u)).slice(0, dyn.n);
+  return dyn.dynamics(Float64Array.from(x), Float64Array.from(u)).slice(0, dyn.stateDim);
 }
 
 /** Open-loop rollout of `us` from x0 (actions clipped); returns the T + 1 states. */
@@ -169,10 +168,11 @@ export function linearizeTrajectory(
   us: readonly Float64Array[],
   eps = 1e-5,
 ): { A: Mat[]; B: Mat[] } {
-  const { n, m } = dyn;
+  const { stateDim: n, actionDim: m } = dyn;
   const T = us.length;
   if (dyn.jacobians) {
-    const A: Mat[] = [], B: Mat[] = [];
+    const A: Mat[] = [],
+      B: Mat[] = [];
     for (let t = 0; t < T; t++) {
       const J = dyn.jacobians(xs[t], us[t]);
       A.push(J.A);
@@ -182,7 +182,8 @@ export function linearizeTrajectory(
   }
   const nz = n + m;
   const rows = T * 2 * nz;
-  const S = new Float64Array(rows * n), U = new Float64Array(rows * m);
+  const S = new Float64Array(rows * n),
+    U = new Float64Array(rows * m);
   const h = new Float64Array(T * nz);
   let r = 0;
   for (let t = 0; t < T; t++) {
@@ -200,10 +201,12 @@ export function linearizeTrajectory(
     }
   }
   const Y = dyn.dynamics(S, U);
-  const A: Mat[] = [], B: Mat[] = [];
+  const A: Mat[] = [],
+    B: Mat[] = [];
   r = 0;
   for (let t = 0; t < T; t++) {
-    const At = mat(n, n), Bt = mat(n, m);
+    const At = mat(n, n),
+      Bt = mat(n, m);
     for (let j = 0; j < nz; j++) {
       const hj = h[t * nz + j];
       for (let i = 0; i < n; i++) {
@@ -238,7 +241,8 @@ export function finiteDifferenceExpansion(fn: (z: Float64Array) => number, z: Fl
   }
   for (let i = 0; i < d; i++) {
     for (let j = 0; j < i; j++) {
-      zz[i] = z[i] + hs[i]; zz[j] = z[j] + hs[j];
+      zz[i] = z[i] + hs[i];
+      zz[j] = z[j] + hs[j];
       const fpp = fn(zz);
       zz[j] = z[j] - hs[j];
       const fpm = fn(zz);
@@ -246,7 +250,8 @@ export function finiteDifferenceExpansion(fn: (z: Float64Array) => number, z: Fl
       const fmm = fn(zz);
       zz[j] = z[j] + hs[j];
       const fmp = fn(zz);
-      zz[i] = z[i]; zz[j] = z[j];
+      zz[i] = z[i];
+      zz[j] = z[j];
       const v = (fpp - fpm - fmp + fmm) / (4 * hs[i] * hs[j]);
       lzz.data[i * d + j] = v;
       lzz.data[j * d + i] = v;
@@ -272,7 +277,8 @@ export function leastSquaresCost(
   };
   const gaussNewton = (res: (z: Float64Array) => Float64Array, z: Float64Array): CostExpansion => {
     const r0 = res(z);
-    const p = r0.length, d = z.length;
+    const p = r0.length,
+      d = z.length;
     const J = mat(p, d);
     const zz = Float64Array.from(z);
     for (let j = 0; j < d; j++) {
@@ -316,11 +322,14 @@ export function localLqrProblem(
   eps = 1e-5,
   curvature: CostCurvature = "psd",
 ): LqrProblem {
-  const { n, m } = dyn;
+  const { stateDim: n, actionDim: m } = dyn;
   const T = us.length;
   const { A, B } = linearizeTrajectory(dyn, xs, us, eps);
   const curve = (e: CostExpansion): CostExpansion => (curvature === "psd" ? { ...e, lzz: projectPsd(e.lzz) } : e);
-  const F: Mat[] = [], f: Float64Array[] = [], C: Mat[] = [], c: Float64Array[] = [];
+  const F: Mat[] = [],
+    f: Float64Array[] = [],
+    C: Mat[] = [],
+    c: Float64Array[] = [];
   for (let t = 0; t < T; t++) {
     const Ft = mat(n, n + m);
     for (let i = 0; i < n; i++) {
@@ -353,13 +362,14 @@ function forwardPasses(
   sol: Pick<LqrSolution, "K" | "k">,
   alphas: readonly number[],
 ): { xs: Float64Array[][]; us: Float64Array[][]; costs: number[] } {
-  const { n, m } = dyn;
+  const { stateDim: n, actionDim: m } = dyn;
   const T = us.length;
   const P = alphas.length;
   const X: Float64Array[][] = alphas.map(() => [Float64Array.from(xs[0])]);
   const U: Float64Array[][] = alphas.map(() => []);
   const costs = new Array<number>(P).fill(0);
-  const S = new Float64Array(P * n), A = new Float64Array(P * m);
+  const S = new Float64Array(P * n),
+    A = new Float64Array(P * m);
   for (let t = 0; t < T; t++) {
     for (let p = 0; p < P; p++) {
       const x = X[p][t];
@@ -381,6 +391,34 @@ function forwardPasses(
   return { xs: X, us: U, costs };
 }
 
+/**
+ * The line search's choice: the first (largest) step size whose forward pass lowers the cost by a
+ * fair fraction of the decrease the local model predicts, -(alpha dJ_1 + alpha^2 dJ_2) (or by anything
+ * when the prediction is degenerate); -1 when none does.
+ */
+function acceptedStep(J: number, costs: readonly number[], alphas: readonly number[], dJ: readonly number[]): number {
+  for (let p = 0; p < alphas.length; p++) {
+    const a = alphas[p];
+    const expected = -(a * dJ[0] + a * a * dJ[1]);
+    const actual = J - costs[p];
+    if (Number.isFinite(costs[p]) && actual > 0 && (expected <= 0 || actual / expected > 1e-4)) return p;
+  }
+  return -1;
+}
+
+/** The backward pass at the final trajectory (its gains), regularising Q_uu further until it is positive definite. */
+function finalGains(problem: LqrProblem, mu: number): { sol: LqrSolution; mu: number } {
+  for (let tries = 0; tries < 30; tries++) {
+    try {
+      return { sol: lqrBackward(problem, { mu }), mu };
+    } catch (e) {
+      if (!(e instanceof NotPositiveDefiniteError)) throw e;
+      mu = Math.max(1e-6, mu * 10);
+    }
+  }
+  throw new ValueError("ilqr: could not regularise Q_uu at the final trajectory");
+}
+
 /** iLQR from x0 and an initial action sequence (length T); see the file comment. */
 export function ilqr(
   dyn: BatchDynamics,
@@ -389,24 +427,24 @@ export function ilqr(
   uInit: readonly ArrayLike<number>[],
   opts: IlqrOptions = {},
 ): IlqrResult {
-  const { n, m } = dyn;
-  checkInt("ilqr: n", n);
-  checkInt("ilqr: m", m);
+  const { stateDim: n, actionDim: m } = dyn;
+  checkInt("ilqr: stateDim", n);
+  checkInt("ilqr: actionDim", m);
   if (x0.length !== n) throw new ShapeError(`ilqr: x0 has length ${x0.length}, expected ${n}`);
   const T = uInit.length;
   if (T === 0) throw new ShapeError("ilqr: the initial action sequence is empty");
   uInit.forEach((u, t) => {
     if (u.length !== m) throw new ShapeError(`ilqr: initial action ${t} has length ${u.length}, expected ${m}`);
   });
-  const maxIter = opts.maxIter ?? 100;
-  const tol = opts.tol ?? 1e-6;
+  const maxIter = opts.maxIter ?? ILQR_DEFAULTS.maxIter;
+  const tol = opts.tol ?? ILQR_DEFAULTS.tol;
   const muMin = 1e-8;
-  const muMax = opts.muMax ?? 1e10;
-  const alphas = opts.alphas ?? Array.from({ length: 11 }, (_, i) => Math.pow(2, -i));
-  const eps = opts.eps ?? 1e-5;
-  const curvature = opts.curvature ?? "psd";
+  const muMax = opts.muMax ?? ILQR_DEFAULTS.muMax;
+  const alphas = opts.alphas ?? ILQR_DEFAULTS.alphas;
+  const eps = opts.eps ?? ILQR_DEFAULTS.eps;
+  const curvature = opts.curvature ?? ILQR_DEFAULTS.curvature;
   if (curvature !== "psd" && curvature !== "exact") throw new ValueError(`ilqr: curvature must be "psd" or "exact", got ${curvature}`);
-  let mu = opts.mu0 ?? 1e-6;
+  let mu = opts.mu0 ?? ILQR_DEFAULTS.mu0;
   let muFactor = 1;
 
   let us = uInit.map((u) => clipAction(dyn, Float64Array.from(u)));
@@ -437,18 +475,7 @@ export function ilqr(
       break;
     }
     const fw = forwardPasses(dyn, cost, xs, us, sol, alphas);
-    let accepted = -1;
-    for (let p = 0; p < alphas.length; p++) {
-      const a = alphas[p];
-      const expected = -(a * sol.dJ[0] + a * a * sol.dJ[1]);
-      const actual = J - fw.costs[p];
-      // Accept a real decrease that is a fair fraction of the predicted one (or any decrease when
-      // the prediction is degenerate).
-      if (Number.isFinite(fw.costs[p]) && actual > 0 && (expected <= 0 || actual / expected > 1e-4)) {
-        accepted = p;
-        break;
-      }
-    }
+    const accepted = acceptedStep(J, fw.costs, alphas, sol.dJ);
     if (accepted < 0) {
       if (raiseMu()) continue;
       reason = "regularisation";
@@ -472,50 +499,8 @@ export function ilqr(
     }
   }
   // Gains at the final trajectory, for running the result as a feedback controller.
-  let finalSol: LqrSolution | null = null;
-  for (let tries = 0; tries < 30 && finalSol === null; tries++) {
-    try {
-      finalSol = lqrBackward(problem, { mu });
-    } catch (e) {
-      if (!(e instanceof NotPositiveDefiniteError)) throw e;
-      mu = Math.max(1e-6, mu * 10);
-    }
-  }
-  if (finalSol === null) throw new ValueError("ilqr: could not regularise Q_uu at the final trajectory");
-  return { xs, us, K: finalSol.K, k: finalSol.k, Quu: finalSol.Quu, costs, iterations: iter, converged, reason, mu };
-}
-
-/**
- * Wraps a learned DynamicsModel (lib/models) as BatchDynamics, so iLQR can plan through it exactly
- * as through the true system. Each batched call is one `predictBatch`.
- */
-export function dynamicsFromModel(
-  model: DynamicsModel,
-  bounds: { uLow?: readonly number[]; uHigh?: readonly number[] } = {},
-): BatchDynamics {
-  const n = model.stateDim, m = model.actionDim;
-  return {
-    n,
-    m,
-    uLow: bounds.uLow,
-    uHigh: bounds.uHigh,
-    dynamics(states, actions) {
-      const rows = states.length / n;
-      const out = model.predictBatch(mat(rows, n, states), mat(rows, m, actions));
-      return out.data;
-    },
-  };
-}
-
-/** The true model of a continuous system of lib/envs as BatchDynamics (its batched `dynamics`). */
-export function dynamicsFromEnv(env: ContinuousEnv): BatchDynamics {
-  return {
-    n: env.stateSpace.dim,
-    m: env.actionSpace.dim,
-    uLow: env.actionSpace.low,
-    uHigh: env.actionSpace.high,
-    dynamics: (states, actions) => env.dynamics(states, actions),
-  };
+  const final = finalGains(problem, mu);
+  return { xs, us, K: final.sol.K, k: final.sol.k, Quu: final.sol.Quu, costs, iterations: iter, converged, reason, mu: final.mu };
 }
 
 /**
@@ -529,7 +514,7 @@ export function runFeedback(
   x0: ArrayLike<number>,
   { rng, noiseStd = 0 }: { rng?: Rng; noiseStd?: number } = {},
 ): { xs: Float64Array[]; us: Float64Array[] } {
-  const { n, m } = dyn;
+  const { stateDim: n, actionDim: m } = dyn;
   return rolloutClosedLoop(dyn, x0, plan.us.length, (x, t) => {
     const dx = new Float64Array(n);
     for (let i = 0; i < n; i++) dx[i] = x[i] - plan.xs[t][i];

@@ -10,20 +10,12 @@
  * The details of the rollouts (short, branched, a random member per transition, penalty and
  * termination on disagreement) live in rollouts.ts; the learner in sac.ts.
  */
-import { ShapeError, checkInt, checkNumber, componentSeed, makeRng } from "../core";
+import { type Rng, ShapeError, checkInt, checkNumber, componentSeed, makeRng } from "../core";
 import type { ContinuousEnv } from "../envs/types";
 import { pendulumObservationReward } from "../envs/pendulum";
 import { EnsembleDynamicsModel } from "../models/ensemble";
 import type { Dataset } from "../models/types";
-import {
-  type ReplayBuffer,
-  type TransitionBatch,
-  concatBatches,
-  makeReplayBuffer,
-  pushBatch,
-  pushTransition,
-  sampleBatch,
-} from "./buffer";
+import { type ReplayBuffer, type TransitionBatch, concatBatches, makeReplayBuffer, pushBatch, pushTransition, sampleBatch } from "./buffer";
 import { type BatchReward, type RolloutStats, branchedRollouts } from "./rollouts";
 import { type SacAgent, disposeSac, makeSac, sacAct, sacUpdate } from "./sac";
 
@@ -129,6 +121,23 @@ export interface DynaStyleConfig {
   onEval?: (point: DynaEvalPoint) => void;
 }
 
+/** The defaults of DynaStyleConfig. */
+export const DYNA_STYLE_DEFAULTS = {
+  randomSteps: 400,
+  updatesPerStep: 1,
+  batchSize: 256,
+  evalEvery: 200,
+  modelEvery: 250,
+  modelEpochs: 20,
+  rolloutEvery: 50,
+  rolloutsPerStep: 20,
+  horizon: 3,
+  realRatio: 0.1,
+  modelBufferSize: 20000,
+  ensembleSize: 5,
+  modelHidden: [64, 64] as readonly number[],
+};
+
 export interface DynaEvalPoint {
   realSteps: number;
   /** Mean return of the deterministic policy on the evaluation starts. */
@@ -148,20 +157,49 @@ export interface DynaStyleResult {
   model: EnsembleDynamicsModel | null;
 }
 
+/** The settings of one dynaStyle run: the config's values or the defaults, checked. */
+function resolveDynaConfig(cfg: DynaStyleConfig) {
+  const D = DYNA_STYLE_DEFAULTS;
+  if (cfg.useModel && !cfg.reward) throw new ShapeError("dynaStyle: useModel needs a reward function for simulated transitions");
+  return {
+    realSteps: checkInt("dynaStyle: realSteps", cfg.realSteps),
+    randomSteps: checkInt("dynaStyle: randomSteps", cfg.randomSteps ?? D.randomSteps, { allowZero: true }),
+    updatesPerStep: checkInt("dynaStyle: updatesPerStep", cfg.updatesPerStep ?? D.updatesPerStep, { allowZero: true }),
+    batchSize: checkInt("dynaStyle: batchSize", cfg.batchSize ?? D.batchSize),
+    evalEvery: checkInt("dynaStyle: evalEvery", cfg.evalEvery ?? D.evalEvery),
+    modelEvery: checkInt("dynaStyle: modelEvery", cfg.modelEvery ?? D.modelEvery),
+    modelEpochs: checkInt("dynaStyle: modelEpochs", cfg.modelEpochs ?? D.modelEpochs),
+    rolloutEvery: checkInt("dynaStyle: rolloutEvery", cfg.rolloutEvery ?? D.rolloutEvery),
+    rolloutsPerStep: checkInt("dynaStyle: rolloutsPerStep", cfg.rolloutsPerStep ?? D.rolloutsPerStep),
+    horizon: checkInt("dynaStyle: horizon", cfg.horizon ?? D.horizon),
+    realRatio: checkNumber("dynaStyle: realRatio", cfg.realRatio ?? D.realRatio, 0, 1),
+  };
+}
+
+/** The model of the Dyna loop: every member on its own bootstrap resample of all real data, no held-out split. */
+function makeDynaModel(cfg: DynaStyleConfig, stateDim: number, actionDim: number, epochs: number): EnsembleDynamicsModel {
+  return new EnsembleDynamicsModel({
+    stateDim,
+    actionDim,
+    members: cfg.ensembleSize ?? DYNA_STYLE_DEFAULTS.ensembleSize,
+    hiddenSizes: cfg.modelHidden ?? DYNA_STYLE_DEFAULTS.modelHidden,
+    batchSize: MODEL_BATCH_SIZE,
+    epochs,
+    validFraction: 0,
+    seed: componentSeed(cfg.seed, 3),
+  });
+}
+
+/** A gradient batch: a `realRatio` share of real transitions, the rest simulated (all real before any rollout). */
+function learnerBatch(real: ReplayBuffer, simulated: ReplayBuffer | null, batchSize: number, realRatio: number, rng: Rng): TransitionBatch {
+  if (!simulated || simulated.size === 0) return sampleBatch(real, batchSize, rng);
+  const nReal = Math.round(batchSize * realRatio);
+  return concatBatches(sampleBatch(real, nReal, rng), sampleBatch(simulated, batchSize - nReal, rng));
+}
+
 /** Runs the Dyna loop (or, with useModel false, the model-free learner alone) on a continuous system. */
 export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promise<DynaStyleResult> {
-  const realSteps = checkInt("dynaStyle: realSteps", cfg.realSteps);
-  const randomSteps = checkInt("dynaStyle: randomSteps", cfg.randomSteps ?? 400, { allowZero: true });
-  const G = checkInt("dynaStyle: updatesPerStep", cfg.updatesPerStep ?? 1, { allowZero: true });
-  const batchSize = checkInt("dynaStyle: batchSize", cfg.batchSize ?? 256);
-  const evalEvery = checkInt("dynaStyle: evalEvery", cfg.evalEvery ?? 200);
-  const modelEvery = checkInt("dynaStyle: modelEvery", cfg.modelEvery ?? 250);
-  const modelEpochs = checkInt("dynaStyle: modelEpochs", cfg.modelEpochs ?? 20);
-  const rolloutEvery = checkInt("dynaStyle: rolloutEvery", cfg.rolloutEvery ?? 50);
-  const rolloutsPerStep = checkInt("dynaStyle: rolloutsPerStep", cfg.rolloutsPerStep ?? 20);
-  const horizon = checkInt("dynaStyle: horizon", cfg.horizon ?? 3);
-  const realRatio = checkNumber("dynaStyle: realRatio", cfg.realRatio ?? 0.1, 0, 1);
-  if (cfg.useModel && !cfg.reward) throw new ShapeError("dynaStyle: useModel needs a reward function for simulated transitions");
+  const c = resolveDynaConfig(cfg);
   const ds = env.observationSpace.dim;
   const da = env.actionSpace.dim;
   const rng = makeRng(cfg.seed);
@@ -174,21 +212,9 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
     stateScale: cfg.stateScale,
     seed: componentSeed(cfg.seed, 1),
   });
-  const real = makeReplayBuffer(realSteps, ds, da);
-  const simulated = makeReplayBuffer(cfg.modelBufferSize ?? 20000, ds, da);
-  // Every member on its own bootstrap resample of all real data, no held-out split (all members roll out).
-  const model = cfg.useModel
-    ? new EnsembleDynamicsModel({
-        stateDim: ds,
-        actionDim: da,
-        members: cfg.ensembleSize ?? 5,
-        hiddenSizes: cfg.modelHidden ?? [64, 64],
-        batchSize: MODEL_BATCH_SIZE,
-        epochs: modelEpochs,
-        validFraction: 0,
-        seed: componentSeed(cfg.seed, 3),
-      })
-    : null;
+  const real = makeReplayBuffer(c.realSteps, ds, da);
+  const simulated = makeReplayBuffer(cfg.modelBufferSize ?? DYNA_STYLE_DEFAULTS.modelBufferSize, ds, da);
+  const model = cfg.useModel ? makeDynaModel(cfg, ds, da, c.modelEpochs) : null;
   let modelFitted = false;
   const policy = (S: Float64Array, n: number) => sacAct(agent, S, n, false);
   const curve: DynaEvalPoint[] = [];
@@ -198,36 +224,29 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
   const t0 = Date.now();
 
   let obs = env.reset(componentSeed(cfg.seed, 5));
-  for (let t = 1; t <= realSteps; t++) {
+  for (let t = 1; t <= c.realSteps; t++) {
     // 1. Act in the real system and keep the transition.
     const a =
-      t <= randomSteps
+      t <= c.randomSteps
         ? env.actionSpace.low.map((lo, j) => rng.uniform(lo, env.actionSpace.high[j]))
         : Array.from(sacAct(agent, Float64Array.from(obs), 1, false));
     const out = env.step(a);
     pushTransition(real, obs, a, out.reward, out.observation, out.terminated);
     obs = out.terminated || out.truncated ? env.reset() : out.observation;
 
-    if (model && t >= randomSteps) {
-      // 2. Fit the model to all real data.
-      if (t % modelEvery === 0 || !modelFitted) {
-        const report = await model.fit(bufferToDataset(real), { epochs: modelFitted ? modelEpochs : 3 * modelEpochs });
+    if (model && t >= c.randomSteps) {
+      // 2. Fit the model to all real data (longer the first time).
+      if (t % c.modelEvery === 0 || !modelFitted) {
+        const report = await model.fit(bufferToDataset(real), { epochs: modelFitted ? c.modelEpochs : 3 * c.modelEpochs });
         modelLosses.push(report.trainLoss[report.trainLoss.length - 1]);
         modelFitted = true;
       }
       // 3. Branch short rollouts from real states.
-      if (t % rolloutEvery === 0 || simulated.size === 0) {
-        const nStarts = rolloutEvery * rolloutsPerStep;
+      if (t % c.rolloutEvery === 0 || simulated.size === 0) {
+        const nStarts = c.rolloutEvery * c.rolloutsPerStep;
         const starts = sampleBatch(real, nStarts, rng).states;
-        const { batch, stats } = branchedRollouts(
-          starts,
-          nStarts,
-          policy,
-          model,
-          cfg.reward!,
-          { horizon, penalty: cfg.penalty ?? null, terminateAbove: cfg.terminateAbove ?? null },
-          rng,
-        );
+        const rolloutOpts = { horizon: c.horizon, penalty: cfg.penalty ?? null, terminateAbove: cfg.terminateAbove ?? null };
+        const { batch, stats } = branchedRollouts(starts, nStarts, policy, model, cfg.reward!, rolloutOpts, rng);
         pushBatch(simulated, batch);
         simulatedTotal += batch.n;
         rolloutStats.push(stats);
@@ -235,20 +254,12 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
     }
 
     // 4. Train the learner on real (and simulated) transitions.
-    if (t >= randomSteps) {
-      for (let g = 0; g < G; g++) {
-        let batch: TransitionBatch;
-        if (model && simulated.size > 0) {
-          const nReal = Math.round(batchSize * realRatio);
-          batch = concatBatches(sampleBatch(real, nReal, rng), sampleBatch(simulated, batchSize - nReal, rng));
-        } else {
-          batch = sampleBatch(real, batchSize, rng);
-        }
-        sacUpdate(agent, batch);
-      }
+    if (t >= c.randomSteps) {
+      for (let g = 0; g < c.updatesPerStep; g++)
+        sacUpdate(agent, learnerBatch(real, model ? simulated : null, c.batchSize, c.realRatio, rng));
     }
 
-    if (t % evalEvery === 0) {
+    if (t % c.evalEvery === 0) {
       const point: DynaEvalPoint = {
         realSteps: t,
         evalReturn: evaluatePolicy(env, agent, cfg.evalStarts),

@@ -11,31 +11,16 @@
  * Batches are flat row-major Float64Arrays (n rows).
  */
 import { type Rng, ShapeError, ValueError, checkInt, checkNumber } from "../core";
+import type { BatchPolicy, BatchReward, MemberEnsemble } from "../models/adapters";
 import { disagreement } from "../models/uncertainty";
 import type { TransitionBatch } from "./buffer";
 
 // The disagreement measure lives with the other uncertainty measures in lib/models; re-exported for old imports.
 export { disagreement };
 
-/**
- * An ensemble seen from the rollouts: every member's prediction for a batch of flat arrays.
- * EnsembleDynamicsModel (lib/models/ensemble.ts) is one.
- */
-export interface MemberEnsemble {
-  readonly members: number;
-  readonly stateDim: number;
-  readonly actionDim: number;
-  /**
-   * For n rows of states S and actions A: per member, a next-state sample (the member's mean for a
-   * deterministic member) and the member's mean, each n x stateDim.
-   */
-  sampleMembers(S: Float64Array, A: Float64Array, n: number, rng: Rng): { samples: Float64Array[]; means: Float64Array[] };
-}
-
-/** Batched reward r(s, a, s') of n rows. */
-export type BatchReward = (S: Float64Array, A: Float64Array, S2: Float64Array, n: number) => Float64Array;
-/** Batched (stochastic) policy: n rows of states to n rows of actions. */
-export type BatchPolicy = (S: Float64Array, n: number) => Float64Array;
+// The rollouts' view of an ensemble and the flat-array reward and policy types are adapters of the
+// dynamics-model contract (lib/models/adapters.ts); re-exported here.
+export type { MemberEnsemble, BatchReward, BatchPolicy } from "../models/adapters";
 
 export interface RolloutOptions {
   /** Rollout length k (model steps per branch). */

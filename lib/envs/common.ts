@@ -183,18 +183,18 @@ export abstract class ContinuousSystem implements ContinuousEnv {
   private readonly tmp: Float64Array;
 
   constructor(
-    protected readonly nx: number,
-    protected readonly nu: number,
+    protected readonly stateDim: number,
+    protected readonly actionDim: number,
     seed: number,
   ) {
     this.rng = makeRng(seed);
-    this.xs = new Float64Array(nx);
-    this.us = new Float64Array(nu);
-    this.k1 = new Float64Array(nx);
-    this.k2 = new Float64Array(nx);
-    this.k3 = new Float64Array(nx);
-    this.k4 = new Float64Array(nx);
-    this.tmp = new Float64Array(nx);
+    this.xs = new Float64Array(stateDim);
+    this.us = new Float64Array(actionDim);
+    this.k1 = new Float64Array(stateDim);
+    this.k2 = new Float64Array(stateDim);
+    this.k3 = new Float64Array(stateDim);
+    this.k4 = new Float64Array(stateDim);
+    this.tmp = new Float64Array(stateDim);
   }
 
   /** Continuous-time derivative dx/dt = f(x, u), written into dx. `u` is already clipped. */
@@ -221,65 +221,65 @@ export abstract class ContinuousSystem implements ContinuousEnv {
 
   /** Integrates one control period from row `so` of `states` with action row `ao`, into `out` at `oo`. */
   private integrate(states: ArrayLike<number>, so: number, actions: ArrayLike<number>, ao: number, out: Float64Array, oo: number): void {
-    const { nx, nu, xs, us, k1, k2, k3, k4, tmp } = this;
+    const { stateDim, actionDim, xs, us, k1, k2, k3, k4, tmp } = this;
     const low = this.actionSpace.low;
     const high = this.actionSpace.high;
-    for (let j = 0; j < nu; j++) {
+    for (let j = 0; j < actionDim; j++) {
       const v = actions[ao + j];
       us[j] = v < low[j] ? low[j] : v > high[j] ? high[j] : v;
     }
-    for (let j = 0; j < nx; j++) xs[j] = states[so + j];
+    for (let j = 0; j < stateDim; j++) xs[j] = states[so + j];
     const h = this.dt / this.substeps;
     for (let k = 0; k < this.substeps; k++) {
       this.deriv(xs, us, k1);
-      for (let j = 0; j < nx; j++) tmp[j] = xs[j] + 0.5 * h * k1[j];
+      for (let j = 0; j < stateDim; j++) tmp[j] = xs[j] + 0.5 * h * k1[j];
       this.deriv(tmp, us, k2);
-      for (let j = 0; j < nx; j++) tmp[j] = xs[j] + 0.5 * h * k2[j];
+      for (let j = 0; j < stateDim; j++) tmp[j] = xs[j] + 0.5 * h * k2[j];
       this.deriv(tmp, us, k3);
-      for (let j = 0; j < nx; j++) tmp[j] = xs[j] + h * k3[j];
+      for (let j = 0; j < stateDim; j++) tmp[j] = xs[j] + h * k3[j];
       this.deriv(tmp, us, k4);
-      for (let j = 0; j < nx; j++) xs[j] += (h / 6) * (k1[j] + 2 * k2[j] + 2 * k3[j] + k4[j]);
+      for (let j = 0; j < stateDim; j++) xs[j] += (h / 6) * (k1[j] + 2 * k2[j] + 2 * k3[j] + k4[j]);
     }
     this.afterStep(xs);
-    for (let j = 0; j < nx; j++) out[oo + j] = xs[j];
+    for (let j = 0; j < stateDim; j++) out[oo + j] = xs[j];
   }
 
   nextState(state: readonly number[], action: readonly number[]): number[] {
     checkState(this.name, state, this.stateSpace);
     const { action: a } = checkAction(this.name, action, this.actionSpace);
-    const out = new Float64Array(this.nx);
+    const out = new Float64Array(this.stateDim);
     this.integrate(state, 0, a, 0, out, 0);
     return Array.from(out);
   }
 
   dynamics(states: Float64Array, actions: Float64Array, out?: Float64Array): Float64Array {
-    const n = batchRows(this.name, "dynamics: states", states, this.nx);
-    const m = batchRows(this.name, "dynamics: actions", actions, this.nu);
+    const n = batchRows(this.name, "dynamics: states", states, this.stateDim);
+    const m = batchRows(this.name, "dynamics: actions", actions, this.actionDim);
     if (n !== m) throw new ShapeError(`${this.name}: dynamics got ${n} state rows but ${m} action rows`);
-    checkFiniteBatch(this.name, "dynamics: actions", actions, this.nu);
-    const result = out ?? new Float64Array(n * this.nx);
-    if (result.length !== n * this.nx) throw new ShapeError(`${this.name}: dynamics: out has length ${result.length}, expected ${n * this.nx}`);
+    checkFiniteBatch(this.name, "dynamics: actions", actions, this.actionDim);
+    const result = out ?? new Float64Array(n * this.stateDim);
+    if (result.length !== n * this.stateDim) throw new ShapeError(`${this.name}: dynamics: out has length ${result.length}, expected ${n * this.stateDim}`);
     if (result === states) throw new ValueError(`${this.name}: dynamics: out must not be the states array`);
-    for (let i = 0; i < n; i++) this.integrate(states, i * this.nx, actions, i * this.nu, result, i * this.nx);
+    for (let i = 0; i < n; i++) this.integrate(states, i * this.stateDim, actions, i * this.actionDim, result, i * this.stateDim);
     return result;
   }
 
   reward(states: Float64Array, actions: Float64Array, nextStates: Float64Array, out?: Float64Array): Float64Array {
-    const n = batchRows(this.name, "reward: states", states, this.nx);
-    const m = batchRows(this.name, "reward: actions", actions, this.nu);
-    const k = batchRows(this.name, "reward: nextStates", nextStates, this.nx);
+    const n = batchRows(this.name, "reward: states", states, this.stateDim);
+    const m = batchRows(this.name, "reward: actions", actions, this.actionDim);
+    const k = batchRows(this.name, "reward: nextStates", nextStates, this.stateDim);
     if (n !== m || n !== k) throw new ShapeError(`${this.name}: reward got ${n} state, ${m} action and ${k} next-state rows`);
-    checkFiniteBatch(this.name, "reward: actions", actions, this.nu);
+    checkFiniteBatch(this.name, "reward: actions", actions, this.actionDim);
     const result = out ?? new Float64Array(n);
     if (result.length !== n) throw new ShapeError(`${this.name}: reward: out has length ${result.length}, expected ${n}`);
     const a = this.us;
     const { low, high } = this.actionSpace;
     for (let i = 0; i < n; i++) {
-      for (let j = 0; j < this.nu; j++) {
-        const v = actions[i * this.nu + j];
+      for (let j = 0; j < this.actionDim; j++) {
+        const v = actions[i * this.actionDim + j];
         a[j] = v < low[j] ? low[j] : v > high[j] ? high[j] : v;
       }
-      result[i] = this.rewardAt(states, i * this.nx, a, 0, nextStates, i * this.nx);
+      result[i] = this.rewardAt(states, i * this.stateDim, a, 0, nextStates, i * this.stateDim);
     }
     return result;
   }
@@ -296,7 +296,7 @@ export abstract class ContinuousSystem implements ContinuousEnv {
     if (this.steps >= this.maxSteps) throw new ValueError(`${this.name}: the episode is over (${this.maxSteps} steps); call reset()`);
     const { action: a, clipped } = checkAction(this.name, action, this.actionSpace);
     const s = this.state;
-    const out = new Float64Array(this.nx);
+    const out = new Float64Array(this.stateDim);
     this.integrate(s, 0, a, 0, out, 0);
     const next = Array.from(out);
     const reward = this.rewardAt(s, 0, a, 0, next, 0);

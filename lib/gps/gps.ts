@@ -61,6 +61,15 @@ export interface GpsConfig {
   seed: number;
 }
 
+/** The defaults of GpsConfig (maxStepMult: 10 for trajectory optimisation alone, 3 with a policy; initMean: zeros). */
+export const GPS_DEFAULTS = {
+  samplesPerCondition: 5,
+  iterations: 15,
+  klStep: 0.5,
+  priorWindow: 3,
+  initStd: 1,
+} as const;
+
 export interface GpsIterationInfo {
   iteration: number;
   /** Per condition: mean cost of the samples of this iteration. */
@@ -116,7 +125,8 @@ export function runControllerMean(dyn: BatchDynamics, ctrl: LinearGaussianContro
 }
 
 function meanTrajectory(samples: readonly Trajectory[]): { xs: Float64Array[]; us: Float64Array[] } {
-  const N = samples.length, T = samples[0].us.length;
+  const N = samples.length,
+    T = samples[0].us.length;
   const avg = (get: (s: Trajectory) => Float64Array) => {
     const out = new Float64Array(get(samples[0]).length);
     for (const s of samples) {
@@ -143,14 +153,16 @@ export function linearizePolicy(policy: GlobalPolicy, xbar: readonly Float64Arra
   for (let t = 0; t < T; t++) {
     rows.push(xbar[t]);
     for (let j = 0; j < n; j++) {
-      const p = Float64Array.from(xbar[t]), q = Float64Array.from(xbar[t]);
+      const p = Float64Array.from(xbar[t]),
+        q = Float64Array.from(xbar[t]);
       p[j] += h;
       q[j] -= h;
       rows.push(p, q);
     }
   }
   const out = policyMean(policy, rows);
-  const K: Mat[] = [], k: Float64Array[] = [];
+  const K: Mat[] = [],
+    k: Float64Array[] = [];
   for (let t = 0; t < T; t++) {
     const base = t * (2 * n + 1);
     const Kt = mat(m, n);
@@ -162,7 +174,11 @@ export function linearizePolicy(policy: GlobalPolicy, xbar: readonly Float64Arra
     K.push(Kt);
     k.push(kt);
   }
-  return linearGaussianController(K, k, Array.from({ length: T }, () => policy.cov));
+  return linearGaussianController(
+    K,
+    k,
+    Array.from({ length: T }, () => policy.cov),
+  );
 }
 
 /**
@@ -176,26 +192,34 @@ export function guidedPolicySearch(
   onIteration?: (info: GpsIterationInfo, state: GpsState) => void,
 ): GpsState {
   const T = checkInt("gps: T", config.T);
-  const { n, m } = dyn;
+  const { stateDim: n, actionDim: m } = dyn;
   const C = config.conditions.length;
   if (C === 0) throw new ShapeError("gps: no initial conditions");
   config.conditions.forEach((x, i) => {
     if (x.length !== n) throw new ShapeError(`gps: condition ${i} has length ${x.length}, expected ${n}`);
   });
-  const N = config.samplesPerCondition ?? 5;
-  const iterations = config.iterations ?? 15;
-  const klStep = config.klStep ?? 0.5;
+  const N = config.samplesPerCondition ?? GPS_DEFAULTS.samplesPerCondition;
+  const iterations = config.iterations ?? GPS_DEFAULTS.iterations;
+  const klStep = config.klStep ?? GPS_DEFAULTS.klStep;
   if (!(klStep > 0)) throw new ValueError(`gps: klStep must be > 0, got ${klStep}`);
-  const priorWindow = config.priorWindow ?? 3;
+  const priorWindow = config.priorWindow ?? GPS_DEFAULTS.priorWindow;
   const rng = makeRng(config.seed);
   const t0 = Date.now();
 
-  const controllers = config.conditions.map(() => initialController(T, n, m, config.initMean ?? new Array(m).fill(0), config.initStd ?? 1));
+  const controllers = config.conditions.map(() =>
+    initialController(T, n, m, config.initMean ?? new Array(m).fill(0), config.initStd ?? GPS_DEFAULTS.initStd),
+  );
   const stepMult = new Array<number>(C).fill(1);
   const eta = new Array<number>(C).fill(1);
   // What the last C-step predicted, to compare with what the new samples show.
-  const last: ({ dyn: LinearGaussianDynamics; quad: QuadraticTrajectoryCost; x0Mean: Float64Array; x0Cov: Mat; prevCost: number; predicted: number } | null)[] =
-    new Array(C).fill(null);
+  const last: ({
+    dyn: LinearGaussianDynamics;
+    quad: QuadraticTrajectoryCost;
+    x0Mean: Float64Array;
+    x0Cov: Mat;
+    prevCost: number;
+    predicted: number;
+  } | null)[] = new Array(C).fill(null);
   const recent: Trajectory[][] = []; // samples of the last `priorWindow` iterations, all conditions
   let policy: GlobalPolicy | null = null;
   const history: GpsIterationInfo[] = [];
@@ -227,14 +251,18 @@ export function guidedPolicySearch(
       const quad = quadratizeCost(cost, mean.xs, mean.us);
       const x0Mean = mean.xs[0];
       const x0Cov = mat(n, n);
-      for (const s of S) for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) x0Cov.data[a * n + b] += ((s.xs[0][a] - x0Mean[a]) * (s.xs[0][b] - x0Mean[b])) / N;
+      for (const s of S)
+        for (let a = 0; a < n; a++)
+          for (let b = 0; b < n; b++) x0Cov.data[a * n + b] += ((s.xs[0][a] - x0Mean[a]) * (s.xs[0][b] - x0Mean[b])) / N;
       for (let a = 0; a < n; a++) x0Cov.data[a * n + a] += 1e-6;
       // 4. Step adaptation: the previous C-step predicted `predicted` (old model), the new model
       // says the controller actually achieves `actual`.
       if (last[i] !== null) {
         const prev = last[i]!;
         const actual = expectedCost(quad, forwardMarginals(local, controllers[i], x0Mean, x0Cov));
-        stepMult[i] = adaptStepMultiplier(stepMult[i], prev.prevCost, prev.predicted, actual, { maxMult: config.maxStepMult ?? (config.policy ? 3 : 10) });
+        stepMult[i] = adaptStepMultiplier(stepMult[i], prev.prevCost, prev.predicted, actual, {
+          maxMult: config.maxStepMult ?? (config.policy ? 3 : 10),
+        });
       }
       // 5. C-step against the previous controller or the linearised global policy.
       const pBar = policy ? linearizePolicy(policy, mean.xs.slice(0, T)) : controllers[i];
@@ -288,7 +316,8 @@ export function trainPolicy(
   seed: number,
 ): number {
   const { n, m } = policy;
-  const X: number[][] = [], Y: number[][] = [];
+  const X: number[][] = [],
+    Y: number[][] = [];
   const prec = mat(m, m);
   let count = 0;
   controllers.forEach((ctrl, i) => {

@@ -73,6 +73,23 @@ export interface EnsembleModelConfig {
   seed: number;
 }
 
+/** The defaults of EnsembleModelConfig (elites: all members; angleDims: none). */
+export const ENSEMBLE_MODEL_DEFAULTS = {
+  members: 5,
+  probabilistic: true,
+  bootstrap: true,
+  hiddenSizes: [200, 200, 200] as readonly number[],
+  activation: "silu" as Activation,
+  learningRate: 1e-3,
+  weightDecay: 0,
+  batchSize: 32,
+  epochs: 5,
+  minSteps: 0,
+  validFraction: 0.1,
+  minLogVar: -10,
+  maxLogVar: 0.5,
+};
+
 /** Per-member predictions for n rows: next-state means and variances (raw units), n x stateDim each. */
 export interface MemberPredictions {
   mean: Float64Array[];
@@ -104,7 +121,7 @@ export class EnsembleDynamicsModel implements DynamicsModel {
     this.actionDim = checkInt("EnsembleDynamicsModel: actionDim", cfg.actionDim);
     this.layout = inputLayout("EnsembleDynamicsModel", this.stateDim, this.actionDim, cfg.angleDims);
     const angleDims = this.layout.angleDims;
-    const members = checkInt("EnsembleDynamicsModel: members", cfg.members ?? 5);
+    const members = checkInt("EnsembleDynamicsModel: members", cfg.members ?? ENSEMBLE_MODEL_DEFAULTS.members);
     const elites = checkInt("EnsembleDynamicsModel: elites", cfg.elites ?? members);
     if (elites > members) throw new ValueError(`EnsembleDynamicsModel: elites (${elites}) must not exceed members (${members})`);
     this.cfg = {
@@ -112,19 +129,24 @@ export class EnsembleDynamicsModel implements DynamicsModel {
       actionDim: cfg.actionDim,
       angleDims,
       members,
-      probabilistic: cfg.probabilistic ?? true,
-      bootstrap: cfg.bootstrap ?? true,
+      probabilistic: cfg.probabilistic ?? ENSEMBLE_MODEL_DEFAULTS.probabilistic,
+      bootstrap: cfg.bootstrap ?? ENSEMBLE_MODEL_DEFAULTS.bootstrap,
       elites,
-      hiddenSizes: cfg.hiddenSizes ?? [200, 200, 200],
-      activation: cfg.activation ?? "silu",
-      learningRate: cfg.learningRate ?? 1e-3,
-      weightDecay: cfg.weightDecay ?? 0,
-      batchSize: checkInt("EnsembleDynamicsModel: batchSize", cfg.batchSize ?? 32),
-      epochs: checkInt("EnsembleDynamicsModel: epochs", cfg.epochs ?? 5),
-      minSteps: checkInt("EnsembleDynamicsModel: minSteps", cfg.minSteps ?? 0, { allowZero: true }),
-      validFraction: checkNumber("EnsembleDynamicsModel: validFraction", cfg.validFraction ?? 0.1, 0, 0.9),
-      minLogVar: cfg.minLogVar ?? -10,
-      maxLogVar: cfg.maxLogVar ?? 0.5,
+      hiddenSizes: cfg.hiddenSizes ?? ENSEMBLE_MODEL_DEFAULTS.hiddenSizes,
+      activation: cfg.activation ?? ENSEMBLE_MODEL_DEFAULTS.activation,
+      learningRate: cfg.learningRate ?? ENSEMBLE_MODEL_DEFAULTS.learningRate,
+      weightDecay: cfg.weightDecay ?? ENSEMBLE_MODEL_DEFAULTS.weightDecay,
+      batchSize: checkInt("EnsembleDynamicsModel: batchSize", cfg.batchSize ?? ENSEMBLE_MODEL_DEFAULTS.batchSize),
+      epochs: checkInt("EnsembleDynamicsModel: epochs", cfg.epochs ?? ENSEMBLE_MODEL_DEFAULTS.epochs),
+      minSteps: checkInt("EnsembleDynamicsModel: minSteps", cfg.minSteps ?? ENSEMBLE_MODEL_DEFAULTS.minSteps, { allowZero: true }),
+      validFraction: checkNumber(
+        "EnsembleDynamicsModel: validFraction",
+        cfg.validFraction ?? ENSEMBLE_MODEL_DEFAULTS.validFraction,
+        0,
+        0.9,
+      ),
+      minLogVar: cfg.minLogVar ?? ENSEMBLE_MODEL_DEFAULTS.minLogVar,
+      maxLogVar: cfg.maxLogVar ?? ENSEMBLE_MODEL_DEFAULTS.maxLogVar,
       seed: cfg.seed,
     };
     this.members = members;
@@ -225,7 +247,10 @@ export class EnsembleDynamicsModel implements DynamicsModel {
    * runs once on its own rows. Returns next-state means and variances (raw units) for each row.
    */
   memberOutputs(S: Float64Array, A: Float64Array, member: ArrayLike<number>): { mean: Float64Array; variance: Float64Array | null } {
-    const ds = this.stateDim, da = this.actionDim, din = this.inputSize, B = this.members;
+    const ds = this.stateDim,
+      da = this.actionDim,
+      din = this.inputSize,
+      B = this.members;
     const n = member.length;
     if (S.length !== n * ds || A.length !== n * da) {
       throw new ShapeError(`EnsembleDynamicsModel.memberOutputs: expected ${n} x ${ds} states and ${n} x ${da} actions`);
@@ -236,11 +261,13 @@ export class EnsembleDynamicsModel implements DynamicsModel {
       if (!(b >= 0 && b < B && Number.isInteger(b))) throw new ValueError(`memberOutputs: member ${b} of row ${i} is not in 0..${B - 1}`);
       rowsOf[b].push(i);
     }
-    const outs = this.rawMemberOutputs(rowsOf.map((rows) => {
-      const x = new Float32Array(rows.length * din);
-      rows.forEach((i, r) => writeInput(this.layout, S, i * ds, A, i * da, x, r * din));
-      return x;
-    }));
+    const outs = this.rawMemberOutputs(
+      rowsOf.map((rows) => {
+        const x = new Float32Array(rows.length * din);
+        rows.forEach((i, r) => writeInput(this.layout, S, i * ds, A, i * da, x, r * din));
+        return x;
+      }),
+    );
     const meanOut = new Float64Array(n * ds);
     const varOut = this.probabilistic ? new Float64Array(n * ds) : null;
     for (let b = 0; b < B; b++) {
@@ -263,7 +290,8 @@ export class EnsembleDynamicsModel implements DynamicsModel {
    * included), so the planners see exactly the function that was trained.
    */
   rawMemberOutputs(xs: readonly Float32Array[]): { m: Float32Array; v: Float32Array | null }[] {
-    const din = this.inputSize, B = this.members;
+    const din = this.inputSize,
+      B = this.members;
     if (xs.length !== B) throw new ShapeError(`rawMemberOutputs: expected inputs for ${B} members, got ${xs.length}`);
     const rows = xs.map((x) => x.length / din);
     // A member without rows runs on one dummy row (its output is dropped): every member gets an input.
@@ -304,7 +332,9 @@ export class EnsembleDynamicsModel implements DynamicsModel {
    * without rng). One forward pass of all members on the shared rows.
    */
   sampleMembers(S: Float64Array, A: Float64Array, n: number, rng: Rng | null): { samples: Float64Array[]; means: Float64Array[] } {
-    const ds = this.stateDim, da = this.actionDim, din = this.inputSize;
+    const ds = this.stateDim,
+      da = this.actionDim,
+      din = this.inputSize;
     if (S.length !== n * ds || A.length !== n * da) {
       throw new ShapeError(`EnsembleDynamicsModel.sampleMembers: expected ${n} x ${ds} states and ${n} x ${da} actions`);
     }

@@ -11,3 +11,4 @@ export * from "./mlp";
 export * from "./reward";
 export * from "./oracle";
 export * from "./ensemble";
+export * from "./adapters";

@@ -89,7 +89,10 @@ export interface EnsembleMoments {
  * Moments of an ensemble's predictions at some points. means[b][i] is member b's predicted mean at
  * point i; variances[b][i] its predicted variance (omit it, or pass null, for deterministic members).
  */
-export function ensembleMoments(means: readonly ArrayLike<number>[], variances: readonly ArrayLike<number>[] | null = null): EnsembleMoments {
+export function ensembleMoments(
+  means: readonly ArrayLike<number>[],
+  variances: readonly ArrayLike<number>[] | null = null,
+): EnsembleMoments {
   const B = means.length;
   if (B === 0) throw new ShapeError("ensembleMoments: no members");
   const n = means[0].length;
@@ -104,9 +107,13 @@ export function ensembleMoments(means: readonly ArrayLike<number>[], variances: 
       checkFinite(`ensembleMoments variances[${b}]`, v);
     });
   }
-  const mean: number[] = [], aleatoric: number[] = [], epistemic: number[] = [], total: number[] = [];
+  const mean: number[] = [],
+    aleatoric: number[] = [],
+    epistemic: number[] = [],
+    total: number[] = [];
   for (let i = 0; i < n; i++) {
-    let mu = 0, ale = 0;
+    let mu = 0,
+      ale = 0;
     for (let b = 0; b < B; b++) {
       mu += means[b][i] / B;
       if (variances) ale += variances[b][i] / B;

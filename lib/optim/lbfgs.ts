@@ -27,6 +27,15 @@ export interface LbfgsOptions {
   onIter?: (iter: number, f: number, gradNorm: number) => void;
 }
 
+/** The defaults of LbfgsOptions (maxEvals: 3 * maxIter). */
+export const LBFGS_DEFAULTS = {
+  maxIter: 100,
+  memory: 10,
+  gradTol: 1e-6,
+  relTol: 1e-10,
+  maxStep: Infinity,
+} as const;
+
 export interface LbfgsResult {
   x: Float64Array;
   f: number;
@@ -91,12 +100,12 @@ function pushCurvaturePair(hist: History, s: Float64Array, y: Float64Array, m: n
 /** Minimises `fg` from `x0` (not modified). */
 export function lbfgs(fg: Objective, x0: ArrayLike<number>, opts: LbfgsOptions = {}): LbfgsResult {
   const n = x0.length;
-  const maxIter = opts.maxIter ?? 100;
+  const maxIter = opts.maxIter ?? LBFGS_DEFAULTS.maxIter;
   const maxEvals = opts.maxEvals ?? 3 * maxIter;
-  const m = opts.memory ?? 10;
-  const gradTol = opts.gradTol ?? 1e-6;
-  const relTol = opts.relTol ?? 1e-10;
-  const maxStep = opts.maxStep ?? Infinity;
+  const m = opts.memory ?? LBFGS_DEFAULTS.memory;
+  const gradTol = opts.gradTol ?? LBFGS_DEFAULTS.gradTol;
+  const relTol = opts.relTol ?? LBFGS_DEFAULTS.relTol;
+  const maxStep = opts.maxStep ?? LBFGS_DEFAULTS.maxStep;
 
   const x = Float64Array.from(x0);
   const g = new Float64Array(n);

@@ -17,52 +17,14 @@
  * the oracle, as a single deterministic member).
  */
 import { type Rng, ShapeError, ValueError, checkInt } from "../core";
-import { mat } from "../linalg/mat";
-import { EnsembleDynamicsModel } from "../models/ensemble";
-import type { DynamicsModel } from "../models/types";
+import { type ParticleDynamics } from "../models/adapters";
+
+// The particle view of a model is one of the models' adapters (lib/models/adapters.ts); re-exported here.
+export { type ParticleDynamics, particleDynamics } from "../models/adapters";
 
 export type Propagation = "TS1" | "TSinf" | "expectation";
 
 export const PROPAGATIONS: readonly Propagation[] = ["TS1", "TSinf", "expectation"];
-
-/** A dynamics model seen member by member, on flat batches. */
-export interface ParticleDynamics {
-  readonly stateDim: number;
-  readonly actionDim: number;
-  /** Members particles may be assigned to (an ensemble's elites; [0] for a single model). */
-  readonly memberIds: readonly number[];
-  /** Whether members are stochastic (a sample differs from the mean). */
-  readonly stochastic: boolean;
-  /** Row i through member member[i]: a sample when rng is given (stochastic members), else the mean. */
-  step(S: Float64Array, A: Float64Array, member: Int32Array, rng: Rng | null): Float64Array;
-  /** The mean over members of their means, row by row. */
-  expected(S: Float64Array, A: Float64Array): Float64Array;
-}
-
-/**
- * Wraps a model for particle propagation. An EnsembleDynamicsModel exposes its elites; any other
- * DynamicsModel (the oracle, a single MLP) counts as one deterministic member.
- */
-export function particleDynamics(model: DynamicsModel): ParticleDynamics {
-  const ds = model.stateDim, da = model.actionDim;
-  if (model instanceof EnsembleDynamicsModel) {
-    return {
-      stateDim: ds,
-      actionDim: da,
-      get memberIds() {
-        return model.elites;
-      },
-      stochastic: model.probabilistic,
-      step: (S, A, member, rng) => model.stepMembers(S, A, member, rng),
-      expected: (S, A) => model.expectedNext(S, A),
-    };
-  }
-  const single = (S: Float64Array, A: Float64Array) => {
-    const n = S.length / ds;
-    return model.predictBatch(mat(n, ds, S), mat(n, da, A)).data;
-  };
-  return { stateDim: ds, actionDim: da, memberIds: [0], stochastic: false, step: (S, A) => single(S, A), expected: single };
-}
 
 /** TS1's assignment for one step: a uniformly random member (from memberIds) for each of P particles. */
 export function ts1Assignment(particles: number, memberIds: readonly number[], rng: Rng): Int32Array {

@@ -75,6 +75,18 @@ export interface PilcoOptions {
   onOptIter?: (iter: number, f: number) => void;
 }
 
+/** The defaults of PilcoOptions (the reference code's settings). */
+export const PILCO_DEFAULTS = {
+  policy: "rbf" as "rbf" | "linear",
+  nBasis: 10,
+  maxData: 300,
+  gpIters: 100,
+  policyIters: 100,
+  policyRelTol: 0,
+  seed: 0,
+  trials: 15,
+};
+
 export interface PilcoTrial {
   /** 0: random trial; 1..: learned. */
   index: number;
@@ -119,9 +131,10 @@ export function immediateCost(plant: PilcoPlant, cost: PilcoCost, x: ArrayLike<n
   const z = augment(plant, x);
   const k = cost.idx.length;
   let q = 0;
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) {
-    q += (z[cost.idx[i]] - cost.target[i]) * cost.Q[i * k + j] * (z[cost.idx[j]] - cost.target[j]);
-  }
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j < k; j++) {
+      q += (z[cost.idx[i]] - cost.target[i]) * cost.Q[i * k + j] * (z[cost.idx[j]] - cost.target[j]);
+    }
   return 1 - Math.exp(-q / (2 * cost.width * cost.width));
 }
 
@@ -170,7 +183,7 @@ const SQUASH_GRID_POINTS = 2001;
 function initPolicy(sc: PilcoScenario, opts: PilcoOptions, rng: Rng): Policy {
   const { plant } = sc;
   const pIn = plant.poli.length;
-  if ((opts.policy ?? "rbf") !== "rbf") return linearPolicy(pIn, sc.squash);
+  if ((opts.policy ?? PILCO_DEFAULTS.policy) !== "rbf") return linearPolicy(pIn, sc.squash);
   const aug = Array.from({ length: CENTRE_SAMPLES }, () => plant.poli.map((i) => augment(plant, sampleState(sc.mu0, sc.S0, rng))[i]));
   const cm = new Array(pIn).fill(0);
   aug.forEach((a) => a.forEach((v, i) => (cm[i] += v / aug.length)));
@@ -179,13 +192,21 @@ function initPolicy(sc: PilcoScenario, opts: PilcoOptions, rng: Rng): Policy {
     for (let i = 0; i < pIn; i++) for (let j = 0; j < pIn; j++) cc[i * pIn + j] += ((a[i] - cm[i]) * (a[j] - cm[j])) / aug.length;
   });
   for (let i = 0; i < pIn; i++) cc[i * pIn + i] += CENTRE_COV_JITTER;
-  return rbfPolicy(pIn, sc.squash, { nBasis: opts.nBasis ?? 10, centreMean: cm, centreCov: cc, lengthscales: opts.policyLengthscales, rng });
+  return rbfPolicy(pIn, sc.squash, {
+    nBasis: opts.nBasis ?? PILCO_DEFAULTS.nBasis,
+    centreMean: cm,
+    centreCov: cc,
+    lengthscales: opts.policyLengthscales,
+    rng,
+  });
 }
 
 /** The largest action each squashing can produce (u_max), found on a fine grid of one period. */
 function squashBounds(squash: readonly SinSquash[]): number[] {
   const last = SQUASH_GRID_POINTS - 1;
-  return squash.map((q) => Math.max(...Array.from({ length: SQUASH_GRID_POINTS }, (_, i) => Math.abs(squashValue(q, (i / last) * 2 * Math.PI)))));
+  return squash.map((q) =>
+    Math.max(...Array.from({ length: SQUASH_GRID_POINTS }, (_, i) => Math.abs(squashValue(q, (i / last) * 2 * Math.PI)))),
+  );
 }
 
 /**
@@ -195,10 +216,10 @@ function squashBounds(squash: readonly SinSquash[]): number[] {
  */
 function fitDynamics(X: number[][], Y: number[][], stateDim: number, H: number, opts: PilcoOptions, rng: Rng, inits: GpHyp[] | undefined) {
   const t0 = Date.now();
-  const idx = subsetOfData(X.length, opts.maxData ?? 300, rng, 2 * H);
+  const idx = subsetOfData(X.length, opts.maxData ?? PILCO_DEFAULTS.maxData, rng, 2 * H);
   const Xs = mat(idx.length, X[0].length, Float64Array.from(idx.flatMap((i) => X[i])));
   const Ys = mat(idx.length, stateDim, Float64Array.from(idx.flatMap((i) => Y[i])));
-  const gps = trainGps(Xs, Ys, { maxIter: opts.gpIters ?? 100, inits });
+  const gps = trainGps(Xs, Ys, { maxIter: opts.gpIters ?? PILCO_DEFAULTS.gpIters, inits });
   return { gps, dataSize: idx.length, gpSeconds: (Date.now() - t0) / 1000 };
 }
 
@@ -228,7 +249,11 @@ function optimisePolicy(policy: Policy, gps: MultiGp, dataSize: number, sc: Pilc
   // No relative-decrease stop by default: like the reference's minimize, spend the whole budget of
   // line searches. The predicted cost can sit on a plateau for many iterations (policy barely
   // moving the pole) before a swing-up appears; stopping there froze the policy for good.
-  const res = lbfgs(f, policy.params, { maxIter: opts.policyIters ?? 100, onIter: opts.onOptIter, relTol: opts.policyRelTol ?? 0 });
+  const res = lbfgs(f, policy.params, {
+    maxIter: opts.policyIters ?? PILCO_DEFAULTS.policyIters,
+    onIter: opts.onOptIter,
+    relTol: opts.policyRelTol ?? PILCO_DEFAULTS.policyRelTol,
+  });
   policy.params.set(res.x);
   const prediction = propagate(model, policy, cost, sc.mu0, sc.S0, H);
   return { prediction, optSeconds: (Date.now() - t1) / 1000, optEvaluations: evals, optReason: res.reason, mmSize: dyn.n };
@@ -236,12 +261,12 @@ function optimisePolicy(policy: Policy, gps: MultiGp, dataSize: number, sc: Pilc
 
 /** Runs PILCO on `env` for the scenario; see the file comment. */
 export function pilco(env: ContinuousEnv, sc: PilcoScenario, opts: PilcoOptions = {}): PilcoResult {
-  const seed = opts.seed ?? 0;
+  const seed = opts.seed ?? PILCO_DEFAULTS.seed;
   const rng = makeRng(seed);
   const { plant, cost, H } = sc;
   const D0 = plant.stateDim;
   const dt = env.dt * (sc.actionRepeat ?? 1);
-  const nTrials = opts.trials ?? 15;
+  const nTrials = opts.trials ?? PILCO_DEFAULTS.trials;
   if (sc.mu0.length !== D0) throw new ValueError(`pilco: mu0 has ${sc.mu0.length} entries, the plant state has ${D0}`);
 
   // Policy: inputs are plant.poli of the augmented state; centres drawn from the initial state distribution.
@@ -296,7 +321,17 @@ export function pilco(env: ContinuousEnv, sc: PilcoScenario, opts: PilcoOptions 
     const opt = optimisePolicy(policy, gps, fit.dataSize, sc, opts);
     // 4) Apply the policy to the system.
     const ctx = preparePolicy(policy);
-    const run = runTrial(env, sc, (x) => policyAction(ctx, plant.poli.map((i) => augment(plant, x)[i])), rng, trialSeed(seed, j));
+    const run = runTrial(
+      env,
+      sc,
+      (x) =>
+        policyAction(
+          ctx,
+          plant.poli.map((i) => augment(plant, x)[i]),
+        ),
+      rng,
+      trialSeed(seed, j),
+    );
     addData(run.states, run.actions);
     const trial = record(j, run, { ...opt, gpSeconds: fit.gpSeconds, dataSize: fit.dataSize });
     if (trial.success && firstSuccess === null) {

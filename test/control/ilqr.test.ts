@@ -18,15 +18,16 @@ import {
 const dt = 0.05;
 /** A damped pendulum x = [theta, omega], torque u, written for this test. */
 const pendulum: BatchDynamics = {
-  n: 2,
-  m: 1,
+  stateDim: 2,
+  actionDim: 1,
   uLow: [-8],
   uHigh: [8],
   dynamics(S, U) {
     const rows = U.length;
     const out = new Float64Array(rows * 2);
     for (let r = 0; r < rows; r++) {
-      const th = S[2 * r], om = S[2 * r + 1];
+      const th = S[2 * r],
+        om = S[2 * r + 1];
       const om2 = om + dt * (-10 * Math.sin(th) - 0.1 * om + U[r]);
       out[2 * r] = th + dt * om2;
       out[2 * r + 1] = om2;
@@ -66,7 +67,8 @@ describe("iLQR", () => {
       (x, u) => Float64Array.of(x[0] + 2 * u[0], x[1] - x[0]),
       (x) => Float64Array.of(x[0]),
     );
-    const x = Float64Array.of(0.3, -0.2), u = Float64Array.of(0.7);
+    const x = Float64Array.of(0.3, -0.2),
+      u = Float64Array.of(0.7);
     const gn = cost.runningExpansion!(x, u, 0);
     const fd = finiteDifferenceExpansion((z) => cost.running(z.subarray(0, 2), z.subarray(2), 0), Float64Array.of(0.3, -0.2, 0.7));
     expect(maxAbsDiff([Array.from(gn.lz)], [Array.from(fd.lz)])).toBeLessThan(1e-6);
@@ -75,9 +77,11 @@ describe("iLQR", () => {
   });
 
   it("solves a linear-quadratic problem in one step, equal to LQR", () => {
-    const A = [1, 0.1, 0, 1], B = [0.005, 0.1];
+    const A = [1, 0.1, 0, 1],
+      B = [0.005, 0.1];
     const lin: BatchDynamics = {
-      n: 2, m: 1,
+      stateDim: 2,
+      actionDim: 1,
       dynamics(S, U) {
         const out = new Float64Array(S.length);
         for (let r = 0; r < U.length; r++) {
@@ -87,12 +91,22 @@ describe("iLQR", () => {
         return out;
       },
     };
-    const cost = leastSquaresCost((x, u) => Float64Array.of(x[0], 0.5 * x[1], 0.3 * u[0]), (x) => Float64Array.of(5 * x[0], 5 * x[1]));
+    const cost = leastSquaresCost(
+      (x, u) => Float64Array.of(x[0], 0.5 * x[1], 0.3 * u[0]),
+      (x) => Float64Array.of(5 * x[0], 5 * x[1]),
+    );
     const T = 20;
     const x0 = [1, -0.5];
-    const res = ilqr(lin, cost, x0, Array.from({ length: T }, () => [0]), { tol: 1e-12 });
+    const res = ilqr(
+      lin,
+      cost,
+      x0,
+      Array.from({ length: T }, () => [0]),
+      { tol: 1e-12 },
+    );
     const p: LqrProblem = {
-      n: 2, m: 1,
+      n: 2,
+      m: 1,
       F: Array.from({ length: T }, () => mat(2, 3, [A[0], A[1], B[0], A[2], A[3], B[1]])),
       f: Array.from({ length: T }, () => new Float64Array(2)),
       C: Array.from({ length: T }, () => mat(3, 3, [1, 0, 0, 0, 0.25, 0, 0, 0, 0.09])),
@@ -106,7 +120,13 @@ describe("iLQR", () => {
 
   it("swings the pendulum up with a monotonically decreasing cost and a zero gradient at the end", () => {
     const T = 60;
-    const res = ilqr(pendulum, swingUp, [0, 0], Array.from({ length: T }, () => [0]), { maxIter: 200, tol: 1e-9 });
+    const res = ilqr(
+      pendulum,
+      swingUp,
+      [0, 0],
+      Array.from({ length: T }, () => [0]),
+      { maxIter: 200, tol: 1e-9 },
+    );
     for (let i = 1; i < res.costs.length; i++) expect(res.costs[i]).toBeLessThanOrEqual(res.costs[i - 1]);
     expect(res.costs[res.costs.length - 1]).toBeLessThan(0.05 * res.costs[0]);
     const xT = res.xs[T];
@@ -117,13 +137,17 @@ describe("iLQR", () => {
     let maxGrad = 0;
     for (let t = 0; t < T; t++) {
       if (Math.abs(res.us[t][0]) > 7.99) continue;
-      const up = res.us.map((u) => u.slice()), um = res.us.map((u) => u.slice());
+      const up = res.us.map((u) => u.slice()),
+        um = res.us.map((u) => u.slice());
       up[t][0] += h;
       um[t][0] -= h;
       maxGrad = Math.max(maxGrad, Math.abs((J(up) - J(um)) / (2 * h)));
     }
     const us0 = Array.from({ length: T }, () => Float64Array.of(0));
-    const g0 = Math.abs((J(us0.map((u, s) => (s === T - 1 ? Float64Array.of(h) : u))) - J(us0.map((u, s) => (s === T - 1 ? Float64Array.of(-h) : u)))) / (2 * h));
+    const g0 = Math.abs(
+      (J(us0.map((u, s) => (s === T - 1 ? Float64Array.of(h) : u))) - J(us0.map((u, s) => (s === T - 1 ? Float64Array.of(-h) : u)))) /
+        (2 * h),
+    );
     expect(maxGrad).toBeLessThan(1e-2 * Math.max(1, g0));
     expect(res.K.length).toBe(T);
     expect(res.Quu[0].rows).toBe(1);
@@ -132,8 +156,20 @@ describe("iLQR", () => {
   it("uses analytic Jacobians when the dynamics provide them", () => {
     const T = 40;
     const withJac: BatchDynamics = { ...pendulum, jacobians: pendulumJacobians };
-    const a = ilqr(withJac, swingUp, [0, 0], Array.from({ length: T }, () => [0]), { maxIter: 30 });
-    const b = ilqr(pendulum, swingUp, [0, 0], Array.from({ length: T }, () => [0]), { maxIter: 30 });
+    const a = ilqr(
+      withJac,
+      swingUp,
+      [0, 0],
+      Array.from({ length: T }, () => [0]),
+      { maxIter: 30 },
+    );
+    const b = ilqr(
+      pendulum,
+      swingUp,
+      [0, 0],
+      Array.from({ length: T }, () => [0]),
+      { maxIter: 30 },
+    );
     expect(a.costs[a.costs.length - 1]).toBeCloseTo(b.costs[b.costs.length - 1], 3);
   });
 
@@ -163,8 +199,20 @@ describe("iLQR through a learned model", () => {
     };
     const dyn = dynamicsFromModel(model, { uLow: [-8], uHigh: [8] });
     const T = 40;
-    const viaModel = ilqr(dyn, swingUp, [0, 0], Array.from({ length: T }, () => [0.1]), { maxIter: 20 });
-    const direct = ilqr(pendulum, swingUp, [0, 0], Array.from({ length: T }, () => [0.1]), { maxIter: 20 });
+    const viaModel = ilqr(
+      dyn,
+      swingUp,
+      [0, 0],
+      Array.from({ length: T }, () => [0.1]),
+      { maxIter: 20 },
+    );
+    const direct = ilqr(
+      pendulum,
+      swingUp,
+      [0, 0],
+      Array.from({ length: T }, () => [0.1]),
+      { maxIter: 20 },
+    );
     expect(viaModel.costs[viaModel.costs.length - 1]).toBeCloseTo(direct.costs[direct.costs.length - 1], 6);
     expect(calls).toBeGreaterThan(0);
   });

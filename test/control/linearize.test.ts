@@ -9,9 +9,13 @@ describe("linearizeTrajectory on the true systems (dynamicsFromEnv)", () => {
     const us = [Float64Array.of(1, -0.5), Float64Array.of(-2, 0.3)];
     const { A, B } = linearizeTrajectory(dynamicsFromEnv(env), xs, us);
     for (let t = 0; t < xs.length; t++) {
-      const dx = [1e-4, -2e-4, 3e-4, 1e-4], du = [2e-4, -1e-4];
+      const dx = [1e-4, -2e-4, 3e-4, 1e-4],
+        du = [2e-4, -1e-4];
       const f = env.nextState(Array.from(xs[t]), Array.from(us[t]));
-      const truth = env.nextState(Array.from(xs[t], (v, i) => v + dx[i]), Array.from(us[t], (v, i) => v + du[i]));
+      const truth = env.nextState(
+        Array.from(xs[t], (v, i) => v + dx[i]),
+        Array.from(us[t], (v, i) => v + du[i]),
+      );
       for (let i = 0; i < 4; i++) {
         let pred = f[i];
         for (let j = 0; j < 4; j++) pred += A[t].data[i * 4 + j] * dx[j];

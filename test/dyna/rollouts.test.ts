@@ -82,28 +82,56 @@ describe("branched rollouts", () => {
         return { samples: [m0, m0], means: [m0, m1] };
       },
     };
-    const { batch, stats } = branchedRollouts(Float64Array.from([0]), 1, unitPolicy, model, stateReward, { horizon: 5, penalty: { kappa: 7, alpha: 1.2 } }, makeRng(0));
+    const { batch, stats } = branchedRollouts(
+      Float64Array.from([0]),
+      1,
+      unitPolicy,
+      model,
+      stateReward,
+      { horizon: 5, penalty: { kappa: 7, alpha: 1.2 } },
+      makeRng(0),
+    );
     // states 0,1,2,3,4: d = 0, 0.5, 1, 1.5, 2 -> penalised at s = 3 and 4
     expect(Array.from(batch.states)).toEqual([0, 1, 2, 3, 4]);
     expect(Array.from(batch.rewards)).toEqual([1, 2, 3, -7, -7]);
     expect(stats.penalised).toBe(2);
     expect(Array.from(batch.dones)).toEqual([0, 0, 0, 0, 0]);
 
-    const halted = branchedRollouts(Float64Array.from([0]), 1, unitPolicy, model, stateReward, { horizon: 5, penalty: { kappa: 7, alpha: 1.2 }, terminateAbove: 1.2 }, makeRng(0));
+    const halted = branchedRollouts(
+      Float64Array.from([0]),
+      1,
+      unitPolicy,
+      model,
+      stateReward,
+      { horizon: 5, penalty: { kappa: 7, alpha: 1.2 }, terminateAbove: 1.2 },
+      makeRng(0),
+    );
     // with termination the first uncertain transition is stored as an absorbing halt and the branch stops
     expect(Array.from(halted.batch.rewards)).toEqual([1, 2, 3, -7]);
     expect(Array.from(halted.batch.dones)).toEqual([0, 0, 0, 1]);
     expect(halted.stats.terminated).toBe(1);
 
-    const dropped = branchedRollouts(Float64Array.from([0]), 1, unitPolicy, model, stateReward, { horizon: 5, terminateAbove: 1.2 }, makeRng(0));
+    const dropped = branchedRollouts(
+      Float64Array.from([0]),
+      1,
+      unitPolicy,
+      model,
+      stateReward,
+      { horizon: 5, terminateAbove: 1.2 },
+      makeRng(0),
+    );
     // termination without the penalty drops the uncertain transition
     expect(Array.from(dropped.batch.rewards)).toEqual([1, 2, 3]);
   });
 
   it("rejects bad inputs", () => {
     const model = offsetEnsemble([0]);
-    expect(() => branchedRollouts(Float64Array.from([0, 1]), 1, zeroPolicy, model, stateReward, { horizon: 1 }, makeRng(0))).toThrow(/starts/);
-    expect(() => branchedRollouts(Float64Array.from([0]), 1, zeroPolicy, model, stateReward, { horizon: 0 }, makeRng(0))).toThrow(/horizon/);
+    expect(() => branchedRollouts(Float64Array.from([0, 1]), 1, zeroPolicy, model, stateReward, { horizon: 1 }, makeRng(0))).toThrow(
+      /starts/,
+    );
+    expect(() => branchedRollouts(Float64Array.from([0]), 1, zeroPolicy, model, stateReward, { horizon: 0 }, makeRng(0))).toThrow(
+      /horizon/,
+    );
     const badPolicy = (_S: Float64Array, n: number) => new Float64Array(n + 1);
     expect(() => branchedRollouts(Float64Array.from([0]), 1, badPolicy, model, stateReward, { horizon: 1 }, makeRng(0))).toThrow(/policy/);
   });

@@ -74,7 +74,15 @@ describe("ensemble model for rollouts", () => {
       pushTransition(buf, obs, a, out.reward, out.observation, false);
       obs = out.truncated ? env.reset() : out.observation;
     }
-    const model = new EnsembleDynamicsModel({ stateDim: 3, actionDim: 1, members: 5, hiddenSizes: [64, 64], batchSize: 128, validFraction: 0, seed: 1 });
+    const model = new EnsembleDynamicsModel({
+      stateDim: 3,
+      actionDim: 1,
+      members: 5,
+      hiddenSizes: [64, 64],
+      batchSize: 128,
+      validFraction: 0,
+      seed: 1,
+    });
     await model.fit(bufferToDataset(buf), { epochs: 40 });
     // one-step error on the training data, relative to the typical step size
     const n = 200;
@@ -130,7 +138,13 @@ describe("the Dyna loop", () => {
       const before = tf.memory().numTensors;
       disposeDynaResult(
         await dynaStyle(new Pendulum({ seed: 0 }), {
-          ...common, realSteps, useModel: true, reward: pendulumObservationReward, rolloutsPerStep: 1, modelEpochs: 1, seed: 0,
+          ...common,
+          realSteps,
+          useModel: true,
+          reward: pendulumObservationReward,
+          rolloutsPerStep: 1,
+          modelEpochs: 1,
+          seed: 0,
         }),
       );
       return tf.memory().numTensors - before;

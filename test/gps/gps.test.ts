@@ -14,8 +14,8 @@ import { EnsembleMLP } from "../../lib/nn";
 
 /** A point mass on a line (position, velocity), force input, dt = 0.1: only ever sampled by GPS. */
 const pointMass: BatchDynamics = {
-  n: 2,
-  m: 1,
+  stateDim: 2,
+  actionDim: 1,
   uLow: [-10],
   uHigh: [10],
   dynamics(S, U) {

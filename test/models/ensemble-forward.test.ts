@@ -29,7 +29,16 @@ describe("EnsembleDynamicsModel: one forward pass", () => {
   for (const activation of ["tanh", "silu", "relu"] as const) {
     for (const probabilistic of [true, false]) {
       it(`rawMemberOutputs equals the network's forwardMembers (${activation}, ${probabilistic ? "P" : "D"})`, async () => {
-        const model = new EnsembleDynamicsModel({ stateDim: 2, actionDim: 1, hiddenSizes: [8, 8], members: 3, epochs: 2, activation, probabilistic, seed: 5 });
+        const model = new EnsembleDynamicsModel({
+          stateDim: 2,
+          actionDim: 1,
+          hiddenSizes: [8, 8],
+          members: 3,
+          epochs: 2,
+          activation,
+          probabilistic,
+          seed: 5,
+        });
         await model.fit(data(64));
         const rng = makeRng(6);
         const rows = [3, 0, 5]; // member 1 gets no rows

@@ -7,7 +7,8 @@ import { cartpoleScenario, cartpoleSuccess, pendulumScenario, pendulumSuccess } 
 describe("L-BFGS", () => {
   it("minimises the Rosenbrock function", () => {
     const f = (x: Float64Array, g: Float64Array) => {
-      const a = 1 - x[0], b = x[1] - x[0] * x[0];
+      const a = 1 - x[0],
+        b = x[1] - x[0] * x[0];
       g[0] = -2 * a - 400 * x[0] * b;
       g[1] = 200 * b;
       return a * a + 100 * b * b;
@@ -28,7 +29,11 @@ describe("the PILCO loop", () => {
   it("runs a random and a learned trial on the pendulum, deterministically per seed", () => {
     const run = () =>
       pilco(new Pendulum({ start: "down", maxSteps: 1e9 }), pendulumScenario({ H: 15 }), {
-        seed: 3, trials: 1, policyIters: 3, gpIters: 20, success: pendulumSuccess,
+        seed: 3,
+        trials: 1,
+        policyIters: 3,
+        gpIters: 20,
+        success: pendulumSuccess,
       });
     const a = run();
     expect(a.trials).toHaveLength(2);
@@ -47,7 +52,12 @@ describe("the PILCO loop", () => {
 
   it("uses the sparse (FITC) GP for prediction once the data exceed `inducing` points", () => {
     const res = pilco(new Pendulum({ start: "down", maxSteps: 1e9 }), pendulumScenario({ H: 15 }), {
-      seed: 3, trials: 2, policyIters: 3, gpIters: 20, inducing: 20, success: pendulumSuccess,
+      seed: 3,
+      trials: 2,
+      policyIters: 3,
+      gpIters: 20,
+      inducing: 20,
+      success: pendulumSuccess,
     });
     expect(res.trials[1].mmSize).toBe(15); // 15 points: full GP
     expect(res.trials[2].dataSize).toBe(30);
