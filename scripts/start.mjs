@@ -39,8 +39,8 @@ function works(cmd, args) {
 
 // Your own JupyterLab: `jupyter-lab` alone is what `pipx install jupyterlab` puts on PATH.
 const ownLab = [
-  { name: "JupyterLab", cmd: "jupyter", probe: ["lab", "--version"], args: ["lab"] },
-  { name: "JupyterLab", cmd: "jupyter-lab", probe: ["--version"], args: [] },
+  { name: "JupyterLab", cmd: "jupyter", probe: ["lab", "--version"], args: ["lab"], lab: true },
+  { name: "JupyterLab", cmd: "jupyter-lab", probe: ["--version"], args: [], lab: true },
 ];
 // /usr/bin/jupyter is Debian's, in case another `jupyter` without the notebook shadows it on PATH.
 const classic = [
@@ -65,6 +65,7 @@ function courseLab() {
     name: `the course's JupyterLab 4 (served by ${py.python}, jupyter_server ${py.server})`,
     cmd: py.python,
     args: [path.join(labDir, "mbrl_lab.py")],
+    lab: true,
   };
 }
 
@@ -98,8 +99,13 @@ if (!found) {
 
 const rootDirGiven = extra.some((a) => /^--(notebook-dir|NotebookApp\.notebook_dir|ServerApp\.root_dir|ServerApp\.notebook_dir)(=|$)/.test(a));
 const asRoot = typeof process.getuid === "function" && process.getuid() === 0 && !extra.includes("--allow-root");
+// JupyterLab adds a PNG to every chart it draws; saving drops it again (jupyterlab/mbrl_outputs.py),
+// so saved notebooks and submissions stay small. The classic notebook adds none.
+const trim = found.lab && !extra.some((a) => a.includes("pre_save_hook"));
+if (trim) env.PYTHONPATH = [labDir, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter);
 const args = [
   ...found.args,
+  ...(trim ? ["--ContentsManager.pre_save_hook=mbrl_outputs.pre_save_hook"] : []),
   ...(rootDirGiven ? [] : [`--notebook-dir=${path.join(root, "notebooks")}`]),
   ...(asRoot ? ["--allow-root"] : []),
   ...extra,
