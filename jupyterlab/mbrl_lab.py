@@ -88,7 +88,10 @@ class EventsSocketHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHan
 
     def get(self, *args, **kwargs):
         if self.get_current_user() is None:
-            raise web.HTTPError(403)
+            # A bare 403: raising would render an HTML error page from templates this app lacks.
+            self.log.warning("403 GET %s: not authenticated", self.request.path)
+            self.set_status(403)
+            return self.finish()
         return super().get(*args, **kwargs)
 
     def on_message(self, message):
