@@ -33,7 +33,14 @@ function hashOf(files) {
 
 const installInputs = () => hashOf(["package.json", "package-lock.json"]);
 const buildInputs = () =>
-  hashOf(["package-lock.json", "build.mjs", ...fs.readdirSync(path.join(labDir, "src")).sort().map((f) => `src/${f}`)]);
+  hashOf([
+    "package-lock.json",
+    "build.mjs",
+    ...fs
+      .readdirSync(path.join(labDir, "src"))
+      .sort()
+      .map((f) => `src/${f}`),
+  ]);
 
 const PY_CHECK =
   "import jupyter_server, jupyterlab_server, sys; " +

@@ -87,7 +87,7 @@ if (!found) {
       wanted === "notebook" ? "npm start: the classic Jupyter Notebook is not installed." : "npm start: no Jupyter could be started.",
       "Install one of these, then run npm start again:",
       "  JupyterLab (recommended):  python3 -m pip install jupyterlab",
-      "    (where pip refuses with \"externally-managed-environment\", e.g. Debian 12, Ubuntu 24.04:",
+      '    (where pip refuses with "externally-managed-environment", e.g. Debian 12, Ubuntu 24.04:',
       "     pipx install jupyterlab   or   python3 -m venv ~/jl && ~/jl/bin/pip install jupyterlab && export PATH=~/jl/bin:$PATH)",
       "  The course's JupyterLab, Debian/Ubuntu:  sudo apt-get install python3-jupyter-server python3-jupyterlab-server",
       "  Classic Notebook, Debian/Ubuntu:         sudo apt-get install jupyter-notebook",
@@ -97,7 +97,9 @@ if (!found) {
   process.exit(1);
 }
 
-const rootDirGiven = extra.some((a) => /^--(notebook-dir|NotebookApp\.notebook_dir|ServerApp\.root_dir|ServerApp\.notebook_dir)(=|$)/.test(a));
+const rootDirGiven = extra.some((a) =>
+  /^--(notebook-dir|NotebookApp\.notebook_dir|ServerApp\.root_dir|ServerApp\.notebook_dir)(=|$)/.test(a),
+);
 const asRoot = typeof process.getuid === "function" && process.getuid() === 0 && !extra.includes("--allow-root");
 // JupyterLab adds a PNG to every chart it draws; saving drops it again (jupyterlab/mbrl_outputs.py),
 // so saved notebooks and submissions stay small. The classic notebook adds none.

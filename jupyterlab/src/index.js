@@ -2,26 +2,26 @@
 // "jupyterlab" field; build.mjs writes them into app/extensions.js), started the way JupyterLab's
 // own application does it: plugins registered, the service manager resolved from them, then the app.
 // Prebuilt ("federated") extensions are not loaded: this build is the course's fixed set.
-import { JupyterPluginRegistry, PageConfig } from '@jupyterlab/coreutils';
-import '../app/style.js';
-import { extensions, mimeExtensions } from '../app/extensions.js';
+import { JupyterPluginRegistry, PageConfig } from "@jupyterlab/coreutils";
+import "../app/style.js";
+import { extensions, mimeExtensions } from "../app/extensions.js";
 
 /** The plugins a module exports (one plugin or an array; ES or CommonJS module). */
 function pluginsOf(mod) {
-  const exported = Object.prototype.hasOwnProperty.call(mod, '__esModule') ? mod.default : mod;
+  const exported = Object.prototype.hasOwnProperty.call(mod, "__esModule") ? mod.default : mod;
   return Array.isArray(exported) ? exported : [exported];
 }
 
 async function main() {
-  const { JupyterLab } = require('@jupyterlab/application');
-  const { IConnectionStatus, IServiceManager } = require('@jupyterlab/services');
+  const { JupyterLab } = require("@jupyterlab/application");
+  const { IConnectionStatus, IServiceManager } = require("@jupyterlab/services");
   const disabled = [];
   const deferred = [];
   const ignorePlugins = [];
   const availablePlugins = [];
 
   // Loads each package and keeps its enabled plugins; the page config may disable or defer some.
-  const collect = list => {
+  const collect = (list) => {
     const active = [];
     for (const [name, load] of list) {
       let mod;
@@ -41,7 +41,7 @@ async function main() {
           provides: plugin.provides ?? null,
           autoStart: plugin.autoStart,
           enabled: !off,
-          extension: name
+          extension: name,
         });
         if (off) {
           disabled.push(plugin.id);
@@ -68,18 +68,18 @@ async function main() {
     serviceManager,
     mimeExtensions: mimePlugins,
     connectionStatus,
-    disabled: { matches: disabled, patterns: PageConfig.Extension.disabled.map(v => v.raw) },
-    deferred: { matches: deferred, patterns: PageConfig.Extension.deferred.map(v => v.raw) },
-    availablePlugins
+    disabled: { matches: disabled, patterns: PageConfig.Extension.disabled.map((v) => v.raw) },
+    deferred: { matches: deferred, patterns: PageConfig.Extension.deferred.map((v) => v.raw) },
+    availablePlugins,
   });
   // Tests and the curious reach the app (lab.commands, lab.shell) as window.jupyterapp when the server
   // is started with --LabApp.expose_app_in_browser=True.
-  if ((PageConfig.getOption('exposeAppInBrowser') || '').toLowerCase() === 'true') {
+  if ((PageConfig.getOption("exposeAppInBrowser") || "").toLowerCase() === "true") {
     window.jupyterapp = lab;
   }
   await lab.start({ ignorePlugins, bubblingKeydown: true });
 }
 
-window.addEventListener('load', () => {
-  main().catch(e => console.error('JupyterLab failed to start', e));
+window.addEventListener("load", () => {
+  main().catch((e) => console.error("JupyterLab failed to start", e));
 });

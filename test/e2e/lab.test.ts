@@ -80,7 +80,10 @@ function prepareRelease(): string[] {
   link(path.join(ROOT, "jupyterlab", "node_modules"), path.join(RELEASE, "jupyterlab", "node_modules"));
   link(path.join(ROOT, "jupyterlab", "app"), path.join(RELEASE, "jupyterlab", "app"));
   solveNotebooks(path.join(RELEASE, "solved"));
-  return fs.readdirSync(path.join(RELEASE, "notebooks")).filter((f) => f.endsWith(".ipynb")).sort();
+  return fs
+    .readdirSync(path.join(RELEASE, "notebooks"))
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort();
 }
 
 async function startServer(): Promise<void> {
@@ -277,34 +280,37 @@ async function runAll(nbPath: string): Promise<NbState> {
 
 /** Scrolls code cell `index` into view and describes its rendered charts and output area. */
 async function renderedCharts(nbPath: string, index: number) {
-  return page.evaluate(async ([p, i]) => {
-    const panel = (globalThis as any).__mbrl[p as string];
-    const nb = panel.content;
-    nb.activeCellIndex = i;
-    await nb.scrollToItem(i, "start");
-    const cell = nb.widgets[i as number];
-    const deadline = Date.now() + 20_000;
-    const charts = () => [...cell.node.querySelectorAll(".jp-RenderedVegaCommon5")] as any[];
-    const drawn = (el: any) => !!el.querySelector(".vega-embed canvas, .vega-embed svg");
-    while (Date.now() < deadline && (charts().length === 0 || !charts().every(drawn))) await new Promise((r) => setTimeout(r, 200));
-    return {
-      charts: charts().map((el) => {
-        const area = el.closest(".jp-OutputArea-output") as any;
-        const embed = el.querySelector(".vega-embed") as any;
-        const chart = el.querySelector(".vega-embed canvas, .vega-embed svg") as any;
-        return {
-          drawn: drawn(el),
-          interactive: !!el.querySelector(".vega-embed details, .vega-embed .vega-actions"), // vega-embed's action menu
-          width: chart ? chart.getBoundingClientRect().width : 0,
-          height: chart ? chart.getBoundingClientRect().height : 0,
-          areaWidth: area ? area.clientWidth : 0,
-          overflow: area ? area.scrollWidth - area.clientWidth : 0,
-          embedWidth: embed ? embed.getBoundingClientRect().width : 0,
-        };
-      }),
-      fallbacks: cell.node.querySelectorAll(".jp-RenderedSVG, .jp-RenderedImage").length,
-    };
-  }, [nbPath, index] as const);
+  return page.evaluate(
+    async ([p, i]) => {
+      const panel = (globalThis as any).__mbrl[p as string];
+      const nb = panel.content;
+      nb.activeCellIndex = i;
+      await nb.scrollToItem(i, "start");
+      const cell = nb.widgets[i as number];
+      const deadline = Date.now() + 20_000;
+      const charts = () => [...cell.node.querySelectorAll(".jp-RenderedVegaCommon5")] as any[];
+      const drawn = (el: any) => !!el.querySelector(".vega-embed canvas, .vega-embed svg");
+      while (Date.now() < deadline && (charts().length === 0 || !charts().every(drawn))) await new Promise((r) => setTimeout(r, 200));
+      return {
+        charts: charts().map((el) => {
+          const area = el.closest(".jp-OutputArea-output") as any;
+          const embed = el.querySelector(".vega-embed") as any;
+          const chart = el.querySelector(".vega-embed canvas, .vega-embed svg") as any;
+          return {
+            drawn: drawn(el),
+            interactive: !!el.querySelector(".vega-embed details, .vega-embed .vega-actions"), // vega-embed's action menu
+            width: chart ? chart.getBoundingClientRect().width : 0,
+            height: chart ? chart.getBoundingClientRect().height : 0,
+            areaWidth: area ? area.clientWidth : 0,
+            overflow: area ? area.scrollWidth - area.clientWidth : 0,
+            embedWidth: embed ? embed.getBoundingClientRect().width : 0,
+          };
+        }),
+        fallbacks: cell.node.querySelectorAll(".jp-RenderedSVG, .jp-RenderedImage").length,
+      };
+    },
+    [nbPath, index] as const,
+  );
 }
 
 function outputProblems(s: NbState): string[] {
@@ -334,7 +340,15 @@ describe("the student release in JupyterLab 4 (the course's build)", () => {
     await startServer();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
       timeout: 60_000,
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -342,7 +356,8 @@ describe("the student release in JupyterLab 4 (the course's build)", () => {
     page.on("console", (m) => {
       const t = m.text();
       // Errors, and the warnings that mean a broken build (duplicate Y.Doc/yjs copies).
-      if (m.type() === "error" || /Invalid access: Add Yjs type|Not same Y\.Doc|Maximum call stack/.test(t)) consoleProblems.push(`console ${m.type()}: ${t.slice(0, 500)}`);
+      if (m.type() === "error" || /Invalid access: Add Yjs type|Not same Y\.Doc|Maximum call stack/.test(t))
+        consoleProblems.push(`console ${m.type()}: ${t.slice(0, 500)}`);
     });
     page.on("response", (r) => {
       if (r.status() >= 400) consoleProblems.push(`HTTP ${r.status()} ${r.url()}`);
@@ -376,107 +391,130 @@ describe("the student release in JupyterLab 4 (the course's build)", () => {
     expect(specs.kernelspecs.tslab.spec.display_name).toBe("TypeScript (MBRL course)");
   });
 
-  it("opens every release notebook with the course kernel", async () => {
-    const t0 = Date.now();
-    expect(releaseNotebooks.length).toBeGreaterThanOrEqual(12);
-    for (const f of releaseNotebooks) {
-      const p = `notebooks/${f}`;
-      await openNotebook(p);
-      await waitForKernel(p);
-      const s = await nbState(p);
-      const onDisk = JSON.parse(fs.readFileSync(path.join(RELEASE, p), "utf8")) as { cells: unknown[] };
-      expect(s.kernelName, p).toBe("tslab");
-      expect(s.cells.length, p).toBe(onDisk.cells.length);
-      expect(s.cells.every((c) => c.outputs.length === 0), `${p}: the release carries no outputs`).toBe(true);
-      if (f !== "00-welcome.ipynb") {
-        await closeNotebook(p);
-      }
-    }
-    timings.openAll = since(t0);
-  }, 12 * KERNEL_START_MS);
-
-  it("stops Run All at an unsolved exercise with its clear message", async () => {
-    const t0 = Date.now();
-    const p = "notebooks/00-welcome.ipynb";
-    const s = await runAll(p);
-    const failing = s.cells.find((c) => c.outputs.some((o) => o.type === "error"));
-    expect(failing, "an error output").toBeTruthy();
-    const exercise = [...s.cells].reverse().find((c) => c.index < failing!.index && c.exercise);
-    expect(exercise, "an exercise cell above the failing check").toBeTruthy();
-    const err = failing!.outputs.find((o) => o.type === "error")!;
-    expect(err.text).toContain(`not implemented yet: ${exercise!.exercise}`);
-    // Everything above it ran, without errors.
-    expect(s.cells.filter((c) => c.type === "code" && c.index < failing!.index).every((c) => c.count !== null)).toBe(true);
-    expect(outputProblems({ ...s, cells: s.cells.filter((c) => c.index < failing!.index) })).toEqual([]);
-    await closeNotebook(p);
-    timings.unsolved = since(t0);
-  }, KERNEL_START_MS + RUN_ALL_MS);
-
-  const solvedFiles = () => fs.readdirSync(path.join(RELEASE, "solved")).filter((f) => f.endsWith(".ipynb") && (!SOLVED || SOLVED.includes(f.replace(/\.ipynb$/, "")))).sort();
-
-  it("runs solved notebooks with interactive charts that fit, the progress bar in place, and saves them small", async () => {
-    const files = solvedFiles();
-    expect(files.length).toBe(SOLVED ? SOLVED.length : 12);
-    for (const f of files) {
-      const p = `solved/${f}`;
+  it(
+    "opens every release notebook with the course kernel",
+    async () => {
       const t0 = Date.now();
-      await openNotebook(p);
-      await waitForKernel(p);
-      const s = await runAll(p);
-      timings[`run ${f}`] = since(t0);
-      expect(outputProblems(s), `${p}: errors`).toEqual([]);
-      const notRun = s.cells.filter((c) => c.type === "code" && c.count === null).map((c) => `cell ${c.index} (${c.first})`);
-      expect(notRun, `${p}: cells that did not run`).toEqual([]);
-
-      // Every chart: rendered by JupyterLab's Vega renderer (an interactive chart with its action
-      // menu), not the SVG fallback, and inside its output area (no horizontal overflow).
-      const chartCells = s.cells.filter((c) => c.outputs.some((o) => o.mimes.includes(VEGALITE)));
-      if (f === "00-welcome.ipynb" || f === "06-dyna-q.ipynb") expect(chartCells.length, `${p}: charts`).toBeGreaterThanOrEqual(2);
-      for (const c of chartCells) {
-        const expected = c.outputs.filter((o) => o.mimes.includes(VEGALITE)).length;
-        const r = await renderedCharts(p, c.index);
-        const where = `${p} cell ${c.index} (${c.first})`;
-        expect(r.charts.length, `${where}: Vega charts`).toBe(expected);
-        expect(r.fallbacks, `${where}: SVG/PNG fallbacks shown`).toBe(0);
-        for (const ch of r.charts) {
-          expect(ch.drawn, `${where}: drawn`).toBe(true);
-          expect(ch.interactive, `${where}: vega-embed actions`).toBe(true);
-          expect(ch.width, `${where}: width`).toBeGreaterThan(150);
-          expect(ch.height, `${where}: height`).toBeGreaterThan(80);
-          expect(ch.width, `${where}: fits the ~950 px output area`).toBeLessThanOrEqual(Math.min(ch.areaWidth, 960) + 1);
-          expect(ch.overflow, `${where}: horizontal overflow`).toBeLessThanOrEqual(1);
+      expect(releaseNotebooks.length).toBeGreaterThanOrEqual(12);
+      for (const f of releaseNotebooks) {
+        const p = `notebooks/${f}`;
+        await openNotebook(p);
+        await waitForKernel(p);
+        const s = await nbState(p);
+        const onDisk = JSON.parse(fs.readFileSync(path.join(RELEASE, p), "utf8")) as { cells: unknown[] };
+        expect(s.kernelName, p).toBe("tslab");
+        expect(s.cells.length, p).toBe(onDisk.cells.length);
+        expect(
+          s.cells.every((c) => c.outputs.length === 0),
+          `${p}: the release carries no outputs`,
+        ).toBe(true);
+        if (f !== "00-welcome.ipynb") {
+          await closeNotebook(p);
         }
       }
+      timings.openAll = since(t0);
+    },
+    12 * KERNEL_START_MS,
+  );
 
-      if (f === "00-welcome.ipynb") {
-        // The progress bar: one display, updated in place to its last state.
-        const bars = s.cells.flatMap((c) => c.outputs).filter((o) => /episodes/.test(o.text) && /\d+\/\d+/.test(o.text));
-        expect(bars.length).toBe(1);
-        expect(bars[0].text).toMatch(/3000\/3000 100%/);
-      }
+  it(
+    "stops Run All at an unsolved exercise with its clear message",
+    async () => {
+      const t0 = Date.now();
+      const p = "notebooks/00-welcome.ipynb";
+      const s = await runAll(p);
+      const failing = s.cells.find((c) => c.outputs.some((o) => o.type === "error"));
+      expect(failing, "an error output").toBeTruthy();
+      const exercise = [...s.cells].reverse().find((c) => c.index < failing!.index && c.exercise);
+      expect(exercise, "an exercise cell above the failing check").toBeTruthy();
+      const err = failing!.outputs.find((o) => o.type === "error")!;
+      expect(err.text).toContain(`not implemented yet: ${exercise!.exercise}`);
+      // Everything above it ran, without errors.
+      expect(s.cells.filter((c) => c.type === "code" && c.index < failing!.index).every((c) => c.count !== null)).toBe(true);
+      expect(outputProblems({ ...s, cells: s.cells.filter((c) => c.index < failing!.index) })).toEqual([]);
+      await closeNotebook(p);
+      timings.unsolved = since(t0);
+    },
+    KERNEL_START_MS + RUN_ALL_MS,
+  );
 
-      // Saving keeps the charts' specs and SVGs but drops the PNG JupyterLab added while drawing them.
-      const before = await nbState(p);
-      const pngsInModel = before.cells.flatMap((c) => c.outputs).filter((o) => o.mimes.includes(VEGALITE) && o.mimes.includes("image/png")).length;
-      expect(pngsInModel, `${p}: JupyterLab adds a PNG to drawn charts`).toBeGreaterThan(0);
-      await page.evaluate(async (q) => {
-        const g = globalThis as any;
-        g.jupyterapp.shell.activateById(g.__mbrl[q].id);
-        await g.jupyterapp.commands.execute("docmanager:save");
-      }, p);
-      const saved = JSON.parse(fs.readFileSync(path.join(RELEASE, p), "utf8")) as { cells: { outputs?: { data?: Record<string, unknown> }[] }[] };
-      const savedOutputs = saved.cells.flatMap((c) => c.outputs ?? []);
-      const savedCharts = savedOutputs.filter((o) => o.data && VEGALITE in o.data);
-      expect(savedCharts.length).toBeGreaterThan(0);
-      for (const o of savedCharts) {
-        expect(Object.keys(o.data!)).toContain("image/svg+xml");
-        expect(Object.keys(o.data!)).not.toContain("image/png");
+  const solvedFiles = () =>
+    fs
+      .readdirSync(path.join(RELEASE, "solved"))
+      .filter((f) => f.endsWith(".ipynb") && (!SOLVED || SOLVED.includes(f.replace(/\.ipynb$/, ""))))
+      .sort();
+
+  it(
+    "runs solved notebooks with interactive charts that fit, the progress bar in place, and saves them small",
+    async () => {
+      const files = solvedFiles();
+      expect(files.length).toBe(SOLVED ? SOLVED.length : 12);
+      for (const f of files) {
+        const p = `solved/${f}`;
+        const t0 = Date.now();
+        await openNotebook(p);
+        await waitForKernel(p);
+        const s = await runAll(p);
+        timings[`run ${f}`] = since(t0);
+        expect(outputProblems(s), `${p}: errors`).toEqual([]);
+        const notRun = s.cells.filter((c) => c.type === "code" && c.count === null).map((c) => `cell ${c.index} (${c.first})`);
+        expect(notRun, `${p}: cells that did not run`).toEqual([]);
+
+        // Every chart: rendered by JupyterLab's Vega renderer (an interactive chart with its action
+        // menu), not the SVG fallback, and inside its output area (no horizontal overflow).
+        const chartCells = s.cells.filter((c) => c.outputs.some((o) => o.mimes.includes(VEGALITE)));
+        if (f === "00-welcome.ipynb" || f === "06-dyna-q.ipynb") expect(chartCells.length, `${p}: charts`).toBeGreaterThanOrEqual(2);
+        for (const c of chartCells) {
+          const expected = c.outputs.filter((o) => o.mimes.includes(VEGALITE)).length;
+          const r = await renderedCharts(p, c.index);
+          const where = `${p} cell ${c.index} (${c.first})`;
+          expect(r.charts.length, `${where}: Vega charts`).toBe(expected);
+          expect(r.fallbacks, `${where}: SVG/PNG fallbacks shown`).toBe(0);
+          for (const ch of r.charts) {
+            expect(ch.drawn, `${where}: drawn`).toBe(true);
+            expect(ch.interactive, `${where}: vega-embed actions`).toBe(true);
+            expect(ch.width, `${where}: width`).toBeGreaterThan(150);
+            expect(ch.height, `${where}: height`).toBeGreaterThan(80);
+            expect(ch.width, `${where}: fits the ~950 px output area`).toBeLessThanOrEqual(Math.min(ch.areaWidth, 960) + 1);
+            expect(ch.overflow, `${where}: horizontal overflow`).toBeLessThanOrEqual(1);
+          }
+        }
+
+        if (f === "00-welcome.ipynb") {
+          // The progress bar: one display, updated in place to its last state.
+          const bars = s.cells.flatMap((c) => c.outputs).filter((o) => /episodes/.test(o.text) && /\d+\/\d+/.test(o.text));
+          expect(bars.length).toBe(1);
+          expect(bars[0].text).toMatch(/3000\/3000 100%/);
+        }
+
+        // Saving keeps the charts' specs and SVGs but drops the PNG JupyterLab added while drawing them.
+        const before = await nbState(p);
+        const pngsInModel = before.cells
+          .flatMap((c) => c.outputs)
+          .filter((o) => o.mimes.includes(VEGALITE) && o.mimes.includes("image/png")).length;
+        expect(pngsInModel, `${p}: JupyterLab adds a PNG to drawn charts`).toBeGreaterThan(0);
+        await page.evaluate(async (q) => {
+          const g = globalThis as any;
+          g.jupyterapp.shell.activateById(g.__mbrl[q].id);
+          await g.jupyterapp.commands.execute("docmanager:save");
+        }, p);
+        const saved = JSON.parse(fs.readFileSync(path.join(RELEASE, p), "utf8")) as {
+          cells: { outputs?: { data?: Record<string, unknown> }[] }[];
+        };
+        const savedOutputs = saved.cells.flatMap((c) => c.outputs ?? []);
+        const savedCharts = savedOutputs.filter((o) => o.data && VEGALITE in o.data);
+        expect(savedCharts.length).toBeGreaterThan(0);
+        for (const o of savedCharts) {
+          expect(Object.keys(o.data!)).toContain("image/svg+xml");
+          expect(Object.keys(o.data!)).not.toContain("image/png");
+        }
+        if (f !== "00-welcome.ipynb") {
+          await closeNotebook(p);
+        }
       }
-      if (f !== "00-welcome.ipynb") {
-        await closeNotebook(p);
-      }
-    }
-  }, 12 * (KERNEL_START_MS + RUN_ALL_MS));
+    },
+    12 * (KERNEL_START_MS + RUN_ALL_MS),
+  );
 
   it("interrupts a long library loop and keeps the kernel usable", async () => {
     const p = "solved/00-welcome.ipynb";

@@ -50,7 +50,12 @@ const get = (p: string, auth = true, init: RequestInit = {}) =>
 function upgradeStatus(p: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(`${base}${p}?token=${TOKEN}`, {
-      headers: { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": crypto.randomBytes(16).toString("base64") },
+      headers: {
+        Connection: "Upgrade",
+        Upgrade: "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": crypto.randomBytes(16).toString("base64"),
+      },
     });
     req.on("upgrade", (res, socket) => {
       socket.destroy();
@@ -85,7 +90,11 @@ describe("the course's JupyterLab server module", () => {
   it("says how to build it when the build is missing", () => {
     const empty = path.join(HOME, "empty-app");
     fs.mkdirSync(empty, { recursive: true });
-    const r = spawnSync(PYTHON, [SHIM, "--no-browser", "--port=0", `--LabApp.app_dir=${empty}`, "--allow-root"], { encoding: "utf8", env, timeout: 120_000 });
+    const r = spawnSync(PYTHON, [SHIM, "--no-browser", "--port=0", `--LabApp.app_dir=${empty}`, "--allow-root"], {
+      encoding: "utf8",
+      env,
+      timeout: 120_000,
+    });
     expect(r.status).not.toBe(0);
     expect(r.stdout + r.stderr).toContain("run `npm run lab:setup`");
   });
@@ -96,10 +105,22 @@ describe("the course's JupyterLab server, running", () => {
     const { labIsBuilt } = await import("../../scripts/lab.mjs" as string);
     if (!labIsBuilt()) throw new Error("the course's JupyterLab is not built (jupyterlab/app): run `npm run lab:setup` first (CI does).");
     const port = await freePort();
-    server = spawn(PYTHON, [SHIM, "--no-browser", "--ip=127.0.0.1", `--port=${port}`, `--ServerApp.token=${TOKEN}`, `--notebook-dir=${path.join(ROOT, "notebooks")}`, "--allow-root"], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    server = spawn(
+      PYTHON,
+      [
+        SHIM,
+        "--no-browser",
+        "--ip=127.0.0.1",
+        `--port=${port}`,
+        `--ServerApp.token=${TOKEN}`,
+        `--notebook-dir=${path.join(ROOT, "notebooks")}`,
+        "--allow-root",
+      ],
+      {
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     server.stdout!.on("data", (d) => (log += d));
     server.stderr!.on("data", (d) => (log += d));
     base = `http://127.0.0.1:${port}`;
@@ -130,7 +151,13 @@ describe("the course's JupyterLab server, running", () => {
     const config = JSON.parse(/<script id="jupyter-config-data" type="application\/json">([^]*?)<\/script>/.exec(html)![1]);
     expect(config.appName).toBe("JupyterLab");
     expect(config.appVersion).toMatch(/^4\.5\./);
-    expect(config).toMatchObject({ buildAvailable: false, buildCheck: false, devMode: false, exposeAppInBrowser: false, news: { disabled: true } });
+    expect(config).toMatchObject({
+      buildAvailable: false,
+      buildCheck: false,
+      devMode: false,
+      exposeAppInBrowser: false,
+      news: { disabled: true },
+    });
     expect(config.extensionManager).toEqual({ name: "read-only", can_install: false, install_path: null });
     expect(config.fullStaticUrl).toBe("/static/lab");
     expect(config.federated_extensions).toEqual([]);
@@ -158,11 +185,17 @@ describe("the course's JupyterLab server, running", () => {
   });
 
   it("refuses requests without the token", async () => {
-    for (const p of ["/api/me", "/lsp/status", "/lab/api/extensions", "/api/kernelspecs"]) expect((await get(p, false)).status, p).toBe(403);
+    for (const p of ["/api/me", "/lsp/status", "/lab/api/extensions", "/api/kernelspecs"])
+      expect((await get(p, false)).status, p).toBe(403);
     expect((await get("/api/events", false, { method: "POST", body: "{}" })).status).toBe(403);
     const ws = await new Promise<number>((resolve, reject) => {
       const req = http.request(`${base}/api/events/subscribe`, {
-        headers: { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": crypto.randomBytes(16).toString("base64") },
+        headers: {
+          Connection: "Upgrade",
+          Upgrade: "websocket",
+          "Sec-WebSocket-Version": "13",
+          "Sec-WebSocket-Key": crypto.randomBytes(16).toString("base64"),
+        },
       });
       req.on("upgrade", (res, socket) => (socket.destroy(), resolve(res.statusCode ?? 0)));
       req.on("response", (res) => (res.resume(), resolve(res.statusCode ?? 0)));
