@@ -5,7 +5,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "dist.*/", "build/", "datasets/", "test/.output/", "tmp/", "**/*.ipynb"] },
+  { ignores: ["node_modules/", "dist/", "dist.*/", "build/", "datasets/", "test/.output/", "tmp/", "**/*.ipynb", "jupyterlab/app/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -64,6 +64,13 @@ export default tseslint.config(
       "@typescript-eslint/no-require-imports": "off",
       "no-control-regex": "off",
     },
+  },
+  {
+    // The course's JupyterLab page (jupyterlab/src, bundled by webpack for the browser): window and
+    // document, and webpack's require and public path.
+    files: ["jupyterlab/src/**/*.js"],
+    languageOptions: { globals: { window: "readonly", document: "readonly", __webpack_public_path__: "writable" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
     // The worker bootstrap locates its sources lazily; lib/nn/parallel.ts is being rewritten with the

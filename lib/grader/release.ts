@@ -130,18 +130,21 @@ const PROJECT_FILES = [
   ".npmrc",
   "patches",
   "scripts",
+  "jupyterlab", // the course's JupyterLab (npm start); its node_modules and built app/ are not copied
   "lib",
   "datasets",
 ];
 
-const junk = (rel: string) => /(^|\/)(node_modules|\.ipynb_checkpoints|\.git|dist)(\/|$)/.test(rel) || /\.tmp-\d+$/.test(rel);
+const junk = (rel: string) =>
+  /(^|\/)(node_modules|\.ipynb_checkpoints|\.git|dist|__pycache__)(\/|$)/.test(rel) || /\.tmp-\d+$/.test(rel);
 
 function copyProjectFiles(root: string, dest: string, extra: string[], outDir: string): void {
   const outAbs = path.resolve(outDir);
   for (const rel of [...PROJECT_FILES, ...extra]) {
     const src = path.join(root, rel);
     if (!fs.existsSync(src)) continue;
-    copyTree(src, path.join(dest, rel), (r) => junk(r) || path.resolve(root, rel, r) === outAbs, "");
+    const skip = (r: string) => junk(r) || path.resolve(root, rel, r) === outAbs || (rel === "jupyterlab" && r === "app");
+    copyTree(src, path.join(dest, rel), skip, "");
   }
 }
 
