@@ -360,3 +360,41 @@ export function histogram(
     },
   });
 }
+
+export interface Bar {
+  /** Category on the axis (e.g. "policy", "MPC"). */
+  name: string;
+  value: number;
+  /** Optional colour group (legend); by default each bar is coloured by its name without a legend. */
+  group?: string;
+}
+
+/**
+ * Horizontal bars, one per entry, for a few numbers side by side (returns of two controllers, times
+ * per decision); values are printed at the end of each bar.
+ */
+export function barChart(bars: Bar[], opts: ChartOptions & { format?: string } = {}): VegaLiteSpec {
+  if (bars.length === 0) throw new ShapeError("barChart: no bars given");
+  checkFinite("barChart values", bars.map((b) => b.value));
+  const names = bars.map((b) => b.name);
+  const grouped = bars.some((b) => b.group !== undefined);
+  const y = { field: "name", type: "nominal", title: null, sort: names };
+  const x = { field: "value", type: "quantitative", title: opts.xTitle ?? "value", scale: axisScale(opts.logX, opts.xDomain) };
+  return withBundle({
+    $schema: SCHEMA,
+    ...(opts.title ? { title: opts.title } : {}),
+    width: opts.width ?? 360,
+    height: opts.height ?? Math.max(60, 28 * bars.length),
+    data: { values: bars.map((b) => ({ name: b.name, value: b.value, group: b.group ?? b.name })) },
+    layer: [
+      {
+        mark: { type: "bar" },
+        encoding: { y, x, color: { field: "group", type: "nominal", title: null, legend: grouped ? {} : null } },
+      },
+      {
+        mark: { type: "text", align: "left", dx: 4 },
+        encoding: { y, x, text: { field: "value", type: "quantitative", format: opts.format ?? ".3~g" } },
+      },
+    ],
+  });
+}

@@ -3,7 +3,7 @@ import { animationHtml } from "../../lib/viz/animation";
 import { fitWidth, OUTPUT_WIDTH, plotBundle, toSvg, VEGALITE_MIME } from "../../lib/viz/display";
 import { CartPole } from "../../lib/envs/cartpole";
 import { formatDuration, progress } from "../../lib/viz/progress";
-import { ARROWS, combine, heatmap, histogram, lineChart, meanBand, scatterChart } from "../../lib/viz/specs";
+import { ARROWS, barChart, combine, heatmap, histogram, lineChart, meanBand, scatterChart } from "../../lib/viz/specs";
 
 describe("spec builders", () => {
   it("draws lines with bands and a legend, rendered to SVG by vega", async () => {
@@ -179,5 +179,14 @@ describe("charts a notebook can show", () => {
     const labels = [...svg.matchAll(/<text x="([\d.-]+)"[^>]*text-anchor="middle"[^>]*>(-?\d)<\/text>/g)];
     expect(labels.map((m) => m[2])).toContain("-2");
     for (const m of labels) expect(Number(m[1])).toBeGreaterThan(0);
+  });
+});
+
+describe("bar charts", () => {
+  it("draws one labelled bar per entry and rejects bad values", async () => {
+    const svg = await toSvg(barChart([{ name: "policy", value: 0.12 }, { name: "MPC", value: 35 }], { xTitle: "ms per decision", logX: true }));
+    for (const s of ["policy", "MPC", "0.12", "35", "ms per decision"]) expect(svg).toContain(s);
+    expect(() => barChart([])).toThrow(/no bars/);
+    expect(() => barChart([{ name: "x", value: NaN }])).toThrow();
   });
 });
