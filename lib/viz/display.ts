@@ -33,12 +33,33 @@ function plotWidth(spec: Record<string, unknown>): number {
   return typeof spec.width === "number" ? spec.width : 0;
 }
 
+/** Width of a character of a chart title as Vega measures it without a browser (13 px bold, generous). */
+const TITLE_CHAR_PX = 10;
+
+/** A title wider than its plot (plus some margin) is broken into lines instead of widening the chart. */
+function wrapTitle(title: unknown, width: number): unknown {
+  const text = typeof title === "string" ? title : (title as { text?: unknown } | undefined)?.text;
+  if (typeof text !== "string") return title;
+  const perLine = Math.max(12, Math.floor((width + 40) / TITLE_CHAR_PX));
+  if (text.length <= perLine) return title;
+  const lines: string[] = [];
+  for (const word of text.split(" ")) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && last.length + 1 + word.length <= perLine) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return typeof title === "string" ? lines : { ...(title as object), text: lines };
+}
+
 function scaleWidths(spec: Record<string, unknown>, k: number): Record<string, unknown> {
   const out: Record<string, unknown> = { ...spec };
   for (const key of ["hconcat", "vconcat"]) {
     if (Array.isArray(spec[key])) out[key] = (spec[key] as Record<string, unknown>[]).map((c) => scaleWidths(c, k));
   }
-  if (typeof spec.width === "number") out.width = Math.max(40, Math.floor(spec.width * k));
+  if (typeof spec.width === "number") {
+    out.width = Math.max(40, Math.floor(spec.width * k));
+    if (spec.title !== undefined) out.title = wrapTitle(spec.title, out.width as number);
+  }
   return out;
 }
 
@@ -53,7 +74,8 @@ function svgWidth(svg: string): number {
  * what is left. Returns the fitted spec and its SVG.
  */
 export async function fitWidth(spec: VegaLiteSpec, maxWidth = OUTPUT_WIDTH): Promise<{ spec: VegaLiteSpec; svg: string }> {
-  let base = withConfig(spec);
+  // Titles of the charts in a row are wrapped to their plots' widths first (k = 1 changes no width).
+  let base = withConfig(Array.isArray(spec.hconcat) ? scaleWidths(spec, 1) : spec);
   let svg = await render(base);
   const plots = plotWidth(base);
   if (svgWidth(svg) <= maxWidth || plots <= 0) return { spec: base, svg };

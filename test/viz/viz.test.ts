@@ -149,6 +149,16 @@ describe("charts a notebook can show", () => {
     expect(one.spec.width).toBe(420);
   });
 
+  it("breaks a chart's long title into lines instead of letting it widen a row", async () => {
+    const long = (k: number) =>
+      lineChart([{ name: `particle ${k}`, x: [0, 1], y: [0, 1] }], { title: `TSinf: pole angle of 20 particles (score ${k}.0), a long title`, width: 330 });
+    const { spec, svg } = await fitWidth(combine([long(1), long(2)]));
+    expect(Number(/^<svg[^>]*\swidth="([\d.]+)"/.exec(svg)![1])).toBeLessThanOrEqual(OUTPUT_WIDTH);
+    const titles = (spec.hconcat as { title: unknown }[]).map((c) => c.title);
+    for (const t of titles) expect(Array.isArray(t) && t.length > 1).toBe(true);
+    expect(svg).toContain("(score 2.0),"); // every word is still there
+  });
+
   it("puts whole-number ticks on trial axes and keeps a log axis to the data", async () => {
     const spec = lineChart([{ name: "return", x: [1, 2, 3, 4], y: [10, 20, 30, 40] }], { integerX: true, xTitle: "trial" });
     const svg = await toSvg(spec);
