@@ -383,8 +383,9 @@ const studentReturns = evaluatePolicy(daggerEnv, student.asStatePolicy(), 1, 700
 await display(
   lineChart(
     [
-      { name: "distilled policy (its own episodes)", x: distilled.rounds.map((r) => r.iteration), y: distilled.rounds.map((r) => r.policyReturn), points: true },
-      { name: "MPC teacher (one evaluation start)", x: distilled.rounds.map((r) => r.iteration), y: distilled.rounds.map(() => teacherReturns[0]), dashed: true },
+      { name: "distilled policy, its own episode in each round", x: distilled.rounds.map((r) => r.iteration), y: distilled.rounds.map((r) => r.policyReturn), points: true },
+      { name: "distilled policy after the last refit (evaluation start)", x: [distilled.rounds.length], y: [studentReturns[0]], points: true },
+      { name: "MPC teacher (evaluation start)", x: [0, distilled.rounds.length], y: [teacherReturns[0], teacherReturns[0]], dashed: true },
     ],
     { title: "DAgger: the policy's return per round (100-step episodes)", xTitle: "DAgger round (0 = behaviour cloning only)", yTitle: "return", integerX: true },
   ),
@@ -394,7 +395,9 @@ student.dispose();
 
 // %% [markdown]
 // Behaviour cloning alone (round 0) often fails: a handful of MPC states do not cover where the policy
-// drifts. The aggregated labels fix that where the policy actually goes. The distilled policy then
+// drifts. The aggregated labels fix that where the policy actually goes. The per-round returns are
+// noisy (each round starts from a different state and has few labels); the point to compare with the
+// teacher is the last one, on the same start as the teacher's run. The distilled policy then
 // decides as cheaply as the v2.0 policy, with no gradient through the model at all; Nagabandi et al.
 // go one step further and fine-tune it with model-free RL (MBMF).
 //
