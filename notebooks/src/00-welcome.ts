@@ -432,8 +432,9 @@ await display(
 
 // %% [markdown]
 // * **Sample efficiency.** The models learn from every transition, not only from each episode's one
-//   return: with few episodes both model-based estimates beat the Monte Carlo average, the model with
-//   one parameter by far (a strong assumption is worth a lot of data).
+//   return: the table model's estimate beats the Monte Carlo average at every amount of data, and
+//   with one or two episodes the one-parameter model is the best of all (a strong assumption is worth
+//   a lot of data).
 // * **Asymptotic performance.** That one-parameter model is wrong (the slip differs between cells),
 //   and it stops improving: its error levels off at the **model bias**, which no amount of data
 //   removes, and Monte Carlo overtakes it. The table model is right here (it can represent any slip
@@ -494,9 +495,9 @@ await display(
 //
 // 1. In the Bellman look-ahead exercise, why must a terminal outcome contribute only its reward,
 //    and what would value iteration compute on the corridor if it added $\gamma V(s')$ there too?
-// 2. The one-shared-slip model beat both others with few episodes but lost with many. Which
-//    model would you choose for a robot that can afford 10 trials, and which for one that can afford
-//    100,000? What would you need to know about the robot to decide?
+// 2. The one-shared-slip model was the best with one or two episodes and the worst with many. Which
+//    kind of model would you choose for a robot that can afford 3 trials, and which for one that can
+//    afford 100,000? What would you need to know about the robot to decide?
 // 3. The Monte Carlo estimate of $V$ and the model-based one use the same episodes. Why does the
 //    model-based estimate have lower error with few episodes, even though it is also "just counting"?
 // 4. A model-based agent is told that the reward has changed. What can it do at once that a
