@@ -23,7 +23,7 @@
  */
 import { tf, type Rng } from "../core";
 import { box, clipColumnsTf, columnsTf, ContinuousSystem, integrateTf } from "./common";
-import { actionBar, circle, f, line, rect, svgFrame, text } from "./svg";
+import { actionBar, circle, edgeSafeLabel, f, line, rect, svgFrame, text } from "./svg";
 import type { BoxSpace } from "./types";
 
 export interface CartPoleParams {
@@ -227,7 +227,7 @@ export class CartPole extends ContinuousSystem {
     let ticks = "";
     for (let m = Math.ceil(shift - span / 2); m <= Math.floor(shift + span / 2); m++) {
       const tx = cx + (m - shift) * scale;
-      ticks += line(tx, ground + 10, tx, ground + 18, "#888888", 1) + text(tx - 4, ground + 30, String(m), 9, ' fill="#888888"');
+      ticks += line(tx, ground + 10, tx, ground + 18, "#888888", 1) + edgeSafeLabel(tx, ground + 30, String(m), W, 9, ' fill="#888888"');
     }
     const u = state ? 0 : this.lastU;
     const body =

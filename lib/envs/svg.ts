@@ -28,6 +28,16 @@ export function text(x: number, y: number, s: string, size = 12, extra = ""): st
   return `<text x="${f(x)}" y="${f(y)}" font-family="sans-serif" font-size="${size}"${extra}>${escapeXml(s)}</text>`;
 }
 
+/**
+ * A label centred under x but kept inside a frame of the given width (a tick at the frame's edge,
+ * such as the cart-pole track's "-2", would otherwise be cut in half).
+ */
+export function edgeSafeLabel(x: number, y: number, s: string, frameWidth: number, size = 9, extra = ""): string {
+  const half = (s.length * size * 0.6) / 2 + 1;
+  const cx = Math.min(frameWidth - half, Math.max(half, x));
+  return text(cx, y, s, size, ` text-anchor="middle"${extra}`);
+}
+
 export function escapeXml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }

@@ -201,7 +201,7 @@ export function particleFan(
   s0: VecLike,
   actions: readonly VecLike[],
   rng: Rng,
-): { states: number[][][]; returns: number[]; score: number } {
+): { states: number[][][]; returns: number[]; score: number; members: number[] } {
   const pp = particleProblem(model, reward, actionLow, actionHigh, cfg);
   const seqs = makeSequences(1, cfg.horizon, pp.dyn.actionDim);
   setSequence(seqs, 0, actions);
@@ -213,5 +213,7 @@ export function particleFan(
   }
   const last = states![states!.length - 1];
   const rets = Array.from({ length: pp.particles }, (_, p) => last.data[p * W + ds + 1]);
-  return { states: out, returns: rets, score: returns[0] };
+  // The member each particle used last (with TSinf, the one it kept all along).
+  const members = Array.from({ length: pp.particles }, (_, p) => last.data[p * W + ds]);
+  return { states: out, returns: rets, score: returns[0], members };
 }

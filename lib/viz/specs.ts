@@ -20,6 +20,13 @@ export interface Series {
   dashed?: boolean;
   /** Draw points on the line. */
   points?: boolean;
+  /**
+   * Legend entry shared by several series (for example 20 particles drawn as one "particles" entry):
+   * series with the same group share a colour and one legend label but stay separate lines.
+   */
+  group?: string;
+  /** A fixed colour (CSS) for this series or its group, e.g. "black" for the true system. */
+  color?: string;
 }
 
 export interface ChartOptions {
@@ -34,6 +41,10 @@ export interface ChartOptions {
   /** Fix the y range, e.g. [-2, 2]. */
   yDomain?: [number, number];
   xDomain?: [number, number];
+  /** Whole-number ticks on the x axis (axes that count trials, episodes, iterations). */
+  integerX?: boolean;
+  /** Whole-number ticks on the y axis. */
+  integerY?: boolean;
   /**
    * Data points drawn over the lines as small dark dots, outside the legend (the observations a
    * model was fitted to, say). lineChart only.
@@ -44,10 +55,20 @@ export interface ChartOptions {
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
 
 function axisScale(log: boolean | undefined, domain: [number, number] | undefined): Record<string, unknown> {
-  const s: Record<string, unknown> = log ? { type: "log" } : { zero: false };
+  // A log scale is not "niced" out to the next power of ten: that would leave, for example, the
+  // stretch from 3,000 to 10,000 empty when the data end at 3,000.
+  const s: Record<string, unknown> = log ? { type: "log", nice: false } : { zero: false };
   if (domain) s.domain = domain;
   return s;
 }
+
+/** Axis properties for whole-number ticks (a trial axis never shows 1.5). */
+function axisFor(integer: boolean | undefined): Record<string, unknown> {
+  return integer ? { axis: { tickMinStep: 1, format: "d" } } : {};
+}
+
+/** Vega's default categorical palette (tableau10), so fixed colours can sit beside default ones. */
+const TABLEAU10 = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"];
 
 function checkSeries(s: Series): void {
   if (s.x.length !== s.y.length) {
@@ -77,6 +98,7 @@ export function lineChart(series: Series[], opts: ChartOptions = {}): VegaLiteSp
     for (let i = 0; i < s.x.length; i++) {
       rows.push({
         series: s.name,
+        legend: s.group ?? s.name,
         x: s.x[i],
         y: num(s.y[i]),
         lo: s.lower ? num(s.lower[i]) : null,
@@ -85,9 +107,20 @@ export function lineChart(series: Series[], opts: ChartOptions = {}): VegaLiteSp
       });
     }
   }
-  const names = series.map((s) => s.name);
-  const color = { field: "series", type: "nominal", title: null, scale: { domain: names }, sort: names };
-  const x = { field: "x", type: "quantitative", title: opts.xTitle ?? "x", scale: axisScale(opts.logX, opts.xDomain) };
+  const names = [...new Set(series.map((s) => s.group ?? s.name))];
+  const fixed = new Map<string, string>();
+  for (const s of series) if (s.color) fixed.set(s.group ?? s.name, s.color);
+  const colorScale: Record<string, unknown> = { domain: names };
+  if (fixed.size > 0) colorScale.range = names.map((n, i) => fixed.get(n) ?? TABLEAU10[i % TABLEAU10.length]);
+  const color = { field: "legend", type: "nominal", title: null, scale: colorScale, sort: names };
+  const detail = { field: "series", type: "nominal" };
+  const x = {
+    field: "x",
+    type: "quantitative",
+    title: opts.xTitle ?? "x",
+    scale: axisScale(opts.logX, opts.xDomain),
+    ...axisFor(opts.integerX),
+  };
   const layers: Record<string, unknown>[] = [];
   // With a fixed range, whatever leaves it is cut at the frame instead of drawn across the axes.
   const clip = Boolean(opts.xDomain || opts.yDomain);
@@ -95,15 +128,22 @@ export function lineChart(series: Series[], opts: ChartOptions = {}): VegaLiteSp
     layers.push({
       mark: { type: "area", opacity: 0.2, clip },
       transform: [{ filter: "datum.lo !== null && datum.hi !== null" }],
-      encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, color },
+      encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, color, detail },
     });
   }
   layers.push({
     mark: { type: "line", point: series.some((s) => s.points) ? { size: 20 } : false, clip },
     encoding: {
       x,
-      y: { field: "y", type: "quantitative", title: opts.yTitle ?? "y", scale: axisScale(opts.logY, opts.yDomain) },
+      y: {
+        field: "y",
+        type: "quantitative",
+        title: opts.yTitle ?? "y",
+        scale: axisScale(opts.logY, opts.yDomain),
+        ...axisFor(opts.integerY),
+      },
       color,
+      detail,
       strokeDash: {
         field: "dashed",
         type: "nominal",
@@ -188,8 +228,8 @@ export function scatterChart(groups: ScatterGroup[], opts: ChartOptions & { size
     data: { values: rows },
     mark: { type: "point", filled: true, size: opts.size ?? 30, opacity: opts.opacity ?? 0.7 },
     encoding: {
-      x: { field: "x", type: "quantitative", title: opts.xTitle ?? "x", scale: axisScale(opts.logX, opts.xDomain) },
-      y: { field: "y", type: "quantitative", title: opts.yTitle ?? "y", scale: axisScale(opts.logY, opts.yDomain) },
+      x: { field: "x", type: "quantitative", title: opts.xTitle ?? "x", scale: axisScale(opts.logX, opts.xDomain), ...axisFor(opts.integerX) },
+      y: { field: "y", type: "quantitative", title: opts.yTitle ?? "y", scale: axisScale(opts.logY, opts.yDomain), ...axisFor(opts.integerY) },
       color: { field: "group", type: "nominal", title: null, scale: { domain: names } },
     },
   });
@@ -260,10 +300,15 @@ export function heatmap(values: number[][], opts: HeatmapOptions = {}): VegaLite
   });
 }
 
-/** Several charts side by side (or stacked with `direction: "vertical"`). */
+/**
+ * Several charts side by side (or stacked with `direction: "vertical"`). A row too wide for the
+ * notebook's output area is narrowed when it is drawn (see fitWidth in ./display), so pass the
+ * widths you would like and let the fitting shrink them.
+ */
 export function combine(specs: VegaLiteSpec[], opts: { direction?: "horizontal" | "vertical"; title?: string } = {}): VegaLiteSpec {
   const strip = (s: VegaLiteSpec) => {
-    const { $schema: _unused, ...rest } = s;
+    // Only a top-level spec may carry $schema or config; the fitting adds the shared config.
+    const { $schema: _unused, config: _config, ...rest } = s;
     return rest;
   };
   return withBundle({
@@ -313,5 +358,43 @@ export function histogram(
       y: { field: "density", type: "quantitative", title: opts.yTitle ?? "density", stack: null },
       color: { field: "group", type: "nominal", title: null, scale: { domain: names } },
     },
+  });
+}
+
+export interface Bar {
+  /** Category on the axis (e.g. "policy", "MPC"). */
+  name: string;
+  value: number;
+  /** Optional colour group (legend); by default each bar is coloured by its name without a legend. */
+  group?: string;
+}
+
+/**
+ * Horizontal bars, one per entry, for a few numbers side by side (returns of two controllers, times
+ * per decision); values are printed at the end of each bar.
+ */
+export function barChart(bars: Bar[], opts: ChartOptions & { format?: string } = {}): VegaLiteSpec {
+  if (bars.length === 0) throw new ShapeError("barChart: no bars given");
+  checkFinite("barChart values", bars.map((b) => b.value));
+  const names = bars.map((b) => b.name);
+  const grouped = bars.some((b) => b.group !== undefined);
+  const y = { field: "name", type: "nominal", title: null, sort: names };
+  const x = { field: "value", type: "quantitative", title: opts.xTitle ?? "value", scale: axisScale(opts.logX, opts.xDomain) };
+  return withBundle({
+    $schema: SCHEMA,
+    ...(opts.title ? { title: opts.title } : {}),
+    width: opts.width ?? 360,
+    height: opts.height ?? Math.max(60, 28 * bars.length),
+    data: { values: bars.map((b) => ({ name: b.name, value: b.value, group: b.group ?? b.name })) },
+    layer: [
+      {
+        mark: { type: "bar" },
+        encoding: { y, x, color: { field: "group", type: "nominal", title: null, legend: grouped ? {} : null } },
+      },
+      {
+        mark: { type: "text", align: "left", dx: 4 },
+        encoding: { y, x, text: { field: "value", type: "quantitative", format: opts.format ?? ".3~g" } },
+      },
+    ],
   });
 }

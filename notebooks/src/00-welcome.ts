@@ -12,8 +12,10 @@
 // 2. seeded randomness (why every experiment here is reproducible),
 // 3. tensors and the backend that runs them,
 // 4. a recap of Markov decision processes: return, value function $V$ and action-value function $Q$,
-//    with your first exercise,
-// 5. plots, progress bars and animations.
+//    with your first two exercises,
+// 5. plots, progress bars and animations,
+// 6. the systems of the course, and
+// 7. why learn a model at all: the trade-offs between model-based and model-free RL.
 //
 // **How to work.** Run the cells from top to bottom (Shift-Enter). Cells marked *Exercise* contain a
 // function whose body throws `not implemented yet`; replace that line with your code, run the cell,
@@ -98,6 +100,9 @@ tf.dispose([W, v, Wv]);
 // %% [markdown]
 // ## 4. Markov decision processes: return, V and Q
 //
+// *Lecture: seed 001 (Aalto/FCAI tutorial), slides "Reinforcement Learning: Markov Decision Process
+// (MDP)", "Goal" and "Value function".*
+//
 // An agent interacts with an environment in discrete steps. At step $t$ it observes the state $s_t$,
 // takes an action $a_t$, receives a reward $r_t$, and the environment moves to $s_{t+1}$ drawn from
 // the dynamics $p(s_{t+1} \mid s_t, a_t)$. A policy $\pi(a \mid s)$ chooses actions. The agent's
@@ -137,6 +142,53 @@ checkClose("only the first reward counts when gamma is 0", discountedReturn([5, 
 checkClose("an empty episode has return 0", discountedReturn([], 0.9), 0);
 
 // %% [markdown]
+// ### Exercise: the Bellman look-ahead (3 points)
+//
+// A **model** of a small MDP can be written as a table: for every state $s$ and action $a$, the list
+// of possible outcomes, each with its probability, next state, reward and whether the episode ends
+// there. With it, the one-step look-ahead above is a sum over outcomes:
+//
+// $$Q(s, a) = \sum_{\text{outcomes } (p, s', r, \text{done})} p\,\bigl(r + \gamma\,[\text{not done}]\,V(s')\bigr).$$
+//
+// Write `lookAhead(model, V, gamma)`, returning the table `Q[s][a]` for every state and action of
+// `model[s][a]` (a state with no outcomes for an action gets $Q = 0$). This is the step every planner
+// of the course repeats: it turns a model and a value estimate into action values. Value iteration is
+// $V(s) \leftarrow \max_a Q(s, a)$, repeated.
+
+// %%
+/** One possible result of taking an action: with probability `prob`, move to `next` and get `reward`. */
+interface Outcome {
+  prob: number;
+  next: number;
+  reward: number;
+  /** The episode ends on arrival: nothing is earned after `next`. */
+  done: boolean;
+}
+
+// %% exercise id=bellman-lookahead points=3
+function lookAhead(model: Outcome[][][], V: number[], gamma: number): number[][] {
+  // BEGIN SOLUTION
+  throw new Error("not implemented yet: bellman-lookahead");
+  // END SOLUTION
+}
+
+// %% check id=bellman-lookahead
+{
+  // State 0, action 0: 80 % to state 1 (reward 1, V = 10), 20 % to state 2 (reward 0, V = 0).
+  const coin: Outcome[][][] = [
+    [[{ prob: 0.8, next: 1, reward: 1, done: false }, { prob: 0.2, next: 2, reward: 0, done: false }]],
+    [[]],
+    [[]],
+  ];
+  checkClose("a stochastic model: the expectation over outcomes, weighted by their probabilities", lookAhead(coin, [0, 10, 0], 0.9)[0][0], 0.8 * (1 + 9));
+  const end: Outcome[][][] = [[[{ prob: 1, next: 1, reward: 5, done: true }]], [[]]];
+  checkClose("the episode ends: no future value after a terminal outcome", lookAhead(end, [0, 100], 0.9)[0][0], 5);
+  checkClose("the immediate reward is not discounted", lookAhead(end, [0, 0], 0.5)[0][0], 5);
+  const shape = lookAhead(coin, [0, 10, 0], 0.9);
+  check("one row per state, one entry per action (Q = 0 without outcomes)", shape.length === 3 && shape[1].length === 1 && shape[1][0] === 0);
+}
+
+// %% [markdown]
 // ### V and Q on a small chain
 //
 // A corridor of 7 cells. The agent starts in the middle (cell 3) and moves left or right; reaching
@@ -144,7 +196,7 @@ checkClose("an empty episode has return 0", discountedReturn([], 0.9), 0);
 // 0 and ends it too. With $\gamma = 0.9$, what is each cell worth under the *uniformly random* policy,
 // and under the best policy?
 //
-// Because the dynamics are known here, we can compute $V$ exactly by repeating the one-step
+// Because the dynamics are known here, we can compute $V$ exactly by repeating your one-step
 // look-ahead until nothing changes (policy evaluation; with a max over actions instead of the
 // average it becomes value iteration and gives the optimal $V^*$).
 
@@ -160,25 +212,30 @@ function chainStep(s: number, a: Move): { next: number; reward: number } {
   return { next, reward: next === N_CELLS - 1 ? 1 : 0 };
 }
 
-function evaluate(optimal: boolean, sweeps = 200): number[] {
-  let V = new Array<number>(N_CELLS).fill(0);
+/** The corridor as an outcome table. slip[s]: chance that a move in cell s goes the other way. */
+function chainModel(slip: number[] = new Array(N_CELLS).fill(0), reward = (next: number) => (next === N_CELLS - 1 ? 1 : 0)): Outcome[][][] {
+  return Array.from({ length: N_CELLS }, (_, s) =>
+    MOVES.map((a) => {
+      if (isTerminal(s)) return [];
+      const outcome = (next: number, prob: number): Outcome => ({ prob, next, reward: reward(next), done: isTerminal(next) });
+      return slip[s] > 0 ? [outcome(s + a, 1 - slip[s]), outcome(s - a, slip[s])] : [outcome(s + a, 1)];
+    }),
+  );
+}
+
+/** Policy evaluation (policy: probability of moving right per cell) or value iteration (policy null). */
+function evaluate(model: Outcome[][][], rightProb: number[] | null, sweeps = 200): number[] {
+  let V = new Array<number>(model.length).fill(0);
   for (let k = 0; k < sweeps; k++) {
-    V = V.map((_, s) => {
-      if (isTerminal(s)) return 0;
-      const q = MOVES.map((a) => {
-        const { next, reward } = chainStep(s, a);
-        return reward + GAMMA * V[next];
-      });
-      return optimal ? Math.max(...q) : (q[0] + q[1]) / 2;
-    });
+    const Q = lookAhead(model, V, GAMMA);
+    V = Q.map((q, s) => (rightProb ? (1 - rightProb[s]) * q[0] + rightProb[s] * q[1] : Math.max(...q)));
   }
   return V;
 }
-const vRandom = evaluate(false);
-const vStar = evaluate(true);
-const qStar = vStar.map((_, s) =>
-  MOVES.map((a) => (isTerminal(s) ? 0 : chainStep(s, a).reward + GAMMA * vStar[chainStep(s, a).next])),
-);
+const corridor = chainModel();
+const vRandom = evaluate(corridor, new Array(N_CELLS).fill(0.5));
+const vStar = evaluate(corridor, null);
+const qStar = lookAhead(corridor, vStar, GAMMA);
 console.log("V random :", vRandom.map((x) => x.toFixed(3)).join("  "));
 console.log("V*       :", vStar.map((x) => x.toFixed(3)).join("  "));
 console.log("Q*(3, left), Q*(3, right) =", qStar[START].map((x) => x.toFixed(3)).join(", "));
@@ -270,9 +327,9 @@ animate(frames, { fps: 2, title: "Greedy policy of V* on the corridor (numbers: 
 // | system | used in | what it asks |
 // | --- | --- | --- |
 // | pendulum | 01-03, 09 | swing a weak pendulum up with a torque limit (pump energy first) |
-// | cart-pole | 05, 09 | swing the pole up by pushing the cart, then balance it |
+// | cart-pole | 05 (and 09's PILCO benchmark) | swing the pole up by pushing the cart, then balance it |
 // | two-link arm | 10-11 | reach a target with a planar arm (torques at shoulder and elbow) |
-// | hill | 01-02 | a car that should climb as high as possible: the distribution-shift example |
+// | hill | 01-02 | climb as high as possible: the distribution-shift example (01), fixed by data aggregation (02) |
 // | Dyna mazes | 06 | grid worlds for Dyna-Q, including ones that change mid-run |
 
 // %%
@@ -290,6 +347,134 @@ animate(tourRollout("cartpole").frames, { fps: 20, title: "Cart-pole: pumping th
 animate(tourRollout("dynamaze").frames, { fps: 6, title: "Dyna maze: following a shortest path to the goal" });
 
 // %% [markdown]
+// ## 7. Why learn a model? The trade-offs
+//
+// *Lecture: seed 001, slides "RL has a sample efficiency problem!", "Sample efficiency",
+// "Asymptotic performance", "Computation at deployment" and "Adapting to new tasks" (after Mordatch
+// and Hamrick's ICML 2020 tutorial); seed 000, "Sample Complexity" and "Why Learn a Dynamics Model?".*
+//
+// The lectures compare the two families on four counts. We can see all four on the corridor, made a
+// little harder: cells 4 and 5, next to the goal, are **icy** (a move goes the other way 70 % of the
+// time), and the agent walks right 80 % of the time. Its task: know what its start cell is worth, $V^\pi(3)$.
+//
+// * **Model-free** (Monte Carlo): average the discounted returns of the episodes that started there.
+// * **Model-based, table**: count where each (cell, move) led, turn the counts into an outcome table,
+//   and evaluate the policy on it with your `lookAhead`. Every transition of every episode teaches
+//   the model something, not just the episode's one return.
+// * **Model-based, too simple a model**: assume the slip is the same in every cell and fit that one
+//   number. Two parameters' worth of structure learn fast, but the assumption is wrong.
+//
+// Below: the error of each estimate against the exact value, for growing amounts of experience,
+// averaged over 40 seeds.
+
+// %%
+const ICY = [0, 0, 0, 0, 0.7, 0.7, 0];
+const RIGHT = new Array(N_CELLS).fill(0.8);
+const icyTruth = evaluate(chainModel(ICY), RIGHT)[START];
+interface Step { s: number; a: number; next: number; reward: number }
+function icyEpisode(rng: ReturnType<typeof makeRng>): Step[] {
+  const steps: Step[] = [];
+  let s = START;
+  while (!isTerminal(s)) {
+    const a = rng.uniform() < RIGHT[s] ? 1 : 0;
+    const move = MOVES[a] * (rng.uniform() < ICY[s] ? -1 : 1);
+    const next = s + move;
+    steps.push({ s, a, next, reward: next === N_CELLS - 1 ? 1 : 0 });
+    s = next;
+  }
+  return steps;
+}
+/** The outcome table of the counts (cells and moves never tried get no outcomes). */
+function tableModel(data: Step[]): Outcome[][][] {
+  const counts = Array.from({ length: N_CELLS }, () => [new Map<number, number>(), new Map<number, number>()]);
+  for (const d of data) counts[d.s][d.a].set(d.next, (counts[d.s][d.a].get(d.next) ?? 0) + 1);
+  return counts.map((row) =>
+    row.map((m) => {
+      const n = [...m.values()].reduce((x, y) => x + y, 0);
+      return [...m.entries()].map(([next, c]) => ({ prob: c / n, next, reward: next === N_CELLS - 1 ? 1 : 0, done: isTerminal(next) }));
+    }),
+  );
+}
+/** One slip probability for every cell, fitted to all transitions. */
+function sharedSlipModel(data: Step[]): Outcome[][][] {
+  const slipped = data.filter((d) => d.next - d.s !== MOVES[d.a]).length;
+  return chainModel(new Array(N_CELLS).fill(data.length ? slipped / data.length : 0));
+}
+const EPISODE_COUNTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000];
+const SEEDS = 40;
+const errors = { mc: [] as number[], table: [] as number[], shared: [] as number[] };
+for (const n of EPISODE_COUNTS) {
+  let [mc, table, shared] = [0, 0, 0];
+  for (let seed = 0; seed < SEEDS; seed++) {
+    const rng = makeRng(1000 + seed);
+    const episodes = Array.from({ length: n }, () => icyEpisode(rng));
+    const data = episodes.flat();
+    const mcEstimate = episodes.reduce((acc, e) => acc + discountedReturn(e.map((d) => d.reward), GAMMA), 0) / n;
+    mc += Math.abs(mcEstimate - icyTruth) / SEEDS;
+    table += Math.abs(evaluate(tableModel(data), RIGHT)[START] - icyTruth) / SEEDS;
+    shared += Math.abs(evaluate(sharedSlipModel(data), RIGHT)[START] - icyTruth) / SEEDS;
+  }
+  errors.mc.push(mc);
+  errors.table.push(table);
+  errors.shared.push(shared);
+}
+console.log(`exact V(start) on the icy corridor: ${icyTruth.toFixed(4)}`);
+await display(
+  lineChart(
+    [
+      { name: "model-free (Monte Carlo)", x: EPISODE_COUNTS, y: errors.mc, points: true },
+      { name: "model-based (outcome table)", x: EPISODE_COUNTS, y: errors.table, points: true },
+      { name: "model-based (one shared slip: wrong model)", x: EPISODE_COUNTS, y: errors.shared, points: true },
+    ],
+    { title: "Sample efficiency and asymptotic error: estimating V(start)", xTitle: "episodes of experience", yTitle: "mean |error| over 40 seeds", logX: true, logY: true },
+  ),
+);
+
+// %% [markdown]
+// * **Sample efficiency.** The models learn from every transition, not only from each episode's one
+//   return: the table model's estimate beats the Monte Carlo average at every amount of data, and
+//   with one or two episodes the one-parameter model is the best of all (a strong assumption is worth
+//   a lot of data).
+// * **Asymptotic performance.** That one-parameter model is wrong (the slip differs between cells),
+//   and it stops improving: its error levels off at the **model bias**, which no amount of data
+//   removes, and Monte Carlo overtakes it. The table model is right here (it can represent any slip
+//   per cell), so it keeps improving too. This is why the lectures answer "asymptotic performance:
+//   model-free, or it depends": on how good the model class is.
+// * **New reward without new data.** Suppose the left end now pays 1 and the right end nothing. The
+//   model (the dynamics) has not changed, so the same learned table answers at once:
+
+// %%
+{
+  const rng = makeRng(2000);
+  const data = Array.from({ length: 50 }, () => icyEpisode(rng)).flat();
+  const learned = tableModel(data);
+  const leftPays = (next: number) => (next === 0 ? 1 : 0);
+  // Same learned probabilities, new rewards attached to the outcomes.
+  const relabelled = learned.map((row) => row.map((outs) => outs.map((o) => ({ ...o, reward: leftPays(o.next) }))));
+  const newTruth = evaluate(chainModel(ICY, leftPays), RIGHT)[START];
+  console.log(`new task, from the same 50 episodes: model-based V(start) ${evaluate(relabelled, RIGHT)[START].toFixed(4)}, exact ${newTruth.toFixed(4)}`);
+  console.log("a model-free value estimate of the old task says nothing about the new one: it needs new episodes.");
+  // Compute at decision time: planning costs look-ahead sweeps, acting from a table costs a lookup.
+  const t0 = performance.now();
+  const plans = 200;
+  for (let k = 0; k < plans; k++) evaluate(learned, null);
+  const planMs = (performance.now() - t0) / plans;
+  console.log(`computation: one plan by value iteration on the model (200 sweeps) ${planMs.toFixed(3)} ms; acting from a learned Q table is one lookup`);
+}
+
+// %% [markdown]
+// * **Computation at decision time.** Planning through a model costs computation whenever the agent
+//   (re)plans; a policy or Q table learned model-free acts with one lookup. Tiny here, it dominates
+//   for MPC on continuous systems (notebook 02 measures milliseconds per decision, notebook 03 compares
+//   them with a learned policy).
+//
+// | | model-free | model-based |
+// | --- | --- | --- |
+// | sample efficiency | low: learns only from returns | high: every transition trains the model |
+// | asymptotic performance | unbiased, given enough data | limited by model bias (it depends on the model class) |
+// | computation at decision time | a lookup or one network call | a plan (many model calls), unless distilled into a policy |
+// | a new reward or task | needs new experience | re-plan with the same model (the dynamics did not change) |
+//
 // ## What comes next
 //
 // | notebook | topic |
@@ -305,3 +490,26 @@ animate(tourRollout("dynamaze").frames, { fps: 6, title: "Dyna maze: following a
 // | 09 | PILCO |
 // | 10 | LQR and iLQR |
 // | 11 | local models and guided policy search |
+//
+// ## Check your understanding
+//
+// 1. In the Bellman look-ahead exercise, why must a terminal outcome contribute only its reward,
+//    and what would value iteration compute on the corridor if it added $\gamma V(s')$ there too?
+// 2. The one-shared-slip model was the best with one or two episodes and the worst with many. Which
+//    kind of model would you choose for a robot that can afford 3 trials, and which for one that can
+//    afford 100,000? What would you need to know about the robot to decide?
+// 3. The Monte Carlo estimate of $V$ and the model-based one use the same episodes. Why does the
+//    model-based estimate have lower error with few episodes, even though it is also "just counting"?
+// 4. A model-based agent is told that the reward has changed. What can it do at once that a
+//    model-free agent cannot, and what can still go wrong if the new reward sends it to states its
+//    model has never seen? (Notebook 01 shows this happen.)
+//
+// ## Try it
+//
+// * In the **trade-offs** cell, make every cell equally icy: `const ICY = new Array(N_CELLS).fill(0.3);`
+//   (the two ends never move anyway). Does the shared-slip model still have an error floor? Why not?
+//   Which curve is now best at every amount of data?
+// * In the same cell, set `SEEDS` to 5: how much of each curve is noise?
+// * In the **V and Q on a small chain** cell, set `GAMMA` to 0.5 and then 0.99 and re-run the cells
+//   below it: how do $V^*$ and the random policy's values change, and how many episodes does the
+//   Monte Carlo estimate need to get within 0.1?

@@ -10,8 +10,11 @@
 // * a **distance** $d(s, s')$: how many steps apart two states are;
 // * the **returns** themselves (value functions), which model-free RL learns.
 //
+// (Seed 001, the Aalto/FCAI tutorial, "Definition: a model is a representation that explicitly encodes
+// knowledge about the structure of the environment and task", lists these kinds of models.)
 // This notebook is about the first, and a little about the second. The simplest recipe, "version 0.5"
-// of the lecture, has three steps:
+// of the Berkeley lecture (seed 004, "Why learn the model?" and "Does it work?"; seed 000, "Learning
+// Dynamics Model"), has three steps:
 //
 // 1. run a base policy $\pi_0(a \mid s)$ (for example random actions) to collect
 //    $\mathcal{D} = \{(s, a, s')_i\}$;
@@ -50,6 +53,8 @@ console.log(backend.message);
 // %% [markdown]
 // ## 1. Data from a base policy
 //
+// *Lecture: seed 000, "Learning Dynamics Model" (collect data with a base policy $\pi_0$).*
+//
 // The pendulum's state is $s = (\theta, \dot\theta)$ with $\theta = 0$ upright; the action is a
 // torque in $[-2, 2]$. Our base policy $\pi_0$ picks torques uniformly at random. Six episodes of 200
 // steps give 1,200 transitions. The models work on the raw state $(\theta, \dot\theta)$; the angle is
@@ -74,6 +79,10 @@ await display(
 // where it has seen data.
 //
 // ## 2. System identification: fit a few physical parameters
+//
+// *Lecture: seed 003, "Model learning" (Newtonian physics equations versus a general parametric form;
+// "System identification: we assume the dynamics equations given and only have few unknown
+// parameters").*
 //
 // If we know the physics, we can write the model down and fit only its unknown constants. For the
 // pendulum, $\ddot\theta = \alpha \sin\theta + \beta u$ with $\alpha = 3g/(2l)$ and $\beta = 3/(ml^2)$.
@@ -115,6 +124,9 @@ const physicsModel: DynamicsModel = {
 // robot with many parts), we fit a generic function instead.
 //
 // ## 3. A generic model: the normalised delta MLP
+//
+// *Lecture: seed 003, "Neural Network Dynamics for Model-Based Deep Reinforcement Learning with
+// Model-Free Fine-Tuning" (predict the state change; normalise); seed 000, "Deterministic Models".*
 //
 // Two choices make a neural dynamics model work much better:
 //
@@ -172,7 +184,7 @@ await display(
       { name: "training loss", x: fitReport.trainLoss.map((_, i) => i + 1), y: fitReport.trainLoss },
       { name: "held-out loss", x: fitReport.validLoss.map((_, i) => i + 1), y: fitReport.validLoss },
     ],
-    { title: "Normalised delta MLP: loss per epoch", xTitle: "epoch", yTitle: "mean squared error (normalised)", logY: true },
+    { title: "Normalised delta MLP: loss per epoch", xTitle: "epoch", yTitle: "mean squared error (normalised)", logY: true, integerX: true },
   ),
 );
 
@@ -182,6 +194,8 @@ await display(
 // $s'$; notebook 04 builds those.
 //
 // ## 4. Compounding error: many steps ahead, open loop
+//
+// *Lecture: seed 000, "Model-Based Rollout" and "Drift".*
 //
 // A planner does not use the model once: it feeds the model its own predictions, $H$ steps in a row.
 // Each small error moves the next input off the data, where the next error tends to be larger. Below,
@@ -275,6 +289,8 @@ await display(
 // %% [markdown]
 // ## 5. Training for many steps: the k-step unrolled loss
 //
+// *Lecture: seed 003, "How to train our model so that unrolling works".*
+//
 // The one-step loss never shows the network its own errors. An **unrolled** loss does: starting from
 // recorded states, the model predicts $k$ steps ahead from its own outputs (with the recorded actions),
 // and the errors at all $k$ steps are penalised; gradients flow back through the whole chain. The
@@ -306,6 +322,9 @@ await display(
 // planner depends on, multi-step error, at $k$ times the cost per sample.
 //
 // ## 6. Version 0.5 end to end, and distribution shift
+//
+// *Lecture: seed 000, "Problem" and "Distribution Shift" (climb as high as possible); seed 004, "No!"
+// ($p_{\pi_f}(s_t) \neq p_{\pi_0}(s_t)$); seed 000, "Reward Model".*
 //
 // The "hill" is a point on a one-dimensional landscape; its action is a walking speed in $[-1, 1]$ and
 // the slope makes it slide downhill. The reward is the height after each step: climb as high as
@@ -368,7 +387,8 @@ await display(
 // $p_{\pi_f}(s_t) \neq p_{\pi_0}(s_t)$. The more expressive the model class, the more confidently
 // wrong it can be away from its data.
 //
-// The fix (version 1.0, notebook 02) is to collect data where the plan goes and refit.
+// The fix (version 1.0) is to collect data where the plan goes and refit: notebook 02, section 7,
+// runs it on this same hill with these same settings, and the plan stops falling off the cliff.
 //
 // ## Summary
 //
@@ -379,3 +399,23 @@ await display(
 // * One-step accuracy is not enough: errors **compound** open loop; an unrolled loss trains for it.
 // * A model is only right near its data; a planner seeks out exactly where it is wrong
 //   (distribution shift).
+//
+// ## Check your understanding
+//
+// 1. The two-parameter physics model beat the 64 x 64 MLP on 100-step rollouts. When would you still
+//    choose the MLP, and what would you have to give up?
+// 2. Why does predicting normalised deltas help more for the speed $\dot\theta$ than it would for a
+//    state whose change per step is as large as the state itself?
+// 3. The MLP's one-step error is tiny, yet its 50-step error is large. Which of the two numbers would
+//    you report to someone who will plan 30 steps ahead with it, and why?
+// 4. On the hill, a *less* expressive model (say, a linear fit of the height) would also be wrong
+//    past the summit. Would it be more or less dangerous than the MLP for the planner? Why?
+//
+// ## Try it
+//
+// * In the **data from a base policy** cell, change `length: 6` (random episodes) to 2 and rerun
+//   the cells down to the error-vs-horizon plot: which model suffers most from less data?
+// * In the **k-step unrolled loss** cell, change `kStep: 5` to 2 and to 10: does any setting beat the
+//   one-step model far ahead on this noise-free pendulum? Watch the training time too.
+// * In the **version 0.5** cell, change `baseEpisodes: 10` to 30: does more random data near the start
+//   stop the plan from walking off the cliff? (Compare with notebook 02's version 1.0.)

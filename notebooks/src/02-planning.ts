@@ -10,7 +10,12 @@
 // notebook does. (The other use of a model, **background planning**, improves a policy or value
 // function between decisions with simulated experience: Dyna, notebooks 06 and 07.)
 //
-// There are two ways to pose the optimisation (lecture 001):
+// The notebook follows the Aalto/FCAI tutorial (seed 001: "Background vs Decision-time Planning",
+// "Trajectory Optimisation: Shooting methods, Collocation methods", the CEM iterations, "Trajectory
+// optimisation methods are open loop. We can do better.") and the Berkeley lecture (seed 004: "Does it
+// work?", "What if we make a mistake?", "How to replan?", versions 0.5 to 1.5).
+//
+// There are two ways to pose the optimisation (seed 001, "Trajectory Optimisation"):
 //
 // * **Shooting**: the decision variables are the actions only; states are whatever the model produces
 //   from them. Simple, always dynamically consistent, but the objective is a deep composition
@@ -24,10 +29,10 @@
 
 // %%
 import { initBackend, makeRng } from "mbrl/core";
-import { display, lineChart, scatterChart, combine } from "mbrl/viz";
+import { display, lineChart, scatterChart, combine, barChart, meanBand } from "mbrl/viz";
 import { check, checkClose } from "mbrl/exercise";
-import { Pendulum } from "mbrl/envs";
-import { oracleModel, envReward, MlpDynamicsModel } from "mbrl/models";
+import { Pendulum, Hill, hillHeight } from "mbrl/envs";
+import { oracleModel, envReward, MlpDynamicsModel, RewardModel, type DynamicsModel } from "mbrl/models";
 import {
   randomShooting,
   cemPlan,
@@ -52,17 +57,32 @@ console.log(`start state (hanging down): theta = ${sDown[0].toFixed(2)}, thetado
 // %% [markdown]
 // ## 1. Random shooting
 //
+// *Lecture: seed 000, "MPC" (random shooting); seed 003, "Model-based control - derivative-free".*
+//
 // Sample $N$ action sequences uniformly, predict each one's return through the model, keep the best.
 // All $N$ candidates advance together: the model is called once per time step with an $N$-row batch.
+// How good is the best of $N$? Five seeds per $N$ (returns are negative: 0 would be upright and still
+// for all 30 steps).
 
 // %%
-for (const n of [10, 100, 1000]) {
-  const plan = randomShooting(problem, sDown, { numCandidates: n }, makeRng(1));
-  console.log(`random shooting, N = ${String(n).padStart(4)}: best predicted return over 30 steps ${plan.predictedReturn.toFixed(1)}`);
-}
+const shootNs = [10, 30, 100, 300, 1000, 3000];
+const shootSeeds = [1, 2, 3, 4, 5];
+const shootBest = shootNs.map((n) => shootSeeds.map((seed) => randomShooting(problem, sDown, { numCandidates: n }, makeRng(seed)).predictedReturn));
+shootNs.forEach((n, i) => console.log(`random shooting, N = ${String(n).padStart(4)}: best predicted return over 30 steps, mean of 5 seeds ${(shootBest[i].reduce((a, b) => a + b, 0) / 5).toFixed(1)}`));
+const perSeed = shootSeeds.map((_, k) => shootNs.map((_, i) => shootBest[i][k]));
+const band = meanBand(perSeed, "minmax");
+await display(
+  lineChart([{ name: "best of N (mean; band: min to max over 5 seeds)", x: shootNs, y: band.mean, lower: band.lower, upper: band.upper, points: true }], {
+    title: "Random shooting: more samples, slowly better plans", xTitle: "candidates N", yTitle: "best predicted return (30 steps)", logX: true,
+  }),
+);
 
 // %% [markdown]
 // ## 2. The cross-entropy method (CEM)
+//
+// *Lecture: seed 001, the CEM slides "Iteration 1" to "Iteration 3" ("More sample efficient, faster
+// convergence"); seed 002, "Case study: PETS" (CEM with noise on the std); seed 003, "Model-based
+// control - derivative-free" (CEM, CMA-ES).*
 //
 // Random shooting never learns from its samples. CEM does, by iterating:
 //
@@ -115,18 +135,18 @@ function cemRefit(elites: number[][], mean: number[], std: number[], alpha: numb
 // %%
 const cem = cemPlan(problem, sDown, { population: 200, elites: 20, iterations: 6, alpha: 0.1 }, makeRng(2), undefined, true);
 const hist = cem.history!;
-console.log(`CEM: best predicted return ${cem.predictedReturn.toFixed(1)} (random shooting with 1000 samples: see above)`);
+console.log(`CEM: best predicted return ${cem.predictedReturn.toFixed(1)} with 6 x 200 = 1,200 samples (random shooting with 1000: see above)`);
 await display(
   combine([
     scatterChart(
       hist.map((h, i) => ({ name: `iteration ${i + 1}`, x: Array.from(h.firstActions, () => i + 1 + 0.3 * (Math.random() - 0.5)), y: Array.from(h.firstActions) })),
-      { title: "Samples of the first action a_0", xTitle: "CEM iteration", yTitle: "a_0 (torque)", size: 10, width: 300 },
+      { title: "Samples of the first action a_0", xTitle: "CEM iteration", yTitle: "a_0 (torque)", size: 10, width: 300, integerX: true },
     ),
     lineChart(
       [
         { name: "mean std of the sampling distribution", x: hist.map((_, i) => i + 1), y: hist.map((h) => h.std.reduce((a, b) => a + b, 0) / h.std.length), points: true },
       ],
-      { title: "The distribution shrinks", xTitle: "CEM iteration", yTitle: "std (N m)", width: 300 },
+      { title: "The distribution shrinks", xTitle: "CEM iteration", yTitle: "std (N m)", width: 300, integerX: true },
     ),
   ]),
 );
@@ -137,6 +157,10 @@ await display(
 // little spread.
 //
 // ## 3. Gradient-based shooting and collocation
+//
+// *Lecture: seed 001, "Gradient based approaches are fast But local minima And vanishing/exploding
+// gradients" and "Dynamics constraint: No dynamics rollout" (collocation); seed 003, "Model-based
+// control- SGD".*
 //
 // With a differentiable model we can instead climb the return by gradient ascent on the actions
 // (backpropagation through the unrolled model). The objective is far from concave: different starting
@@ -163,17 +187,47 @@ await display(
 // On this short problem all methods agree closely (from hanging straight down, swinging left first
 // or right first are mirror images with the same return, so restarts may differ in their actions but
 // not in value). Collocation ends close to, but not exactly on, a feasible trajectory: the printed
-// violation is what the penalty has not yet removed. Over long horizons gradient-based shooting meets
-// its failure modes from lecture 001: local optima and exploding or vanishing gradients (notebook 03
-// shows both). Sampling methods like CEM are the robust default for short horizons and few action
-// dimensions, which is why PETS and most MPC work use them.
+// violation is what the penalty has not yet removed.
+//
+// Over a longer horizon gradient-based shooting meets its failure modes. With 40 steps (2 s, long
+// enough to need a real swing-up) the landscape has many local optima: the same optimiser from
+// different random starting sequences ends at clearly different returns.
+
+// %%
+const long: PlanProblem = { ...problem, horizon: 40 };
+const gradLong = gradientShooting(long, sDown, { iterations: 40, learningRate: 0.3, restarts: 6 }, makeRng(4));
+const cemLong = cemPlan(long, sDown, { population: 200, elites: 20, iterations: 5 }, makeRng(4));
+console.log(`H = 40, gradient shooting restarts: ${gradLong.restartReturns.map((r) => r.toFixed(1)).join(", ")}; CEM ${cemLong.predictedReturn.toFixed(1)}`);
+await display(
+  barChart(
+    [
+      ...gradLong.restartReturns.map((r, i) => ({ name: `gradient restart ${i + 1}`, value: r, group: "gradient shooting (40 Adam steps)" })),
+      { name: "CEM (200 x 5)", value: cemLong.predictedReturn, group: "CEM" },
+    ],
+    { title: "Horizon 40: where each restart ends (predicted return)", xTitle: "predicted return (higher is better)", width: 420, format: ".1f" },
+  ),
+);
+
+// %% [markdown]
+// Each restart climbs its own hill: a gradient method sees only the local slope, and a swing-up that
+// goes left first and one that goes right first, or one that pumps twice and one that pumps three
+// times, are separated by valleys; some restarts are still crawling along a flat stretch when the 40
+// steps are used up (with more steps several of them meet at the same optimum, but not all). Exploding and vanishing gradients through the long
+// chain (notebook 03) make it worse. CEM does not do better here with its small budget: 40 torques
+// are a large space to search by sampling. Neither method solves long open-loop problems well, which
+// is why MPC plans over short horizons, replans every step, and adds a terminal value (next). For
+// short horizons and few action dimensions, sampling methods like CEM are the robust default, which
+// is why PETS and most MPC work use them.
 //
 // ## 4. A terminal value
 //
+// *Lecture: seed 001, the slides after "Dynamics constraint" ($J = \sum_{t<H} \gamma^t r(s_t, a_t) +
+// \gamma^H Q(s_H, a_H)$: "model-free RL: best of both worlds").*
+//
 // A short horizon sees only a short way ahead. A value estimate $V(s_H)$ at the end of the horizon
-// adds what happens afterwards: the plan maximises $\sum_{t<H} \gamma^t r_t + \gamma^H V(s_H)$. Here a
-// hand-made $V$ rewards the pendulum's energy being close to the upright energy (a real agent would
-// learn $V$). We compare MPC with a horizon of 6 steps (0.3 s) with and without it.
+// adds what happens afterwards: the plan maximises $\sum_{t<H} \gamma^t r_t + \gamma^H V(s_H)$. First a
+// hand-made $V$ that rewards the pendulum's energy being close to the upright energy; then a **learned**
+// one. We compare MPC with a horizon of 6 steps (0.3 s) with and without the hand-made one.
 
 // %%
 const energyValue = (S: { rows: number; data: Float64Array }) => {
@@ -195,7 +249,96 @@ for (const withV of [false, true]) {
 }
 
 // %% [markdown]
+// ### A learned terminal value, and return vs horizon
+//
+// The hand-made value needed insight into the physics. A value can instead be **learned**, and with a
+// model there is a direct way: approximate dynamic programming through the model (background planning
+// again). Cover the states $(\theta, \dot\theta)$ with a $41 \times 41$ grid, and repeat the Bellman
+// update of notebook 00, $V(s) \leftarrow \max_a \big[r(s, a) + \gamma V(f(s, a))\big]$, over five torques,
+// reading $V$ between grid points by bilinear interpolation (fitted value iteration). A second or two
+// of computation, once; afterwards every MPC step reads $V(s_H)$ off the grid. Then: return against
+// horizon, with and without the learned value, from the same start.
+
+// %%
+const GAMMA_TV = 0.98;
+const NTH = 41, NDOT = 41, TORQUES = [-2, -1, 0, 1, 2];
+const gridTheta = (i: number) => -Math.PI + (2 * Math.PI * i) / (NTH - 1);
+const gridThdot = (j: number) => -8 + (16 * j) / (NDOT - 1);
+/** V between grid points: bilinear interpolation, the angle wrapped into [-pi, pi]. */
+function readGrid(V: Float64Array, th: number, thdot: number): number {
+  const x = ((Math.atan2(Math.sin(th), Math.cos(th)) + Math.PI) / (2 * Math.PI)) * (NTH - 1);
+  const y = Math.min(NDOT - 1, Math.max(0, ((thdot + 8) / 16) * (NDOT - 1)));
+  const i = Math.min(NTH - 2, Math.floor(x)), j = Math.min(NDOT - 2, Math.floor(y));
+  const fx = x - i, fy = y - j;
+  return (1 - fx) * (1 - fy) * V[i * NDOT + j] + fx * (1 - fy) * V[(i + 1) * NDOT + j] +
+    (1 - fx) * fy * V[i * NDOT + j + 1] + fx * fy * V[(i + 1) * NDOT + j + 1];
+}
+// Every (grid state, torque) pair once through the model and the reward: the look-ahead table.
+const nPairs = NTH * NDOT * TORQUES.length;
+const pairS = { rows: nPairs, cols: 2, data: new Float64Array(2 * nPairs) };
+const pairA = { rows: nPairs, cols: 1, data: new Float64Array(nPairs) };
+for (let i = 0, k = 0; i < NTH; i++) {
+  for (let j = 0; j < NDOT; j++) {
+    for (const u of TORQUES) {
+      pairS.data.set([gridTheta(i), gridThdot(j)], 2 * k);
+      pairA.data[k++] = u;
+    }
+  }
+}
+const pairNext = oracle.predictBatch(pairS, pairA);
+const pairR = pendReward.batch(pairS, pairA, pairNext);
+let Vgrid = new Float64Array(NTH * NDOT);
+for (let sweep = 0; sweep < 200; sweep++) {
+  const updated = new Float64Array(NTH * NDOT).fill(-Infinity);
+  for (let k = 0; k < nPairs; k++) {
+    const q = pairR[k] + GAMMA_TV * readGrid(Vgrid, pairNext.data[2 * k], pairNext.data[2 * k + 1]);
+    const cell = Math.floor(k / TORQUES.length);
+    if (q > updated[cell]) updated[cell] = q;
+  }
+  Vgrid = updated;
+}
+console.log(`learned V: hanging down at rest ${readGrid(Vgrid, Math.PI, 0).toFixed(1)}, upright at rest ${readGrid(Vgrid, 0, 0).toFixed(1)}`);
+const learnedValue = (S: { rows: number; data: Float64Array }) => {
+  const out = new Float64Array(S.rows);
+  for (let i = 0; i < S.rows; i++) out[i] = readGrid(Vgrid, S.data[2 * i], S.data[2 * i + 1]);
+  return out;
+};
+const horizonsTV = [1, 2, 4, 8, 15];
+const returnsTV = { without: [] as number[], learned: [] as number[] };
+for (const H of horizonsTV) {
+  for (const kind of ["without", "learned"] as const) {
+    const p: PlanProblem = { ...problem, horizon: H, gamma: GAMMA_TV, terminalValue: kind === "learned" ? learnedValue : undefined };
+    const mpc = new MpcController(cemPlanner(p, { population: 100, elites: 10, iterations: 3 }));
+    const rng = makeRng(5);
+    returnsTV[kind].push(runEpisode(tvEnv, (s) => mpc.act(s, rng), { seed: 1 }).return);
+  }
+}
+await display(
+  lineChart(
+    [
+      { name: "MPC, no terminal value", x: horizonsTV, y: returnsTV.without, points: true },
+      { name: "MPC + learned V(s_H)", x: horizonsTV, y: returnsTV.learned, points: true },
+    ],
+    { title: "Return vs planning horizon (150 steps from hanging down)", xTitle: "horizon H (steps)", yTitle: "episode return (0 is perfect)", integerX: true },
+  ),
+);
+
+// %% [markdown]
+// Without a terminal value, short horizons cannot see that pumping energy now leads to the upright
+// later: they hang or wobble, and the return only improves once $H$ covers a good part of a swing. With
+// the learned value even a one-step plan swings up (a return around $-375$, better than 15 steps of
+// planning without it), because $V$ already knows what lies beyond the horizon; longer horizons add
+// little, since they only correct $V$'s errors (its grid is coarse).
+// The price moved from decision time to learning time, and the plan is now only as good as $V$. This
+// is the bridge to model-free RL: MPC with a learned value (or $Q$) at the horizon's end, as in TD-MPC.
+// (Value iteration on a grid works for a two-dimensional state; for more dimensions $V$ is a network
+// trained on the same Bellman targets.)
+//
+// %% [markdown]
 // ## 5. Open loop vs closed loop: model-predictive control
+//
+// *Lecture: seed 001, "Trajectory optimisation methods are open loop. We can do better." and "Diverged
+// from planned trajectory..."; seed 004, "How to replan?"; seed 000, "MPC".*
 //
 // A plan made once and executed blindly (**open loop**) goes wrong as soon as the model is a little
 // wrong. **MPC** closes the loop: plan, execute only the first action (or the first $N$), observe the
@@ -257,6 +400,10 @@ function mpcLoop(x0: number, T: number, replanEvery: number, H: number): { xs: n
 //
 // ## 6. Versions 0.5, 1.0 and 1.5 with a learned model
 //
+// *Lecture: seed 004, "Does it work?", "Can we do better?" (version 1.0: aggregate data), "What if we
+// make a mistake?" and "How to replan?" (version 1.5: MPC); seed 003, "Neural Network Dynamics for
+// Model-Based Deep Reinforcement Learning" (random-shooting MPC with aggregation).*
+//
 // Now the model is learned (the normalised delta MLP of notebook 01) and the reward is known.
 //
 // * **v0.5**: random data, fit, plan the whole episode open loop, execute it.
@@ -297,12 +444,73 @@ await display(
 // %% [markdown]
 // Open-loop plans (v0.5, v1.0) are brittle on the pendulum: a swing-up is a long, precise sequence, and
 // a small model error early on changes everything after it. Aggregating data where the plans go (v1.0)
-// makes the model right along the plan, so predicted and real returns come together. Replanning at
-// every step (v1.5) needs no long precise plan at all: after two MPC episodes its return is usually a
-// few hundred, far above the open-loop versions, and with more episodes it settles around $-150$ from
-// random starts (the benchmark). Exact numbers vary with the start states.
+// makes the model better along the plan, but a few rounds are not enough for a 200-step open-loop
+// plan to work on the real system (section 7 shows v1.0 where it does work: on the hill). Replanning at
+// every step (v1.5) needs no long precise plan at all: after two MPC episodes its return (negative:
+// the reward is a cost on angle, speed and torque, 0 at best) is usually a few hundred **higher** than
+// the open-loop versions', and with more episodes it settles around $-150$ from random starts (the
+// benchmark). Exact numbers vary with the start states.
 // Its price: an optimisation at every step (see the decision time above). Notebook 03 learns a policy
 // instead.
+//
+// ## 7. Version 1.0 on the hill: notebook 01's promise
+//
+// *Lecture: seed 004, "Can we do better?" (collect data where the plan goes); seed 000, "Distribution
+// Shift".*
+//
+// Notebook 01 ended with version 0.5 walking off the hill's cliff: both learned models (dynamics and
+// reward) extrapolated "further right is higher" beyond the data. Version 1.0 executes the plan,
+// **aggregates** the transitions it produced into $\mathcal{D}$, refits both models and plans again.
+// Round 0 is notebook 01's version 0.5 (same settings); each later round has seen where the previous
+// plan went.
+
+// %%
+const hill = new Hill({ seed: 0, startStd: 1 });
+const hillReward = new RewardModel({ stateDim: 1, actionDim: 1, inputs: "next", hiddenSizes: [32, 32], epochs: 60, seed: 3 });
+const hillDynamics = new MlpDynamicsModel({ stateDim: 1, actionDim: 1, hiddenSizes: [32, 32], maxEpochs: 60, seed: 3 });
+const hillModel: DynamicsModel = {
+  name: "hill mlp",
+  stateDim: 1,
+  actionDim: 1,
+  predict: (st, a) => hillDynamics.predict(st, a),
+  predictBatch: (S, A) => hillDynamics.predictBatch(S, A),
+  fit: async (data) => {
+    await hillReward.fit(data); // each round refits the reward model too
+    return hillDynamics.fit(data);
+  },
+};
+const hillV10 = await mbrlV10({
+  env: hill, model: hillModel, reward: hillReward, baseEpisodes: 10, iterations: 3,
+  cem: { population: 200, elites: 20, iterations: 8 }, actionRepeat: 10, evalSeed: 8, seed: 1,
+});
+for (const r of hillV10.rounds) {
+  const xs = r.realStates.map((st) => st[0]);
+  console.log(`hill v1.0 round ${r.iteration} (${r.transitions} transitions): predicted ${r.predicted.toFixed(1)}, real ${r.real.toFixed(1)}, furthest x ${Math.max(...xs).toFixed(2)}`);
+}
+await display(
+  combine([
+    lineChart(
+      hillV10.rounds.map((r) => ({ name: `round ${r.iteration}${r.iteration === 0 ? " (= v0.5)" : ""}`, x: r.realStates.map((_, t) => t), y: r.realStates.map((st) => hillHeight(st[0])) })),
+      { title: "Real height along each round's plan", xTitle: "step", yTitle: "true height (summit 3)", width: 340 },
+    ),
+    lineChart(
+      [
+        { name: "predicted return", x: hillV10.rounds.map((r) => r.iteration), y: hillV10.rounds.map((r) => r.predicted), points: true },
+        { name: "real return", x: hillV10.rounds.map((r) => r.iteration), y: hillV10.rounds.map((r) => r.real), points: true },
+      ],
+      { title: "Predicted vs real return per round", xTitle: "v1.0 round", yTitle: "return", width: 300, integerX: true },
+    ),
+  ]),
+);
+
+// %% [markdown]
+// The first plan runs over the summit and down the cliff to the end of the track, as in notebook 01:
+// its predicted return is far above its real one. That episode's transitions show both models what
+// lies past the summit, so from the next round on the plan stays near the top: the real return rises
+// to two or three times round 0's, and the gap between predicted and real return shrinks (it need
+// not close in a few rounds: past the summit the models have seen only one or two episodes). Nothing
+// about the planner changed; only the data did. Version 1.0's remaining weakness is the open loop: on the hill that is harmless, on
+// the pendulum above it is not.
 //
 // ## Summary
 //
@@ -311,3 +519,28 @@ await display(
 // * Random shooting, CEM (refit to elites, smoothing, std floor), gradient-based shooting (local optima).
 // * A terminal value extends a short horizon.
 // * MPC replans from the observed state; with data aggregation it makes a learned model good enough.
+// * Data aggregation (v1.0) repairs distribution shift: the hill's plan stops falling off the cliff.
+//
+// ## Check your understanding
+//
+// 1. Random shooting with 3,000 candidates still loses to CEM with 1,200 samples. Why does CEM's
+//    budget go further, and when would you expect random shooting to be just as good?
+// 2. The gradient restarts at horizon 40 disagree, but at horizon 15 they agreed. What changed in the
+//    optimisation problem, and why does a sampling method suffer less from it?
+// 3. With the learned terminal value, a 1-step plan beats a 15-step plan without one. Where did the
+//    computation go? What would happen to the short plans if $V$ were wrong, for example learned
+//    through a poor model, or as the value of a poor controller?
+// 4. On the hill, version 1.0 fixed the cliff in one round. Would you still need MPC (version 1.5)
+//    if the hill's slope were slippery and random? Why?
+//
+// ## Try it
+//
+// * In the **terminal value** cell, change the horizon 6 to 15 with and without the hand-made value:
+//   does the value still help once the horizon covers the swing? Then try 3.
+// * In the **learned terminal value** cell, make the grid coarser (`NTH = 11, NDOT = 11`) or stop value
+//   iteration early (`sweep < 20`): how much worse does the one-step plan get, and does a longer
+//   horizon make up for a poorer $V$?
+// * In the **gradient shooting, horizon 40** cell, change `learningRate: 0.3` to 0.05 and to 1, or
+//   `iterations: 40` to 100: do the restarts agree more, or just end on different local optima?
+// * In the **hill** cell, set `iterations: 2` and `baseEpisodes: 3`: how many rounds does the fix take
+//   with less base data?

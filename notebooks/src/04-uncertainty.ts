@@ -12,11 +12,16 @@
 //   large where there are no data and shrinks as data arrive. This is the uncertainty a planner can
 //   exploit, and the one exploration should seek out.
 //
+// (Seed 000, the SFU lecture, "2 Types of Uncertainty" and "Model Exploitation"; seed 001, "Sources of
+// Uncertainty in Model-Based RL"; seed 002, "Recap: Model-based RL" and "Uncertainty estimation";
+// seed 003, "Aleatoric uncertainty in model learning" and "Epistemic uncertainty".)
+//
 // This notebook separates the two on a one-dimensional regression problem whose answer we know:
 //
 // 1. a data set with input-dependent noise and a gap without data;
 // 2. the exact Bayesian answer for a model that is linear in its parameters: a posterior over weights;
-// 3. a deterministic network (no uncertainty at all);
+// 3. a deterministic network (no uncertainty at all), and a two-mode system where its mean-squared
+//    error fit predicts neither mode;
 // 4. a probabilistic network trained by Gaussian negative log-likelihood, with soft bounds on its
 //    log-variance (your first exercise), and what the bounds are for;
 // 5. ensembles of probabilistic networks, with their uncertainty split into aleatoric and epistemic
@@ -59,6 +64,8 @@ function band(mean: ArrayLike<number>, variance: ArrayLike<number>, k = 2): { lo
 // %% [markdown]
 // ## 1. A data set with noise and a gap
 //
+// *Lecture: seed 001, "Sources of Uncertainty in Model-Based RL" (epistemic and aleatoric).*
+//
 // The truth is $f(x) = \sin(1.5x) + 0.25x$ on $[-4, 4]$. Observations are $y = f(x) + \varepsilon$
 // with $\varepsilon \sim \mathcal N(0, \sigma(x)^2)$, where the noise level $\sigma(x)$ grows from 0.04
 // at the left end to 0.34 at the right end: **heteroscedastic** noise, so the aleatoric uncertainty
@@ -85,6 +92,9 @@ await display(
 
 // %% [markdown]
 // ## 2. The Bayesian answer: a posterior over parameters
+//
+// *Lecture: seed 002, "Uncertainty estimation" ($y = f_\theta(x)$, likelihood, posterior density);
+// seed 003, "Bayesian Inference!" and "Bayes Rule".*
 //
 // Fitting a model by maximum likelihood picks **one** parameter vector, the one under which the data
 // are most probable. Bayes' rule keeps all of them, each weighted by how well it explains the data
@@ -211,6 +221,8 @@ await display(
 // %% [markdown]
 // ## 3. A deterministic network
 //
+// *Lecture: seed 000, "Deterministic Models" and "Supervised Learning".*
+//
 // Now the networks. A plain regression network $\hat y = f_\theta(x)$ trained by mean squared error
 // is what notebook 01 used for dynamics. All networks in this notebook are the library's
 // `EnsembleMLP` (two hidden layers of 64 SiLU units, Adam with learning rate 0.005, minibatches of
@@ -251,7 +263,62 @@ await display(
 // The network fits the data and then makes something up in the gap and outside, with exactly the
 // same confidence as on the data: it has no way to say otherwise.
 //
+// ### When the mean is not a prediction: two modes
+//
+// *Lecture: seed 000, "Stochastic Models" ("Conditional Generative Model").*
+//
+// A deterministic model trained by mean squared error learns the **conditional mean**
+// $\mathbb{E}[y \mid x]$. That is the right answer when the noise is small and symmetric around one
+// value; it is a wrong one when the system can go two ways. Think of a pendulum balanced almost upright
+// that falls left or right, or a car at a fork: half the time $y \approx +g(x)$, half the time
+// $y \approx -g(x)$. The mean of the two branches is a state the system never visits.
+
+// %%
+{
+  const rngB = makeRng(21);
+  const xb: number[] = [], yb: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const x = rngB.uniform(-2, 2);
+    const branch = rngB.uniform() < 0.5 ? 1 : -1; // falls one way or the other
+    xb.push(x);
+    yb.push(branch * (1.2 + 0.3 * x) + 0.1 * rngB.normal());
+  }
+  const mseNet = new EnsembleMLP({ inputSize: 1, outputSize: 1, hiddenSizes: [32, 32], head: "deterministic", learningRate: LR, seed: 2 });
+  mseNet.fit(xb.map((v) => [v]), yb.map((v) => [v]), { epochs: 150, batchSize: 32 });
+  const gridB = Array.from({ length: 81 }, (_, i) => -2 + 0.05 * i);
+  const fitB = mseNet.predict(gridB.map((v) => [v])).mean[0].map((r) => r[0]);
+  const atData = mseNet.predict(xb.map((v) => [v])).mean[0].map((r) => r[0]);
+  mseNet.dispose();
+  await display(
+    lineChart(
+      [
+        { name: "MSE network: the conditional mean", x: gridB, y: fitB },
+        { name: "upper mode", x: gridB, y: gridB.map((x) => 1.2 + 0.3 * x), dashed: true },
+        { name: "lower mode", x: gridB, y: gridB.map((x) => -(1.2 + 0.3 * x)), dashed: true },
+      ],
+      { title: "Two modes: the MSE fit predicts neither", xTitle: "x", yTitle: "y", width: 560, observations: { x: xb, y: yb } },
+    ),
+  );
+  const nearFit = yb.filter((yv, i) => Math.abs(yv - atData[i]) < 0.3).length / yb.length;
+  const toMode = gridB.reduce((acc, x, i) => acc + Math.abs(Math.abs(fitB[i]) - (1.2 + 0.3 * x)), 0) / gridB.length;
+  console.log(`mean distance from the MSE fit to the nearest mode: ${toMode.toFixed(2)}; data points within 0.3 of the fit: ${(100 * nearFit).toFixed(0)} %`);
+  check("the MSE fit lies between the modes, where there are no data", nearFit < 0.05, `${(100 * nearFit).toFixed(0)} % of the points are near it`);
+}
+
+// %% [markdown]
+// The network runs between the two branches, through a region without a single data point, with
+// the same confidence as everywhere else. A planner using it would plan for a state that never
+// happens. A Gaussian head (next section) would at least report a large variance here, but one
+// Gaussian still puts its peak in the empty middle. Multi-modal outcomes need a model that can
+// represent several modes: a mixture density network, or a conditional generative model (seed 000)
+// that *samples* $s'$. The models of this course mostly face unimodal noise, where a Gaussian is
+// enough; the ensemble's members (section 5) capture a different kind of "several answers", the
+// epistemic one.
+//
 // ## 4. A probabilistic network: Gaussian negative log-likelihood
+//
+// *Lecture: seed 003, "Aleatoric uncertainty in model learning" (Gaussian NLL, bounded log-variance);
+// seed 002, "Case study: PETS".*
 //
 // Let the network output a distribution instead: a mean $\mu_\theta(x)$ and a variance
 // $\sigma^2_\theta(x)$ of a Gaussian over $y$. Train it by maximum likelihood, i.e. minimise the
@@ -269,8 +336,8 @@ await display(
 //
 // The network outputs $\ell$ rather than $\sigma^2$ so any real output is a valid variance. But a raw
 // $\ell$ is unbounded: on a training point the mean happens to hit exactly, $\ell \to -\infty$ makes
-// the loss as small as you like, and away from the data $\ell$ extrapolates without limit. Lecture
-// 003 shows the fix used by PETS: squash the raw output $\ell_{\text{raw}}$ softly into
+// the loss as small as you like, and away from the data $\ell$ extrapolates without limit. The CMU
+// lecture (seed 003, "Aleatoric uncertainty in model learning") shows the fix used by PETS: squash the raw output $\ell_{\text{raw}}$ softly into
 // $(\ell_{\min}, \ell_{\max})$,
 //
 // $$\ell' = \ell_{\max} - \operatorname{softplus}(\ell_{\max} - \ell_{\text{raw}}), \qquad
@@ -409,6 +476,9 @@ console.log(`without bounds: trained in ${seconds(t0)} s; final loss ${unbounded
 //
 // ## 5. Ensembles: epistemic uncertainty
 //
+// *Lecture: seed 000, "Ensemble", "How to train ensemble?" (bootstrapping, "In practice"); seed 003,
+// "NN Ensembles for representing Epistemic uncertainty".*
+//
 // We cannot integrate over all networks' weights as in section 2, but we can keep a handful of them.
 // An **ensemble** is $B$ networks trained on the same task that differ by chance: by their random
 // initial weights, by the order of their minibatches, and optionally by their data. They should
@@ -490,7 +560,7 @@ await display(combine(ensembleCharts(bootPred, "Bootstrap PE")));
 //
 // ### Bootstrap or just different random initialisations?
 //
-// Lecture 000 notes a catch: bootstrapping *reduces* the data each model sees. In practice, it says,
+// The SFU lecture (seed 000, "How to train ensemble?") notes a catch: bootstrapping *reduces* the data each model sees. In practice, it says,
 // initialising the members with different random weights and training them all on the same data,
 // with the randomness of SGD, already makes the members diverse enough. The same ensemble again,
 // every member on all the data (`bootstrap: false`):
@@ -537,14 +607,19 @@ await display(
 //
 // ## 6. Disagreement
 //
+// *Lecture: seed 000, "How to use ensemble?" (disagreement, penalty, termination).*
+//
 // Methods that *use* an ensemble's epistemic uncertainty often reduce it to one number per input,
-// the **disagreement** between the members' predicted means (lecture 000):
+// the **disagreement** between the members' predicted means (seed 000, "How to use ensemble?"):
 //
 // $$d(x) = \max_{i, j}\ \big\lVert \mu_i(x) - \mu_j(x) \big\rVert_2 ,$$
 //
 // the largest distance between two members. A model-based learner can then distrust its model where
-// $d$ is large: penalise the reward there (MOPO), stop the simulated rollout (MOReL, notebook 07), or,
-// the other way round, seek those places out to explore.
+// $d$ is large. Softly: subtract a penalty proportional to the uncertainty from the simulated reward,
+// $r - \lambda u(s, a)$ (MOPO, with $u$ an uncertainty estimate such as $d$). Or with a hard rule: where
+// $d$ exceeds a threshold $\alpha$, replace the reward by a large negative constant $-\kappa$ and
+// **halt** the simulated rollout there (MOReL). Notebook 07 compares both. Or, the other way round,
+// seek those places out to explore.
 //
 // ### Exercise: ensemble disagreement (2 points)
 //
@@ -606,6 +681,8 @@ function ensembleDisagreement(means: number[][][]): number[] {
 //
 // ## 7. Other estimators, in brief
 //
+// *Lecture: seed 000, "Uncertainty Estimation"; seed 001, "How to Quantify Uncertainty in Dynamics?".*
+//
 // Ensembles are the workhorse of model-based RL because they are simple and robust, but not the
 // only option:
 //
@@ -633,3 +710,24 @@ function ensembleDisagreement(means: number[][][]): number[] {
 //   (epistemic). Bootstrap resampling and random initialisation both give useful diversity.
 // * The **disagreement** $d = \max_{i,j} \lVert \mu_i - \mu_j \rVert$ flags inputs where the model is
 //   guessing. Notebook 05 puts probabilistic ensembles to work in planning (PETS).
+// * A mean-squared-error fit predicts the conditional mean, which for a two-way system is neither way.
+//
+// ## Check your understanding
+//
+// 1. You collect ten times more data in the gap. Which part of the ensemble's variance shrinks, which
+//    does not, and how would you check it on the plots of section 5?
+// 2. Why is the soft lower bound on the log-variance needed at all, when the NLL already charges
+//    $+\ell$ for claiming a small variance? What happens on a training point the mean fits exactly?
+// 3. For the two-mode system, would a Gaussian NLL network fix the problem? What would it predict,
+//    and what would a planner do with that prediction?
+// 4. A planner should avoid states where the model is guessing. Would you use the disagreement $d$
+//    or the ensemble's total variance for that, and why might the choice matter for a noisy system?
+//
+// ## Try it
+//
+// * In the **two modes** cell, change the branch probability `rngB.uniform() < 0.5` to `< 0.9`:
+//   where does the MSE fit go now, and is it a good prediction of anything?
+// * In the **ensembles** cell (`bootNet`), change `members: 5` to 2 and rerun it and the disagreement
+//   cells: how much of the epistemic band in the gap is left, and is the gap still flagged by $d$?
+// * In the **what the soft bounds do** cell, change the fixed bounds `minLogVar: -40, maxLogVar: 40`
+//   to PETS's starting values `-10` and `0.5`: which of the two curves changes, and where?

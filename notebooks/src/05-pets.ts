@@ -3,8 +3,9 @@
 //
 // Notebook 04 built models that know what they do not know: a Gaussian network whose variance
 // captures **aleatoric** noise, and an ensemble whose members disagree where data is missing
-// (**epistemic** uncertainty). Here we *plan* with such a model, following PETS (Chua et al. 2018,
-// lectures 002 and 003):
+// (**epistemic** uncertainty). Here we *plan* with such a model, following PETS (Chua et al. 2018;
+// Stanford lecture, seed 002, "Case study: PETS"; CMU lecture, seed 003, "Deep Reinforcement Learning
+// in a Handful of Trials using Probabilistic Dynamics Models" and "Propagating Particles"):
 //
 // 1. **Probabilistic ensemble** (PE): $B = 5$ Gaussian networks, each trained by negative
 //    log-likelihood on its own bootstrap resample of the data, predicting the normalised state change
@@ -14,9 +15,14 @@
 // 3. **CEM-MPC**: the cross-entropy method (notebook 02) searches action sequences, scoring each by the
 //    *mean return of its particles*; only the first action is executed, then we replan.
 //
-// Averaging over particles means averaging over both kinds of uncertainty: a sequence that only works
-// if the model happens to be right everywhere scores poorly, so the planner avoids what the model has
-// not seen yet, which is what makes model exploitation (notebook 02, version 0.5) much rarer.
+// Averaging over particles means averaging over both kinds of uncertainty. The average itself is
+// **risk-neutral**: spread in the predictions costs nothing unless it lowers the expected reward. It
+// does here, because the reward saturates (it is at most 1, reached only near the upright target), so
+// particles that scatter away from the target earn less on average than particles that agree on it.
+// A sequence that only works if the model happens to be right everywhere then scores poorly, the
+// planner avoids what the model has not seen yet, and model exploitation (notebook 01's hill, where
+// version 0.5 walked off the cliff) becomes much rarer. With a reward linear in the state, the same
+// spread would not change the average at all.
 //
 // **Compute.** This notebook runs on a small shared CPU, so everything live is small: short trials,
 // small populations and few particles. The settings are printed next to every result, and the larger
@@ -32,7 +38,7 @@ import {
   runPets,
   ablationModel,
   particleFan,
-  particleAveragedReturns,
+  optimisticReturns,
   petsPlanner,
   type PetsPlannerConfig,
   type DecisionRule,
@@ -44,7 +50,7 @@ console.log((await initBackend()).message);
 // %% [markdown]
 // ## 1. The task
 //
-// Cart-pole swing-up (the PILCO cart-pole of notebook 09): the pole starts hanging down, a force
+// Cart-pole swing-up (the cart-pole of the PILCO and PETS papers): the pole starts hanging down, a force
 // $u \in [-10, 10]$ N pushes the cart, $\Delta t = 0.1$ s. The PETS reward of a step is
 //
 // $$ r(s, u) = \exp\!\left(-\lVert \text{tip}(s) - \text{tip}_{\text{up}} \rVert^2 / \ell^2\right) - 0.01\,u^2, $$
@@ -71,20 +77,25 @@ console.log(`a random policy scores ${randomRet.toFixed(1)} over ${NB.trialSteps
 // %% [markdown]
 // ## 2. Trajectory sampling, by hand
 //
+// *Lecture: seed 002, "Case study: PETS" (propagation: sample different models and use them); seed 003,
+// "Propagating Particles".*
+//
 // Take $P$ particles, all at $s_0$, and one action sequence $a_0, \dots, a_{H-1}$. With **TS1**, at
 // every step $t$ and for every particle $p$:
 //
 // 1. draw a member $b \sim \text{Uniform}\{0, \dots, B-1\}$ (a fresh one each step);
-// 2. move the particle to a sample of that member's Gaussian,
-//    $s^p_{t+1} = \mu_b(s^p_t, a_t) + \sigma_b \odot \xi$, $\;\xi \sim \mathcal{N}(0, I)$.
+// 2. move the particle by a sample of that member's Gaussian over the **change** of state (the
+//    members predict $s' - s$, notebook 01's delta), $s^p_{t+1} = s^p_t + \mu_b(s^p_t, a_t) + \sigma_b \odot \xi$,
+//    $\;\xi \sim \mathcal{N}(0, I)$.
 //
 // **TS$\infty$** instead draws the member once per particle and keeps it for the whole trajectory:
 // every particle then lives in one plausible "world", so the spread *between* particles of different
 // members shows epistemic uncertainty and the spread *within* one member's particles aleatoric noise.
 // TS1 mixes the members along each path.
 //
-// To keep the exercise about the sampling, the members here are linear-Gaussian:
-// $\mu_b(s, a) = A_b [s; a] + c_b$ with a fixed standard deviation per state dimension.
+// To keep the exercise about the sampling, the members here are linear-Gaussian and predict the next
+// state directly: $s' = A_b [s; a] + c_b + \sigma_b \odot \xi$ with a fixed standard deviation per state
+// dimension (a delta model is the special case $A_b = [I + \tilde A_b,\ \cdot\,]$).
 //
 // **Exercise (ts1-propagation).** Implement TS1. Use `rng = makeRng(seed)` and, for each step `t`
 // and then each particle `p` in order, draw the member with `rng.int(members.length)` and then
@@ -144,39 +155,66 @@ function ts1Propagate(
 // places, and each member's own noise blurs them further. (The lines below use the library's
 // `propagateParticles`, the same algorithm over batches.)
 //
-// ## 3. The score of a sequence: the particle-averaged return
+// ## 3. The score of a sequence: the mean, and an optimistic alternative
 //
-// Each particle $p$ of candidate $n$ collects rewards $r^{n,p}_0, \dots, r^{n,p}_{H-1}$ along its path.
-// CEM ranks candidates by
+// *Lecture: seed 001, "Decision-making Under Uncertainty" (the greedy, posterior-sampling and UCB
+// rules); seed 002, "Case study: PETS".*
 //
-// $$ J_n = \frac{1}{P} \sum_{p=1}^{P} \sum_{t=0}^{H-1} \gamma^t\, r^{n,p}_t , $$
+// Each particle $p$ of candidate $n$ collects rewards along its path; its return is $R^{n,p}$. PETS
+// ranks candidates by the **particle average** $J_n = \frac{1}{P}\sum_p R^{n,p}$, a Monte Carlo
+// estimate of the expected return under the model's uncertainty (the library's
+// `particleAveragedReturns`). That is the **greedy** rule of the lecture:
+// $\pi = \arg\max_\pi \mathbb{E}_{f \sim p(f \mid \mathcal{D})} J(\pi; f)$.
 //
-// a Monte Carlo estimate of the expected return under the model's uncertainty.
+// **Optimism** instead maximises an upper bound, $\max_\pi \max_{f \in \mathcal{M}} J(\pi; f)$ over a
+// confidence set $\mathcal{M}$ of plausible dynamics. Searching over $\mathcal{M}$ is expensive; a
+// common **heuristic approximation** uses the ensemble members as samples of plausible dynamics and
+// adds a bonus for their disagreement. With TS$\infty$ every particle keeps one member $b$ for its whole
+// path, so each member's opinion is the mean return of its own particles, $J_b$, and
 //
-// **Exercise (particle-averaged-return).** `rewards[n][p][t]` holds the rewards; return $J_n$ for every
-// candidate $n$.
+// $$J^{\text{UCB}}_n = \operatorname{mean}_b J_b + \beta\, \operatorname{std}_b J_b ,$$
+//
+// with the mean and the (population) standard deviation over the members present. Only the spread
+// **between members** (epistemic: the models disagree) earns a bonus; the spread of one member's
+// particles is that member's aleatoric noise, which more data will not remove, so it earns nothing.
+//
+// ### Exercise: the optimistic score (3 points)
+//
+// Write `optimisticScore(returns, members, beta)`: `returns[n][p]` is the return of particle $p$ of
+// candidate $n$, `members[n][p]` the member it followed. Return $J^{\text{UCB}}_n$ for every candidate.
 
-// %% exercise id=particle-averaged-return points=2
-function particleAveragedReturn(rewards: number[][][], gamma: number): number[] {
+// %% exercise id=optimistic-score points=3
+function optimisticScore(returns: number[][], members: number[][], beta: number): number[] {
   // BEGIN SOLUTION
-  throw new Error("not implemented yet: particle-averaged-return");
+  throw new Error("not implemented yet: optimistic-score");
   // END SOLUTION
 }
 
-// %% check id=particle-averaged-return
+// %% check id=optimistic-score
 {
-  checkClose("one particle: its return", particleAveragedReturn([[[1, 2, 3]]], 1), [6]);
-  checkClose("two particles: their mean", particleAveragedReturn([[[1, 1], [3, 3]]], 1), [4]);
-  checkClose("discounted: 1 + 0.5 * 2", particleAveragedReturn([[[1, 2]]], 0.5), [2]);
-  checkClose("candidates are scored separately", particleAveragedReturn([[[1]], [[5], [7]]], 0.9), [1, 6]);
+  checkClose(
+    "one member whose particles disagree: aleatoric spread earns no bonus",
+    optimisticScore([[0, 10, 0, 10]], [[0, 0, 0, 0]], 1),
+    [5],
+  );
+  checkClose(
+    "each member counts once, however many particles it has: J_b = (1, 5), mean 3, std 2",
+    optimisticScore([[1, 1, 1, 5]], [[0, 0, 0, 1]], 1),
+    [5],
+  );
+  checkClose("beta = 0 is the mean of the members' opinions", optimisticScore([[1, 3, 6, 6]], [[0, 0, 1, 1]], 0), [4]);
+  checkClose("beta scales the bonus for disagreement (std 2)", optimisticScore([[1, 3, 6, 6]], [[0, 0, 1, 1]], 1.5), [7]);
+  checkClose("candidates are scored separately", optimisticScore([[2, 2], [0, 4]], [[0, 1], [0, 1]], 1), [2, 4]);
   const rng = makeRng(2);
-  const R = Array.from({ length: 4 }, () => Array.from({ length: 6 }, () => Array.from({ length: 5 }, () => rng.normal())));
-  const totals = R.flatMap((c) => c.map((p) => p.reduce((a, b) => a + b, 0)));
-  checkClose("agrees with the library (gamma = 1)", particleAveragedReturn(R, 1), Array.from(particleAveragedReturns(totals, 4, 6)), 1e-12);
+  const R = Array.from({ length: 4 }, () => Array.from({ length: 10 }, () => rng.normal()));
+  const M = Array.from({ length: 4 }, () => Array.from({ length: 10 }, () => rng.int(5)));
+  checkClose("agrees with the library's optimisticReturns", optimisticScore(R, M, 0.7), Array.from(optimisticReturns(R.flat(), M.flat(), 4, 10, 0.7)), 1e-12);
 }
 
 // %% [markdown]
 // ## 4. PETS, live
+//
+// *Lecture: seed 002, "Case study: PETS" (planning: apply MPC); seed 003, "Results".*
 //
 // The loop: one random trial, then for each trial (i) train the ensemble on all data so far (five
 // epochs, continuing from the previous weights), (ii) run one trial with CEM-MPC, scoring candidates
@@ -209,7 +247,7 @@ await display(
       { name: "oracle (true dynamics)", x: trialIdx, y: oracleRun.trials.map((t) => t.return), points: true, dashed: true },
       { name: "random policy", x: trialIdx, y: trialIdx.map(() => petsRun.randomReturns[0]), dashed: true },
     ],
-    { title: "Live run: return per trial (1 seed, notebook settings)", xTitle: "trial", yTitle: "return" },
+    { title: "Live run: return per trial (1 seed, notebook settings)", xTitle: "trial", yTitle: "return", integerX: true },
   ),
 );
 console.log("PETS returns:", petsRun.trials.map((t) => t.return.toFixed(1)).join(", "), ` | oracle mean ${oracleMean.toFixed(1)}`);
@@ -249,7 +287,7 @@ await display(
       { name: "90 % of the oracle", x: bx, y: bx.map(() => 0.9 * BENCH.oracleReturn), dashed: true },
       { name: "random policy", x: bx, y: bx.map(() => BENCH.randomReturn), dashed: true },
     ],
-    { title: "Benchmark (stored): return per trial", xTitle: "trial", yTitle: "return" },
+    { title: "Benchmark (stored): return per trial", xTitle: "trial", yTitle: "return", integerX: true },
   ),
 );
 console.log(
@@ -265,10 +303,13 @@ console.log(
 //
 // ## 5. The fan of one plan
 //
+// *Lecture: seed 003, "Propagating Particles"; seed 002, "Case study: PETS".*
+//
 // What does the planner "see"? Take the model after the live run, plan from a state of its best trial
 // in mid-swing (the pole near horizontal), and propagate 20 particles through the chosen sequence. With TS1 each particle hops between
 // members; with TS$\infty$ each stays with one member, so groups of particles show the members'
-// different opinions. The black line is what the true system does with the same actions, open loop.
+// different opinions (coloured by member on the right). The black line is what the true system does
+// with the same actions, open loop.
 
 // %%
 {
@@ -283,10 +324,12 @@ console.log(
   const charts = (["TS1", "TSinf"] as const).map((kind) => {
     const fan = particleFan(pe, reward, env.actionSpace.low, env.actionSpace.high, { ...planCfg, propagation: kind }, s0, plan.actions, makeRng(8));
     const steps = truth.map((_, t) => t);
+    // TS1 particles hop between members: one colour. TSinf particles keep theirs: one colour per member.
+    const group = (p: number) => (kind === "TS1" ? "particles" : `member ${fan.members[p] + 1}`);
     return lineChart(
       [
-        ...fan.states.map((path, p) => ({ name: `particle ${p + 1}`, x: steps, y: path.map((s) => s[2]) })),
-        { name: "true system", x: steps, y: truth.map((s) => s[2]), dashed: true },
+        ...fan.states.map((path, p) => ({ name: `particle ${p + 1}`, group: group(p), x: steps, y: path.map((s) => s[2]), ...(kind === "TS1" ? { color: "#8fb3d9" } : {}) })),
+        { name: "true system", x: steps, y: truth.map((s) => s[2]), color: "black" },
       ],
       { title: `${kind}: pole angle of 20 particles (score ${fan.score.toFixed(1)})`, xTitle: "step", yTitle: "theta (rad), pi = upright", width: 330 },
     );
@@ -300,6 +343,9 @@ console.log(
 // prediction only some members make is scored by all of them.
 //
 // ## 6. Ablation: which ingredient matters?
+//
+// *Lecture: seed 003, "Aleatoric uncertainty in model learning", "Epistemic uncertainty" and
+// "NN Ensembles for representing Epistemic uncertainty".*
 //
 // PETS's ablation compares four models, all with the same planner and TS1:
 //
@@ -332,7 +378,7 @@ for (const [v, curve] of Object.entries(BENCH.ablationReturnByTrial)) {
     await display(
       lineChart(
         names.map((v) => ({ name: v, x: BENCH.ablationReturnByTrial[v].map((_, k) => k + 1), y: BENCH.ablationReturnByTrial[v], points: true })),
-        { title: "Benchmark (stored): ablation, mean return per trial over 3 seeds", xTitle: "trial", yTitle: "return" },
+        { title: "Benchmark (stored): ablation, mean return per trial over 3 seeds", xTitle: "trial", yTitle: "return", integerX: true },
       ),
     );
   }
@@ -354,7 +400,7 @@ for (const [v, curve] of Object.entries(BENCH.ablationReturnByTrial)) {
         { name: "D", x: dRun.trials.map((t) => t.trial), y: dRun.trials.map((t) => t.return), points: true },
         { name: "PE", x: trialIdx, y: petsRun.trials.map((t) => t.return), points: true },
       ],
-      { title: "Live ablation: D vs PE (1 seed, notebook settings)", xTitle: "trial", yTitle: "return" },
+      { title: "Live ablation: D vs PE (1 seed, notebook settings)", xTitle: "trial", yTitle: "return", integerX: true },
     ),
   );
   const perDecision = (r: typeof dRun) => (r.trials.reduce((a, t) => a + t.decisionSeconds, 0) / r.trials.length).toFixed(3);
@@ -365,49 +411,93 @@ for (const [v, curve] of Object.entries(BENCH.ablationReturnByTrial)) {
 // %% [markdown]
 // ## 7. Greedy, posterior sampling, optimism
 //
+// *Lecture: seed 001, "Decision-making Under Uncertainty": $\pi^{\text{Greedy}}$ ("combats model
+// bias"), $\pi^{\text{PS}}$ ("no extra hyperparameters") and $\pi^{\text{UCB}}$ over the confidence set
+// $\mathcal{M}$ ("extra hyperparameter $\beta$").*
+//
 // With a posterior over models $p(f \mid \mathcal{D})$ (here: the ensemble) there are several ways to
-// act (lecture 001):
+// act:
 //
 // * **greedy**: $\pi = \arg\max_\pi \mathbb{E}_{f \sim p(f \mid \mathcal{D})} J(\pi; f)$, the PETS
 //   default: particles spread over all members;
 // * **posterior sampling**: draw one model $\tilde f \sim p(f \mid \mathcal{D})$ per trial (one member)
 //   and act optimally for it; no extra parameter, and it explores because different trials trust
 //   different members;
-// * **optimism** (UCB): maximise an upper bound; here, with the particles split over the members
-//   (TS$\infty$) and $J_b$ the mean return of member $b$'s particles,
-//   $J = \text{mean}_b J_b + \beta\, \text{std}_b J_b$ with $\beta = 1$.
+// * **optimism** (UCB): the heuristic of section 3, your `optimisticScore` with $\beta = 1$ (the
+//   library's `optimisticReturns`), standing in for the maximum over the confidence set.
 //
-// To compare the rules under the *same* posterior, each acts with the ensemble trained in the live run
-// above (no further learning) for 3 trials from the same start states. Posterior sampling draws a
-// new member each trial, so its trials differ the most: sometimes the drawn member is a good model,
-// sometimes not. Its benefit, exploration across trials, would show only over a learning run.
-// Optimism prefers sequences on which the members disagree about a *high* return: with a young model
-// that can mean bolder swings. With three trials of one seed, which rule comes out ahead says little;
-// the point is how each rule turns the same ensemble into a decision.
+// These rules differ in how they **collect data**, so the fair comparison is a learning run, not a
+// frozen model: each rule starts from the same random trial and learns its own ensemble from the
+// data its own decisions gather (same seed, settings and start states). Kept short: 1 random + 3
+// planned trials per rule, one seed (about a minute), so the order of the curves is noise-prone; look
+// for how the rules behave, not for a winner.
 
 // %%
 {
+  const RULE_TRIALS = 3;
   const rules: DecisionRule[] = ["greedy", "posterior", "optimism"];
   const curves: { name: string; x: number[]; y: number[]; points: boolean }[] = [];
   for (const rule of rules) {
-    const run = await runPets({ env: makeEnv(3), model: pe, reward, planner: { ...NB.planner, beta: 1 }, trials: 3, randomTrials: 0, learn: false, seed: 3, rule });
-    const drawn = rule === "posterior" ? ` (last member drawn: ${run.controller.sampledMember})` : "";
-    curves.push({ name: rule, x: run.trials.map((t) => t.trial), y: run.trials.map((t) => t.return), points: true });
+    const model = ablationModel("PE", modelConfig(3), NB.members);
+    const run = await runPets({ env: makeEnv(3), model, reward, planner: { ...NB.planner, beta: 1 }, trials: RULE_TRIALS, seed: 3, rule });
+    model.dispose();
+    const drawn = rule === "posterior" ? ` (member drawn for the last trial: ${run.controller.sampledMember})` : "";
+    curves.push({ name: rule, x: [0, ...run.trials.map((t) => t.trial)], y: [run.randomReturns[0], ...run.trials.map((t) => t.return)], points: true });
     console.log(`${rule.padEnd(10)} returns: ${run.trials.map((t) => t.return.toFixed(1)).join(", ")}${drawn}`);
   }
-  await display(lineChart(curves, { title: "Decision rules with the same trained ensemble (3 trials each)", xTitle: "trial", yTitle: "return" }));
+  await display(
+    lineChart(curves, {
+      title: "Decision rules over a learning run (trial 0: the shared random trial)",
+      xTitle: "trial",
+      yTitle: "return",
+      integerX: true,
+    }),
+  );
 }
 
+// %% [markdown]
+// Greedy plans for the average member. Posterior sampling commits to one member per trial: a trial
+// planned with a poor member can be bad, but its data corrects exactly that member's mistakes (all
+// members are retrained on it). Optimism is drawn to sequences the members
+// disagree about, which with a young model means bolder swings through unvisited states: more
+// informative data, at the risk of worse early trials. On a dense, forgiving reward like this one,
+// directed exploration matters little; it matters when the reward is sparse and greedy plans never
+// find it.
+//
 // %% [markdown]
 // ## Summary
 //
 // * A probabilistic ensemble carries both kinds of uncertainty: each member's Gaussian (aleatoric) and
 //   the members' disagreement (epistemic).
-// * Trajectory sampling turns that into particles; CEM scores a sequence by the particles' mean return
-//   (your two exercises), so plans that only work in some members' worlds are discounted.
+// * Trajectory sampling turns that into particles (your TS1 exercise); CEM scores a sequence by the
+//   particles' mean return, a risk-neutral average that discounts plans which only work in some
+//   members' worlds when, as here, the spread lowers the expected reward.
 // * MPC replans every step from the real state, and each trial's data goes where the plans went; PETS
 //   approaches the oracle within a few trials (the benchmark above).
-// * How to use epistemic uncertainty is a choice: greedy expectation, posterior sampling, or optimism.
+// * How to use epistemic uncertainty is a choice: greedy expectation, posterior sampling, or optimism
+//   (your optimistic score, a heuristic stand-in for optimism over a confidence set of models).
+//
+// ## Check your understanding
+//
+// 1. Suppose the reward were linear in the cart position, $r = x$, instead of saturating. Would the
+//    particle average still steer the planner away from states the model has not seen? Why or why not?
+// 2. Your optimistic score gives no bonus for the spread of one member's particles. Why would a bonus
+//    for aleatoric spread be a mistake? What would the planner seek out if it had one?
+// 3. TS1 and TS$\infty$ give the same particle average for one-step predictions. Over a 15-step plan,
+//    which one tells you more about whether the *members* disagree, and why does optimism require it?
+// 4. You must swing up a real cart-pole with a 20-trial budget, and a failed trial costs a broken pole.
+//    Which decision rule would you choose (greedy, posterior sampling, optimism), and what would make
+//    you change your mind?
+//
+// ## Try it
+//
+// * In the **fan of one plan** cell, change `particles: 20` in `planCfg` to 100 and compare the two
+//   fans and scores of TS1 and TS$\infty$: which score moves more between runs with 20 particles?
+// * In the same cell, plan from a state at the start of the best trial (`best.states[0]`) instead of
+//   mid-swing: where do the members agree, and where do they fan out?
+// * In the **decision rules** cell, set `beta: 1` to `beta: 3` (the optimism weight) and watch how the
+//   optimistic run's early trials change; then try `RULE_TRIALS = 6` if you have two more minutes.
+//   Which rule's data would you rather train the next model on?
 
 // %%
 pe.dispose();

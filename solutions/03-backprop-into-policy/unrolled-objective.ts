@@ -1,9 +1,9 @@
 /** Reference solution of exercise unrolled-objective (notebook 03): J(theta) of a policy through a model. */
 
-/** The model (the notebook's locked cell): one Euler step of the pendulum, theta = 0 upright, |a| <= 2. */
-export function modelStep(s: number[], a: number): number[] {
+/** The model (the notebook's locked cell): one Euler step of the pendulum, theta = 0 upright, |a| <= 2; damping removes that fraction of the speed each step. */
+export function modelStep(s: number[], a: number, damping = 0): number[] {
   const u = Math.max(-2, Math.min(2, a));
-  const thdot = Math.max(-8, Math.min(8, s[1] + 0.05 * (15 * Math.sin(s[0]) + 3 * u)));
+  const thdot = Math.max(-8, Math.min(8, (1 - damping) * s[1] + 0.05 * (15 * Math.sin(s[0]) + 3 * u)));
   return [s[0] + 0.05 * thdot, thdot];
 }
 

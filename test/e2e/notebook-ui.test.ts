@@ -326,6 +326,9 @@ describe("notebook 00 in a browser, served by npm start", () => {
       const box = (await svg.boundingBox())!;
       expect(box.width).toBeGreaterThan(200);
       expect(box.height).toBeGreaterThan(100);
+      // Not wider than the output area it is drawn in (nothing cut off or scrolled at a 1280 px window).
+      const area = (await svg.locator("xpath=ancestor::div[contains(@class, 'output_subarea')][1]").boundingBox())!;
+      expect(box.width, `plot ${i} is wider than its output area`).toBeLessThanOrEqual(area.width);
       // Drawn by vega's SVG renderer: mark groups with many shapes, not an empty or error image.
       expect(await svg.locator("g[class*='mark-']").count()).toBeGreaterThan(2);
       expect(await svg.locator("path, rect, line").count()).toBeGreaterThan(10);

@@ -9,6 +9,7 @@ import * as path from "path";
 import { expect, it } from "vitest";
 import { solveNotebooks } from "../../lib/grader/release";
 import { describeFailure, ROOT, runNotebook } from "../helpers/notebook";
+import { OUTPUT_WIDTH } from "../../lib/viz/display";
 
 export interface ExecutedNotebook {
   file: string;
@@ -34,6 +35,14 @@ export function executeNotebooks(
         // cwd notebooks/, like a student's session, so relative dataset paths resolve the same way.
         const r = await runNotebook(file, { out: executed, cellTimeout: 240 });
         expect(r.ok, describeFailure(stem, r)).toBe(true);
+        // Every plot fits the notebook's output area (lib/viz fits rows of charts when drawing them).
+        const saved = JSON.parse(fs.readFileSync(executed, "utf8")) as { cells: { outputs?: { data?: Record<string, unknown> }[] }[] };
+        const widths = saved.cells.flatMap((c) => c.outputs ?? []).flatMap((o) => {
+          const svg = o.data?.["image/svg+xml"];
+          const m = /^<svg[^>]*\swidth="([\d.]+)"/.exec([svg ?? ""].flat().join(""));
+          return m && o.data?.["application/vnd.vegalite.v5+json"] ? [Number(m[1])] : [];
+        });
+        expect(widths.filter((w) => w > OUTPUT_WIDTH), `${stem}: plots wider than ${OUTPUT_WIDTH} px`).toEqual([]);
         if (after[stem]) {
           const nb = JSON.parse(fs.readFileSync(executed, "utf8"));
           after[stem]({

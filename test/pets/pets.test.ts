@@ -108,6 +108,7 @@ describe("particle-averaged score", () => {
     const fan = particleFan(dyn, reward as never, [-1], [1], cfg, [0], [[0], [0], [0], [0]], makeRng(5));
     expect(fan.states.length).toBe(6);
     expect(fan.states[0].length).toBe(5);
+    expect(fan.members).toHaveLength(6); // the member each particle used last
     expect(fan.score).toBeCloseTo(fan.returns.reduce((a, b) => a + b, 0) / 6, 10);
     // Each particle's return is the sum of its rewards along its path.
     fan.states.forEach((path, p) => {

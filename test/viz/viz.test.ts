@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { animationHtml } from "../../lib/viz/animation";
-import { plotBundle, toSvg, VEGALITE_MIME } from "../../lib/viz/display";
+import { fitWidth, OUTPUT_WIDTH, plotBundle, toSvg, VEGALITE_MIME } from "../../lib/viz/display";
+import { CartPole } from "../../lib/envs/cartpole";
 import { formatDuration, progress } from "../../lib/viz/progress";
-import { ARROWS, combine, heatmap, histogram, lineChart, meanBand, scatterChart } from "../../lib/viz/specs";
+import { ARROWS, barChart, combine, heatmap, histogram, lineChart, meanBand, scatterChart } from "../../lib/viz/specs";
 
 describe("spec builders", () => {
   it("draws lines with bands and a legend, rendered to SVG by vega", async () => {
@@ -118,5 +119,84 @@ describe("animation player", () => {
     expect(() => animationHtml(["<div/>"])).toThrow(/frame 0 is not an SVG/);
     expect(() => animationHtml([frame(0)], { captions: [] })).toThrow(/0 captions for 1 frames/);
     expect(() => animationHtml([frame(0)], { fps: 0 })).toThrow(/fps/);
+  });
+});
+
+describe("charts a notebook can show", () => {
+  const wide = (name: string) =>
+    lineChart(
+      [
+        { name: `Monte Carlo estimate ${name}`, x: [1, 2, 3], y: [1, 2, 3] },
+        { name: "oracle (true dynamics)", x: [1, 3], y: [2, 2], dashed: true },
+      ],
+      { title: name, width: 420 },
+    );
+
+  it("narrows a row of charts to the output area and keeps legend labels whole", async () => {
+    const spec = combine([wide("a"), wide("b"), wide("c")]);
+    const { spec: fitted, svg } = await fitWidth(spec);
+    const width = Number(/^<svg[^>]*\swidth="([\d.]+)"/.exec(svg)![1]);
+    expect(width).toBeLessThanOrEqual(OUTPUT_WIDTH);
+    expect(width).toBeGreaterThan(OUTPUT_WIDTH * 0.8); // narrowed, not collapsed
+    expect(svg).toContain("Monte Carlo estimate a");
+    expect(svg).toContain("oracle (true dynamics)");
+    expect((fitted.config as { legend: { labelLimit: number } }).legend.labelLimit).toBe(0);
+    // the plot bundle carries the fitted spec and its drawing
+    const bundle = await plotBundle(spec);
+    expect((bundle[VEGALITE_MIME] as { hconcat: { width: number }[] }).hconcat[0].width).toBeLessThan(420);
+    // a chart that fits is left as it is
+    const one = await fitWidth(wide("d"));
+    expect(one.spec.width).toBe(420);
+  });
+
+  it("breaks a chart's long title into lines instead of letting it widen a row", async () => {
+    const long = (k: number) =>
+      lineChart([{ name: `particle ${k}`, x: [0, 1], y: [0, 1] }], { title: `TSinf: pole angle of 20 particles (score ${k}.0), a long title`, width: 330 });
+    const { spec, svg } = await fitWidth(combine([long(1), long(2)]));
+    expect(Number(/^<svg[^>]*\swidth="([\d.]+)"/.exec(svg)![1])).toBeLessThanOrEqual(OUTPUT_WIDTH);
+    const titles = (spec.hconcat as { title: unknown }[]).map((c) => c.title);
+    for (const t of titles) expect(Array.isArray(t) && t.length > 1).toBe(true);
+    expect(svg).toContain("(score 2.0),"); // every word is still there
+  });
+
+  it("puts whole-number ticks on trial axes and keeps a log axis to the data", async () => {
+    const spec = lineChart([{ name: "return", x: [1, 2, 3, 4], y: [10, 20, 30, 40] }], { integerX: true, xTitle: "trial" });
+    const svg = await toSvg(spec);
+    expect(svg).not.toMatch(/>1\.5</);
+    expect(svg).toMatch(/>2</);
+    const log = lineChart([{ name: "e", x: [1, 3000], y: [0, 1] }], { logX: true });
+    expect(await toSvg(log)).not.toMatch(/>10,000</);
+  });
+
+  it("draws a group of series as one legend entry with a fixed colour", async () => {
+    const spec = lineChart(
+      [
+        ...Array.from({ length: 5 }, (_, i) => ({ name: `particle ${i}`, group: "particles", color: "#9ecae1", x: [0, 1], y: [i, i + 1] })),
+        { name: "true system", color: "black", x: [0, 1], y: [0, 0] },
+      ],
+      {},
+    );
+    const svg = await toSvg(spec);
+    expect(svg).toContain("particles");
+    expect(svg).not.toContain(">particle 3<");
+    expect((svg.match(/aria-roledescription="line mark"/g) ?? []).length).toBe(6);
+    const layer = (spec.layer as { encoding: { color: { scale: { range: string[] } } } }[])[0];
+    expect(layer.encoding.color.scale.range).toEqual(["#9ecae1", "black"]);
+  });
+
+  it("keeps the cart-pole's edge tick labels inside the frame", () => {
+    const svg = new CartPole().render([0, 0, Math.PI, 0]);
+    const labels = [...svg.matchAll(/<text x="([\d.-]+)"[^>]*text-anchor="middle"[^>]*>(-?\d)<\/text>/g)];
+    expect(labels.map((m) => m[2])).toContain("-2");
+    for (const m of labels) expect(Number(m[1])).toBeGreaterThan(0);
+  });
+});
+
+describe("bar charts", () => {
+  it("draws one labelled bar per entry and rejects bad values", async () => {
+    const svg = await toSvg(barChart([{ name: "policy", value: 0.12 }, { name: "MPC", value: 35 }], { xTitle: "ms per decision", logX: true }));
+    for (const s of ["policy", "MPC", "0.12", "35", "ms per decision"]) expect(svg).toContain(s);
+    expect(() => barChart([])).toThrow(/no bars/);
+    expect(() => barChart([{ name: "x", value: NaN }])).toThrow();
   });
 });
