@@ -11,3 +11,4 @@ export * from "./hill";
 export * from "./maze";
 export * from "./rollout";
 export * from "./tour";
+export * from "./pixels";
