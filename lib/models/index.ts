@@ -11,3 +11,5 @@ export * from "./mlp";
 export * from "./reward";
 export * from "./oracle";
 export * from "./ensemble";
+export * from "./latent";
+export * from "./latentMpc";
