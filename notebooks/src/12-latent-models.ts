@@ -34,6 +34,7 @@ import { LatentWorldModel, collectPixelEpisode, randomPixelPolicy, latentMpcPoli
 import { cemPlan, evaluateSequences, makeSequences } from "mbrl/planners";
 import { eigSym, mat, type Mat } from "mbrl/linalg";
 import * as fs from "fs";
+import * as path from "path";
 
 const backend = await initBackend();
 console.log(`tensor backend: ${backend.name}`);
@@ -80,7 +81,7 @@ displayImageRows(
 // rewards. The true states are recorded too, **only** to colour plots later; the model never sees them.
 
 // %%
-const NB = { randomEpisodes: 6, trainSteps: 300, batchSize: 16, k: 4 };
+const NB = { randomEpisodes: 6, trainSteps: 250, batchSize: 16, k: 4, mpcSteps: 80 };
 const data: PixelEpisode[] = Array.from({ length: NB.randomEpisodes }, (_, i) => collectPixelEpisode(env, randomPixelPolicy(env, rng), { seed: 100 + i }));
 const heldOut = collectPixelEpisode(env, randomPixelPolicy(env, rng), { seed: 999 });
 console.log(`${data.length} random episodes, ${data.reduce((n, e) => n + e.steps, 0)} transitions; mean return ${(data.reduce((s, e) => s + e.rewards.reduce((a, b) => a + b, 0), 0) / data.length).toFixed(0)}`);
@@ -346,11 +347,11 @@ function latentReturns(z0: number[], sequences: number[][][], A: number[][], B: 
 const mpcCurve: { episode: number; return: number }[] = [];
 for (let e = 0; e < 2; e++) {
   const policy = latentMpcPolicy(model, env, { horizon: 15, cem: { population: 80, elites: 8, iterations: 3 }, noise: 0.1 }, makeRng(SEED + e));
-  const ep = collectPixelEpisode(env, policy, { seed: 500 + e, maxSteps: 100 });
+  const ep = collectPixelEpisode(env, policy, { seed: 500 + e, maxSteps: NB.mpcSteps });
   data.push(ep);
   const decision = policy.controller.planSeconds.reduce((a, b) => a + b, 0) / policy.controller.planSeconds.length;
   mpcCurve.push({ episode: e + 1, return: ep.return });
-  console.log(`latent MPC episode ${e + 1} (100 steps): return ${ep.return.toFixed(0)}, ${(1000 * decision).toFixed(0)} ms per decision; final |theta| ${Math.abs(wrapAngle(ep.states![ep.steps][0])).toFixed(2)}`);
+  console.log(`latent MPC episode ${e + 1} (${NB.mpcSteps} steps): return ${ep.return.toFixed(0)}, ${(1000 * decision).toFixed(0)} ms per decision; final |theta| ${Math.abs(wrapAngle(ep.states![ep.steps][0])).toFixed(2)}`);
   model.fit(data, { steps: 40, rng: makeRng(SEED + 10 + e) });
 }
 
@@ -361,25 +362,27 @@ for (let e = 0; e < 2; e++) {
 // come from the committed file below, made by **`npm run bench -- latent`** (about an hour here).
 
 // %%
-const resultsPath = "results/latent.json";
+// the file sits in notebooks/results of the repository; found from the library's location, so the
+// notebook finds it from any working directory
+const resultsPath = path.resolve(path.dirname(require.resolve("mbrl/core")), "..", "..", "notebooks", "results", "latent.json");
 if (fs.existsSync(resultsPath)) {
   const res = JSON.parse(fs.readFileSync(resultsPath, "utf8"));
   const f = res.figures;
-  console.log(`from ${resultsPath} (${res.command}, ${res.date.slice(0, 10)}, ${f.seeds} seeds)`);
+  console.log(`from notebooks/results/latent.json (${res.command}, ${res.date.slice(0, 10)}, ${f.seeds} seeds)`);
   console.log(`state-based MPC: final return ${f.stateFinalReturn.toFixed(0)}, within 20 % of it after ${f.stateStepsToWithin20pct} real steps`);
   console.log(`latent MPC from pixels: best return within 5x those steps ${f.pixelBestReturnWithin5x === null ? "n/a" : f.pixelBestReturnWithin5x.toFixed(0)}; goal reached: ${f.goalReached}`);
   console.log(`seconds per decision: pixels ${f.secondsPerDecisionPixel.toFixed(3)}, state ${f.secondsPerDecisionState.toFixed(3)}`);
   await display(
     lineChart(
       [
-        { name: "state-based MPC (true state, MLP model)", x: f.stateCurve.map((p: { realSteps: number }) => p.realSteps), y: f.stateCurve.map((p: { return: number }) => p.return), points: true },
-        { name: "latent MPC from pixels", x: f.pixelCurve.map((p: { realSteps: number }) => p.realSteps), y: f.pixelCurve.map((p: { return: number }) => p.return), points: true },
+        { name: "state MPC (true state)", x: f.stateCurve.map((p: { realSteps: number }) => p.realSteps), y: f.stateCurve.map((p: { return: number }) => p.return), points: true },
+        { name: "latent MPC (pixels)", x: f.pixelCurve.map((p: { realSteps: number }) => p.realSteps), y: f.pixelCurve.map((p: { return: number }) => p.return), points: true },
       ],
       { title: "Pendulum swing-up: episode return vs real steps (mean of seeds; npm run bench -- latent)", xTitle: "real steps collected", yTitle: "episode return", width: 600 },
     ),
   );
 } else {
-  console.log(`${resultsPath} not found: run \`npm run bench -- latent\` from the repository root to make it`);
+  console.log(`notebooks/results/latent.json not found: run \`npm run bench -- latent\` from the repository root to make it`);
 }
 
 // %% [markdown]
