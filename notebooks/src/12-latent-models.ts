@@ -142,6 +142,9 @@ function kStepLatentLoss(z0: number[], actions: number[][], targets: number[][],
 // tape: the encoder and decoder see all $(k+1) \times$ batch images at once, the transition and
 // reward head are rolled $k$ steps. Networks are small MLPs (PlaNet uses convolutions on 64 x 64
 // images; a single rod at 32 x 32 does not need them). Loss per image: summed squared pixel error.
+// Do not expect the latent loss to fall from the start: the targets $e(o_j)$ move while the encoder
+// learns, and as it spreads the latents apart to tell images apart the same relative error becomes a
+// larger absolute one. The reconstruction and the reward error are the curves to watch.
 
 // %%
 const model = new LatentWorldModel({ obsDim: env.obsDim, actionDim: 1, actionScale: 2, latentDim: 8, k: NB.k, batchSize: NB.batchSize, seed: SEED });
