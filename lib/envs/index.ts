@@ -10,5 +10,7 @@ export * from "./arm";
 export * from "./hill";
 export * from "./maze";
 export * from "./rollout";
+export * from "./episode";
+export * from "./dataset";
 export * from "./tour";
 export * from "./pixels";
