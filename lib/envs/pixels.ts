@@ -46,11 +46,14 @@ export function drawSegment(
   radius: number,
   value = 1,
 ): void {
-  const dx = x1 - x0, dy = y1 - y0;
+  const dx = x1 - x0,
+    dy = y1 - y0;
   const len2 = dx * dx + dy * dy;
   const pad = radius + 1;
-  const c0 = Math.max(0, Math.floor(Math.min(x0, x1) - pad)), c1 = Math.min(size - 1, Math.ceil(Math.max(x0, x1) + pad));
-  const r0 = Math.max(0, Math.floor(Math.min(y0, y1) - pad)), r1 = Math.min(size - 1, Math.ceil(Math.max(y0, y1) + pad));
+  const c0 = Math.max(0, Math.floor(Math.min(x0, x1) - pad)),
+    c1 = Math.min(size - 1, Math.ceil(Math.max(x0, x1) + pad));
+  const r0 = Math.max(0, Math.floor(Math.min(y0, y1) - pad)),
+    r1 = Math.min(size - 1, Math.ceil(Math.max(y0, y1) + pad));
   for (let r = r0; r <= r1; r++) {
     const py = r + 0.5 - y0;
     const row = offset + r * size;
@@ -59,7 +62,8 @@ export function drawSegment(
       // distance from the pixel centre to the segment: project onto it, clamp to the ends
       let t = len2 > 0 ? (px * dx + py * dy) / len2 : 0;
       t = t < 0 ? 0 : t > 1 ? 1 : t;
-      const ex = px - t * dx, ey = py - t * dy;
+      const ex = px - t * dx,
+        ey = py - t * dy;
       const cover = radius + 0.5 - Math.sqrt(ex * ex + ey * ey);
       if (cover <= 0) continue;
       const v = (cover >= 1 ? 1 : cover) * value;
@@ -70,8 +74,10 @@ export function drawSegment(
 
 /** Fills the axis-aligned box centred at (cx, cy) with half sizes (hw, hh), anti-aliased at its edges. */
 export function drawBox(out: Float32Array, offset: number, size: number, cx: number, cy: number, hw: number, hh: number, value = 1): void {
-  const c0 = Math.max(0, Math.floor(cx - hw)), c1 = Math.min(size - 1, Math.ceil(cx + hw));
-  const r0 = Math.max(0, Math.floor(cy - hh)), r1 = Math.min(size - 1, Math.ceil(cy + hh));
+  const c0 = Math.max(0, Math.floor(cx - hw)),
+    c1 = Math.min(size - 1, Math.ceil(cx + hw));
+  const r0 = Math.max(0, Math.floor(cy - hh)),
+    r1 = Math.min(size - 1, Math.ceil(cy + hh));
   for (let r = r0; r <= r1; r++) {
     // coverage of the pixel [r, r+1) x [c, c+1) by the box, per axis
     const cy1 = Math.min(r + 1, cy + hh) - Math.max(r, cy - hh);
@@ -92,7 +98,8 @@ export function drawBox(out: Float32Array, offset: number, size: number, cx: num
  */
 export const PENDULUM_PIXELS: PixelSystem = {
   rasterize(state, size, out, offset) {
-    const c = size / 2, L = 0.4 * size;
+    const c = size / 2,
+      L = 0.4 * size;
     const th = state[0];
     drawSegment(out, offset, size, c, c, c - L * Math.sin(th), c - L * Math.cos(th), size / 20);
     drawBox(out, offset, size, c, c, size / 32, size / 32, 0.5);
@@ -114,7 +121,16 @@ export const CARTPOLE_PIXELS: PixelSystem = {
     const l = 0.5;
     for (let c = 0; c < size; c++) out[offset + Math.floor(ground + 0.08 * scale * 2) * size + c] = 0.25;
     drawBox(out, offset, size, px, ground, 0.2 * scale, 0.1 * scale, 0.7);
-    drawSegment(out, offset, size, px, ground, px + l * Math.sin(state[2]) * scale, ground + l * Math.cos(state[2]) * scale, Math.max(0.6, size / 40));
+    drawSegment(
+      out,
+      offset,
+      size,
+      px,
+      ground,
+      px + l * Math.sin(state[2]) * scale,
+      ground + l * Math.cos(state[2]) * scale,
+      Math.max(0.6, size / 40),
+    );
   },
   previous: (s, dt) => [s[0] - dt * s[1], s[1], s[2] - dt * s[3], s[3]],
 };
@@ -140,7 +156,14 @@ export interface PixelOptions {
  * extrapolated back (what `observe` gives): states is flat row-major (n x stateDim); the result is
  * n x (frames * size * size) float32 values in [0, 1].
  */
-export function renderStates(system: PixelSystem, states: ArrayLike<number>, stateDim: number, dt: number, size: number, frames: number): Float32Array {
+export function renderStates(
+  system: PixelSystem,
+  states: ArrayLike<number>,
+  stateDim: number,
+  dt: number,
+  size: number,
+  frames: number,
+): Float32Array {
   if (states.length % stateDim !== 0) throw new ShapeError(`renderStates: ${states.length} numbers are not rows of ${stateDim}`);
   const n = states.length / stateDim;
   const img = size * size;
@@ -181,8 +204,14 @@ export class PixelEnv implements ContinuousEnv {
     this.name = `${inner.name}-pixels`;
     this.version = `${inner.version}+px1`;
     const names: string[] = [];
-    for (let k = 0; k < this.frames; k++) for (let r = 0; r < this.size; r++) for (let c = 0; c < this.size; c++) names.push(`f${k}_${r}_${c}`);
-    this.observationSpace = box(names, 0, 1, names.map(() => "1"));
+    for (let k = 0; k < this.frames; k++)
+      for (let r = 0; r < this.size; r++) for (let c = 0; c < this.size; c++) names.push(`f${k}_${r}_${c}`);
+    this.observationSpace = box(
+      names,
+      0,
+      1,
+      names.map(() => "1"),
+    );
     this.stack = new Float32Array(this.frames * this.size * this.size);
   }
 
@@ -263,4 +292,3 @@ export class PixelEnv implements ContinuousEnv {
     return this.inner.dynamicsTf(states, actions);
   }
 }
-

@@ -12,4 +12,3 @@ export * from "./reward";
 export * from "./oracle";
 export * from "./ensemble";
 export * from "./latent";
-export * from "./latentMpc";

@@ -130,7 +130,8 @@ interface Net {
 
 /** He-initialised layers sizes[0] -> ... -> sizes[L], drawn from the model's seeded stream. */
 function makeNet(sizes: readonly number[], rng: Rng, name: string, lastScale = 1): Net {
-  const ws: tf.Variable<tf.Rank.R2>[] = [], bs: tf.Variable<tf.Rank.R1>[] = [];
+  const ws: tf.Variable<tf.Rank.R2>[] = [],
+    bs: tf.Variable<tf.Rank.R1>[] = [];
   for (let l = 0; l + 1 < sizes.length; l++) {
     const [n, m] = [sizes[l], sizes[l + 1]];
     const std = Math.sqrt(2 / n) * (l + 2 === sizes.length ? lastScale : 1);
@@ -178,7 +179,8 @@ export class LatentWorldModel {
     this.weights = Object.freeze(c.weights);
     this.activation = c.activation;
     this.rng = makeRng(c.seed);
-    const dz = this.latentDim, da = this.actionDim;
+    const dz = this.latentDim,
+      da = this.actionDim;
     this.enc = makeNet([this.obsDim, ...c.encoderHidden, dz], this.rng, "enc");
     this.dec = makeNet([dz, ...[...c.encoderHidden].reverse(), this.obsDim], this.rng, "dec");
     // Small last layers: the transition starts near the identity, the reward head near the mean.
@@ -221,7 +223,8 @@ export class LatentWorldModel {
    */
   lossTensors(batch: WindowBatch): { total: tf.Scalar; terms: tf.Scalar[] } {
     const { B, k } = batch;
-    const da = this.actionDim, D = this.obsDim;
+    const da = this.actionDim,
+      D = this.obsDim;
     const obs = tf.tensor2d(batch.obs, [(k + 1) * B, D]);
     const E = this.encodeTensor(obs);
     const recon = this.decodeTensor(E);
@@ -229,7 +232,9 @@ export class LatentWorldModel {
     const rec = perImage(recon, obs);
     const target = stopGradient(E) as tf.Tensor2D;
     let z = tf.slice(E, [0, 0], [B, this.latentDim]);
-    const lat: tf.Scalar[] = [], pred: tf.Scalar[] = [], rew: tf.Scalar[] = [];
+    const lat: tf.Scalar[] = [],
+      pred: tf.Scalar[] = [],
+      rew: tf.Scalar[] = [];
     let norm = 0;
     for (let j = 1; j <= k; j++) {
       const w = this.rho ** (j - 1);
@@ -248,7 +253,12 @@ export class LatentWorldModel {
     const predTerm = pred.length > 0 ? tf.div(tf.addN(pred), norm) : tf.scalar(0);
     const terms = [rec, tf.div(tf.addN(lat), norm), predTerm, tf.div(tf.addN(rew), norm)] as tf.Scalar[];
     const W = this.weights;
-    const total = tf.addN([tf.mul(terms[0], W.rec), tf.mul(terms[1], W.lat), tf.mul(terms[2], W.pred), tf.mul(terms[3], W.rew)]) as tf.Scalar;
+    const total = tf.addN([
+      tf.mul(terms[0], W.rec),
+      tf.mul(terms[1], W.lat),
+      tf.mul(terms[2], W.pred),
+      tf.mul(terms[3], W.rew),
+    ]) as tf.Scalar;
     return { total, terms };
   }
 
@@ -284,8 +294,15 @@ export class LatentWorldModel {
 
   /** Sets the reward normalisation from the episodes' rewards (call before training on new data). */
   setRewardStats(episodes: readonly PixelEpisode[]): void {
-    let n = 0, s = 0, s2 = 0;
-    for (const e of episodes) for (const r of e.rewards) { n++; s += r; s2 += r * r; }
+    let n = 0,
+      s = 0,
+      s2 = 0;
+    for (const e of episodes)
+      for (const r of e.rewards) {
+        n++;
+        s += r;
+        s2 += r * r;
+      }
     if (n === 0) throw new ValueError("LatentWorldModel: no rewards in the episodes");
     this.rewardMean = s / n;
     this.rewardStd = Math.max(Math.sqrt(Math.max(s2 / n - this.rewardMean ** 2, 0)), 1e-6);
@@ -298,12 +315,17 @@ export class LatentWorldModel {
     if (usable.length === 0) throw new ValueError(`LatentWorldModel: no episode has the ${k} steps a window needs`);
     const counts = usable.map((e) => e.steps - k + 1);
     const totalWindows = counts.reduce((a, b) => a + b, 0);
-    const D = this.obsDim, da = this.actionDim;
-    const obs = new Float32Array((k + 1) * B * D), actions = new Float32Array(k * B * da), rewards = new Float32Array(k * B);
+    const D = this.obsDim,
+      da = this.actionDim;
+    const obs = new Float32Array((k + 1) * B * D),
+      actions = new Float32Array(k * B * da),
+      rewards = new Float32Array(k * B);
     for (let b = 0; b < B; b++) {
-      let u = rng.int(totalWindows), e = 0;
+      let u = rng.int(totalWindows),
+        e = 0;
       while (u >= counts[e]) u -= counts[e++];
-      const ep = usable[e], t0 = u;
+      const ep = usable[e],
+        t0 = u;
       for (let j = 0; j <= k; j++) obs.set(ep.obs.subarray((t0 + j) * D, (t0 + j + 1) * D), (j * B + b) * D);
       for (let j = 0; j < k; j++) {
         for (let q = 0; q < da; q++) actions[(j * B + b) * da + q] = ep.actions[(t0 + j) * da + q] / this.actionScale;
@@ -339,7 +361,8 @@ export class LatentWorldModel {
   /** Latents of n observations (n x obsDim, flat) as n x latentDim. */
   encode(obs: Float32Array | readonly number[]): Float32Array {
     this.checkAlive("encode");
-    if (obs.length % this.obsDim !== 0) throw new ShapeError(`LatentWorldModel.encode: ${obs.length} values are not rows of ${this.obsDim}`);
+    if (obs.length % this.obsDim !== 0)
+      throw new ShapeError(`LatentWorldModel.encode: ${obs.length} values are not rows of ${this.obsDim}`);
     const n = obs.length / this.obsDim;
     return tf.tidy(() => this.encodeTensor(tf.tensor2d(obs as Float32Array, [n, this.obsDim])).dataSync() as Float32Array);
   }
@@ -347,7 +370,8 @@ export class LatentWorldModel {
   /** Images of n latents (n x latentDim, flat) as n x obsDim. */
   decode(z: ArrayLike<number>): Float32Array {
     this.checkAlive("decode");
-    if (z.length % this.latentDim !== 0) throw new ShapeError(`LatentWorldModel.decode: ${z.length} values are not rows of ${this.latentDim}`);
+    if (z.length % this.latentDim !== 0)
+      throw new ShapeError(`LatentWorldModel.decode: ${z.length} values are not rows of ${this.latentDim}`);
     const n = z.length / this.latentDim;
     return tf.tidy(() => this.decodeTensor(tf.tensor2d(Float32Array.from(z), [n, this.latentDim])).dataSync() as Float32Array);
   }
@@ -363,7 +387,8 @@ export class LatentWorldModel {
       let z = this.encodeTensor(tf.tensor2d(Float32Array.from(o0), [1, this.obsDim]));
       const zs = [z];
       for (const a of actions) {
-        if (a.length !== this.actionDim) throw new ShapeError(`LatentWorldModel.imagine: an action has ${a.length} entries, expected ${this.actionDim}`);
+        if (a.length !== this.actionDim)
+          throw new ShapeError(`LatentWorldModel.imagine: an action has ${a.length} entries, expected ${this.actionDim}`);
         z = this.stepTensor(z, tf.tensor2d([a.map((v) => v / this.actionScale)], [1, this.actionDim]));
         zs.push(z);
       }
@@ -375,7 +400,10 @@ export class LatentWorldModel {
   /** Predicted rewards (in the task's units) of n latent-action pairs. */
   predictRewards(z: Float32Array | Float64Array, a: Float32Array | Float64Array, n: number): Float32Array {
     return tf.tidy(() => {
-      const r = this.rewardTensor(tf.tensor2d(Float32Array.from(z), [n, this.latentDim]), tf.div(tf.tensor2d(Float32Array.from(a), [n, this.actionDim]), this.actionScale));
+      const r = this.rewardTensor(
+        tf.tensor2d(Float32Array.from(z), [n, this.latentDim]),
+        tf.div(tf.tensor2d(Float32Array.from(a), [n, this.actionDim]), this.actionScale),
+      );
       return tf.add(tf.mul(r, this.rewardStd), this.rewardMean).dataSync() as Float32Array;
     });
   }
@@ -386,39 +414,42 @@ export class LatentWorldModel {
    * that follows with the same S and A (as evaluateSequences does) costs nothing.
    */
   latentDynamics(): DynamicsModel & { reward: RewardFunction } {
-    const self = this;
     let cache: { S: Mat; A: Mat; r: Float64Array } | null = null;
     const predictBatch = (S: Mat, A: Mat): Mat => {
-      self.checkAlive("latentDynamics");
-      if (S.cols !== self.latentDim || A.cols !== self.actionDim || S.rows !== A.rows) {
-        throw new ShapeError(`latent model: expected n x ${self.latentDim} latents and n x ${self.actionDim} actions, got ${S.rows} x ${S.cols} and ${A.rows} x ${A.cols}`);
+      this.checkAlive("latentDynamics");
+      if (S.cols !== this.latentDim || A.cols !== this.actionDim || S.rows !== A.rows) {
+        throw new ShapeError(
+          `latent model: expected n x ${this.latentDim} latents and n x ${this.actionDim} actions, got ${S.rows} x ${S.cols} and ${A.rows} x ${A.cols}`,
+        );
       }
       const n = S.rows;
       const [z2, r] = tf.tidy(() => {
-        const z = tf.tensor2d(Float32Array.from(S.data), [n, self.latentDim]);
-        const a = tf.div(tf.tensor2d(Float32Array.from(A.data), [n, self.actionDim]), self.actionScale) as tf.Tensor2D;
-        const rr = tf.add(tf.mul(self.rewardTensor(z, a), self.rewardStd), self.rewardMean);
-        return [self.stepTensor(z, a).dataSync(), rr.dataSync()];
+        const z = tf.tensor2d(Float32Array.from(S.data), [n, this.latentDim]);
+        const a = tf.div(tf.tensor2d(Float32Array.from(A.data), [n, this.actionDim]), this.actionScale) as tf.Tensor2D;
+        const rr = tf.add(tf.mul(this.rewardTensor(z, a), this.rewardStd), this.rewardMean);
+        return [this.stepTensor(z, a).dataSync(), rr.dataSync()];
       });
       cache = { S, A, r: Float64Array.from(r) };
-      return mat(n, self.latentDim, Float64Array.from(z2));
+      return mat(n, this.latentDim, Float64Array.from(z2));
     };
     const reward: RewardFunction = {
-      batch(S: Mat, A: Mat): Float64Array {
+      batch: (S: Mat, A: Mat): Float64Array => {
         if (!cache || cache.S !== S || cache.A !== A) predictBatch(S, A);
         return cache!.r;
       },
     };
     return {
       name: "latent",
-      stateDim: self.latentDim,
-      actionDim: self.actionDim,
+      stateDim: this.latentDim,
+      actionDim: this.actionDim,
       reward,
-      fit(_D: Dataset): Promise<FitReport> {
-        throw new ValueError("latent model: fit the LatentWorldModel on pixel episodes (model.fit(episodes, ...)), not on state transitions");
+      fit: (_D: Dataset): Promise<FitReport> => {
+        throw new ValueError(
+          "latent model: fit the LatentWorldModel on pixel episodes (model.fit(episodes, ...)), not on state transitions",
+        );
       },
-      predict(s, a) {
-        return predictBatch(mat(1, self.latentDim, Float64Array.from(s)), mat(1, self.actionDim, Float64Array.from(a))).data;
+      predict: (s, a) => {
+        return predictBatch(mat(1, this.latentDim, Float64Array.from(s)), mat(1, this.actionDim, Float64Array.from(a))).data;
       },
       predictBatch,
     };
@@ -432,9 +463,12 @@ export class LatentWorldModel {
   predictionErrors(episodes: readonly PixelEpisode[], horizon: number): { reconstruction: number; byStep: number[] } {
     this.checkAlive("predictionErrors");
     checkEpisodes(episodes, this.obsDim, this.actionDim);
-    const D = this.obsDim, da = this.actionDim;
-    let recSum = 0, recN = 0;
-    const sums = new Array<number>(horizon).fill(0), counts = new Array<number>(horizon).fill(0);
+    const D = this.obsDim,
+      da = this.actionDim;
+    let recSum = 0,
+      recN = 0;
+    const sums = new Array<number>(horizon).fill(0),
+      counts = new Array<number>(horizon).fill(0);
     for (const ep of episodes) {
       const T = ep.steps;
       tf.tidy(() => {
@@ -446,7 +480,10 @@ export class LatentWorldModel {
         if (starts <= 0) return;
         let z = tf.slice(E, [0, 0], [starts, this.latentDim]);
         for (let j = 1; j <= horizon; j++) {
-          const a = tf.div(tf.tensor2d(ep.actions.subarray((j - 1) * da, (j - 1 + starts) * da), [starts, da]), this.actionScale) as tf.Tensor2D;
+          const a = tf.div(
+            tf.tensor2d(ep.actions.subarray((j - 1) * da, (j - 1 + starts) * da), [starts, da]),
+            this.actionScale,
+          ) as tf.Tensor2D;
           z = this.stepTensor(z, a);
           const target = tf.slice(O, [j, 0], [starts, D]);
           sums[j - 1] += tf.sum(tf.squaredDifference(this.decodeTensor(z), target)).dataSync()[0];

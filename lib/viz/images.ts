@@ -40,7 +40,8 @@ function chunk(type: string, data: Uint8Array): Buffer {
 export function grayPng(values: ArrayLike<number>, width: number, height: number, scale = 1): Buffer {
   if (values.length !== width * height) throw new ShapeError(`grayPng: ${values.length} values for a ${width} x ${height} image`);
   if (!Number.isInteger(scale) || scale < 1) throw new ValueError(`grayPng: scale must be a positive integer, got ${scale}`);
-  const W = width * scale, H = height * scale;
+  const W = width * scale,
+    H = height * scale;
   const raw = new Uint8Array(H * (W + 1)); // each row: filter byte 0, then W gray bytes
   for (let r = 0; r < H; r++) {
     const src = Math.floor(r / scale) * width;
@@ -92,7 +93,8 @@ export function imageRowsHtml(rows: readonly ImageRow[], opts: ImageRowsOptions)
     const W = n * (size + 1) - 1;
     const strip = new Float32Array(W * size).fill(0.35);
     row.frames.forEach((f, i) => {
-      if (f.length < size * size) throw new ShapeError(`imageRows: row "${row.label}", frame ${i} has ${f.length} values, expected ${size * size}`);
+      if (f.length < size * size)
+        throw new ShapeError(`imageRows: row "${row.label}", frame ${i} has ${f.length} values, expected ${size * size}`);
       for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) strip[r * W + i * (size + 1) + c] = f[r * size + c];
     });
     const src = `data:image/png;base64,${grayPng(strip, W, size, scale).toString("base64")}`;
@@ -101,7 +103,9 @@ export function imageRowsHtml(rows: readonly ImageRow[], opts: ImageRowsOptions)
   }
   if (opts.columnLabels) {
     const cell = (size + 1) * scale;
-    const labels = opts.columnLabels.map((l) => `<span style="display:inline-block;width:${cell}px;text-align:center;font-size:10px">${esc(l)}</span>`).join("");
+    const labels = opts.columnLabels
+      .map((l) => `<span style="display:inline-block;width:${cell}px;text-align:center;font-size:10px">${esc(l)}</span>`)
+      .join("");
     html += `<tr><td></td><td style="padding:0;white-space:nowrap">${labels}</td></tr>`;
   }
   return html + "</table></div>";

@@ -30,7 +30,8 @@ import { initBackend, makeRng } from "mbrl/core";
 import { display, lineChart, combine, withBundle, progress, displayImageRows } from "mbrl/viz";
 import { check, checkClose } from "mbrl/exercise";
 import { Pendulum, PixelEnv, PENDULUM_PIXELS, renderStates, wrapAngle } from "mbrl/envs";
-import { LatentWorldModel, collectPixelEpisode, randomPixelPolicy, latentMpcPolicy, type PixelEpisode } from "mbrl/models";
+import { LatentWorldModel, type PixelEpisode } from "mbrl/models";
+import { collectPixelEpisode, randomPixelPolicy, latentMpcPolicy } from "mbrl/mbrl";
 import { cemPlan, evaluateSequences, makeSequences } from "mbrl/planners";
 import { eigSym, mat, type Mat } from "mbrl/linalg";
 import * as fs from "fs";
@@ -53,7 +54,8 @@ const SEED = 12;
 
 // %%
 const env = new PixelEnv(new Pendulum({ seed: SEED }), { size: 32, frames: 2 });
-const SIZE = env.size, IMG = SIZE * SIZE;
+const SIZE = env.size,
+  IMG = SIZE * SIZE;
 console.log(`observation: ${env.observationSpace.dim} numbers (2 frames of ${SIZE} x ${SIZE}); state: ${env.stateSpace.names.join(", ")}`);
 {
   // how fast the rasteriser draws (the network costs far more)
@@ -71,7 +73,12 @@ displayImageRows(
     { label: "newest frame", frames: Array.from({ length: 12 }, (_, i) => frameAt(demo, 2 * i, 0)) },
     { label: "frame before", frames: Array.from({ length: 12 }, (_, i) => frameAt(demo, 2 * i, 1)) },
   ],
-  { size: SIZE, scale: 2, columnLabels: Array.from({ length: 12 }, (_, i) => `t=${2 * i}`), title: "What the agent sees: a random episode, every second step" },
+  {
+    size: SIZE,
+    scale: 2,
+    columnLabels: Array.from({ length: 12 }, (_, i) => `t=${2 * i}`),
+    title: "What the agent sees: a random episode, every second step",
+  },
 );
 
 // %% [markdown]
@@ -82,9 +89,13 @@ displayImageRows(
 
 // %%
 const NB = { randomEpisodes: 6, trainSteps: 250, batchSize: 16, k: 4, mpcSteps: 80 };
-const data: PixelEpisode[] = Array.from({ length: NB.randomEpisodes }, (_, i) => collectPixelEpisode(env, randomPixelPolicy(env, rng), { seed: 100 + i }));
+const data: PixelEpisode[] = Array.from({ length: NB.randomEpisodes }, (_, i) =>
+  collectPixelEpisode(env, randomPixelPolicy(env, rng), { seed: 100 + i }),
+);
 const heldOut = collectPixelEpisode(env, randomPixelPolicy(env, rng), { seed: 999 });
-console.log(`${data.length} random episodes, ${data.reduce((n, e) => n + e.steps, 0)} transitions; mean return ${(data.reduce((s, e) => s + e.rewards.reduce((a, b) => a + b, 0), 0) / data.length).toFixed(0)}`);
+console.log(
+  `${data.length} random episodes, ${data.reduce((n, e) => n + e.steps, 0)} transitions; mean return ${(data.reduce((s, e) => s + e.rewards.reduce((a, b) => a + b, 0), 0) / data.length).toFixed(0)}`,
+);
 
 // %% [markdown]
 // ### Training so that unrolling works
@@ -128,10 +139,16 @@ function kStepLatentLoss(z0: number[], actions: number[][], targets: number[][],
   // open loop: z1 = 1 misses the target 0 ... and z2 stays 1, it is NOT reset to the target
   checkClose("open loop, not teacher-forced", kStepLatentLoss([0], [[1], [0]], [[0], [0]], [[1]], [[1]], 0.5), (1 + 0.5 * 1) / 1.5);
   // a model that generated the targets itself has zero loss at any rho
-  const A = [[0.9, 0.2], [-0.2, 0.9]], B = [[0], [0.5]];
+  const A = [
+      [0.9, 0.2],
+      [-0.2, 0.9],
+    ],
+    B = [[0], [0.5]];
   const acts = [[1], [-1], [0.5]];
   let z = [1, 0];
-  const targets = acts.map((a) => (z = [A[0][0] * z[0] + A[0][1] * z[1] + B[0][0] * a[0], A[1][0] * z[0] + A[1][1] * z[1] + B[1][0] * a[0]]));
+  const targets = acts.map(
+    (a) => (z = [A[0][0] * z[0] + A[0][1] * z[1] + B[0][0] * a[0], A[1][0] * z[0] + A[1][1] * z[1] + B[1][0] * a[0]]),
+  );
   checkClose("the true model has zero loss", kStepLatentLoss([1, 0], acts, targets, A, B, 0.7), 0, 1e-12);
 }
 
@@ -147,21 +164,58 @@ function kStepLatentLoss(z0: number[], actions: number[][], targets: number[][],
 // larger absolute one. The reconstruction and the reward error are the curves to watch.
 
 // %%
-const model = new LatentWorldModel({ obsDim: env.obsDim, actionDim: 1, actionScale: 2, latentDim: 8, k: NB.k, batchSize: NB.batchSize, seed: SEED });
+const model = new LatentWorldModel({
+  obsDim: env.obsDim,
+  actionDim: 1,
+  actionScale: 2,
+  latentDim: 8,
+  k: NB.k,
+  batchSize: NB.batchSize,
+  seed: SEED,
+});
 const bar = progress(NB.trainSteps, { label: "gradient steps" });
-const fit = model.fit(data, { steps: NB.trainSteps, rng: makeRng(SEED), onStep: (s, l) => bar.update(s + 1, { rec: l.rec.toFixed(1), lat: l.lat.toFixed(3), rew: l.rew.toFixed(3) }) });
+const fit = model.fit(data, {
+  steps: NB.trainSteps,
+  rng: makeRng(SEED),
+  onStep: (s, l) => bar.update(s + 1, { rec: l.rec.toFixed(1), lat: l.lat.toFixed(3), rew: l.rew.toFixed(3) }),
+});
 bar.close();
 console.log(`${NB.trainSteps} steps in ${fit.seconds.toFixed(0)} s (${((1000 * fit.seconds) / NB.trainSteps).toFixed(0)} ms per step)`);
-const smooth = (xs: number[], w = 20) => xs.map((_, i) => xs.slice(Math.max(0, i - w + 1), i + 1).reduce((a, b) => a + b, 0) / Math.min(i + 1, w));
+const smooth = (xs: number[], w = 20) =>
+  xs.map((_, i) => xs.slice(Math.max(0, i - w + 1), i + 1).reduce((a, b) => a + b, 0) / Math.min(i + 1, w));
 const stepsAxis = fit.losses.map((_, i) => i + 1);
 await display(
   combine([
-    lineChart([{ name: "reconstruction (per image)", x: stepsAxis, y: smooth(fit.losses.map((l) => l.rec)) }], { title: "Reconstruction", xTitle: "gradient step", yTitle: "summed squared error", width: 260, height: 200, logY: true }),
-    lineChart([{ name: "latent consistency", x: stepsAxis, y: smooth(fit.losses.map((l) => l.lat)) }], { title: "k-step latent loss", xTitle: "gradient step", yTitle: "weighted squared error", width: 260, height: 200, logY: true }),
-    lineChart([{ name: "reward (normalised)", x: stepsAxis, y: smooth(fit.losses.map((l) => l.rew)) }], { title: "Reward head", xTitle: "gradient step", yTitle: "squared error", width: 260, height: 200, logY: true }),
+    lineChart([{ name: "reconstruction (per image)", x: stepsAxis, y: smooth(fit.losses.map((l) => l.rec)) }], {
+      title: "Reconstruction",
+      xTitle: "gradient step",
+      yTitle: "summed squared error",
+      width: 260,
+      height: 200,
+      logY: true,
+    }),
+    lineChart([{ name: "latent consistency", x: stepsAxis, y: smooth(fit.losses.map((l) => l.lat)) }], {
+      title: "k-step latent loss",
+      xTitle: "gradient step",
+      yTitle: "weighted squared error",
+      width: 260,
+      height: 200,
+      logY: true,
+    }),
+    lineChart([{ name: "reward (normalised)", x: stepsAxis, y: smooth(fit.losses.map((l) => l.rew)) }], {
+      title: "Reward head",
+      xTitle: "gradient step",
+      yTitle: "squared error",
+      width: 260,
+      height: 200,
+      logY: true,
+    }),
   ]),
 );
-check("training reduced the reward error", fit.losses.slice(-20).reduce((s, l) => s + l.rew, 0) / 20 < fit.losses.slice(0, 5).reduce((s, l) => s + l.rew, 0) / 5);
+check(
+  "training reduced the reward error",
+  fit.losses.slice(-20).reduce((s, l) => s + l.rew, 0) / 20 < fit.losses.slice(0, 5).reduce((s, l) => s + l.rew, 0) / 5,
+);
 
 // %% [markdown]
 // ## 3. What the latent space learned
@@ -174,21 +228,32 @@ check("training reduced the reward error", fit.losses.slice(-20).reduce((s, l) =
 
 // %%
 const Z = model.encode(heldOut.obs);
-const dz = model.latentDim, nZ = heldOut.steps + 1;
+const dz = model.latentDim,
+  nZ = heldOut.steps + 1;
 /** The n x d rows projected on their top two principal components. */
 function pca2(rows: Float32Array, n: number, d: number): { pc1: number[]; pc2: number[]; explained: number } {
   const mu = new Array(d).fill(0);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mu[j] += rows[i * d + j] / n;
   const C: Mat = mat(d, d);
-  for (let i = 0; i < n; i++) for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) C.data[a * d + b] += ((rows[i * d + a] - mu[a]) * (rows[i * d + b] - mu[b])) / n;
+  for (let i = 0; i < n; i++)
+    for (let a = 0; a < d; a++)
+      for (let b = 0; b < d; b++) C.data[a * d + b] += ((rows[i * d + a] - mu[a]) * (rows[i * d + b] - mu[b])) / n;
   const { values, vectors } = eigSym(C);
-  const col = (c: number) => Array.from({ length: n }, (_, i) => Array.from({ length: d }, (_, j) => (rows[i * d + j] - mu[j]) * vectors.data[j * d + c]).reduce((a, b) => a + b, 0));
+  const col = (c: number) =>
+    Array.from({ length: n }, (_, i) =>
+      Array.from({ length: d }, (_, j) => (rows[i * d + j] - mu[j]) * vectors.data[j * d + c]).reduce((a, b) => a + b, 0),
+    );
   const total = values.reduce((a, b) => a + b, 0);
   return { pc1: col(d - 1), pc2: col(d - 2), explained: (values[d - 1] + values[d - 2]) / total };
 }
 const proj = pca2(Z, nZ, dz);
 console.log(`the first two principal components hold ${(100 * proj.explained).toFixed(0)} % of the latent variance`);
-const latentPoints = proj.pc1.map((x, i) => ({ pc1: x, pc2: proj.pc2[i], angle: wrapAngle(heldOut.states![i][0]), velocity: heldOut.states![i][1] }));
+const latentPoints = proj.pc1.map((x, i) => ({
+  pc1: x,
+  pc2: proj.pc2[i],
+  angle: wrapAngle(heldOut.states![i][0]),
+  velocity: heldOut.states![i][1],
+}));
 const colouredScatter = (field: string, title: string, scheme: string) => ({
   title,
   width: 300,
@@ -204,7 +269,10 @@ await display(
   withBundle({
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     data: { values: latentPoints },
-    hconcat: [colouredScatter("angle", "Latents coloured by the true angle", "sinebow"), colouredScatter("velocity", "... and by the true velocity", "redblue")],
+    hconcat: [
+      colouredScatter("angle", "Latents coloured by the true angle", "sinebow"),
+      colouredScatter("velocity", "... and by the true velocity", "redblue"),
+    ],
     resolve: { scale: { color: "independent" } },
   }),
 );
@@ -221,7 +289,9 @@ await display(
   const r2 = (y: number[]) => {
     // normal equations (X^T X + 1e-6 I) beta = X^T y
     const p = X[0].length;
-    const XtX = Array.from({ length: p }, (_, a) => Array.from({ length: p }, (_, b) => X.reduce((s, row) => s + row[a] * row[b], 0) + (a === b ? 1e-6 : 0)));
+    const XtX = Array.from({ length: p }, (_, a) =>
+      Array.from({ length: p }, (_, b) => X.reduce((s, row) => s + row[a] * row[b], 0) + (a === b ? 1e-6 : 0)),
+    );
     const Xty = Array.from({ length: p }, (_, j) => X.reduce((s, row, i) => s + row[j] * y[i], 0));
     // solve by Gaussian elimination (p = 9)
     const M = XtX.map((row, i) => [...row, Xty[i]]);
@@ -229,7 +299,11 @@ await display(
       let piv = c;
       for (let r = c + 1; r < p; r++) if (Math.abs(M[r][c]) > Math.abs(M[piv][c])) piv = r;
       [M[c], M[piv]] = [M[piv], M[c]];
-      for (let r = 0; r < p; r++) if (r !== c) { const f = M[r][c] / M[c][c]; for (let q = c; q <= p; q++) M[r][q] -= f * M[c][q]; }
+      for (let r = 0; r < p; r++)
+        if (r !== c) {
+          const f = M[r][c] / M[c][c];
+          for (let q = c; q <= p; q++) M[r][q] -= f * M[c][q];
+        }
     }
     const beta = M.map((row, i) => row[p] / row[i]);
     const pred = X.map((row) => row.reduce((s, v, j) => s + v * beta[j], 0));
@@ -238,8 +312,14 @@ await display(
     const ssRes = y.reduce((s, v, i) => s + (v - pred[i]) ** 2, 0);
     return 1 - ssRes / ssTot;
   };
-  const scores = { cos: r2(targetsOf((s) => Math.cos(s[0]))), sin: r2(targetsOf((s) => Math.sin(s[0]))), velocity: r2(targetsOf((s) => s[1])) };
-  console.log(`R^2 of a linear read-out from the latent: cos theta ${scores.cos.toFixed(2)}, sin theta ${scores.sin.toFixed(2)}, thetadot ${scores.velocity.toFixed(2)}`);
+  const scores = {
+    cos: r2(targetsOf((s) => Math.cos(s[0]))),
+    sin: r2(targetsOf((s) => Math.sin(s[0]))),
+    velocity: r2(targetsOf((s) => s[1])),
+  };
+  console.log(
+    `R^2 of a linear read-out from the latent: cos theta ${scores.cos.toFixed(2)}, sin theta ${scores.sin.toFixed(2)}, thetadot ${scores.velocity.toFixed(2)}`,
+  );
   check("the latent holds the angle (linear R^2 of cos and sin above 0.5)", scores.cos > 0.5 && scores.sin > 0.5);
 }
 
@@ -254,7 +334,8 @@ await display(
 // what it is unsure about (a blur). More data where the policy goes (below) and longer training sharpen it.
 
 // %%
-const H20 = 20, t0 = 40;
+const H20 = 20,
+  t0 = 40;
 const acts20 = Array.from({ length: H20 }, (_, j) => [heldOut.actions[t0 + j]]);
 const imagined = model.imagine(heldOut.obs.subarray(t0 * env.obsDim, (t0 + 1) * env.obsDim), acts20);
 const every = [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20];
@@ -263,15 +344,26 @@ displayImageRows(
     { label: "real", frames: every.map((j) => frameAt(heldOut, t0 + j)) },
     { label: "imagined (from t = 0 only)", frames: every.map((j) => imagined.frames.subarray(j * env.obsDim, j * env.obsDim + IMG)) },
   ],
-  { size: SIZE, scale: 2, columnLabels: every.map((j) => `+${j}`), title: "Open-loop imagination in latent space, decoded (newest frame of each observation)" },
+  {
+    size: SIZE,
+    scale: 2,
+    columnLabels: every.map((j) => `+${j}`),
+    title: "Open-loop imagination in latent space, decoded (newest frame of each observation)",
+  },
 );
 const errs = model.predictionErrors([heldOut], H20);
 await display(
-  lineChart([{ name: "imagined, decoded", x: errs.byStep.map((_, j) => j + 1), y: errs.byStep, points: true }, { name: "reconstruction (no imagination)", x: [1, H20], y: [errs.reconstruction, errs.reconstruction], dashed: true }], {
-    title: "Pixel error of open-loop predictions on a held-out episode",
-    xTitle: "steps ahead",
-    yTitle: "summed squared error per image",
-  }),
+  lineChart(
+    [
+      { name: "imagined, decoded", x: errs.byStep.map((_, j) => j + 1), y: errs.byStep, points: true },
+      { name: "reconstruction (no imagination)", x: [1, H20], y: [errs.reconstruction, errs.reconstruction], dashed: true },
+    ],
+    {
+      title: "Pixel error of open-loop predictions on a held-out episode",
+      xTitle: "steps ahead",
+      yTitle: "summed squared error per image",
+    },
+  ),
 );
 
 // %% [markdown]
@@ -294,7 +386,15 @@ await display(
 // $R(z, a) = -\lVert z - z_{\text{goal}} \rVert^2 - c \lVert a \rVert^2$, read at the latent where the action is taken.
 
 // %% exercise id=latent-returns points=2
-function latentReturns(z0: number[], sequences: number[][][], A: number[][], B: number[][], zGoal: number[], actionCost: number, gamma: number): number[] {
+function latentReturns(
+  z0: number[],
+  sequences: number[][][],
+  A: number[][],
+  B: number[][],
+  zGoal: number[],
+  actionCost: number,
+  gamma: number,
+): number[] {
   // BEGIN SOLUTION
   throw new Error("not implemented yet: latent-returns");
   // END SOLUTION
@@ -304,19 +404,73 @@ function latentReturns(z0: number[], sequences: number[][][], A: number[][], B: 
 {
   checkClose("one step: the reward of z0", latentReturns([0], [[[1]], [[-1]]], [[1]], [[1]], [0], 0, 1), [0, 0]);
   // z: 0 -> 1 -> 2; goal 1: rewards -1, 0 ; the idle candidate stays at 0: -1, -1
-  checkClose("two steps", latentReturns([0], [[[1], [1]], [[0], [0]]], [[1]], [[1]], [1], 0, 1), [-1, -2]);
+  checkClose(
+    "two steps",
+    latentReturns(
+      [0],
+      [
+        [[1], [1]],
+        [[0], [0]],
+      ],
+      [[1]],
+      [[1]],
+      [1],
+      0,
+      1,
+    ),
+    [-1, -2],
+  );
   // the library's batched evaluation (used by cemPlan) with the same linear model must agree
-  const A = [[0.9, -0.3], [0.3, 0.9]], B = [[0.5], [0]], goal = [1, -1], c = 0.01, gamma = 0.9;
+  const A = [
+      [0.9, -0.3],
+      [0.3, 0.9],
+    ],
+    B = [[0.5], [0]],
+    goal = [1, -1],
+    c = 0.01,
+    gamma = 0.9;
   const cands = Array.from({ length: 5 }, (_, i) => Array.from({ length: 6 }, (_, t) => [Math.sin(i + t)]));
-  const lin = (S: Mat, Aa: Mat) => mat(S.rows, 2, Float64Array.from({ length: 2 * S.rows }, (_, q) => { const i = Math.floor(q / 2), r = q % 2; return A[r][0] * S.data[2 * i] + A[r][1] * S.data[2 * i + 1] + B[r][0] * Aa.data[i]; }));
+  const lin = (S: Mat, Aa: Mat) =>
+    mat(
+      S.rows,
+      2,
+      Float64Array.from({ length: 2 * S.rows }, (_, q) => {
+        const i = Math.floor(q / 2),
+          r = q % 2;
+        return A[r][0] * S.data[2 * i] + A[r][1] * S.data[2 * i + 1] + B[r][0] * Aa.data[i];
+      }),
+    );
   const problem = {
-    model: { name: "linear latent", stateDim: 2, actionDim: 1, fit: async () => { throw new Error("not used"); }, predict: (s: ArrayLike<number>, a: ArrayLike<number>) => lin(mat(1, 2, Float64Array.from(s)), mat(1, 1, Float64Array.from(a))).data, predictBatch: lin },
-    reward: { batch: (S: Mat, Aa: Mat) => Float64Array.from({ length: S.rows }, (_, i) => -((S.data[2 * i] - goal[0]) ** 2) - (S.data[2 * i + 1] - goal[1]) ** 2 - c * Aa.data[i] ** 2) },
-    horizon: 6, actionLow: [-1], actionHigh: [1], gamma,
+    model: {
+      name: "linear latent",
+      stateDim: 2,
+      actionDim: 1,
+      fit: async () => {
+        throw new Error("not used");
+      },
+      predict: (s: ArrayLike<number>, a: ArrayLike<number>) => lin(mat(1, 2, Float64Array.from(s)), mat(1, 1, Float64Array.from(a))).data,
+      predictBatch: lin,
+    },
+    reward: {
+      batch: (S: Mat, Aa: Mat) =>
+        Float64Array.from(
+          { length: S.rows },
+          (_, i) => -((S.data[2 * i] - goal[0]) ** 2) - (S.data[2 * i + 1] - goal[1]) ** 2 - c * Aa.data[i] ** 2,
+        ),
+    },
+    horizon: 6,
+    actionLow: [-1],
+    actionHigh: [1],
+    gamma,
   };
   const seqs = makeSequences(5, 6, 1);
   cands.forEach((s, i) => s.forEach((a, t) => (seqs.data[i * 6 + t] = a[0])));
-  checkClose("agrees with evaluateSequences (what cemPlan calls)", latentReturns([0.5, 0.5], cands, A, B, goal, c, gamma), Array.from(evaluateSequences(problem, [0.5, 0.5], seqs).returns), 1e-9);
+  checkClose(
+    "agrees with evaluateSequences (what cemPlan calls)",
+    latentReturns([0.5, 0.5], cands, A, B, goal, c, gamma),
+    Array.from(evaluateSequences(problem, [0.5, 0.5], seqs).returns),
+    1e-9,
+  );
 }
 
 // %% [markdown]
@@ -330,11 +484,20 @@ function latentReturns(z0: number[], sequences: number[][][], A: number[][], B: 
 {
   const dyn = model.latentDynamics();
   const down = env.observePixels([Math.PI, 0]);
-  const plan = cemPlan({ model: dyn, reward: dyn.reward, horizon: 30, actionLow: [-2], actionHigh: [2] }, model.encode(down), { population: 200, elites: 20, iterations: 4 }, makeRng(3));
+  const plan = cemPlan(
+    { model: dyn, reward: dyn.reward, horizon: 30, actionLow: [-2], actionHigh: [2] },
+    model.encode(down),
+    { population: 200, elites: 20, iterations: 4 },
+    makeRng(3),
+  );
   // what really happens under that plan (the true pendulum, not the model)
   const truth = new Pendulum();
-  let s = [Math.PI, 0], realReturn = 0;
-  for (const a of plan.actions) { realReturn += -(wrapAngle(s[0]) ** 2 + 0.1 * s[1] ** 2 + 0.001 * a[0] ** 2); s = truth.nextState(s, a); }
+  let s = [Math.PI, 0],
+    realReturn = 0;
+  for (const a of plan.actions) {
+    realReturn += -(wrapAngle(s[0]) ** 2 + 0.1 * s[1] ** 2 + 0.001 * a[0] ** 2);
+    s = truth.nextState(s, a);
+  }
   console.log(`30-step plan from hanging down: predicted return ${plan.predictedReturn.toFixed(1)}, real return ${realReturn.toFixed(1)}`);
 }
 
@@ -349,12 +512,19 @@ function latentReturns(z0: number[], sequences: number[][][], A: number[][], B: 
 // %%
 const mpcCurve: { episode: number; return: number }[] = [];
 for (let e = 0; e < 2; e++) {
-  const policy = latentMpcPolicy(model, env, { horizon: 15, cem: { population: 80, elites: 8, iterations: 3 }, noise: 0.1 }, makeRng(SEED + e));
+  const policy = latentMpcPolicy(
+    model,
+    env,
+    { horizon: 15, cem: { population: 80, elites: 8, iterations: 3 }, noise: 0.1 },
+    makeRng(SEED + e),
+  );
   const ep = collectPixelEpisode(env, policy, { seed: 500 + e, maxSteps: NB.mpcSteps });
   data.push(ep);
   const decision = policy.controller.planSeconds.reduce((a, b) => a + b, 0) / policy.controller.planSeconds.length;
   mpcCurve.push({ episode: e + 1, return: ep.return });
-  console.log(`latent MPC episode ${e + 1} (${NB.mpcSteps} steps): return ${ep.return.toFixed(0)}, ${(1000 * decision).toFixed(0)} ms per decision; final |theta| ${Math.abs(wrapAngle(ep.states![ep.steps][0])).toFixed(2)}`);
+  console.log(
+    `latent MPC episode ${e + 1} (${NB.mpcSteps} steps): return ${ep.return.toFixed(0)}, ${(1000 * decision).toFixed(0)} ms per decision; final |theta| ${Math.abs(wrapAngle(ep.states![ep.steps][0])).toFixed(2)}`,
+  );
   model.fit(data, { steps: 40, rng: makeRng(SEED + 10 + e) });
 }
 
@@ -372,16 +542,35 @@ if (fs.existsSync(resultsPath)) {
   const res = JSON.parse(fs.readFileSync(resultsPath, "utf8"));
   const f = res.figures;
   console.log(`from notebooks/results/latent.json (${res.command}, ${res.date.slice(0, 10)}, ${f.seeds} seeds)`);
-  console.log(`state-based MPC: final return ${f.stateFinalReturn.toFixed(0)}, within 20 % of it after ${f.stateStepsToWithin20pct} real steps`);
-  console.log(`latent MPC from pixels: best return within 5x those steps ${f.pixelBestReturnWithin5x === null ? "n/a" : f.pixelBestReturnWithin5x.toFixed(0)}; goal reached: ${f.goalReached}`);
+  console.log(
+    `state-based MPC: final return ${f.stateFinalReturn.toFixed(0)}, within 20 % of it after ${f.stateStepsToWithin20pct} real steps`,
+  );
+  console.log(
+    `latent MPC from pixels: best return within 5x those steps ${f.pixelBestReturnWithin5x === null ? "n/a" : f.pixelBestReturnWithin5x.toFixed(0)}; goal reached: ${f.goalReached}`,
+  );
   console.log(`seconds per decision: pixels ${f.secondsPerDecisionPixel.toFixed(3)}, state ${f.secondsPerDecisionState.toFixed(3)}`);
   await display(
     lineChart(
       [
-        { name: "state MPC (true state)", x: f.stateCurve.map((p: { realSteps: number }) => p.realSteps), y: f.stateCurve.map((p: { return: number }) => p.return), points: true },
-        { name: "latent MPC (pixels)", x: f.pixelCurve.map((p: { realSteps: number }) => p.realSteps), y: f.pixelCurve.map((p: { return: number }) => p.return), points: true },
+        {
+          name: "state MPC (true state)",
+          x: f.stateCurve.map((p: { realSteps: number }) => p.realSteps),
+          y: f.stateCurve.map((p: { return: number }) => p.return),
+          points: true,
+        },
+        {
+          name: "latent MPC (pixels)",
+          x: f.pixelCurve.map((p: { realSteps: number }) => p.realSteps),
+          y: f.pixelCurve.map((p: { return: number }) => p.return),
+          points: true,
+        },
       ],
-      { title: "Pendulum swing-up: episode return vs real steps (mean of seeds; npm run bench -- latent)", xTitle: "real steps collected", yTitle: "episode return", width: 600 },
+      {
+        title: "Pendulum swing-up: episode return vs real steps (mean of seeds; npm run bench -- latent)",
+        xTitle: "real steps collected",
+        yTitle: "episode return",
+        width: 600,
+      },
     ),
   );
 } else {

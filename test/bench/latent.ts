@@ -5,7 +5,7 @@
  *
  * Pendulum swing-up (Gym constants, 200-step episodes, random starts), seen as 32 x 32 images, two
  * stacked frames:
- *  - latent MPC (PlaNet-style loop, lib/models/latentMpc.ts): random episodes, train the latent world
+ *  - latent MPC (PlaNet-style loop, lib/mbrl/latentMpc.ts): random episodes, train the latent world
  *    model, then (CEM-MPC episode in latent space, aggregate, train) repeatedly;
  *  - beside it, state-based MPC (version 1.5, notebook 02): the same CEM settings through a normalised
  *    delta MLP on the true state, with the true reward.
@@ -23,7 +23,7 @@ import { backendInfo, initBackend, makeRng } from "../../lib/core";
 import { Pendulum } from "../../lib/envs/pendulum";
 import { PENDULUM_PIXELS, PixelEnv, renderStates } from "../../lib/envs/pixels";
 import { LatentWorldModel } from "../../lib/models/latent";
-import { collectPixelEpisode, latentMpc, randomPixelPolicy } from "../../lib/models/latentMpc";
+import { collectPixelEpisode, latentMpc, randomPixelPolicy } from "../../lib/mbrl/latentMpc";
 import { MlpDynamicsModel } from "../../lib/models/mlp";
 import { envReward } from "../../lib/models/oracle";
 import { mean } from "../../lib/mbrl/collect";
@@ -36,8 +36,30 @@ const SEEDS = seedsArg >= 0 ? Number(args[seedsArg + 1]) : quick ? 1 : 3;
 
 /** Every setting of the run in one table. */
 const S = quick
-  ? { steps: 30, stateEpisodes: 2, pixelSeedEpisodes: 2, pixelEpisodes: 1, initTrain: 10, trainPerEp: 5, pop: 20, iters: 1, horizon: 5, heldOut: 1 }
-  : { steps: 200, stateEpisodes: 6, pixelSeedEpisodes: 2, pixelEpisodes: 8, initTrain: 300, trainPerEp: 100, pop: 100, iters: 3, horizon: 15, heldOut: 2 };
+  ? {
+      steps: 30,
+      stateEpisodes: 2,
+      pixelSeedEpisodes: 2,
+      pixelEpisodes: 1,
+      initTrain: 10,
+      trainPerEp: 5,
+      pop: 20,
+      iters: 1,
+      horizon: 5,
+      heldOut: 1,
+    }
+  : {
+      steps: 200,
+      stateEpisodes: 6,
+      pixelSeedEpisodes: 2,
+      pixelEpisodes: 8,
+      initTrain: 300,
+      trainPerEp: 100,
+      pop: 100,
+      iters: 3,
+      horizon: 15,
+      heldOut: 2,
+    };
 const CEM = { population: S.pop, elites: Math.max(2, Math.round(S.pop / 10)), iterations: S.iters };
 const K_EVAL = 10;
 
@@ -81,7 +103,10 @@ async function stateMpc(seed: number) {
     horizon: S.horizon,
     cem: CEM,
     seed,
-    onEpisode: (e) => console.log(`  seed ${seed} state MPC episode ${e.episode}: return ${e.return.toFixed(1)} (${e.transitions} real steps) [${elapsed()}]`),
+    onEpisode: (e) =>
+      console.log(
+        `  seed ${seed} state MPC episode ${e.episode}: return ${e.return.toFixed(1)} (${e.transitions} real steps) [${elapsed()}]`,
+      ),
   });
   return {
     curve: res.curve.map((c) => ({ episode: c.episode, return: c.return, realSteps: c.transitions })),
@@ -91,7 +116,13 @@ async function stateMpc(seed: number) {
 
 function pixelMpc(seed: number) {
   const env = new PixelEnv(new Pendulum({ seed, maxSteps: S.steps }));
-  const model = new LatentWorldModel({ obsDim: env.obsDim, actionDim: 1, actionScale: 2, seed, ...(quick ? { encoderHidden: [32], transitionHidden: [32] } : {}) });
+  const model = new LatentWorldModel({
+    obsDim: env.obsDim,
+    actionDim: 1,
+    actionScale: 2,
+    seed,
+    ...(quick ? { encoderHidden: [32], transitionHidden: [32] } : {}),
+  });
   const res = latentMpc({
     env,
     model,
@@ -110,7 +141,9 @@ function pixelMpc(seed: number) {
   });
   // held-out random episodes: reconstruction and k-step open-loop prediction error
   const rng = makeRng(1000 + seed);
-  const heldOut = Array.from({ length: S.heldOut }, (_, i) => collectPixelEpisode(env, randomPixelPolicy(env, rng), { seed: 5000 + 10 * seed + i }));
+  const heldOut = Array.from({ length: S.heldOut }, (_, i) =>
+    collectPixelEpisode(env, randomPixelPolicy(env, rng), { seed: 5000 + 10 * seed + i }),
+  );
   const err = model.predictionErrors(heldOut, quick ? 3 : K_EVAL);
   const trainSteps = model.steps;
   model.dispose();
@@ -132,7 +165,11 @@ type StateRun = Awaited<ReturnType<typeof stateMpc>>;
 type PixelRun = ReturnType<typeof pixelMpc>;
 
 /** The benchmark's figures from the seeds run so far. */
-function summarise(state: StateRun[], pixel: PixelRun[], throughput: { framesPerSecond: number; envStepsPerSecond: number }): Record<string, unknown> {
+function summarise(
+  state: StateRun[],
+  pixel: PixelRun[],
+  throughput: { framesPerSecond: number; envStepsPerSecond: number },
+): Record<string, unknown> {
   const stateMean = meanCurve(state.map((s) => s.curve));
   const pixelMean = meanCurve(pixel.map((p) => p.curve));
   const last = stateMean.slice(-3);
@@ -178,7 +215,10 @@ function writeResults(figures: Record<string, unknown>, state: StateRun[], pixel
   const out = path.join(__dirname, "..", "..", "notebooks", "results", "latent.json");
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const perSeed = { state: state.map((s) => s.curve), pixel: pixel.map((p) => p.curve) };
-  fs.writeFileSync(out, JSON.stringify({ command: "npm run bench -- latent", date: new Date().toISOString(), figures, perSeed }, null, 1) + "\n");
+  fs.writeFileSync(
+    out,
+    JSON.stringify({ command: "npm run bench -- latent", date: new Date().toISOString(), figures, perSeed }, null, 1) + "\n",
+  );
   console.log(`wrote ${path.relative(process.cwd(), out)}`);
 }
 
@@ -186,7 +226,9 @@ async function main() {
   await initBackend();
   console.log(`latent benchmark (${quick ? "quick" : "full"}, ${SEEDS} seeds), backend ${backendInfo().name}`);
   const throughput = renderThroughput();
-  console.log(`render: ${throughput.framesPerSecond.toFixed(0)} frames/s (32 x 32); pixel pendulum ${throughput.envStepsPerSecond.toFixed(0)} steps/s [${elapsed()}]`);
+  console.log(
+    `render: ${throughput.framesPerSecond.toFixed(0)} frames/s (32 x 32); pixel pendulum ${throughput.envStepsPerSecond.toFixed(0)} steps/s [${elapsed()}]`,
+  );
   const state: StateRun[] = [];
   const pixel: PixelRun[] = [];
   let figures: Record<string, unknown> = {};

@@ -4,11 +4,16 @@ import { CARTPOLE_PIXELS, PENDULUM_PIXELS, PixelEnv, drawSegment, renderStates }
 
 /** Brightness-weighted centroid of one image (row, col). */
 function centroid(img: Float32Array, size: number, above = 0): [number, number] {
-  let m = 0, r = 0, c = 0;
-  for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) {
-    const v = img[i * size + j] > above ? img[i * size + j] : 0;
-    m += v; r += v * (i + 0.5); c += v * (j + 0.5);
-  }
+  let m = 0,
+    r = 0,
+    c = 0;
+  for (let i = 0; i < size; i++)
+    for (let j = 0; j < size; j++) {
+      const v = img[i * size + j] > above ? img[i * size + j] : 0;
+      m += v;
+      r += v * (i + 0.5);
+      c += v * (j + 0.5);
+    }
   return [r / m, c / m];
 }
 
@@ -17,11 +22,12 @@ describe("rasteriser", () => {
     const size = 32;
     const img = new Float32Array(size * size);
     drawSegment(img, 0, size, 4, 16, 28, 16, 1.5);
-    for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) {
-      const v = img[r * size + c];
-      if (Math.abs(r + 0.5 - 16) > 2.5) expect(v).toBe(0);
-      if (Math.abs(r + 0.5 - 16) < 1 && c >= 4 && c < 28) expect(v).toBe(1);
-    }
+    for (let r = 0; r < size; r++)
+      for (let c = 0; c < size; c++) {
+        const v = img[r * size + c];
+        if (Math.abs(r + 0.5 - 16) > 2.5) expect(v).toBe(0);
+        if (Math.abs(r + 0.5 - 16) < 1 && c >= 4 && c < 28) expect(v).toBe(1);
+      }
     // area ~ length x width (2 r): 24 x 3 plus the round caps
     const area = img.reduce((a, b) => a + b, 0);
     expect(area).toBeGreaterThan(24 * 3);

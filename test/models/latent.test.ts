@@ -3,7 +3,7 @@ import { initBackend, makeRng, tf } from "../../lib/core";
 import { Pendulum } from "../../lib/envs/pendulum";
 import { PixelEnv } from "../../lib/envs/pixels";
 import { LatentWorldModel, stopGradient, type PixelEpisode } from "../../lib/models/latent";
-import { collectPixelEpisode, latentMpcPolicy, randomPixelPolicy } from "../../lib/models/latentMpc";
+import { collectPixelEpisode, latentMpcPolicy, randomPixelPolicy } from "../../lib/mbrl/latentMpc";
 import { mat } from "../../lib/linalg/mat";
 import { cemPlan } from "../../lib/planners/cem";
 
@@ -20,7 +20,18 @@ function tinyData(seed: number, episodes = 3, steps = 30): { env: PixelEnv; data
 }
 
 function tinyModel(obsDim: number, seed = 0, k = 3): LatentWorldModel {
-  return new LatentWorldModel({ obsDim, actionDim: 1, actionScale: 2, latentDim: 4, encoderHidden: [32], transitionHidden: [16], k, batchSize: 8, seed, learningRate: 3e-3 });
+  return new LatentWorldModel({
+    obsDim,
+    actionDim: 1,
+    actionScale: 2,
+    latentDim: 4,
+    encoderHidden: [32],
+    transitionHidden: [16],
+    k,
+    batchSize: 8,
+    seed,
+    learningRate: 3e-3,
+  });
 }
 
 describe("stopGradient", () => {
@@ -56,7 +67,11 @@ describe("LatentWorldModel", () => {
     expect(im.latents.length).toBe(4 * 4);
     expect(im.frames.length).toBe(4 * env.obsDim);
     const dyn = m.latentDynamics();
-    const S = mat(5, 4, Float64Array.from({ length: 20 }, (_, i) => i / 20));
+    const S = mat(
+      5,
+      4,
+      Float64Array.from({ length: 20 }, (_, i) => i / 20),
+    );
     const A = mat(5, 1, Float64Array.from([0, 1, -1, 2, 0.5]));
     const S2 = dyn.predictBatch(S, A);
     expect([S2.rows, S2.cols]).toEqual([5, 4]);
@@ -72,13 +87,20 @@ describe("LatentWorldModel", () => {
     m.setRewardStats(data);
     const batch = m.sampleBatch(data, makeRng(4), 6, 3);
     const terms = m.evaluate(batch);
-    const D = env.obsDim, B = 6, dz = 4;
+    const D = env.obsDim,
+      B = 6,
+      dz = 4;
     const E = m.encode(batch.obs);
     const dyn = m.latentDynamics();
     let z = mat(B, dz, Float64Array.from(E.subarray(0, B * dz)));
-    let lat = 0, norm = 0;
+    let lat = 0,
+      norm = 0;
     for (let j = 1; j <= 3; j++) {
-      const A = mat(B, 1, Float64Array.from(batch.actions.subarray((j - 1) * B, j * B), (v) => v * 2));
+      const A = mat(
+        B,
+        1,
+        Float64Array.from(batch.actions.subarray((j - 1) * B, j * B), (v) => v * 2),
+      );
       z = dyn.predictBatch(z, A);
       let se = 0;
       for (let i = 0; i < B * dz; i++) se += (z.data[i] - E[j * B * dz + i]) ** 2;
@@ -123,7 +145,12 @@ describe("LatentWorldModel", () => {
     m.fit(data, { steps: 3, rng: makeRng(1) });
     const dyn = m.latentDynamics();
     const z0 = m.encode(data[0].obs.subarray(0, env.obsDim));
-    const plan = cemPlan({ model: dyn, reward: dyn.reward, horizon: 5, actionLow: [-2], actionHigh: [2] }, z0, { population: 20, elites: 4, iterations: 2 }, makeRng(3));
+    const plan = cemPlan(
+      { model: dyn, reward: dyn.reward, horizon: 5, actionLow: [-2], actionHigh: [2] },
+      z0,
+      { population: 20, elites: 4, iterations: 2 },
+      makeRng(3),
+    );
     expect(plan.actions.length).toBe(5);
     expect(Number.isFinite(plan.predictedReturn)).toBe(true);
     const pol = latentMpcPolicy(m, env, { horizon: 4, cem: { population: 10, elites: 2, iterations: 1 } }, makeRng(4));

@@ -5,14 +5,21 @@ import { crc32, grayPng, imageRowsHtml } from "../../lib/viz/images";
 /** Decodes the grayscale PNGs grayPng writes (one IDAT, filter 0): width, height, pixels. */
 function decode(png: Buffer): { W: number; H: number; px: Uint8Array } {
   expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  let off = 8, W = 0, H = 0;
+  let off = 8,
+    W = 0,
+    H = 0;
   let idat = Buffer.alloc(0);
   while (off < png.length) {
     const len = png.readUInt32BE(off);
     const type = png.toString("ascii", off + 4, off + 8);
     const data = png.subarray(off + 8, off + 8 + len);
     expect(png.readUInt32BE(off + 8 + len), `CRC of ${type}`).toBe(crc32(png.subarray(off + 4, off + 8 + len)));
-    if (type === "IHDR") { W = data.readUInt32BE(0); H = data.readUInt32BE(4); expect(data[8]).toBe(8); expect(data[9]).toBe(0); }
+    if (type === "IHDR") {
+      W = data.readUInt32BE(0);
+      H = data.readUInt32BE(4);
+      expect(data[8]).toBe(8);
+      expect(data[9]).toBe(0);
+    }
     if (type === "IDAT") idat = Buffer.concat([idat, data]);
     off += 12 + len;
   }
@@ -41,7 +48,13 @@ describe("images", () => {
 
   it("imageRowsHtml shows one labelled strip per row and names a frame of the wrong size", () => {
     const f = new Float32Array(16).fill(1);
-    const html = imageRowsHtml([{ label: "real <o>", frames: [f, f] }, { label: "predicted", frames: [f, f] }], { size: 4, columnLabels: ["t=1", "t=2"] });
+    const html = imageRowsHtml(
+      [
+        { label: "real <o>", frames: [f, f] },
+        { label: "predicted", frames: [f, f] },
+      ],
+      { size: 4, columnLabels: ["t=1", "t=2"] },
+    );
     expect(html.match(/<img /g)!.length).toBe(2);
     expect(html).toContain("real &lt;o&gt;");
     expect(html).toContain("t=2");

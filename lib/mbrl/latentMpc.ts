@@ -14,21 +14,29 @@ import { type Rng, checkInt, checkNumber, makeRng } from "../core";
 import type { PixelEnv } from "../envs/pixels";
 import { type CemConfig, cemPlanner } from "../planners/cem";
 import { MpcController } from "../planners/mpc";
-import type { LatentWorldModel, PixelEpisode } from "./latent";
+import type { LatentWorldModel, PixelEpisode } from "../models/latent";
 
 /** A policy on pixels: the current observation (the env's live buffer) and step -> action. */
 export type PixelPolicy = (obs: Float32Array, t: number) => number[];
 
 /** Runs one episode of `policy` on the pixel system and records it (images, actions, rewards, true states). */
-export function collectPixelEpisode(env: PixelEnv, policy: PixelPolicy, opts: { seed?: number; maxSteps?: number } = {}): PixelEpisode & { return: number } {
+export function collectPixelEpisode(
+  env: PixelEnv,
+  policy: PixelPolicy,
+  opts: { seed?: number; maxSteps?: number } = {},
+): PixelEpisode & { return: number } {
   env.reset(opts.seed);
   const T = Math.min(opts.maxSteps ?? env.maxSteps, env.maxSteps);
   checkInt("collectPixelEpisode: maxSteps", T);
-  const D = env.obsDim, da = env.actionSpace.dim;
-  const obs = new Float32Array((T + 1) * D), actions = new Float32Array(T * da), rewards = new Float32Array(T);
+  const D = env.obsDim,
+    da = env.actionSpace.dim;
+  const obs = new Float32Array((T + 1) * D),
+    actions = new Float32Array(T * da),
+    rewards = new Float32Array(T);
   const states = [env.getState()];
   obs.set(env.pixels(), 0);
-  let ret = 0, t = 0;
+  let ret = 0,
+    t = 0;
   for (; t < T; t++) {
     const res = env.step(policy(env.pixels(), t));
     const a = res.info.action as number[];
@@ -42,7 +50,14 @@ export function collectPixelEpisode(env: PixelEnv, policy: PixelPolicy, opts: { 
       break;
     }
   }
-  return { obs: obs.subarray(0, (t + 1) * D), actions: actions.subarray(0, t * da), rewards: rewards.subarray(0, t), steps: t, states, return: ret };
+  return {
+    obs: obs.subarray(0, (t + 1) * D),
+    actions: actions.subarray(0, t * da),
+    rewards: rewards.subarray(0, t),
+    steps: t,
+    states,
+    return: ret,
+  };
 }
 
 /** Uniform random actions in the box. */
@@ -64,7 +79,10 @@ export function latentMpcPolicy(
 ): PixelPolicy & { controller: MpcController } {
   const dyn = model.latentDynamics();
   const { low, high } = env.actionSpace;
-  const planner = cemPlanner({ model: dyn, reward: dyn.reward, horizon: cfg.horizon, actionLow: low, actionHigh: high, gamma: cfg.gamma }, cfg.cem);
+  const planner = cemPlanner(
+    { model: dyn, reward: dyn.reward, horizon: cfg.horizon, actionLow: low, actionHigh: high, gamma: cfg.gamma },
+    cfg.cem,
+  );
   const controller = new MpcController(planner);
   const noise = cfg.noise ?? 0;
   const policy = (obs: Float32Array, t: number) => {
