@@ -13,3 +13,4 @@ export * from "./rollout";
 export * from "./episode";
 export * from "./dataset";
 export * from "./tour";
+export * from "./pixels";

@@ -12,3 +12,4 @@ export * from "./reward";
 export * from "./oracle";
 export * from "./ensemble";
 export * from "./adapters";
+export * from "./latent";

@@ -4,3 +4,4 @@ export { display, displayHtml, displayMarkdown, toSvg, plotBundle, withBundle, f
 export { progress, formatDuration, type ProgressBar, type ProgressOptions } from "./progress";
 export { animate, animationHtml, type AnimationOptions } from "./animation";
 export { publish, inNotebook, type MimeBundle } from "./jupyter";
+export { grayPng, imageRowsHtml, displayImageRows, type ImageRow, type ImageRowsOptions } from "./images";

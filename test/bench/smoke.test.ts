@@ -28,7 +28,7 @@ function runQuick(name: string): Promise<{ code: number | null; stdout: string; 
 
 describe("benchmarks (--quick)", () => {
   it("include one per algorithm family", () => {
-    for (const n of ["kernels", "envs", "mbrl-versions", "pets", "dyna-q", "dyna-style", "pilco", "ilqr", "gps", "grade"]) {
+    for (const n of ["kernels", "envs", "mbrl-versions", "pets", "dyna-q", "dyna-style", "pilco", "ilqr", "gps", "grade", "latent"]) {
       expect(names, `test/bench/${n}.ts`).toContain(n);
     }
   });
