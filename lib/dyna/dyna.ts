@@ -246,6 +246,12 @@ export interface DynaStyleConfig {
   seed: number;
   /** Called after each evaluation. */
   onEval?: (point: DynaEvalPoint) => void;
+  /**
+   * Start from a learner trained elsewhere and the real transitions gathered so far (model-based then
+   * model-free fine-tuning, MBMF): the agent is used as it is, the transitions fill the real buffer, and
+   * `criticWarmup` critic-only gradient steps fit its critic before the loop (randomSteps defaults to 0).
+   */
+  init?: { agent: SacAgent; transitions: TransitionBatch; criticWarmup?: number };
 }
 
 export interface DynaEvalPoint {
@@ -270,7 +276,7 @@ export interface DynaStyleResult {
 /** Runs the Dyna loop (or, with useModel false, the model-free learner alone) on a continuous system. */
 export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promise<DynaStyleResult> {
   const realSteps = checkInt("dynaStyle: realSteps", cfg.realSteps);
-  const randomSteps = checkInt("dynaStyle: randomSteps", cfg.randomSteps ?? 400, { allowZero: true });
+  const randomSteps = checkInt("dynaStyle: randomSteps", cfg.randomSteps ?? (cfg.init ? 0 : 400), { allowZero: true });
   const G = checkInt("dynaStyle: updatesPerStep", cfg.updatesPerStep ?? 1, { allowZero: true });
   const batchSize = checkInt("dynaStyle: batchSize", cfg.batchSize ?? 256);
   const evalEvery = checkInt("dynaStyle: evalEvery", cfg.evalEvery ?? 200);
@@ -284,16 +290,23 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
   const ds = env.observationSpace.dim;
   const da = env.actionSpace.dim;
   const rng = makeRng(cfg.seed);
-  const agent = makeSac({
-    ...cfg.sac,
-    stateDim: ds,
-    actionDim: da,
-    actionLow: env.actionSpace.low,
-    actionHigh: env.actionSpace.high,
-    stateScale: cfg.stateScale,
-    seed: (cfg.seed * 7 + 1) >>> 0,
-  });
-  const real = makeReplayBuffer(realSteps, ds, da);
+  const agent =
+    cfg.init?.agent ??
+    makeSac({
+      ...cfg.sac,
+      stateDim: ds,
+      actionDim: da,
+      actionLow: env.actionSpace.low,
+      actionHigh: env.actionSpace.high,
+      stateScale: cfg.stateScale,
+      seed: (cfg.seed * 7 + 1) >>> 0,
+    });
+  const real = makeReplayBuffer(realSteps + (cfg.init?.transitions.n ?? 0), ds, da);
+  if (cfg.init) {
+    pushBatch(real, cfg.init.transitions);
+    const warmup = checkInt("dynaStyle: init.criticWarmup", cfg.init.criticWarmup ?? 0, { allowZero: true });
+    for (let g = 0; g < warmup; g++) sacUpdate(agent, sampleBatch(real, batchSize, rng), true);
+  }
   const simulated = makeReplayBuffer(cfg.modelBufferSize ?? 20000, ds, da);
   const model = cfg.useModel
     ? new DeltaEnsemble({ stateDim: ds, actionDim: da, members: cfg.ensembleSize ?? 5, hidden: cfg.modelHidden, seed: (cfg.seed * 7 + 3) >>> 0 })

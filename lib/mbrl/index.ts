@@ -9,3 +9,4 @@ export * from "./v15";
 export * from "./policy";
 export * from "./v20";
 export * from "./dagger";
+export * from "./mbmf";

@@ -74,7 +74,8 @@ export interface CmaesParams {
 
 export function cmaesParams(n: number, lambda?: number, mu?: number): CmaesParams {
   checkInt("cmaesParams: n", n);
-  const lam = checkInt("cmaesParams: population", lambda ?? 4 + Math.floor(3 * Math.log(n)), 2);
+  const lam = checkInt("cmaesParams: population", lambda ?? 4 + Math.floor(3 * Math.log(n)));
+  if (lam < 2) throw new ValueError(`cmaesParams: population must be at least 2, got ${lam}`);
   const m = checkInt("cmaesParams: parents", mu ?? Math.floor(lam / 2));
   if (m > lam) throw new ValueError(`cmaesParams: parents (${m}) must not exceed the population (${lam})`);
   const weights = new Float64Array(m);

@@ -6,6 +6,7 @@ export * from "./problem";
 export * from "./randomShooting";
 export * from "./cem";
 export * from "./cmaes";
+export * from "./mcts";
 export * from "./gradient";
 export * from "./collocation";
 export * from "./mpc";
