@@ -10,11 +10,14 @@
  *    network on the tree search's decisions at the states the network itself visits; its return and
  *    decision time against the search's, on five fixed random starts.
  *
- *   npm run bench -- planners [--quick] [--seeds N]
+ *   npm run bench -- planners [--quick] [--seeds N] [--save]
+ *
+ * --save writes the figures to datasets/results/planners.json, the committed file notebook 13 plots.
  *
  * Last line: {"bench":"planners", "mcts": {...}, "cem": {...}, "cmaes": {...}, "distilled": {...}, ...}
  */
 import { backendInfo, initBackend, makeRng } from "../../lib/core";
+import { saveResult } from "../../lib/datasets/results";
 import { Pendulum } from "../../lib/envs";
 import { type StatePolicy, runEpisode } from "../../lib/mbrl/collect";
 import { dagger, plannerExpert } from "../../lib/mbrl/dagger";
@@ -35,6 +38,7 @@ const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const seedsArg = args.indexOf("--seeds");
 const seeds = seedsArg >= 0 ? Number(args[seedsArg + 1]) : quick ? 1 : 3;
+const save = args.includes("--save") && !quick;
 
 const HOLD = 3;
 const HORIZON = 30; // 1.5 s: 10 held torques
@@ -63,10 +67,18 @@ function heldMpc(plan: (s: number[], rng: ReturnType<typeof makeRng>) => { actio
 
 interface Row {
   simulations: number;
+  /** Episodes that end with the pendulum within 0.3 rad of upright. */
+  upright: number;
   modelRowsPerDecision: number;
   meanReturn: number;
   returns: number[];
   msPerDecision: number;
+}
+
+/** Whether an episode ends balanced: the last state within 0.3 rad of upright. */
+function endsUpright(ep: { states: number[][] }): boolean {
+  const theta = ep.states[ep.states.length - 1][0];
+  return Math.abs(Math.atan2(Math.sin(theta), Math.cos(theta))) < 0.3;
 }
 
 function mean(xs: readonly number[]): number {
@@ -84,6 +96,7 @@ async function main(): Promise<void> {
   for (const sims of SIMULATIONS) {
     // Tree search first: its measured model rows per decision set the others' budget.
     const mctsReturns: number[] = [];
+    let mctsUpright = 0;
     let mctsRows = 0;
     let mctsDecisions = 0;
     let mctsSeconds = 0;
@@ -93,13 +106,16 @@ async function main(): Promise<void> {
         mctsRows += p.modelRows * HOLD;
         return p;
       }, seed);
-      mctsReturns.push(runEpisode(env, policy).return);
+      const ep = runEpisode(env, policy);
+      mctsReturns.push(ep.return);
+      if (endsUpright(ep)) mctsUpright++;
       mctsDecisions += controller.planSeconds.length;
       mctsSeconds += controller.planSeconds.reduce((a, b) => a + b, 0);
     }
     const rowsPerDecision = mctsRows / mctsDecisions;
     rows.mcts.push({
       simulations: sims,
+      upright: mctsUpright,
       modelRowsPerDecision: Math.round(rowsPerDecision),
       meanReturn: mean(mctsReturns),
       returns: mctsReturns,
@@ -109,6 +125,7 @@ async function main(): Promise<void> {
     const population = Math.max(4, Math.round(rowsPerDecision / (CEM_ITERATIONS * HORIZON)));
     for (const name of ["cem", "cmaes"] as const) {
       const rets: number[] = [];
+      let upright = 0;
       let decisions = 0;
       let seconds = 0;
       for (let seed = 0; seed < seeds; seed++) {
@@ -119,12 +136,15 @@ async function main(): Promise<void> {
               : cmaesPlan(macro, s, { population, generations: CEM_ITERATIONS }, rng),
           100 + seed,
         );
-        rets.push(runEpisode(env, policy).return);
+        const ep = runEpisode(env, policy);
+        rets.push(ep.return);
+        if (endsUpright(ep)) upright++;
         decisions += controller.planSeconds.length;
         seconds += controller.planSeconds.reduce((a, b) => a + b, 0);
       }
       rows[name].push({
         simulations: sims,
+        upright,
         modelRowsPerDecision: population * CEM_ITERATIONS * HORIZON,
         meanReturn: mean(rets),
         returns: rets,
@@ -194,8 +214,7 @@ async function main(): Promise<void> {
       `the search itself ${distilled.searchMeanReturn.toFixed(1)} at ${distilled.searchMsPerDecision.toFixed(1)} ms`,
   );
   policy.net.dispose();
-  console.log(
-    JSON.stringify({
+  const summary = {
       bench: "planners",
       backend: backendInfo().name,
       quick,
@@ -206,8 +225,9 @@ async function main(): Promise<void> {
       cmaes: rows.cmaes,
       distilled,
       seconds: (Date.now() - t0) / 1000,
-    }),
-  );
+  };
+  if (save) console.log(`saved ${saveResult("planners", summary, `npm run bench -- planners --seeds ${seeds} --save`)}`);
+  console.log(JSON.stringify(summary));
 }
 
 void main();
