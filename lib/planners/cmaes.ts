@@ -151,20 +151,36 @@ export function cmaesAsk(state: CmaesState, rng: Rng): Float64Array {
 }
 
 /**
- * Steps 2-6: updates the state in place from the samples (lambda x n, as `cmaesAsk` made them) and
- * their fitness, HIGHER IS BETTER (returns). Returns the index of the best sample.
+ * Steps 2, 3 and the rank-mu part of step 5, on their own (notebook 13's exercise): rank the samples
+ * (lambda x n, flat) by fitness, higher is better, recombine the mu best into the new mean, and move C
+ * towards the weighted covariance of the selected STEPS y_i = (x_{i:lambda} - m) / sigma, measured from
+ * the OLD mean m (so C learns the direction the successful steps took) and in units of sigma (so C is a
+ * shape, sigma the scale):
+ *
+ *   m' = sum_i w_i x_{i:lambda},    C' = (1 - c_mu) C + c_mu sum_i w_i y_i y_i^T.
+ *
+ * Returns m', C' (n x n, flat), the order of the samples (best first) and the weighted step
+ * y_w = sum_i w_i y_i = (m' - m) / sigma.
  */
-export function cmaesTell(state: CmaesState, samples: Float64Array, fitness: ArrayLike<number>): number {
-  const p = state.params;
-  const { n, lambda, mu, weights, muEff, cSigma, dSigma, cC, c1, cMu, chiN } = p;
-  if (samples.length !== lambda * n) throw new ShapeError(`cmaesTell: expected ${lambda} x ${n} samples, got ${samples.length} numbers`);
-  if (fitness.length !== lambda) throw new ShapeError(`cmaesTell: expected ${lambda} fitness values, got ${fitness.length}`);
+export function rankMuUpdate(
+  mean: ArrayLike<number>,
+  sigma: number,
+  C: ArrayLike<number>,
+  samples: ArrayLike<number>,
+  fitness: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  cMu: number,
+): { mean: Float64Array; C: Float64Array; order: number[]; yW: Float64Array } {
+  const n = mean.length;
+  const lambda = fitness.length;
+  const mu = weights.length;
+  if (samples.length !== lambda * n) throw new ShapeError(`rankMuUpdate: expected ${lambda} x ${n} samples, got ${samples.length} numbers`);
+  if (C.length !== n * n) throw new ShapeError(`rankMuUpdate: C must be ${n} x ${n}, got ${C.length} numbers`);
+  if (mu > lambda) throw new ShapeError(`rankMuUpdate: ${mu} weights for ${lambda} samples`);
   // 2. rank (a NaN fitness ranks last)
-  const order = Array.from({ length: lambda }, (_, i) => i);
   const score = (i: number) => (Number.isNaN(fitness[i]) ? -Infinity : fitness[i]);
-  order.sort((a, b) => score(b) - score(a));
-  const { mean, sigma, C, B, D } = state;
-  // 3. mean, and the selected steps y_i = (x_i - m) / sigma
+  const order = Array.from({ length: lambda }, (_, i) => i).sort((a, b) => score(b) - score(a));
+  // 3. recombination, and the selected steps
   const ys: Float64Array[] = [];
   const yW = new Float64Array(n);
   for (let i = 0; i < mu; i++) {
@@ -175,8 +191,32 @@ export function cmaesTell(state: CmaesState, samples: Float64Array, fitness: Arr
     }
     ys.push(y);
   }
-  for (let j = 0; j < n; j++) mean[j] += sigma * yW[j];
-  // 4. evolution paths; C^{-1/2} y = B D^{-1} B^T y
+  const newMean = Float64Array.from(mean, (m, j) => m + sigma * yW[j]);
+  // 5. rank-mu covariance update
+  const newC = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let k = 0; k < mu; k++) s += weights[k] * ys[k][i] * ys[k][j];
+      newC[i * n + j] = newC[j * n + i] = (1 - cMu) * C[i * n + j] + cMu * s;
+    }
+  }
+  return { mean: newMean, C: newC, order, yW };
+}
+
+/**
+ * Steps 2-6: updates the state in place from the samples (lambda x n, as `cmaesAsk` made them) and
+ * their fitness, HIGHER IS BETTER (returns). Returns the index of the best sample.
+ */
+export function cmaesTell(state: CmaesState, samples: Float64Array, fitness: ArrayLike<number>): number {
+  const { n, lambda, weights, muEff, cSigma, dSigma, cC, c1, cMu, chiN } = state.params;
+  if (samples.length !== lambda * n) throw new ShapeError(`cmaesTell: expected ${lambda} x ${n} samples, got ${samples.length} numbers`);
+  if (fitness.length !== lambda) throw new ShapeError(`cmaesTell: expected ${lambda} fitness values, got ${fitness.length}`);
+  const { B, D, sigma } = state;
+  // 2., 3. and the rank-mu part of 5.
+  const { mean, C, order, yW } = rankMuUpdate(state.mean, sigma, state.C, samples, fitness, weights, cMu);
+  state.mean = mean;
+  // 4. evolution paths; C^{-1/2} y_w = B D^{-1} B^T y_w with the OLD C's eigen-decomposition
   const bty = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     let s = 0;
@@ -197,16 +237,15 @@ export function cmaesTell(state: CmaesState, samples: Float64Array, fitness: Arr
   const hSigma = normPs / Math.sqrt(1 - (1 - cSigma) ** (2 * state.generation)) < (1.4 + 2 / (n + 1)) * chiN ? 1 : 0;
   const sC = Math.sqrt(cC * (2 - cC) * muEff);
   for (let i = 0; i < n; i++) state.pC[i] = (1 - cC) * state.pC[i] + hSigma * sC * yW[i];
-  // 5. covariance: rank-one (p_c) plus rank-mu (selected steps) updates
-  const keep = 1 - c1 - cMu + (1 - hSigma) * c1 * cC * (2 - cC);
+  // 5. the rank-one part: C += c_1 (p_c p_c^T - C) + (1 - h_sigma) c_1 c_c (2 - c_c) C
+  const old = (1 - hSigma) * c1 * cC * (2 - cC);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let rankMu = 0;
-      for (let k = 0; k < mu; k++) rankMu += weights[k] * ys[k][i] * ys[k][j];
-      const v = keep * C[i * n + j] + c1 * state.pC[i] * state.pC[j] + cMu * rankMu;
-      C[i * n + j] = C[j * n + i] = v;
+    for (let j = 0; j < n; j++) {
+      const k = i * n + j;
+      C[k] += c1 * (state.pC[i] * state.pC[j] - state.C[k]) + old * state.C[k];
     }
   }
+  state.C = C;
   // 6. step size
   state.sigma = sigma * Math.exp((cSigma / dSigma) * (normPs / chiN - 1));
   decompose(state);
