@@ -1,50 +1,39 @@
 /**
- * Committed results of runs too long for a notebook (a paper-scale benchmark, many seeds): each is
- * datasets/results/<name>.json, written by the repo command that produced it and read by the notebook
- * that plots it. The file names its command, so a reader can regenerate it, and its date.
+ * Committed results of runs too long for a notebook: datasets/results/<name>.json, written by a
+ * benchmark's `--out` option. A notebook plots them and names the command beside the plot; the file
+ * records that command in its `command` field, so a missing or stale file says how to remake it.
  *
- *   saveResult("mbmf", figures, "npm run bench -- mbmf -- --save")  (in the benchmark)
- *   const r = loadResult<MbmfFigures>("mbmf")                        (in the notebook)
+ *   const r = loadResult("dyna-ablation"); r.command; r.runs
  */
 import * as fs from "fs";
 import * as path from "path";
-import { DatasetError, datasetsDir } from "./index";
 
-export interface SavedResult<T> {
-  /** The repo command that regenerates this file. */
-  command: string;
-  /** When it was written (ISO 8601). */
-  date: string;
-  result: T;
+/** Thrown for a missing or malformed result file. */
+export class ResultError extends Error {
+  override name = "ResultError";
 }
 
-/** datasets/results/<name>.json. */
-export function resultFile(name: string): string {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new DatasetError(`result name "${name}": use lower-case letters, digits and dashes`);
-  return path.join(datasetsDir(), "results", `${name}.json`);
+/** The folder of committed results (datasets/results). */
+export function resultsDir(): string {
+  // datasets/results of the project, from lib/datasets (sources) and from dist/datasets (the build).
+  return path.resolve(__dirname, "..", "..", "datasets", "results");
 }
 
-/** Writes a result with the command that made it (pretty-printed so diffs stay readable). */
-export function saveResult<T>(name: string, result: T, command: string): string {
-  const file = resultFile(name);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const saved: SavedResult<T> = { command, date: new Date().toISOString(), result };
-  fs.writeFileSync(file, JSON.stringify(saved, null, 1) + "\n");
-  return file;
-}
-
-/** Reads a committed result; a missing or malformed file throws an error naming the command that regenerates it. */
-export function loadResult<T>(name: string): SavedResult<T> {
-  const file = resultFile(name);
-  if (!fs.existsSync(file)) throw new DatasetError(`result ${name} is missing (${file}); regenerate it with the benchmark that writes it`);
-  let saved: SavedResult<T>;
+/** Reads datasets/results/<name>.json; it must name its benchmark (`bench`) and the `command` that made it. */
+export function loadResult<T extends { bench: string; command: string }>(name: string, dir = resultsDir()): T {
+  const file = path.join(dir, `${name}.json`);
+  if (!fs.existsSync(file)) {
+    throw new ResultError(`no committed result ${file}: make it with npm run bench -- ${name} --out datasets/results/${name}.json`);
+  }
+  let parsed: unknown;
   try {
-    saved = JSON.parse(fs.readFileSync(file, "utf8")) as SavedResult<T>;
+    parsed = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
-    throw new DatasetError(`result ${name} (${file}) is not valid JSON: ${(e as Error).message}`);
+    throw new ResultError(`result ${file} is not valid JSON (${(e as Error).message}); remake it with its benchmark's --out option`);
   }
-  if (typeof saved?.command !== "string" || typeof saved.date !== "string" || saved.result === undefined) {
-    throw new DatasetError(`result ${name} (${file}) lacks its command, date or result; regenerate it`);
+  const r = parsed as Partial<T>;
+  if (typeof r !== "object" || r === null || typeof r.bench !== "string" || typeof r.command !== "string") {
+    throw new ResultError(`result ${file} does not name its benchmark and command ("bench", "command")`);
   }
-  return saved;
+  return r as T;
 }

@@ -41,7 +41,7 @@ import {
   type PlanProblem,
 } from "mbrl/planners";
 import { runEpisode, dagger, plannerExpert, NeuralPolicy, type StatePolicy } from "mbrl/mbrl";
-import { loadResult } from "mbrl/datasets/results";
+import { loadResult } from "mbrl/datasets";
 
 await initBackend();
 const pend = new Pendulum({ seed: 0, start: "down" });
@@ -182,7 +182,7 @@ await display(
 );
 
 // %% [markdown]
-// The benchmark `npm run bench -- planners --save` repeats this for 3 seeds and budgets from 30 to
+// The benchmark `npm run bench -- planners --out datasets/results/planners.json` repeats this for 3 seeds and budgets from 30 to
 // 1,000 simulations, with CMA-ES too (section 3), and wrote the file plotted here
 // (datasets/results/planners.json).
 
@@ -195,15 +195,16 @@ interface PlannerRow {
   msPerDecision: number;
 }
 interface PlannersResult {
+  bench: string;
+  command: string;
   seeds: number;
   mcts: PlannerRow[];
   cem: PlannerRow[];
   cmaes: PlannerRow[];
   distilled: { simulations: number; labels: number; policyMeanReturn: number; searchMeanReturn: number; policyMsPerDecision: number; searchMsPerDecision: number };
 }
-const planners = loadResult<PlannersResult>("planners");
-console.log(`from: ${planners.command} (${planners.date.slice(0, 10)})`);
-const pr = planners.result;
+const pr = loadResult<PlannersResult>("planners");
+console.log(`from: ${pr.command}`);
 await display(
   lineChart(
     [
@@ -422,13 +423,15 @@ await display(
 // 3. fine-tune that policy with a model-free method (TRPO in the paper; here SAC, notebook 07's learner),
 //    first fitting its critic to the imitated policy so that the first updates follow a meaningful $Q$.
 //
-// `npm run bench -- mbmf --save` runs this on the pendulum (1 random and 4 MPC episodes, 3 DAgger
+// `npm run bench -- mbmf --out datasets/results/mbmf.json` runs this on the pendulum (1 random and 4 MPC episodes, 3 DAgger
 // rounds, then SAC) against SAC from scratch, 3 seeds, counting every real step of every phase, and
 // wrote the file plotted here (datasets/results/mbmf.json). Each point is the mean return from the same
 // five random starts.
 
 // %%
 interface MbmfResultFile {
+  bench: string;
+  command: string;
   seeds: number;
   modelFreeAsymptote: number;
   target: number;
@@ -437,8 +440,8 @@ interface MbmfResultFile {
   mbmfPhases: { phase: string; realSteps: number; evalReturn: number }[][];
   curves: { modelFree: { realSteps: number[]; evalReturn: number[] }[]; mbmf: { realSteps: number[]; evalReturn: number[] }[] };
 }
-const mb = loadResult<MbmfResultFile>("mbmf");
-console.log(`from: ${mb.command} (${mb.date.slice(0, 10)})`);
+const mbr = loadResult<MbmfResultFile>("mbmf");
+console.log(`from: ${mbr.command}`);
 const avg = (cs: { realSteps: number[]; evalReturn: number[] }[]) => {
   const len = Math.min(...cs.map((c) => c.realSteps.length));
   return {
@@ -446,17 +449,17 @@ const avg = (cs: { realSteps: number[]; evalReturn: number[] }[]) => {
     y: Array.from({ length: len }, (_, i) => cs.reduce((s, c) => s + c.evalReturn[i], 0) / cs.length),
   };
 };
-const mf = avg(mb.result.curves.modelFree);
-const hy = avg(mb.result.curves.mbmf);
+const mf = avg(mbr.curves.modelFree);
+const hy = avg(mbr.curves.mbmf);
 await display(
   lineChart(
     [
       { name: "SAC from scratch", ...mf },
       { name: "MBMF (MPC, DAgger, then SAC)", ...hy },
-      { name: "model-free asymptote", x: [0, mf.x[mf.x.length - 1]], y: [mb.result.modelFreeAsymptote, mb.result.modelFreeAsymptote], dashed: true },
+      { name: "model-free asymptote", x: [0, mf.x[mf.x.length - 1]], y: [mbr.modelFreeAsymptote, mbr.modelFreeAsymptote], dashed: true },
     ],
     {
-      title: `Pendulum: return vs real steps (mean of ${mb.result.seeds} seeds)`,
+      title: `Pendulum: return vs real steps (mean of ${mbr.seeds} seeds)`,
       xTitle: "real environment steps",
       yTitle: "evaluation return",
       width: 700,
@@ -464,9 +467,9 @@ await display(
     },
   ),
 );
-const steps = mb.result.realStepsToTarget;
-console.log(`real steps to within 10 % of the model-free asymptote (${mb.result.modelFreeAsymptote.toFixed(0)}): SAC ${steps.modelFree ?? "never"}, MBMF ${steps.mbmf ?? "never"}`);
-for (const [i, phases] of mb.result.mbmfPhases.entries()) {
+const steps = mbr.realStepsToTarget;
+console.log(`real steps to within 10 % of the model-free asymptote (${mbr.modelFreeAsymptote.toFixed(0)}): SAC ${steps.modelFree ?? "never"}, MBMF ${steps.mbmf ?? "never"}`);
+for (const [i, phases] of mbr.mbmfPhases.entries()) {
   console.log(`seed ${i}: ${phases.map((p) => `${p.phase} ${p.evalReturn.toFixed(0)} after ${p.realSteps} steps`).join("; ")}`);
 }
 

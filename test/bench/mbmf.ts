@@ -11,14 +11,16 @@
  * Reported: the curves (3 seeds), the model-free asymptote (mean of MF's last 5 evaluations), and the
  * real steps each method needs to reach it within 10 % (and to reach -300, as the Dyna benchmark does).
  *
- *   npm run bench -- mbmf [--quick] [--seeds N] [--save]
+ *   npm run bench -- mbmf [--quick] [--seeds N] [--out FILE]
  *
- * --save writes the figures to datasets/results/mbmf.json, the committed file notebook 13 plots.
+ * --out writes the figures to FILE too; notebook 13 plots datasets/results/mbmf.json, made by
+ * `npm run bench -- mbmf --out datasets/results/mbmf.json`.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { backendInfo, initBackend } from "../../lib/core";
 import { type DynaEvalPoint, disposeDynaResult, dynaStyle } from "../../lib/dyna/dyna";
 import { disposeSac } from "../../lib/dyna/sac";
-import { saveResult } from "../../lib/datasets/results";
 import { Pendulum } from "../../lib/envs";
 import { type MbmfPoint, mbmf, startStates } from "../../lib/mbrl/mbmf";
 import { MlpDynamicsModel } from "../../lib/models/mlp";
@@ -28,7 +30,8 @@ const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const seedsArg = args.indexOf("--seeds");
 const seeds = seedsArg >= 0 ? Number(args[seedsArg + 1]) : quick ? 1 : 3;
-const save = args.includes("--save") && !quick;
+const outArg = args.indexOf("--out");
+const out = outArg >= 0 ? args[outArg + 1] : null;
 
 const EPISODE = quick ? 50 : 200;
 const MF_STEPS = quick ? 400 : 12_000;
@@ -127,6 +130,7 @@ async function main(): Promise<void> {
   const hybridSteps = stepsToStayAbove(hybridMean, target);
   const summary = {
     bench: "mbmf",
+    command: `npm run bench -- mbmf --out datasets/results/mbmf.json`,
     backend: backendInfo().name,
     quick,
     seeds,
@@ -141,7 +145,10 @@ async function main(): Promise<void> {
     curves: { modelFree: mf, mbmf: hybrid },
     secondsPerSeed: (Date.now() - t0) / 1000 / seeds,
   };
-  if (save) console.log(`saved ${saveResult("mbmf", summary, `npm run bench -- mbmf --seeds ${seeds} --save`)}`);
+  if (out) {
+    fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+    fs.writeFileSync(out, JSON.stringify(summary, null, 1) + "\n");
+  }
   console.log(
     `model-free asymptote ${asymptote.toFixed(1)}; real steps to within 10 %: SAC from scratch ${mfSteps ?? "never"}, MBMF ${hybridSteps ?? "never"}`,
   );

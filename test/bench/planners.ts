@@ -10,14 +10,16 @@
  *    network on the tree search's decisions at the states the network itself visits; its return and
  *    decision time against the search's, on five fixed random starts.
  *
- *   npm run bench -- planners [--quick] [--seeds N] [--save]
+ *   npm run bench -- planners [--quick] [--seeds N] [--out FILE]
  *
- * --save writes the figures to datasets/results/planners.json, the committed file notebook 13 plots.
+ * --out writes the figures to FILE too; notebook 13 plots datasets/results/planners.json, made by
+ * `npm run bench -- planners --out datasets/results/planners.json`.
  *
  * Last line: {"bench":"planners", "mcts": {...}, "cem": {...}, "cmaes": {...}, "distilled": {...}, ...}
  */
+import * as fs from "fs";
+import * as path from "path";
 import { backendInfo, initBackend, makeRng } from "../../lib/core";
-import { saveResult } from "../../lib/datasets/results";
 import { Pendulum } from "../../lib/envs";
 import { type StatePolicy, runEpisode } from "../../lib/mbrl/collect";
 import { dagger, plannerExpert } from "../../lib/mbrl/dagger";
@@ -38,7 +40,8 @@ const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const seedsArg = args.indexOf("--seeds");
 const seeds = seedsArg >= 0 ? Number(args[seedsArg + 1]) : quick ? 1 : 3;
-const save = args.includes("--save") && !quick;
+const outArg = args.indexOf("--out");
+const out = outArg >= 0 ? args[outArg + 1] : null;
 
 const HOLD = 3;
 const HORIZON = 30; // 1.5 s: 10 held torques
@@ -215,18 +218,22 @@ async function main(): Promise<void> {
   );
   policy.net.dispose();
   const summary = {
-      bench: "planners",
-      backend: backendInfo().name,
-      quick,
-      seeds,
-      system: `pendulum swing-up from hanging, ${EPISODE} steps, true dynamics, torques held ${HOLD} steps, horizon ${HORIZON}`,
-      mcts: rows.mcts,
-      cem: rows.cem,
-      cmaes: rows.cmaes,
-      distilled,
-      seconds: (Date.now() - t0) / 1000,
+    bench: "planners",
+    command: `npm run bench -- planners --out datasets/results/planners.json`,
+    backend: backendInfo().name,
+    quick,
+    seeds,
+    system: `pendulum swing-up from hanging, ${EPISODE} steps, true dynamics, torques held ${HOLD} steps, horizon ${HORIZON}`,
+    mcts: rows.mcts,
+    cem: rows.cem,
+    cmaes: rows.cmaes,
+    distilled,
+    seconds: (Date.now() - t0) / 1000,
   };
-  if (save) console.log(`saved ${saveResult("planners", summary, `npm run bench -- planners --seeds ${seeds} --save`)}`);
+  if (out) {
+    fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+    fs.writeFileSync(out, JSON.stringify(summary, null, 1) + "\n");
+  }
   console.log(JSON.stringify(summary));
 }
 
