@@ -167,7 +167,8 @@ export function sacSample(
   eps: Float64Array,
 ): { actions: Float64Array; logProbs: Float64Array } {
   const { stateDim: ds, actionDim: da } = agent.config;
-  if (states.length !== n * ds || eps.length !== n * da) throw new ShapeError(`sacSample: expected ${n} x ${ds} states and ${n} x ${da} noise`);
+  if (states.length !== n * ds || eps.length !== n * da)
+    throw new ShapeError(`sacSample: expected ${n} x ${ds} states and ${n} x ${da} noise`);
   let result = { actions: new Float64Array(0), logProbs: new Float64Array(0) };
   tf.tidy(() => {
     const raw = agent.actor.forwardMembers(tf.tensor2d(Float32Array.from(states), [n, ds])).mean[0];
@@ -213,11 +214,7 @@ export function sacUpdate(agent: SacAgent, batch: TransitionBatch, criticOnly = 
     });
 
     // Temperature: minimise -log(alpha) (log pi + target entropy), the log-probability held fixed.
-    agent.alphaOptimizer.minimize(
-      () => tf.mul(tf.neg(agent.logAlpha), logProbMean + targetEntropy) as tf.Scalar,
-      false,
-      [agent.logAlpha],
-    );
+    agent.alphaOptimizer.minimize(() => tf.mul(tf.neg(agent.logAlpha), logProbMean + targetEntropy) as tf.Scalar, false, [agent.logAlpha]);
     return { critic: criticLoss, actor: actorLoss, logProb: logProbMean };
   });
   agent.criticTarget.polyakUpdate(agent.critic, tau);

@@ -9,4 +9,3 @@ export * from "./v15";
 export * from "./policy";
 export * from "./v20";
 export * from "./dagger";
-export * from "./mbmf";

@@ -261,7 +261,13 @@ function decompose(state: CmaesState): void {
 }
 
 /** CMA-ES over H-step action sequences from s0, maximising the predicted return. */
-export function cmaesPlan(p: PlanProblem, s0: VecLike, cfg: CmaesConfig, rng: Rng, warmStart?: readonly VecLike[]): Plan & { mean: Float64Array } {
+export function cmaesPlan(
+  p: PlanProblem,
+  s0: VecLike,
+  cfg: CmaesConfig,
+  rng: Rng,
+  warmStart?: readonly VecLike[],
+): Plan & { mean: Float64Array } {
   const { H, da } = checkProblem(p);
   const gens = checkInt("cmaesPlan: generations", cfg.generations);
   const n = H * da;

@@ -164,7 +164,14 @@ export function mctsPlan(p: PlanProblem, s0: VecLike, cfg: MctsConfig, rng: Rng)
         g = child.depth >= H ? (p.terminalValue ? value(child.state) : 0) : simulate(child.state, child.depth);
         break;
       }
-      const scores = uctScores(node.visits, node.edges.map((e) => e.n), node.edges.map((e) => e.q), c, qMin, qMax);
+      const scores = uctScores(
+        node.visits,
+        node.edges.map((e) => e.n),
+        node.edges.map((e) => e.q),
+        c,
+        qMin,
+        qMax,
+      );
       let a = 0;
       for (let i = 1; i < K; i++) if (scores[i] > scores[a]) a = i;
       path.push({ node, a });

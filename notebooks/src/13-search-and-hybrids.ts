@@ -53,7 +53,9 @@ const problem: PlanProblem = { model: oracleModel(pend), reward: envReward(pend)
 const HOLD = 3;
 const macro = withActionRepeat(problem, HOLD);
 const LEVELS = [[-2], [0], [2]];
-console.log(`start: hanging down, theta = ${sDown[0].toFixed(2)}; horizon ${problem.horizon} steps as ${problem.horizon / HOLD} held torques`);
+console.log(
+  `start: hanging down, theta = ${sDown[0].toFixed(2)}; horizon ${problem.horizon} steps as ${problem.horizon / HOLD} held torques`,
+);
 
 // %% [markdown]
 // ## 1. Monte-Carlo tree search with a model
@@ -108,7 +110,10 @@ function uctSelect(visits: number, n: number[], q: number[], c: number, qMin: nu
     uctSelect(50, [45, 5], [-300, -310], 1.4, -320, -300) === 1,
     "without rescaling, a bonus of about 1 cannot matter against values 10 apart",
   );
-  check("with 1000 visits the better mean wins: the bonus grows only with ln N", uctSelect(1000, [900, 100], [-1, -1.5], 1.4, -2, -1) === 0);
+  check(
+    "with 1000 visits the better mean wins: the bonus grows only with ln N",
+    uctSelect(1000, [900, 100], [-1, -1.5], 1.4, -2, -1) === 0,
+  );
   // The same choice as the library's scores on random nodes.
   const rng = makeRng(3);
   for (let k = 0; k < 200; k++) {
@@ -131,7 +136,9 @@ function uctSelect(visits: number, n: number[], q: number[], c: number, qMin: nu
 
 // %%
 const first = mctsPlan(macro, sDown, { actions: LEVELS, simulations: 300 }, makeRng(1));
-console.log(`root visits for torque -2, 0, +2: ${first.rootVisits.join(", ")}; mean returns ${first.rootQ.map((q) => q.toFixed(0)).join(", ")}`);
+console.log(
+  `root visits for torque -2, 0, +2: ${first.rootVisits.join(", ")}; mean returns ${first.rootQ.map((q) => q.toFixed(0)).join(", ")}`,
+);
 console.log(`${first.nodes} nodes, ${first.modelRows} model rows (each is ${HOLD} true steps): decision ${LEVELS[first.actionIndex][0]}`);
 
 // %% [markdown]
@@ -201,7 +208,14 @@ interface PlannersResult {
   mcts: PlannerRow[];
   cem: PlannerRow[];
   cmaes: PlannerRow[];
-  distilled: { simulations: number; labels: number; policyMeanReturn: number; searchMeanReturn: number; policyMsPerDecision: number; searchMsPerDecision: number };
+  distilled: {
+    simulations: number;
+    labels: number;
+    policyMeanReturn: number;
+    searchMeanReturn: number;
+    policyMsPerDecision: number;
+    searchMsPerDecision: number;
+  };
 }
 const pr = loadResult<PlannersResult>("planners");
 console.log(`from: ${pr.command}`);
@@ -248,7 +262,15 @@ await display(
 // %%
 const trainEnv = new Pendulum({ seed: 7 });
 const expertMacro = withActionRepeat({ ...problem, model: oracleModel(trainEnv), reward: envReward(trainEnv) }, HOLD);
-const student = new NeuralPolicy({ stateDim: 2, actionDim: 1, actionLow: [-2], actionHigh: [2], angleDims: [0], hiddenSizes: [64, 64], seed: 11 });
+const student = new NeuralPolicy({
+  stateDim: 2,
+  actionDim: 1,
+  actionLow: [-2],
+  actionHigh: [2],
+  angleDims: [0],
+  hiddenSizes: [64, 64],
+  seed: 11,
+});
 const distil = await dagger({
   env: trainEnv,
   expert: plannerExpert((s, rng) => mctsPlan(expertMacro, s, { actions: LEVELS, simulations: 60 }, rng)),
@@ -257,10 +279,13 @@ const distil = await dagger({
   epochs: 40,
   seed: 5,
 });
-for (const r of distil.rounds) console.log(`round ${r.iteration}: the network's own episode returned ${r.policyReturn.toFixed(0)}; ${r.labels} labels so far`);
+for (const r of distil.rounds)
+  console.log(`round ${r.iteration}: the network's own episode returned ${r.policyReturn.toFixed(0)}; ${r.labels} labels so far`);
 const t0 = performance.now();
 const netEp = runEpisode(new Pendulum({ seed: 900 }), student.asStatePolicy(), { seed: 900 });
-console.log(`distilled network from a random start: return ${netEp.return.toFixed(0)} at ${((performance.now() - t0) / 200).toFixed(2)} ms per decision`);
+console.log(
+  `distilled network from a random start: return ${netEp.return.toFixed(0)} at ${((performance.now() - t0) / 200).toFixed(2)} ms per decision`,
+);
 const d = pr.distilled;
 console.log(
   `benchmark (6 rounds, ${d.simulations} simulations, ${d.labels} labels): network ${d.policyMeanReturn.toFixed(0)} at ` +
@@ -317,26 +342,93 @@ function cmaesRankMu(
 // %% check id=cmaes-rank-mu
 {
   // One parent and c_mu = 1: the mean jumps to the best sample, C becomes its step's outer product.
-  const one = cmaesRankMu([0, 0], 1, [[1, 0], [0, 1]], [[1, 2], [3, -1], [-2, 0]], [5, 1, 0], 1, 1);
+  const one = cmaesRankMu(
+    [0, 0],
+    1,
+    [
+      [1, 0],
+      [0, 1],
+    ],
+    [
+      [1, 2],
+      [3, -1],
+      [-2, 0],
+    ],
+    [5, 1, 0],
+    1,
+    1,
+  );
   checkClose("one parent: the mean moves to the best sample", one.mean, [1, 2]);
-  checkClose("one parent, c_mu = 1: C is the best step's outer product", one.C, [[1, 2], [2, 4]]);
+  checkClose("one parent, c_mu = 1: C is the best step's outer product", one.C, [
+    [1, 2],
+    [2, 4],
+  ]);
   // Steps are in units of sigma: the same samples with sigma = 2 give a quarter of the covariance.
-  const two = cmaesRankMu([0, 0], 2, [[1, 0], [0, 1]], [[1, 2], [3, -1], [-2, 0]], [5, 1, 0], 1, 1);
-  checkClose("the steps are divided by sigma", two.C, [[0.25, 0.5], [0.5, 1]]);
+  const two = cmaesRankMu(
+    [0, 0],
+    2,
+    [
+      [1, 0],
+      [0, 1],
+    ],
+    [
+      [1, 2],
+      [3, -1],
+      [-2, 0],
+    ],
+    [5, 1, 0],
+    1,
+    1,
+  );
+  checkClose("the steps are divided by sigma", two.C, [
+    [0.25, 0.5],
+    [0.5, 1],
+  ]);
   // Steps from the OLD mean: two parents on the same side grow C along their direction.
-  const side = cmaesRankMu([0, 0], 1, [[0.1, 0], [0, 0.1]], [[1, 1], [2, 2], [-5, 5]], [2, 3, -10], 2, 1);
-  check("steps are measured from the old mean (C grows along the direction of progress)", side.C[0][1] > 1, `got C = ${JSON.stringify(side.C)}`);
+  const side = cmaesRankMu(
+    [0, 0],
+    1,
+    [
+      [0.1, 0],
+      [0, 0.1],
+    ],
+    [
+      [1, 1],
+      [2, 2],
+      [-5, 5],
+    ],
+    [2, 3, -10],
+    2,
+    1,
+  );
+  check(
+    "steps are measured from the old mean (C grows along the direction of progress)",
+    side.C[0][1] > 1,
+    `got C = ${JSON.stringify(side.C)}`,
+  );
   // The same numbers as the library on a random generation.
   const rng = makeRng(8);
   const n = 3;
   const lambda = 8;
   const mean = [0.2, -0.1, 0.4];
-  const C = [[1, 0.3, 0], [0.3, 2, 0.1], [0, 0.1, 0.5]];
+  const C = [
+    [1, 0.3, 0],
+    [0.3, 2, 0.1],
+    [0, 0.1, 0.5],
+  ];
   const samples = Array.from({ length: lambda }, () => mean.map((m) => m + 0.7 * rng.normal()));
   const returns = samples.map((x) => -(x[0] ** 2) - 3 * (x[1] - 1) ** 2 - x[2] ** 2);
   const w = Array.from({ length: 4 }, (_, i) => Math.log(4.5) - Math.log(i + 1));
   const sum = w.reduce((a, b) => a + b, 0);
-  const lib = rankMuUpdate(mean, 0.7, C.flat(), samples.flat(), returns, w.map((x) => x / sum), 0.4);
+  const lib = rankMuUpdate(
+    mean,
+    0.7,
+    C.flat(),
+    samples.flat(),
+    returns,
+    w.map((x) => x / sum),
+    0.4,
+  );
   const mine = cmaesRankMu(mean, 0.7, C, samples, returns, 4, 0.4);
   checkClose("matches the library's rankMuUpdate: mean", mine.mean, Array.from(lib.mean), 1e-9);
   checkClose("matches the library's rankMuUpdate: C", mine.C.flat(), Array.from(lib.C), 1e-9);
@@ -361,7 +453,8 @@ function rotatedQuadratic(dim: number, seed: number) {
     const norm = Math.hypot(...v);
     R.push(v.map((x) => x / norm));
   }
-  return (x: ArrayLike<number>) => R.reduce((f, row, i) => f + 10 ** ((6 * i) / (dim - 1)) * row.reduce((s, rij, j) => s + rij * x[j], 0) ** 2, 0);
+  return (x: ArrayLike<number>) =>
+    R.reduce((f, row, i) => f + 10 ** ((6 * i) / (dim - 1)) * row.reduce((s, rij, j) => s + rij * x[j], 0) ** 2, 0);
 }
 const DIM = 8;
 const fq = rotatedQuadratic(DIM, 11);
@@ -375,7 +468,11 @@ for (let used = 0; used + cma.params.lambda <= BUDGET; used += cma.params.lambda
   const X = cmaesAsk(cma, rngQ);
   const fit = Array.from({ length: cma.params.lambda }, (_, k) => fq(X.subarray(k * DIM, (k + 1) * DIM)));
   cmaBest = Math.min(cmaBest, ...fit);
-  cmaesTell(cma, X, fit.map((v) => -v));
+  cmaesTell(
+    cma,
+    X,
+    fit.map((v) => -v),
+  );
   cmaCurve.push({ evals: used + cma.params.lambda, best: cmaBest });
 }
 // Diagonal CEM: population 40, 4 elites, no smoothing, no floor.
@@ -387,20 +484,33 @@ for (let used = 0; used + 40 <= BUDGET; used += 40) {
   const pop = Array.from({ length: 40 }, () => Float64Array.from(cm, (m, j) => m + cs[j] * rngQ.normal()));
   const vals = pop.map((x) => fq(x));
   cemBest = Math.min(cemBest, ...vals);
-  const elite = vals.map((_, i) => i).sort((a, b) => vals[a] - vals[b]).slice(0, 4).map((i) => pop[i]);
+  const elite = vals
+    .map((_, i) => i)
+    .sort((a, b) => vals[a] - vals[b])
+    .slice(0, 4)
+    .map((i) => pop[i]);
   ({ mean: cm, std: cs } = cemRefit(elite, cm, cs, 0, 0));
   cemCurve.push({ evals: used + 40, best: cemBest });
 }
 console.log(`after ${BUDGET} evaluations: CMA-ES best f = ${cmaBest.toExponential(1)}, diagonal CEM best f = ${cemBest.toExponential(1)}`);
 const eig = cma.D.map((dj) => dj * dj);
-console.log(`CMA-ES's covariance: eigenvalue ratio ${(Math.max(...eig) / Math.min(...eig)).toExponential(1)} (the Hessian's is 1e6; C learns its inverse)`);
+console.log(
+  `CMA-ES's covariance: eigenvalue ratio ${(Math.max(...eig) / Math.min(...eig)).toExponential(1)} (the Hessian's is 1e6; C learns its inverse)`,
+);
 await display(
   lineChart(
     [
       { name: "CMA-ES", x: cmaCurve.map((p) => p.evals), y: cmaCurve.map((p) => p.best) },
       { name: "diagonal CEM", x: cemCurve.map((p) => p.evals), y: cemCurve.map((p) => p.best) },
     ],
-    { title: "Rotated ill-conditioned quadratic (8-D)", xTitle: "evaluations", yTitle: "best f so far", logY: true, width: 700, height: 280 },
+    {
+      title: "Rotated ill-conditioned quadratic (8-D)",
+      xTitle: "evaluations",
+      yTitle: "best f so far",
+      logY: true,
+      width: 700,
+      height: 280,
+    },
   ),
 );
 
@@ -468,7 +578,9 @@ await display(
   ),
 );
 const steps = mbr.realStepsToTarget;
-console.log(`real steps to within 10 % of the model-free asymptote (${mbr.modelFreeAsymptote.toFixed(0)}): SAC ${steps.modelFree ?? "never"}, MBMF ${steps.mbmf ?? "never"}`);
+console.log(
+  `real steps to within 10 % of the model-free asymptote (${mbr.modelFreeAsymptote.toFixed(0)}): SAC ${steps.modelFree ?? "never"}, MBMF ${steps.mbmf ?? "never"}`,
+);
 for (const [i, phases] of mbr.mbmfPhases.entries()) {
   console.log(`seed ${i}: ${phases.map((p) => `${p.phase} ${p.evalReturn.toFixed(0)} after ${p.realSteps} steps`).join("; ")}`);
 }

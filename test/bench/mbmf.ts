@@ -22,7 +22,7 @@ import { backendInfo, initBackend } from "../../lib/core";
 import { type DynaEvalPoint, disposeDynaResult, dynaStyle } from "../../lib/dyna/dyna";
 import { disposeSac } from "../../lib/dyna/sac";
 import { Pendulum } from "../../lib/envs";
-import { type MbmfPoint, mbmf, startStates } from "../../lib/mbrl/mbmf";
+import { type MbmfPoint, mbmf, startStates } from "../../lib/hybrid/mbmf";
 import { MlpDynamicsModel } from "../../lib/models/mlp";
 import { envReward } from "../../lib/models/oracle";
 
@@ -89,7 +89,8 @@ async function main(): Promise<void> {
       evalStarts: startStates(new Pendulum({ maxSteps: EPISODE }), EVAL_SEED_BASE, EVAL_EPISODES),
       seed,
       onEval: (p: DynaEvalPoint) => {
-        if (p.realSteps % (5 * EVAL_EVERY) === 0) console.log(`seed ${seed} SAC from scratch: ${p.realSteps} steps, return ${p.evalReturn.toFixed(1)}`);
+        if (p.realSteps % (5 * EVAL_EVERY) === 0)
+          console.log(`seed ${seed} SAC from scratch: ${p.realSteps} steps, return ${p.evalReturn.toFixed(1)}`);
       },
     });
     mf.push({ realSteps: res.curve.map((p) => p.realSteps), evalReturn: res.curve.map((p) => p.evalReturn) });
@@ -101,7 +102,12 @@ async function main(): Promise<void> {
       env: env2,
       model: new MlpDynamicsModel({ stateDim: 2, actionDim: 1, angleDims: [0], seed, maxEpochs: quick ? 5 : 100 }),
       reward: envReward(env2),
-      modelBased: { baseEpisodes: 1, mpcEpisodes: quick ? 1 : 4, horizon: 20, cem: { population: quick ? 40 : 150, elites: quick ? 4 : 15, iterations: 4 } },
+      modelBased: {
+        baseEpisodes: 1,
+        mpcEpisodes: quick ? 1 : 4,
+        horizon: 20,
+        cem: { population: quick ? 40 : 150, elites: quick ? 4 : 15, iterations: 4 },
+      },
       distil: { iterations: quick ? 1 : 3, epochs: quick ? 10 : 60 },
       fineTune: { realSteps: FINE_TUNE_STEPS, criticWarmup: quick ? 50 : 1000 },
       sac: SAC,

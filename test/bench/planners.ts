@@ -55,7 +55,10 @@ function problem(env: Pendulum): PlanProblem {
 }
 
 /** A planner over held actions, its plans expanded back to single steps, run by MPC every HOLD steps. */
-function heldMpc(plan: (s: number[], rng: ReturnType<typeof makeRng>) => { actions: number[][]; predictedReturn: number }, seed: number): {
+function heldMpc(
+  plan: (s: number[], rng: ReturnType<typeof makeRng>) => { actions: number[][]; predictedReturn: number },
+  seed: number,
+): {
   policy: StatePolicy;
   controller: MpcController;
 } {
@@ -166,7 +169,15 @@ async function main(): Promise<void> {
   const trainEnv = new Pendulum({ seed: 7, maxSteps: EPISODE });
   const expertMacro = withActionRepeat(problem(trainEnv), HOLD);
   const expert = plannerExpert((s, rng) => mctsPlan(expertMacro, s, { actions: LEVELS, simulations: distilSims }, rng));
-  const policy = new NeuralPolicy({ stateDim: 2, actionDim: 1, actionLow: [-2], actionHigh: [2], angleDims: [0], hiddenSizes: [64, 64], seed: 11 });
+  const policy = new NeuralPolicy({
+    stateDim: 2,
+    actionDim: 1,
+    actionLow: [-2],
+    actionHigh: [2],
+    angleDims: [0],
+    hiddenSizes: [64, 64],
+    seed: 11,
+  });
   const rounds = await dagger({
     env: trainEnv,
     expert,

@@ -4,7 +4,7 @@ import { makeReplayBuffer, pushTransition, sampleBatch } from "../../lib/dyna/bu
 import { dynaStyle } from "../../lib/dyna/dyna";
 import { disposeSac, makeSac, sacAct, sacUpdate } from "../../lib/dyna/sac";
 import { Pendulum } from "../../lib/envs";
-import { mbmf, observedTransitions, sacImitator, startStates } from "../../lib/mbrl/mbmf";
+import { mbmf, observedTransitions, sacImitator, startStates } from "../../lib/hybrid/mbmf";
 import { MlpDynamicsModel } from "../../lib/models/mlp";
 import { envReward } from "../../lib/models/oracle";
 import { emptyDataset, addTransition } from "../../lib/models/types";
@@ -20,7 +20,8 @@ describe("MBMF building blocks", () => {
     const agent = makeSac({ stateDim: 3, actionDim: 1, actionLow: [-2], actionHigh: [2], seed: 3 });
     const buf = makeReplayBuffer(64, 3, 1);
     const rng = makeRng(1);
-    for (let i = 0; i < 64; i++) pushTransition(buf, [rng.normal(), rng.normal(), rng.normal()], [rng.uniform(-2, 2)], rng.normal(), [0, 0, 0], false);
+    for (let i = 0; i < 64; i++)
+      pushTransition(buf, [rng.normal(), rng.normal(), rng.normal()], [rng.uniform(-2, 2)], rng.normal(), [0, 0, 0], false);
     const actor0 = flat(agent.actor.getWeights());
     const critic0 = flat(agent.critic.getWeights());
     const alpha0 = agent.logAlpha.dataSync()[0];

@@ -74,7 +74,13 @@ function minimiseCem(f: (x: ArrayLike<number>) => number, x0: number[], sigma0: 
     const vals = pop.map((x) => f(x));
     for (const v of vals) best = Math.min(best, v);
     const order = vals.map((_, i) => i).sort((a, b) => vals[a] - vals[b]);
-    ({ mean, std } = cemRefit(order.slice(0, K).map((i) => pop[i]), mean, std, 0, 0));
+    ({ mean, std } = cemRefit(
+      order.slice(0, K).map((i) => pop[i]),
+      mean,
+      std,
+      0,
+      0,
+    ));
   }
   return best;
 }

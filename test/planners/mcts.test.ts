@@ -79,9 +79,13 @@ describe("mctsPlan", () => {
   it("names bad settings", () => {
     const p = toyProblem(3);
     expect(() => mctsPlan(p, [0], { actions: [[0]], simulations: 5 }, makeRng(0))).toThrow(/at least 2 actions/);
-    expect(() => mctsPlan(p, [0], { actions: [[0], [2]], simulations: 5 }, makeRng(0))).toThrow(/action 1 = \[2\] is outside the action box/);
+    expect(() => mctsPlan(p, [0], { actions: [[0], [2]], simulations: 5 }, makeRng(0))).toThrow(
+      /action 1 = \[2\] is outside the action box/,
+    );
     expect(() => mctsPlan(p, [0], { actions: [[0], [1, 1]], simulations: 5 }, makeRng(0))).toThrow(/action 1 has length 2/);
-    expect(() => mctsPlan(p, [0], { actions: LEVELS, simulations: 5, leaf: "value" }, makeRng(0))).toThrow(/needs the problem's terminalValue/);
+    expect(() => mctsPlan(p, [0], { actions: LEVELS, simulations: 5, leaf: "value" }, makeRng(0))).toThrow(
+      /needs the problem's terminalValue/,
+    );
     expect(() => mctsPlan(p, [0, 1], { actions: LEVELS, simulations: 5 }, makeRng(0))).toThrow(/s0 has length 2/);
   });
 });

@@ -15,15 +15,62 @@ export default defineExercise({
   cases: (rng) => {
     const cases = [
       {
-        args: [[0, 0], 1, [[1, 0], [0, 1]], [[1, 2], [3, -1], [-2, 0]], [5, 1, 0], 1, 1],
+        args: [
+          [0, 0],
+          1,
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          [
+            [1, 2],
+            [3, -1],
+            [-2, 0],
+          ],
+          [5, 1, 0],
+          1,
+          1,
+        ],
         label: "one parent, c_mu = 1: the mean moves to the best sample and C to its step's outer product",
       },
       {
-        args: [[1, 1], 0.5, [[1, 0], [0, 1]], [[2, 1], [1, 2], [0, 1], [1, 0]], [1, 3, 0, 2], 2, 0.5],
+        args: [
+          [1, 1],
+          0.5,
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          [
+            [2, 1],
+            [1, 2],
+            [0, 1],
+            [1, 0],
+          ],
+          [1, 3, 0, 2],
+          2,
+          0.5,
+        ],
         label: "two parents, steps in units of sigma = 0.5",
       },
       {
-        args: [[0, 0], 2, [[1, 0.5], [0.5, 1]], [[1, 1], [2, 2], [-1, -1], [3, 3]], [2, 3, 0, 4], 2, 0.3],
+        args: [
+          [0, 0],
+          2,
+          [
+            [1, 0.5],
+            [0.5, 1],
+          ],
+          [
+            [1, 1],
+            [2, 2],
+            [-1, -1],
+            [3, 3],
+          ],
+          [2, 3, 0, 4],
+          2,
+          0.3,
+        ],
         label: "successful steps all along one direction: C grows along it",
       },
     ];
@@ -34,7 +81,10 @@ export default defineExercise({
       const sigma = 0.1 + 2 * rng.uniform();
       const samples = Array.from({ length: lambda }, () => mean.map((m) => m + sigma * rng.normal()));
       const returns = Array.from({ length: lambda }, () => rng.normal(0, 10));
-      cases.push({ args: [mean, sigma, spd(rng, n), samples, returns, Math.floor(lambda / 2), 0.05 + 0.5 * rng.uniform()], label: `random generation ${k + 1} (n = ${n}, lambda = ${lambda})` });
+      cases.push({
+        args: [mean, sigma, spd(rng, n), samples, returns, Math.floor(lambda / 2), 0.05 + 0.5 * rng.uniform()],
+        label: `random generation ${k + 1} (n = ${n}, lambda = ${lambda})`,
+      });
     }
     return cases;
   },

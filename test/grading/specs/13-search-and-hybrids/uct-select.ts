@@ -9,8 +9,14 @@ export default defineExercise({
     const cases = [
       { args: [10, [3, 0, 7], [-1, 0, -2], 1.4, -2, -1], label: "an action never tried is tried first" },
       { args: [100, [90, 10], [-1, -1.5], 1.4, -2, -1], label: "the bonus sends the search to a rarely tried action with a worse mean" },
-      { args: [1000, [900, 100], [-1, -1.5], 1.4, -2, -1], label: "with many visits the better mean wins (the bonus grows only with ln N)" },
-      { args: [50, [45, 5], [-300, -310], 1.4, -320, -300], label: "returns of a few hundred are rescaled to [0, 1] before the bonus is added" },
+      {
+        args: [1000, [900, 100], [-1, -1.5], 1.4, -2, -1],
+        label: "with many visits the better mean wins (the bonus grows only with ln N)",
+      },
+      {
+        args: [50, [45, 5], [-300, -310], 1.4, -320, -300],
+        label: "returns of a few hundred are rescaled to [0, 1] before the bonus is added",
+      },
       { args: [9, [3, 6], [5, 5], 2, 5, 5], label: "all values equal: only the bonus decides" },
       { args: [30, [10, 10, 10], [-4, -2, -3], 1, -4, -2], label: "equal visits: the best mean wins" },
     ];

@@ -14,7 +14,7 @@
  * Every real transition counts, in every phase (the DAgger episodes too), and every phase is
  * evaluated the same way: the mean return of its policy from the same start states.
  */
-import { type Rng, makeRng, tf } from "../core";
+import { type Rng, componentSeed, makeRng, tf } from "../core";
 import { type DynaEvalPoint, type DynaStyleConfig, dynaStyle } from "../dyna/dyna";
 import { type TransitionBatch } from "../dyna/buffer";
 import { type SacAgent, makeSac, sacAct, sacCloneLoss } from "../dyna/sac";
@@ -23,9 +23,9 @@ import type { VecLike } from "../linalg/mat";
 import type { Dataset, DynamicsModel, RewardFunction } from "../models/types";
 import { type CemConfig, cemPlan } from "../planners/cem";
 import type { PlanProblem } from "../planners/problem";
-import { type StatePolicy, evaluatePolicy, mean } from "./collect";
-import { type Imitator, dagger, plannerExpert } from "./dagger";
-import { mbrlV15, mpcPolicy } from "./v15";
+import { type StatePolicy, evaluatePolicy, mean } from "../mbrl/collect";
+import { type Imitator, dagger, plannerExpert } from "../mbrl/dagger";
+import { mbrlV15, mpcPolicy } from "../mbrl/v15";
 
 export interface MbmfConfig {
   env: ContinuousEnv;
@@ -147,7 +147,7 @@ export async function mbmf(cfg: MbmfConfig): Promise<MbmfResult> {
   // 1. model-based: MPC with data aggregation
   const mb = await mbrlV15({ env, model: cfg.model, reward: cfg.reward, ...cfg.modelBased, seed: cfg.seed });
   let realSteps = mb.data.states.length;
-  record("model-based", realSteps, evaluate(mpcPolicy(mb.controller, makeRng(cfg.seed + 500))));
+  record("model-based", realSteps, evaluate(mpcPolicy(mb.controller, makeRng(componentSeed(cfg.seed, 4)))));
 
   // 2. distil MPC into SAC's actor with DAgger (the expert plans from scratch at each queried state)
   const agent = makeSac({
@@ -157,7 +157,7 @@ export async function mbmf(cfg: MbmfConfig): Promise<MbmfResult> {
     actionLow: env.actionSpace.low,
     actionHigh: env.actionSpace.high,
     stateScale: cfg.stateScale,
-    seed: (cfg.seed * 7 + 1) >>> 0,
+    seed: componentSeed(cfg.seed, 1),
   });
   const imitator = sacImitator(agent, env, cfg.distil.logStd ?? -1);
   const problem: PlanProblem = {
@@ -175,7 +175,7 @@ export async function mbmf(cfg: MbmfConfig): Promise<MbmfResult> {
     iterations: cfg.distil.iterations,
     epochs: cfg.distil.epochs,
     batchSize: cfg.distil.batchSize,
-    seed: cfg.seed + 1,
+    seed: componentSeed(cfg.seed, 2),
   });
   // Every labelled state is a real step (DAgger's first expert episode, then one policy episode per
   // round). Those transitions are not given to SAC: its buffer starts with phase 1's data.
@@ -191,7 +191,7 @@ export async function mbmf(cfg: MbmfConfig): Promise<MbmfResult> {
     stateScale: cfg.stateScale,
     evalEvery: cfg.evalEvery ?? 200,
     evalStarts: startStates(env, cfg.evalSeedBase, cfg.evalEpisodes),
-    seed: cfg.seed + 2,
+    seed: componentSeed(cfg.seed, 3),
     init: { agent, transitions: observedTransitions(env, [mb.data]), criticWarmup: cfg.fineTune.criticWarmup ?? 500 },
     onEval: (p: DynaEvalPoint) => record("fine-tuned", offset + p.realSteps, p.evalReturn),
   });
