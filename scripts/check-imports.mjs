@@ -34,6 +34,8 @@ const ALLOWED = {
   dyna: [...PARTS, "planners", "control"],
   pilco: [...PARTS, "planners", "control"],
   gps: [...PARTS, "planners", "control"],
+  // Hybrids: algorithms composed of algorithms (MBMF: model-based mbrl, then dyna's model-free SAC).
+  hybrid: [...PARTS, "planners", "control", "mbrl", "dyna"],
   // Course tooling on the side.
   viz: FOUNDATION,
   exercise: FOUNDATION,

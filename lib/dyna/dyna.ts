@@ -119,6 +119,12 @@ export interface DynaStyleConfig {
   seed: number;
   /** Called after each evaluation. */
   onEval?: (point: DynaEvalPoint) => void;
+  /**
+   * Start from a learner trained elsewhere and the real transitions gathered so far (model-based then
+   * model-free fine-tuning, MBMF): the agent is used as it is, the transitions fill the real buffer, and
+   * `criticWarmup` critic-only gradient steps fit its critic before the loop (randomSteps defaults to 0).
+   */
+  init?: { agent: SacAgent; transitions: TransitionBatch; criticWarmup?: number };
 }
 
 /** The defaults of DynaStyleConfig. */
@@ -163,7 +169,7 @@ function resolveDynaConfig(cfg: DynaStyleConfig) {
   if (cfg.useModel && !cfg.reward) throw new ShapeError("dynaStyle: useModel needs a reward function for simulated transitions");
   return {
     realSteps: checkInt("dynaStyle: realSteps", cfg.realSteps),
-    randomSteps: checkInt("dynaStyle: randomSteps", cfg.randomSteps ?? D.randomSteps, { allowZero: true }),
+    randomSteps: checkInt("dynaStyle: randomSteps", cfg.randomSteps ?? (cfg.init ? 0 : D.randomSteps), { allowZero: true }),
     updatesPerStep: checkInt("dynaStyle: updatesPerStep", cfg.updatesPerStep ?? D.updatesPerStep, { allowZero: true }),
     batchSize: checkInt("dynaStyle: batchSize", cfg.batchSize ?? D.batchSize),
     evalEvery: checkInt("dynaStyle: evalEvery", cfg.evalEvery ?? D.evalEvery),
@@ -203,16 +209,23 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
   const ds = env.observationSpace.dim;
   const da = env.actionSpace.dim;
   const rng = makeRng(cfg.seed);
-  const agent = makeSac({
-    ...cfg.sac,
-    stateDim: ds,
-    actionDim: da,
-    actionLow: env.actionSpace.low,
-    actionHigh: env.actionSpace.high,
-    stateScale: cfg.stateScale,
-    seed: componentSeed(cfg.seed, 1),
-  });
-  const real = makeReplayBuffer(c.realSteps, ds, da);
+  const agent =
+    cfg.init?.agent ??
+    makeSac({
+      ...cfg.sac,
+      stateDim: ds,
+      actionDim: da,
+      actionLow: env.actionSpace.low,
+      actionHigh: env.actionSpace.high,
+      stateScale: cfg.stateScale,
+      seed: componentSeed(cfg.seed, 1),
+    });
+  const real = makeReplayBuffer(c.realSteps + (cfg.init?.transitions.n ?? 0), ds, da);
+  if (cfg.init) {
+    pushBatch(real, cfg.init.transitions);
+    const warmup = checkInt("dynaStyle: init.criticWarmup", cfg.init.criticWarmup ?? 0, { allowZero: true });
+    for (let g = 0; g < warmup; g++) sacUpdate(agent, sampleBatch(real, c.batchSize, rng), true);
+  }
   const simulated = makeReplayBuffer(cfg.modelBufferSize ?? DYNA_STYLE_DEFAULTS.modelBufferSize, ds, da);
   const model = cfg.useModel ? makeDynaModel(cfg, ds, da, c.modelEpochs) : null;
   let modelFitted = false;

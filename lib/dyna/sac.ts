@@ -111,14 +111,19 @@ function variableScalar(x: number): tf.Variable<tf.Rank.R0> {
   return v;
 }
 
+/** The actor's log-std: a smooth map of its raw output into [LOG_STD_MIN, LOG_STD_MAX] (keeps the gradient alive). */
+function logStdOf(raw: tf.Tensor2D, da: number): tf.Tensor2D {
+  const n = raw.shape[0];
+  return tf.add(LOG_STD_MIN, tf.mul(0.5 * (LOG_STD_MAX - LOG_STD_MIN), tf.add(tf.tanh(tf.slice(raw, [0, da], [n, da])), 1)));
+}
+
 /** Squashed-Gaussian sample and its log-probability from the actor's raw output [n, 2 da] and noise eps [n, da]. */
 function squash(agent: SacAgent, raw: tf.Tensor2D, eps: tf.Tensor2D): { action: tf.Tensor2D; logProb: tf.Tensor2D } {
   const { actionLow, actionHigh } = agent.config;
   const da = agent.config.actionDim;
   const n = raw.shape[0];
   const mu = tf.slice(raw, [0, 0], [n, da]);
-  // A smooth map of the raw output into [LOG_STD_MIN, LOG_STD_MAX] (keeps the gradient alive).
-  const logStd = tf.add(LOG_STD_MIN, tf.mul(0.5 * (LOG_STD_MAX - LOG_STD_MIN), tf.add(tf.tanh(tf.slice(raw, [0, da], [n, da])), 1)));
+  const logStd = logStdOf(raw, da);
   const u = tf.add(mu, tf.mul(tf.exp(logStd), eps));
   const t = tf.tanh(u);
   const half = tf.tensor1d(actionLow.map((lo, j) => (actionHigh[j] - lo) / 2));
@@ -162,7 +167,8 @@ export function sacSample(
   eps: Float64Array,
 ): { actions: Float64Array; logProbs: Float64Array } {
   const { stateDim: ds, actionDim: da } = agent.config;
-  if (states.length !== n * ds || eps.length !== n * da) throw new ShapeError(`sacSample: expected ${n} x ${ds} states and ${n} x ${da} noise`);
+  if (states.length !== n * ds || eps.length !== n * da)
+    throw new ShapeError(`sacSample: expected ${n} x ${ds} states and ${n} x ${da} noise`);
   let result = { actions: new Float64Array(0), logProbs: new Float64Array(0) };
   tf.tidy(() => {
     const raw = agent.actor.forwardMembers(tf.tensor2d(Float32Array.from(states), [n, ds])).mean[0];
@@ -172,8 +178,12 @@ export function sacSample(
   return result;
 }
 
-/** One SAC gradient step on a batch: critic, then actor, then temperature, then the target critics. */
-export function sacUpdate(agent: SacAgent, batch: TransitionBatch): SacLosses {
+/**
+ * One SAC gradient step on a batch: critic, then actor, then temperature, then the target critics.
+ * With `criticOnly`, the actor and the temperature stay as they are: policy evaluation only, used to
+ * fit a fresh critic to a policy that was trained another way (MBMF's fine-tuning starts so).
+ */
+export function sacUpdate(agent: SacAgent, batch: TransitionBatch, criticOnly = false): SacLosses {
   const { stateDim: ds, actionDim: da, gamma, tau, targetEntropy } = agent.config;
   const n = batch.n;
   const f32 = (a: Float64Array, cols: number) => tf.tensor2d(Float32Array.from(a), [n, cols]);
@@ -192,6 +202,7 @@ export function sacUpdate(agent: SacAgent, batch: TransitionBatch): SacLosses {
     const y = tf.add(R, tf.mul(gamma, tf.mul(notDone, softV))) as tf.Tensor2D;
     const criticLoss = agent.critic.trainStep(tf.concat([S, A], 1) as tf.Tensor2D, y, "mse");
 
+    if (criticOnly) return { critic: criticLoss, actor: NaN, logProb: NaN };
     // Actor: minimise alpha log pi(a|s) - min_i Q_i(s, a) with a drawn by reparameterisation.
     const eps = noise(agent, n);
     let logProbMean = 0;
@@ -203,16 +214,26 @@ export function sacUpdate(agent: SacAgent, batch: TransitionBatch): SacLosses {
     });
 
     // Temperature: minimise -log(alpha) (log pi + target entropy), the log-probability held fixed.
-    agent.alphaOptimizer.minimize(
-      () => tf.mul(tf.neg(agent.logAlpha), logProbMean + targetEntropy) as tf.Scalar,
-      false,
-      [agent.logAlpha],
-    );
+    agent.alphaOptimizer.minimize(() => tf.mul(tf.neg(agent.logAlpha), logProbMean + targetEntropy) as tf.Scalar, false, [agent.logAlpha]);
     return { critic: criticLoss, actor: actorLoss, logProb: logProbMean };
   });
   agent.criticTarget.polyakUpdate(agent.critic, tau);
   agent.updates++;
   return { ...result, alpha: Math.exp(agent.logAlpha.dataSync()[0]) };
+}
+
+/**
+ * Behaviour cloning of the actor (for initialising it from another controller, as MBMF does):
+ * mean ||center + scale * tanh(mu(s)) - a*||^2 over the batch, plus (logStd(s) - logStd*)^2 so the
+ * policy starts with a chosen, moderate exploration noise instead of whatever the init gave.
+ */
+export function sacCloneLoss(agent: SacAgent, S: tf.Tensor2D, targets: tf.Tensor2D, logStdTarget: number): tf.Scalar {
+  const da = agent.config.actionDim;
+  const n = S.shape[0];
+  const raw = agent.actor.forwardMembers(S).mean[0];
+  const { action } = squash(agent, raw, tf.zeros([n, da]) as tf.Tensor2D);
+  const logStd = logStdOf(raw, da);
+  return tf.add(tf.mean(tf.squaredDifference(action, targets)), tf.mean(tf.square(tf.sub(logStd, logStdTarget)))) as tf.Scalar;
 }
 
 /** Frees the agent's tensors. */

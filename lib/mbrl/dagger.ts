@@ -12,7 +12,18 @@
 import { type Rng, makeRng, freshSeed } from "../core";
 import type { ContinuousEnv } from "../envs/types";
 import { type StatePolicy, runEpisode } from "./collect";
-import type { NeuralPolicy } from "./policy";
+import type { VecLike } from "../linalg/mat";
+
+/**
+ * What DAgger trains: anything that regresses onto labelled actions and then acts (a NeuralPolicy, or
+ * the actor of a model-free learner that will be fine-tuned afterwards, as in MBMF).
+ */
+export interface Imitator {
+  /** Supervised epochs on (state, target action) pairs; returns the loss of each epoch. */
+  fitActions(states: readonly VecLike[], targets: readonly VecLike[], epochs: number, batchSize: number, rng: Rng): number[];
+  /** The imitator as a policy on raw states (deterministic). */
+  asStatePolicy(): StatePolicy;
+}
 
 /** An expert that labels any state with an action; MPC is one (`mpcExpert` in this file). */
 export type Expert = (state: number[], rng: Rng) => number[];
@@ -20,7 +31,7 @@ export type Expert = (state: number[], rng: Rng) => number[];
 export interface DaggerConfig {
   env: ContinuousEnv;
   expert: Expert;
-  policy: NeuralPolicy;
+  policy: Imitator;
   /** Rounds of steps 2-4. */
   iterations: number;
   /** Episodes per round (default 1). */

@@ -1,0 +1,199 @@
+/**
+ * Model-based RL with model-free fine-tuning, MBMF (Nagabandi, Kahn, Fearing and Levine 2018;
+ * lectures 003 and 004). Model-based control learns from few samples but stops at the model's and the
+ * planner's limits; a model-free learner reaches a higher asymptote but needs many samples. MBMF takes
+ * the first's sample efficiency and the second's asymptote:
+ *
+ *   1. model-based   MPC through a learned model, with data aggregation (version 1.5)
+ *   2. distil        DAgger: the model-free learner's own policy network imitates the MPC planner,
+ *                    labelled at the states that network visits
+ *   3. fine-tune     the model-free learner (SAC here; TRPO in the paper) continues from that policy
+ *                    on real data: its critic is first fitted to the imitated policy (policy
+ *                    evaluation only), so the first actor updates do not follow a random critic
+ *
+ * Every real transition counts, in every phase (the DAgger episodes too), and every phase is
+ * evaluated the same way: the mean return of its policy from the same start states.
+ */
+import { type Rng, componentSeed, makeRng, tf } from "../core";
+import { type DynaEvalPoint, type DynaStyleConfig, dynaStyle } from "../dyna/dyna";
+import { type TransitionBatch } from "../dyna/buffer";
+import { type SacAgent, makeSac, sacAct, sacCloneLoss } from "../dyna/sac";
+import type { ContinuousEnv } from "../envs/types";
+import type { VecLike } from "../linalg/mat";
+import type { Dataset, DynamicsModel, RewardFunction } from "../models/types";
+import { type CemConfig, cemPlan } from "../planners/cem";
+import type { PlanProblem } from "../planners/problem";
+import { type StatePolicy, evaluatePolicy, mean } from "../mbrl/collect";
+import { type Imitator, dagger, plannerExpert } from "../mbrl/dagger";
+import { mbrlV15, mpcPolicy } from "../mbrl/v15";
+
+export interface MbmfConfig {
+  env: ContinuousEnv;
+  /** The dynamics model phase 1 learns (on raw states). */
+  model: DynamicsModel;
+  reward: RewardFunction;
+  /** Phase 1: random episodes, then MPC episodes (version 1.5's settings). */
+  modelBased: { baseEpisodes: number; mpcEpisodes: number; horizon: number; cem: CemConfig };
+  /** Phase 2: DAgger rounds (one real episode each) and supervised epochs per round. */
+  distil: { iterations: number; epochs?: number; batchSize?: number; logStd?: number };
+  /** Phase 3: real steps of SAC from the distilled policy, after `criticWarmup` critic-only steps. */
+  fineTune: { realSteps: number; criticWarmup?: number; updatesPerStep?: number };
+  /** SAC's networks and rates (the same for the model-free baseline, so the comparison is fair). */
+  sac?: DynaStyleConfig["sac"];
+  stateScale?: readonly number[];
+  /** Evaluation episodes start from env.reset(seed) for seeds evalSeedBase, evalSeedBase + 1, ... */
+  evalSeedBase: number;
+  evalEpisodes: number;
+  /** Evaluate the fine-tuning every this many real steps (default 200). */
+  evalEvery?: number;
+  seed: number;
+  onPoint?: (p: MbmfPoint) => void;
+}
+
+export interface MbmfPoint {
+  phase: "model-based" | "distilled" | "fine-tuned";
+  /** Real transitions used so far, all phases together. */
+  realSteps: number;
+  /** Mean return of the phase's policy from the evaluation starts. */
+  evalReturn: number;
+  seconds: number;
+}
+
+export interface MbmfResult {
+  curve: MbmfPoint[];
+  agent: SacAgent;
+}
+
+/** The raw start states of env.reset(seedBase + i), i < episodes: the evaluation starts every method shares. */
+export function startStates(env: ContinuousEnv, seedBase: number, episodes: number): number[][] {
+  return Array.from({ length: episodes }, (_, i) => {
+    env.reset(seedBase + i);
+    return env.getState();
+  });
+}
+
+/**
+ * A SAC actor as a DAgger imitator: it regresses its deterministic action onto the labels (on the
+ * system's observations, which is what SAC sees) and acts with that deterministic action.
+ */
+export function sacImitator(agent: SacAgent, env: ContinuousEnv, logStd: number): Imitator {
+  const ds = agent.config.stateDim;
+  const da = agent.config.actionDim;
+  const observe = (states: readonly VecLike[]) => Float32Array.from(states.flatMap((s) => env.observe(Array.from(s))));
+  return {
+    fitActions(states: readonly VecLike[], targets: readonly VecLike[], epochs: number, batchSize: number, rng: Rng): number[] {
+      const n = states.length;
+      const obs = observe(states);
+      const acts = Float32Array.from(targets.flatMap((a) => Array.from(a)));
+      const losses: number[] = [];
+      for (let e = 0; e < epochs; e++) {
+        const order = rng.permutation(n);
+        let sum = 0;
+        for (let lo = 0; lo < n; lo += batchSize) {
+          const idx = order.slice(lo, lo + batchSize);
+          const S = tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(obs.subarray(i * ds, (i + 1) * ds)))), [idx.length, ds]);
+          const A = tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(acts.subarray(i * da, (i + 1) * da)))), [idx.length, da]);
+          sum += agent.actor.minimize(() => sacCloneLoss(agent, S, A, logStd)) * idx.length;
+          S.dispose();
+          A.dispose();
+        }
+        losses.push(sum / n);
+      }
+      return losses;
+    },
+    asStatePolicy(): StatePolicy {
+      return (s) => Array.from(sacAct(agent, Float64Array.from(env.observe(s)), 1, true));
+    },
+  };
+}
+
+/** Transitions of raw-state datasets as SAC's observations, for its replay buffer (no terminal states). */
+export function observedTransitions(env: ContinuousEnv, data: readonly Dataset[]): TransitionBatch {
+  const ds = env.observationSpace.dim;
+  const da = env.actionSpace.dim;
+  const n = data.reduce((k, d) => k + d.states.length, 0);
+  const out: TransitionBatch = {
+    n,
+    states: new Float64Array(n * ds),
+    actions: new Float64Array(n * da),
+    rewards: new Float64Array(n),
+    nextStates: new Float64Array(n * ds),
+    dones: new Float64Array(n),
+  };
+  let i = 0;
+  for (const d of data) {
+    d.states.forEach((s, j) => {
+      out.states.set(env.observe(s), i * ds);
+      out.actions.set(d.actions[j], i * da);
+      out.rewards[i] = d.rewards[j];
+      out.nextStates.set(env.observe(d.nextStates[j]), i * ds);
+      i++;
+    });
+  }
+  return out;
+}
+
+export async function mbmf(cfg: MbmfConfig): Promise<MbmfResult> {
+  const { env } = cfg;
+  const t0 = Date.now();
+  const curve: MbmfPoint[] = [];
+  const record = (phase: MbmfPoint["phase"], realSteps: number, evalReturn: number) => {
+    const p = { phase, realSteps, evalReturn, seconds: (Date.now() - t0) / 1000 };
+    curve.push(p);
+    cfg.onPoint?.(p);
+  };
+  const evaluate = (policy: StatePolicy) => mean(evaluatePolicy(env, policy, cfg.evalEpisodes, cfg.evalSeedBase));
+
+  // 1. model-based: MPC with data aggregation
+  const mb = await mbrlV15({ env, model: cfg.model, reward: cfg.reward, ...cfg.modelBased, seed: cfg.seed });
+  let realSteps = mb.data.states.length;
+  record("model-based", realSteps, evaluate(mpcPolicy(mb.controller, makeRng(componentSeed(cfg.seed, 4)))));
+
+  // 2. distil MPC into SAC's actor with DAgger (the expert plans from scratch at each queried state)
+  const agent = makeSac({
+    ...cfg.sac,
+    stateDim: env.observationSpace.dim,
+    actionDim: env.actionSpace.dim,
+    actionLow: env.actionSpace.low,
+    actionHigh: env.actionSpace.high,
+    stateScale: cfg.stateScale,
+    seed: componentSeed(cfg.seed, 1),
+  });
+  const imitator = sacImitator(agent, env, cfg.distil.logStd ?? -1);
+  const problem: PlanProblem = {
+    model: cfg.model,
+    reward: cfg.reward,
+    horizon: cfg.modelBased.horizon,
+    actionLow: env.actionSpace.low,
+    actionHigh: env.actionSpace.high,
+  };
+  const expert = plannerExpert((s, rng) => cemPlan(problem, s, cfg.modelBased.cem, rng));
+  const distilled = await dagger({
+    env,
+    expert,
+    policy: imitator,
+    iterations: cfg.distil.iterations,
+    epochs: cfg.distil.epochs,
+    batchSize: cfg.distil.batchSize,
+    seed: componentSeed(cfg.seed, 2),
+  });
+  // Every labelled state is a real step (DAgger's first expert episode, then one policy episode per
+  // round). Those transitions are not given to SAC: its buffer starts with phase 1's data.
+  realSteps += distilled.states.length;
+  record("distilled", realSteps, evaluate(imitator.asStatePolicy()));
+
+  // 3. fine-tune with SAC from the distilled actor, on all real data so far
+  const offset = realSteps;
+  await dynaStyle(env, {
+    realSteps: cfg.fineTune.realSteps,
+    useModel: false,
+    updatesPerStep: cfg.fineTune.updatesPerStep,
+    stateScale: cfg.stateScale,
+    evalEvery: cfg.evalEvery ?? 200,
+    evalStarts: startStates(env, cfg.evalSeedBase, cfg.evalEpisodes),
+    seed: componentSeed(cfg.seed, 3),
+    init: { agent, transitions: observedTransitions(env, [mb.data]), criticWarmup: cfg.fineTune.criticWarmup ?? 500 },
+    onEval: (p: DynaEvalPoint) => record("fine-tuned", offset + p.realSteps, p.evalReturn),
+  });
+  return { curve, agent };
+}

@@ -1,0 +1,171 @@
+/**
+ * Model-based then model-free (MBMF, Nagabandi et al. 2018) on pendulum swing-up, against the same
+ * model-free learner (SAC) from scratch. Real transitions on the x-axis, every phase counted:
+ *
+ *   MBMF:  MPC with a learned model and data aggregation (1 random + 4 MPC episodes), DAgger distils
+ *          MPC into SAC's actor (3 rounds, one real episode each, plus the expert's first episode),
+ *          then SAC fine-tunes from there;
+ *   MF:    SAC from scratch (400 random steps first), the same networks and rates.
+ *
+ * Evaluation: the mean return of each policy's deterministic action from 5 fixed random starts.
+ * Reported: the curves (3 seeds), the model-free asymptote (mean of MF's last 5 evaluations), and the
+ * real steps each method needs to reach it within 10 % (and to reach -300, as the Dyna benchmark does).
+ *
+ *   npm run bench -- mbmf [--quick] [--seeds N] [--out FILE]
+ *
+ * --out writes the figures to FILE too; notebook 13 plots datasets/results/mbmf.json, made by
+ * `npm run bench -- mbmf --out datasets/results/mbmf.json`.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { backendInfo, initBackend } from "../../lib/core";
+import { type DynaEvalPoint, disposeDynaResult, dynaStyle } from "../../lib/dyna/dyna";
+import { disposeSac } from "../../lib/dyna/sac";
+import { Pendulum } from "../../lib/envs";
+import { type MbmfPoint, mbmf, startStates } from "../../lib/hybrid/mbmf";
+import { MlpDynamicsModel } from "../../lib/models/mlp";
+import { envReward } from "../../lib/models/oracle";
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const seedsArg = args.indexOf("--seeds");
+const seeds = seedsArg >= 0 ? Number(args[seedsArg + 1]) : quick ? 1 : 3;
+const outArg = args.indexOf("--out");
+const out = outArg >= 0 ? args[outArg + 1] : null;
+
+const EPISODE = quick ? 50 : 200;
+const MF_STEPS = quick ? 400 : 10_000;
+const FINE_TUNE_STEPS = quick ? 200 : 3_000;
+const EVAL_EVERY = quick ? 100 : 400;
+const EVAL_SEED_BASE = 900;
+const EVAL_EPISODES = 5;
+const SAC = { hidden: [64, 64], learningRate: 1e-3 };
+const STATE_SCALE = [1, 1, 8];
+
+interface Curve {
+  realSteps: number[];
+  evalReturn: number[];
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** The first real-step count after which the seed-averaged curve stays at or above `level`. */
+function stepsToStayAbove(points: { realSteps: number; evalReturn: number }[], level: number): number | null {
+  let first: number | null = null;
+  for (let i = points.length - 1; i >= 0; i--) {
+    if (points[i].evalReturn < level) break;
+    first = points[i].realSteps;
+  }
+  return first;
+}
+
+/** Seed curves averaged at each point index (the seeds share their real-step grid). */
+function averaged(curves: Curve[]): { realSteps: number; evalReturn: number }[] {
+  const len = Math.min(...curves.map((c) => c.realSteps.length));
+  return Array.from({ length: len }, (_, i) => ({
+    realSteps: curves[0].realSteps[i],
+    evalReturn: mean(curves.map((c) => c.evalReturn[i])),
+  }));
+}
+
+/** The figures of the seeds run so far (with --out, written after every seed, so a long run keeps what it has). */
+function summarise(mf: Curve[], hybrid: Curve[], phases: MbmfPoint[][], t0: number) {
+  const mfMean = averaged(mf);
+  const hybridMean = averaged(hybrid);
+  const asymptote = mean(mfMean.slice(-5).map((p) => p.evalReturn));
+  // "Within 10 %" of a negative return: at most 10 % more cost.
+  const target = asymptote - 0.1 * Math.abs(asymptote);
+  const mfSteps = stepsToStayAbove(mfMean, target);
+  const hybridSteps = stepsToStayAbove(hybridMean, target);
+  const summary = {
+    bench: "mbmf",
+    command: `npm run bench -- mbmf --out datasets/results/mbmf.json`,
+    backend: backendInfo().name,
+    quick,
+    seeds: mf.length,
+    seedsRequested: seeds,
+    system: `pendulum swing-up, ${EPISODE}-step episodes, ${EVAL_EPISODES} evaluation starts`,
+    modelFreeAsymptote: asymptote,
+    target,
+    realStepsToTarget: { modelFree: mfSteps, mbmf: hybridSteps },
+    speedup: mfSteps !== null && hybridSteps !== null ? mfSteps / hybridSteps : null,
+    realStepsTo300: { modelFree: stepsToStayAbove(mfMean, -300), mbmf: stepsToStayAbove(hybridMean, -300) },
+    mbmfPhases: phases.map((c) => c.filter((p) => p.phase !== "fine-tuned")),
+    finalReturn: { modelFree: mfMean[mfMean.length - 1].evalReturn, mbmf: hybridMean[hybridMean.length - 1].evalReturn },
+    curves: { modelFree: mf, mbmf: hybrid },
+    secondsPerSeed: (Date.now() - t0) / 1000 / mf.length,
+  };
+  console.log(
+    `model-free asymptote ${asymptote.toFixed(1)}; real steps to within 10 %: SAC from scratch ${mfSteps ?? "never"}, MBMF ${hybridSteps ?? "never"}`,
+  );
+  return summary;
+}
+
+async function main(): Promise<void> {
+  await initBackend();
+  console.log(backendInfo().message);
+  const t0 = Date.now();
+  const mf: Curve[] = [];
+  const hybrid: Curve[] = [];
+  const phases: MbmfPoint[][] = [];
+  for (let seed = 0; seed < seeds; seed++) {
+    // Model-free from scratch.
+    const env = new Pendulum({ seed, maxSteps: EPISODE });
+    const res = await dynaStyle(env, {
+      realSteps: MF_STEPS,
+      useModel: false,
+      sac: SAC,
+      stateScale: STATE_SCALE,
+      evalEvery: EVAL_EVERY,
+      evalStarts: startStates(new Pendulum({ maxSteps: EPISODE }), EVAL_SEED_BASE, EVAL_EPISODES),
+      seed,
+      onEval: (p: DynaEvalPoint) => {
+        if (p.realSteps % (5 * EVAL_EVERY) === 0)
+          console.log(`seed ${seed} SAC from scratch: ${p.realSteps} steps, return ${p.evalReturn.toFixed(1)}`);
+      },
+    });
+    mf.push({ realSteps: res.curve.map((p) => p.realSteps), evalReturn: res.curve.map((p) => p.evalReturn) });
+    disposeDynaResult(res);
+
+    // MBMF.
+    const env2 = new Pendulum({ seed: 100 + seed, maxSteps: EPISODE });
+    const h = await mbmf({
+      env: env2,
+      model: new MlpDynamicsModel({ stateDim: 2, actionDim: 1, angleDims: [0], seed, maxEpochs: quick ? 5 : 100 }),
+      reward: envReward(env2),
+      modelBased: {
+        baseEpisodes: 1,
+        mpcEpisodes: quick ? 1 : 4,
+        horizon: 20,
+        cem: { population: quick ? 40 : 150, elites: quick ? 4 : 15, iterations: 4 },
+      },
+      distil: { iterations: quick ? 1 : 3, epochs: quick ? 10 : 60 },
+      fineTune: { realSteps: FINE_TUNE_STEPS, criticWarmup: quick ? 50 : 1000 },
+      sac: SAC,
+      stateScale: STATE_SCALE,
+      evalSeedBase: EVAL_SEED_BASE,
+      evalEpisodes: EVAL_EPISODES,
+      evalEvery: EVAL_EVERY,
+      seed,
+      onPoint: (p) => {
+        if (p.phase !== "fine-tuned" || p.realSteps % (2 * EVAL_EVERY) < EVAL_EVERY) {
+          console.log(`seed ${seed} MBMF ${p.phase}: ${p.realSteps} steps, return ${p.evalReturn.toFixed(1)}`);
+        }
+      },
+    });
+    phases.push(h.curve);
+    hybrid.push({ realSteps: h.curve.map((p) => p.realSteps), evalReturn: h.curve.map((p) => p.evalReturn) });
+    disposeSac(h.agent);
+    if (out) {
+      fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+      fs.writeFileSync(out, JSON.stringify(summarise(mf, hybrid, phases, t0), null, 1) + "\n");
+    }
+  }
+
+  const summary = summarise(mf, hybrid, phases, t0);
+  console.log(JSON.stringify(summary));
+}
+
+void main();
