@@ -34,8 +34,7 @@ import { LatentWorldModel, type PixelEpisode } from "mbrl/models";
 import { collectPixelEpisode, randomPixelPolicy, latentMpcPolicy } from "mbrl/mbrl";
 import { cemPlan, evaluateSequences, makeSequences } from "mbrl/planners";
 import { eigSym, mat, type Mat } from "mbrl/linalg";
-import * as fs from "fs";
-import * as path from "path";
+import { loadResult } from "mbrl/datasets";
 
 const backend = await initBackend();
 console.log(`tensor backend: ${backend.name}`);
@@ -532,16 +531,28 @@ for (let e = 0; e < 2; e++) {
 // Two episodes are far too few to learn a swing-up from pixels. The benchmark runs the loop properly,
 // beside state-based MPC (notebook 02's version 1.5 with the same CEM settings, the true state and the
 // true reward) on the same real-data budget: random starts, 200-step episodes, 3 seeds. Its figures
-// come from the committed file below, made by **`npm run bench -- latent`** (about an hour here).
+// come from the committed file datasets/results/latent.json, made by
+// **`npm run bench -- latent --out datasets/results/latent.json`** (about an hour here).
 
 // %%
-// the file sits in notebooks/results of the repository; found from the library's location, so the
-// notebook finds it from any working directory
-const resultsPath = path.resolve(path.dirname(require.resolve("mbrl/core")), "..", "..", "notebooks", "results", "latent.json");
-if (fs.existsSync(resultsPath)) {
-  const res = JSON.parse(fs.readFileSync(resultsPath, "utf8"));
-  const f = res.figures;
-  console.log(`from notebooks/results/latent.json (${res.command}, ${res.date.slice(0, 10)}, ${f.seeds} seeds)`);
+interface LatentFigures {
+  bench: string;
+  command: string;
+  date: string;
+  seeds: number;
+  stateFinalReturn: number;
+  stateStepsToWithin20pct: number | null;
+  pixelBestReturnWithin5x: number | null;
+  goalReached: boolean;
+  secondsPerDecisionPixel: number;
+  secondsPerDecisionState: number;
+  stateCurve: { realSteps: number; return: number }[];
+  pixelCurve: { realSteps: number; return: number }[];
+}
+{
+  // datasets/results/latent.json, made by the command it names
+  const f = loadResult<LatentFigures>("latent");
+  console.log(`from ${f.command} (${f.date.slice(0, 10)}, ${f.seeds} seeds)`);
   console.log(
     `state-based MPC: final return ${f.stateFinalReturn.toFixed(0)}, within 20 % of it after ${f.stateStepsToWithin20pct} real steps`,
   );
@@ -573,8 +584,6 @@ if (fs.existsSync(resultsPath)) {
       },
     ),
   );
-} else {
-  console.log(`notebooks/results/latent.json not found: run \`npm run bench -- latent\` from the repository root to make it`);
 }
 
 // %% [markdown]

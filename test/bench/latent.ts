@@ -15,7 +15,8 @@
  * model's reconstruction and k-step prediction error (pixels, per image) on held-out random episodes;
  * render throughput (frames per second of the rasteriser, steps per second of the pixel system);
  * seconds per planning decision and per training step.
- * A full run writes notebooks/results/latent.json (the curves notebook 12 plots). Last line: JSON.
+ * --out FILE writes the figures after every seed; notebook 12 plots datasets/results/latent.json, made by
+ * `npm run bench -- latent --out datasets/results/latent.json`. Last line: JSON.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -31,6 +32,8 @@ import { mbrlV15 } from "../../lib/mbrl/v15";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
+const outArg = args.indexOf("--out");
+const out = outArg >= 0 ? args[outArg + 1] : null;
 const seedsArg = args.indexOf("--seeds");
 const SEEDS = seedsArg >= 0 ? Number(args[seedsArg + 1]) : quick ? 1 : 3;
 
@@ -211,15 +214,12 @@ function summarise(
   return figures;
 }
 
-function writeResults(figures: Record<string, unknown>, state: StateRun[], pixel: PixelRun[]): void {
-  const out = path.join(__dirname, "..", "..", "notebooks", "results", "latent.json");
-  fs.mkdirSync(path.dirname(out), { recursive: true });
+function writeResults(out: string, figures: Record<string, unknown>, state: StateRun[], pixel: PixelRun[]): void {
+  fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   const perSeed = { state: state.map((s) => s.curve), pixel: pixel.map((p) => p.curve) };
-  fs.writeFileSync(
-    out,
-    JSON.stringify({ command: "npm run bench -- latent", date: new Date().toISOString(), figures, perSeed }, null, 1) + "\n",
-  );
-  console.log(`wrote ${path.relative(process.cwd(), out)}`);
+  const record = { bench: "latent", command: "npm run bench -- latent --out datasets/results/latent.json", date: new Date().toISOString(), ...figures, perSeed };
+  fs.writeFileSync(out, JSON.stringify(record, null, 1) + "\n");
+  console.log(`wrote ${path.relative(process.cwd(), path.resolve(out))}`);
 }
 
 async function main() {
@@ -237,7 +237,7 @@ async function main() {
     pixel.push(pixelMpc(seed));
     figures = summarise(state, pixel, throughput);
     // written after every seed, so a long run that is stopped still leaves its figures so far
-    if (!quick) writeResults(figures, state, pixel);
+    if (out) writeResults(out, figures, state, pixel);
   }
   console.log(JSON.stringify(figures));
 }
