@@ -221,6 +221,76 @@ displayHtml(
 // look attractive, and the agent goes back to check on them. In planning it may also try actions never
 // taken in a visited state (modelled as "stay put, reward 0").
 //
+// ### Exercise: the Dyna-Q+ planning update (2 points)
+//
+// Write `dynaQPlusPlanning(Q, model, now, n, alpha, gamma, kappa, seed)`. It is your `dynaQPlanning`
+// with the two changes of Dyna-Q+ (Sutton and Barto, section 8.3):
+//
+// * the action is drawn among **all** actions of the visited state, `a = rng.int(Q[s].length)`
+//   (after `s = observedStates[rng.int(observedStates.length)]`, with one `makeRng(seed)` as before);
+//   an action never tried in `s` (not in `model.actionsTaken[s]`) is modelled as "stay in `s`,
+//   reward 0, not terminal";
+// * the simulated reward gets the bonus $\kappa\sqrt{\tau}$ with $\tau$ = `now - model.lastTried[s][a]`,
+//   the number of real steps since $(s, a)$ was last tried (`lastTried` is 0 for a pair never tried,
+//   so its $\tau$ is all the time so far).
+//
+// The update itself is unchanged: $Q(s, a) \leftarrow Q(s, a) + \alpha\,[r + \kappa\sqrt{\tau} + \gamma \max_{a'} Q(s', a') - Q(s, a)]$,
+// with no $\max$ term after a terminal transition. Return a new table.
+
+// %% exercise id=dyna-q-plus-planning points=2
+interface DynaPlusTable {
+  observedStates: number[];
+  actionsTaken: number[][];
+  reward: number[][];
+  next: number[][];
+  done: boolean[][];
+  lastTried: number[][];
+}
+
+function dynaQPlusPlanning(
+  Q: number[][],
+  model: DynaPlusTable,
+  now: number,
+  n: number,
+  alpha: number,
+  gamma: number,
+  kappa: number,
+  seed: number,
+): number[][] {
+  // BEGIN SOLUTION
+  throw new Error("not implemented yet: dyna-q-plus-planning");
+  // END SOLUTION
+}
+
+// %% check id=dyna-q-plus-planning
+{
+  // One state, two actions: action 0 tried one step ago, action 1 never tried. With gamma = 0 and
+  // alpha = 1 each Q value becomes exactly its simulated reward, i.e. its bonus.
+  const stale: DynaPlusTable = {
+    observedStates: [0],
+    actionsTaken: [[0]],
+    reward: [[0, 0]],
+    next: [[0, 0]],
+    done: [[false, false]],
+    lastTried: [[99, 0]],
+  };
+  const Qs = dynaQPlusPlanning([[0, 0]], stale, 100, 40, 1, 0, 0.01, 1);
+  checkClose("untried actions are planned with, and earn kappa * sqrt(100) after 100 untried steps", Qs[0][1], 0.1, 1e-9);
+  checkClose("the bonus counts the steps since the LAST try: kappa * sqrt(100 - 99)", Qs[0][0], 0.01, 1e-9);
+
+  // The same updates as the library's planning step, on the model of a Dyna-Q+ agent in the shortcut maze.
+  const { agent } = dynaQContinuing(makeShortcutMaze(), { planningSteps: 5, alpha: 0.5, kappa: 1e-3 }, { steps: 800, seed: 4 });
+  const nA = agent.nActions;
+  const table: DynaPlusTable = {
+    ...dynaModelTable(agent),
+    lastTried: qRows(agent).map((row, s) => row.map((_, a) => agent.model.lastTried[s * nA + a])),
+  };
+  const mine = dynaQPlusPlanning(qRows(agent), table, agent.time, 300, agent.alpha, agent.gamma, agent.kappa, 17);
+  planningUpdates(agent, 300, makeRng(17));
+  checkClose("matches the library's Dyna-Q+ planningUpdates on a real agent's model", mine, qRows(agent), 1e-12);
+}
+
+// %% [markdown]
 // The shortcut maze (Example 8.3): for 3,000 steps the only way round the wall is on the left; then a
 // gap opens on the right, making a shorter path. We plot the cumulative reward (one per episode
 // completed) over 6,000 steps, averaged over 20 runs; a steeper slope means shorter episodes.

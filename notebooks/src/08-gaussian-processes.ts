@@ -182,9 +182,56 @@ await display(
 // $$-\log p(y \mid X, \theta) = \tfrac12 y^\top (K + \sigma_n^2 I)^{-1} y + \tfrac12 \log|K + \sigma_n^2 I| + \tfrac n2 \log 2\pi.$$
 //
 // The first term punishes a poor fit, the second punishes flexible models (which spread their
-// probability over many data sets). Its gradient with respect to each log hyper-parameter is
-// $\tfrac12 \operatorname{tr}\big((\beta\beta^\top - (K + \sigma_n^2 I)^{-1}) \partial K / \partial \theta\big)$,
-// so `trainGp` minimises it with L-BFGS (in log space, with PILCO's soft bounds on extreme values).
+// probability over many data sets). With $K_y = K + \sigma_n^2 I$ and $\beta = K_y^{-1} y$, its gradient
+// with respect to a log hyper-parameter $\log\theta$ is
+//
+// $$\frac{\partial(-\log p)}{\partial \log\theta} = \tfrac12 \operatorname{tr}\Big(\big(K_y^{-1} - \beta\beta^\top\big)\,\frac{\partial K_y}{\partial \log\theta}\Big),$$
+//
+// (the gradient of $+\log p$ has $\beta\beta^\top - K_y^{-1}$ instead). Because the library keeps
+// $\log\ell$, $\log\sigma_f$, $\log\sigma_n$, the derivative needed is $\partial K_y / \partial \log\theta = \theta\, \partial K_y / \partial\theta$:
+// for the SE kernel $\partial K_{ij} / \partial \log\ell = K_{ij}\,(x_i - x_j)^2 / \ell^2$,
+// $\partial K_{ij} / \partial \log\sigma_f = 2K_{ij}$ and $\partial K_y / \partial \log\sigma_n = 2\sigma_n^2 I$.
+// `trainGp` minimises $-\log p$ with L-BFGS in these log coordinates (positive hyper-parameters for
+// free), with PILCO's soft bounds on extreme values (Rasmussen and Williams, *Gaussian Processes for
+// Machine Learning*, section 5.4; lecture 004, "Model classes: GP").
+//
+// ### Exercise: the negative log marginal likelihood and its gradient (3 points)
+//
+// Write `gpNegLogLik(X, y, logEll, logSf, logSn)` for one-dimensional inputs: return
+// `{ nlml, grad }`, where `nlml` is $-\log p(y \mid X, \theta)$ from the formula above (with the
+// $\tfrac n2 \log 2\pi$) and `grad` $= [\partial/\partial\log\ell, \partial/\partial\log\sigma_f, \partial/\partial\log\sigma_n]$ of it.
+// A Cholesky factor $K_y = LL^\top$ gives both $\beta$ (two triangular solves) and
+// $\log|K_y| = 2\sum_i \log L_{ii}$; for the trace you need $K_y^{-1}$ (solve for each column of $I$).
+
+// %% exercise id=gp-neg-log-marginal points=3
+function gpNegLogLik(X: number[], y: number[], logEll: number, logSf: number, logSn: number): { nlml: number; grad: number[] } {
+  // BEGIN SOLUTION
+  throw new Error("not implemented yet: gp-neg-log-marginal");
+  // END SOLUTION
+}
+
+// %% check id=gp-neg-log-marginal
+{
+  const Xc = [-2, -1, 0.5, 2];
+  const yc = [0.3, -0.4, 0.8, 0.1];
+  const th = [Math.log(0.9), Math.log(1.2), Math.log(0.1)];
+  const got = gpNegLogLik(Xc, yc, th[0], th[1], th[2]);
+  // Finite differences of the library's -log p in the LOG hyper-parameters: tests the sign and the coordinates.
+  const f = (t: number[]) => gpNegLogMarginal(mat(4, 1, Xc), yc, Float64Array.from(t));
+  const fd = th.map((_, d) => {
+    const h = 1e-5;
+    const up = th.slice(), dn = th.slice();
+    up[d] += h;
+    dn[d] -= h;
+    return (f(up) - f(dn)) / (2 * h);
+  });
+  checkClose("the gradient is that of -log p in log(ell), log(sf), log(sn) (central differences)", got.grad, fd, 1e-5);
+  checkClose("-log p(y | X) matches the library, including the 1/2 log|K + sn^2 I| term", got.nlml, f(th), 1e-8);
+  const one = gpNegLogLik([0], [1.5], 0, Math.log(2), Math.log(0.5));
+  checkClose("one point: -log N(1.5; 0, sf^2 + sn^2)", one.nlml, 0.5 * Math.log(2 * Math.PI * 4.25) + (0.5 * 1.5 ** 2) / 4.25, 1e-9);
+}
+
+// %% [markdown]
 // First the landscape along the length-scale (signal and noise fixed):
 
 // %%

@@ -24,7 +24,7 @@
 import { initBackend, makeRng } from "mbrl/core";
 import { display, lineChart, combine, scatterChart, animate } from "mbrl/viz";
 import { check, checkClose } from "mbrl/exercise";
-import { toArray } from "mbrl/linalg";
+import { mat, toArray } from "mbrl/linalg";
 import {
   armReachCost,
   armDistance,
@@ -32,6 +32,7 @@ import {
   armStartsInSquare,
   dynamicsFromEnv,
   initialController,
+  linearGaussianController,
   linearizeTrajectory,
 } from "mbrl/control";
 import { TwoLinkArm } from "mbrl/envs";
@@ -48,7 +49,6 @@ import {
   forwardMarginals,
   trajectoryKl,
   klConstrainedUpdate,
-  dualStep,
   guidedPolicySearch,
   runControllerMean,
   runPolicy,
@@ -183,32 +183,77 @@ function fitLinearDynamics(
 //
 // $$D_{\mathrm{KL}}(p(\tau) \,\|\, \bar p(\tau)) = \sum_t E_{p(x_t)}\big[ D_{\mathrm{KL}}(p(u_t \mid x_t) \,\|\, \bar p(u_t \mid x_t)) \big],$$
 //
-// and with linear-Gaussian everything the state marginals $p(x_t)$ are Gaussians we can propagate
-// exactly, so the KL has a closed form (`trajectoryKl`; its test checks it by Monte Carlo).
+// and with linear-Gaussian everything the state marginals $p(x_t) = \mathcal N(\mu_t, S_t)$ are Gaussians
+// we can propagate exactly (lecture 004, slide "KL-divergences between trajectories"). Write the two
+// controllers at step $t$ as $p(u \mid x) = \mathcal N(K_t x + k_t, \Sigma_t)$ and
+// $\bar p(u \mid x) = \mathcal N(\bar K_t x + \bar k_t, \bar\Sigma_t)$. For a fixed $x$ the KL of two
+// Gaussians is $\tfrac12[\operatorname{tr}(\bar\Sigma^{-1}\Sigma) - m + \log|\bar\Sigma| - \log|\Sigma| + \delta^\top \bar\Sigma^{-1} \delta]$
+// with the mean difference $\delta = \Delta K\, x + \Delta k$ ($\Delta K = K_t - \bar K_t$, $\Delta k = k_t - \bar k_t$).
+// Only $\delta$ depends on $x$, and its expectation under $x \sim \mathcal N(\mu_t, S_t)$ adds a trace term:
+//
+// $$D_t = \tfrac12\Big[\operatorname{tr}(\bar\Sigma_t^{-1}\Sigma_t) - m + \log\frac{|\bar\Sigma_t|}{|\Sigma_t|}
+//   + (\Delta K \mu_t + \Delta k)^\top \bar\Sigma_t^{-1} (\Delta K \mu_t + \Delta k)
+//   + \operatorname{tr}\big(\bar\Sigma_t^{-1} \Delta K\, S_t\, \Delta K^\top\big)\Big],
+//   \qquad D_{\mathrm{KL}}(p(\tau) \,\|\, \bar p(\tau)) = \sum_t D_t .$$
+//
+// ### Exercise: the KL between two linear-Gaussian trajectory distributions (3 points)
+//
+// Write `trajectoryKlLG(p, pBar, xMean, xCov)`. A controller is `{ K, k, Sigma }` with `K[t]`
+// ($m \times n$, rows), `k[t]` (length $m$) and `Sigma[t]` ($m \times m$); `xMean[t]` and `xCov[t]` are
+// $\mu_t$ and $S_t$, the state marginals under the **new** controller $p$. Return
+// `{ total, perStep }` with `perStep[t]` $= D_t$. You need the inverse and the log-determinant of
+// $m \times m$ covariance matrices: a small Cholesky factorisation gives both.
+
+// %% exercise id=trajectory-kl points=3
+interface LgController {
+  K: number[][][];
+  k: number[][];
+  Sigma: number[][][];
+}
+
+function trajectoryKlLG(p: LgController, pBar: LgController, xMean: number[][], xCov: number[][][]): { total: number; perStep: number[] } {
+  // BEGIN SOLUTION
+  throw new Error("not implemented yet: trajectory-kl");
+  // END SOLUTION
+}
+
+// %% check id=trajectory-kl
+{
+  const one = (K: number, k: number, S: number): LgController => ({ K: [[[K]]], k: [[k]], Sigma: [[[S]]] });
+  // u = x vs u = 0 (same noise) with x ~ N(0, 4): the means differ by x, so D = 1/2 E[x^2] = 2.
+  checkClose("gains that differ cost KL in proportion to the state's spread (x ~ N(0, 4): KL 2)", trajectoryKlLG(one(1, 0, 1), one(0, 0, 1), [[0]], [[[4]]]).total, 2, 1e-9);
+  checkClose("direction KL(p || p-bar): noise 1 against noise 4 gives 1/2 (1/4 - 1 + log 4)", trajectoryKlLG(one(0, 0, 1), one(0, 0, 4), [[0]], [[[1]]]).total, 0.5 * (0.25 - 1 + Math.log(4)), 1e-9);
+  // Against the library: the initial controller and a perturbed one, with marginals under the local model.
+  const rows = (M: { rows: number; cols: number; data: Float64Array }) => toArray(M);
+  const asPlain = (c: typeof ctrl0): LgController => ({ K: c.K.map(rows), k: c.k.map((v) => Array.from(v)), Sigma: c.cov.map(rows) });
+  const tweak = makeRng(5);
+  const pNew = linearGaussianController(
+    ctrl0.K.map((K) => mat(2, 4, Array.from(K.data, (v) => v + 0.05 * tweak.normal()))),
+    ctrl0.k.map((k) => Array.from(k, (v) => v + 0.3 * tweak.normal())),
+    ctrl0.cov.map((S) => mat(2, 2, [0.6 * S.data[0], 0.1, 0.1, 1.4 * S.data[3]])),
+  );
+  const x0Cov = mat(4, 4, Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? 1e-3 : 0)));
+  const marg = forwardMarginals(priorFit, pNew, x0, x0Cov);
+  const lib = trajectoryKl(pNew, ctrl0, marg);
+  const mine = trajectoryKlLG(asPlain(pNew), asPlain(ctrl0), marg.xMean.map((v) => Array.from(v)), marg.xCov.map(rows));
+  checkClose("per-step KL matches the library's trajectoryKl on the arm's local model", mine.perStep, lib.perStep, 1e-7);
+  checkClose("the total is the sum over steps", mine.total, lib.total, 1e-7);
+}
+
+// %% [markdown]
+// ## 3. The trust region, solved by dual gradient descent
 //
 // The constrained problem $\min_p E_p[\sum_t c] \text{ s.t. } D_{\mathrm{KL}}(p \| \bar p) \le \epsilon$ has the
 // Lagrangian $E_p[\sum_t c] + \eta (D_{\mathrm{KL}} - \epsilon)$. For a fixed $\eta$ its minimiser is the
 // maximum-entropy LQR solution for the **surrogate cost** $\tilde c = c / \eta - \log \bar p(u_t \mid x_t)$
 // (with $\Sigma_t = \tilde Q_{uu}^{-1}$). **Dual gradient descent** then adjusts $\eta$: the derivative of
 // the dual function is $D_{\mathrm{KL}} - \epsilon$, so a KL above the bound raises $\eta$ (more weight on
-// staying close) and a KL below it lowers $\eta$. Because $\eta$ ranges over orders of magnitude we
-// step in $\log \eta$, with the step normalised by $\epsilon$.
-
-// %% exercise id=dual-update points=2
-function dualUpdate(eta: number, kl: number, epsilon: number, stepSize: number, etaMin: number, etaMax: number): number {
-  // BEGIN SOLUTION
-  throw new Error("not implemented yet: dual-update");
-  // END SOLUTION
-}
-
-// %% check id=dual-update
-{
-  checkClose("on the bound: unchanged", dualUpdate(2, 1, 1, 1, 1e-6, 1e6), 2);
-  checkClose("KL twice the bound: eta times e", dualUpdate(1, 2, 1, 1, 1e-6, 1e6), Math.E);
-  check("KL under the bound lowers eta", dualUpdate(1, 0.5, 1, 1, 1e-6, 1e6) < 1);
-  checkClose("clipped at etaMax", dualUpdate(1, 50, 1, 1, 1e-6, 10), 10);
-  checkClose("matches the library's dualStep", dualUpdate(0.3, 4, 3, 0.7, 1e-6, 1e6), dualStep(0.3, 4, 3, 0.7, 1e-6, 1e6), 1e-12);
-}
+// staying close) and a KL below it lowers $\eta$. Because $\eta$ ranges over orders of magnitude the
+// library's `dualStep` steps in $\log \eta$, normalised by $\epsilon$ and clipped:
+//
+// $$\log \eta \leftarrow \log \eta + s\, \frac{D_{\mathrm{KL}} - \epsilon}{\epsilon}, \qquad \eta \leftarrow \min(\eta_{\max}, \max(\eta_{\min}, \eta)),$$
+//
+// with step size $s$ (1 by default) and the exponent itself clipped to $\pm 20$ so one bad KL cannot overflow.
 
 // %% [markdown]
 // One C-step on the local model fitted above, with bound $\epsilon = 30$ nats over the 60 steps. The
@@ -244,7 +289,7 @@ function dualUpdate(eta: number, kl: number, epsilon: number, stepSize: number, 
 }
 
 // %% [markdown]
-// ## 3. Trajectory optimisation with local models
+// ## 4. Trajectory optimisation with local models
 //
 // Now the whole loop: sample 5 rollouts, refit the GMM prior and the local dynamics, quadratise the
 // cost around the sample mean, take a KL-constrained step. The bound itself adapts: after each
@@ -277,7 +322,7 @@ await display(
 );
 
 // %% [markdown]
-// ## 4. Guided policy search: one policy for many starts
+// ## 5. Guided policy search: one policy for many starts
 //
 // A linear-Gaussian controller is tied to its start state. Guided policy search trains a **global**
 // neural-network policy $\pi_\theta(u \mid x)$ from several local controllers, one per start state
