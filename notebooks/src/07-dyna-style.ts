@@ -14,15 +14,23 @@
 // a **probabilistic ensemble** (notebook 04): five Gaussian networks trained on bootstrap resamples.
 //
 // A learned model is never exact, and a policy optimised against it will happily exploit its errors.
-// The lectures give three remedies, all used here:
+// Lecture 000 (CMPT 729, slides "Model-Based Rollout", "Model Exploitation" and "How to use
+// ensemble?") gives three remedies, each the core of a well-known method:
 //
-// * **short rollouts branched from real states**: start each simulated rollout at a state the real
-//   system actually visited and run only $k$ steps, so errors have no time to compound;
-// * **a random ensemble member for every simulated transition**, so no single member's bias is
-//   followed for a whole rollout;
-// * **pessimism where the members disagree**: with
-//   $d(s, a) = \max_{i,j} \lVert \mu_i(s, a) - \mu_j(s, a) \rVert$, replace the reward by
-//   $r_p = -\kappa$ when $d(s, a) > \alpha$, and/or stop the rollout there.
+// * **short rollouts branched from real states** (MBPO, Janner et al. 2019, "When to trust your
+//   model"): start each simulated rollout at a state the real system actually visited and run only
+//   $k$ steps, so errors have no time to compound;
+// * **a random ensemble member for every simulated transition** (also MBPO), so no single member's
+//   bias is followed for a whole rollout;
+// * **pessimism where the members disagree**, with
+//   $d(s, a) = \max_{i,j} \lVert \mu_i(s, a) - \mu_j(s, a) \rVert$. There are two flavours.
+//   **MOReL** (Kidambi et al. 2020) uses a *hard* rule, the one on the lecture's slide: when
+//   $d(s, a) > \alpha$ the transition goes to an absorbing HALT state with reward $r_p = -\kappa$, so
+//   the rollout stops there. **MOPO** (Yu et al. 2020) uses a *soft* penalty on every transition,
+//   $\tilde r = r - \lambda\, u(s, a)$, with $u$ an uncertainty estimate (the paper takes the largest
+//   norm of the members' predicted standard deviations; disagreement is a common stand-in) and no
+//   halting. The library's `penalty` option is the hard replacement and its `terminateAbove` option
+//   the halt; you will write both rules in the second exercise.
 //
 // You will run the loop on pendulum swing-up, measure how much real data the model saves, watch the
 // error of long rollouts grow, see the penalty at work, and write the branched rollout yourself.
@@ -362,6 +370,51 @@ function branchedRolloutsWithPenalty(
   checkClose("same rewards as the library", mine.map((t) => t.r), Array.from(lib.batch.rewards), 1e-9);
   checkClose("same next states as the library", mine.flatMap((t) => t.s2), Array.from(lib.batch.nextStates), 1e-9);
   check("some transitions were penalised", mine.some((t) => t.r === -7));
+}
+
+// %% [markdown]
+// ### Exercise: MOPO's soft penalty and MOReL's hard rule (2 points)
+//
+// Write `pessimisticRewards(memberMeans, rewards, rule)`. `memberMeans[i][b]` is member $i$'s
+// predicted next state for branch $b$ (all members see the same $(s, a)$ of that branch), and
+// `rewards[b]` is the model's reward of the branch's transition. Compute, per branch,
+//
+// * `d[b]` $= \max_{i<j} \lVert \mu_i - \mu_j \rVert_2$ over **all** pairs of members (0 with one member);
+// * for `rule = { kind: "mopo", lambda }`: `r[b]` $= r - \lambda\, d$ and `halt[b] = false`
+//   (a soft penalty, the rollout goes on);
+// * for `rule = { kind: "morel", kappa, alpha }`: if $d > \alpha$ then `r[b]` $= -\kappa$ (the
+//   reward of the HALT state, whatever $r$ was) and `halt[b] = true`; otherwise `r[b]` $= r$ and
+//   `halt[b] = false`.
+//
+// Return `{ d, r, halt }`.
+
+// %% exercise id=pessimistic-rewards points=2
+type PessimismRule = { kind: "mopo"; lambda: number } | { kind: "morel"; kappa: number; alpha: number };
+
+function pessimisticRewards(memberMeans: number[][][], rewards: number[], rule: PessimismRule): { d: number[]; r: number[]; halt: boolean[] } {
+  // BEGIN SOLUTION
+  throw new Error("not implemented yet: pessimistic-rewards");
+  // END SOLUTION
+}
+
+// %% check id=pessimistic-rewards
+{
+  // Three members, two branches; on branch 1 the widest pair is members 1 and 2 (distance 5).
+  const three = [[[0, 0], [0, 0]], [[0, 0.1], [3, 0]], [[0.1, 0], [0, 4]]];
+  const hard = pessimisticRewards(three, [-1, -2], { kind: "morel", kappa: 50, alpha: 1 });
+  check("MOReL halts the branch whose disagreement exceeds alpha, and only that one", hard.halt[0] === false && hard.halt[1] === true);
+  checkClose("MOReL replaces the reward by -kappa there (not r - kappa)", hard.r, [-1, -50]);
+  checkClose("d is the widest pair's distance", hard.d[1], 5, 1e-12);
+  const soft = pessimisticRewards(three, [-1, -2], { kind: "mopo", lambda: 2 });
+  checkClose("MOPO subtracts lambda * d from every reward", soft.r, [-1 - 2 * hard.d[0], -12], 1e-12);
+  check("MOPO never halts", soft.halt.every((h) => !h));
+
+  // d against the library's disagreement on the trained ensemble's predictions from real states.
+  const S = starts200.slice(0, 30 * 3);
+  const pred = model.predictMembers(S, deterministicPolicy(S, 30), 30, makeRng(8));
+  const asRows = pred.means.map((m) => Array.from({ length: 30 }, (_, b) => Array.from(m.slice(3 * b, 3 * b + 3))));
+  const mine = pessimisticRewards(asRows, new Array(30).fill(0), { kind: "morel", kappa: KAPPA, alpha: ALPHA });
+  checkClose("d matches the library's disagreement on the learned ensemble", mine.d, Array.from(disagreement(pred.means, 30, 3)), 1e-9);
 }
 
 // %% [markdown]

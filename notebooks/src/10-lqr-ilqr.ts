@@ -26,6 +26,7 @@ import {
   lqrBackward,
   lqrRollout,
   ilqr,
+  localLqrProblem,
   runFeedback,
   dynamicsFromEnv,
   dynamicsFromModel,
@@ -210,6 +211,91 @@ animate(
   plan.xs.filter((_, t) => t % 2 === 0).map((x) => arm.render(Array.from(x))),
   { fps: 25, title: "iLQR reach with the true dynamics" },
 );
+
+// %% [markdown]
+// ### Exercise: the forward pass with a line search (3 points)
+//
+// Steps 4 and 5 above are what keep iLQR safe: the LQR solution is only right for the *linearised*
+// dynamics, so the nonlinear rollout must be checked. You will write that forward pass for a small
+// system: a damped pendulum ($\theta = 0$ hanging down, 0.05 s steps) that should swing to
+// $\theta = \pi$. Its step and its total cost are in the next cell (`pendulumStep`, `pendulumCost`).
+//
+// Write `ilqrForwardPass(xs, us, K, k, alphas)`. `xs` ($T + 1$ states) and `us` ($T$ actions) are the
+// current trajectory $\hat x, \hat u$; `K[t]` ($m \times n$) and `k[t]` come from the backward pass. For each
+// `alpha` **in the order given**, run the nonlinear system from `xs[0]` with
+//
+// $$u_t = \hat u_t + \alpha\, k_t + K_t (x_t - \hat x_t), \qquad x_{t+1} = \text{pendulumStep}(x_t, u_t),$$
+//
+// (the feedback acts on the deviation of the **new** state from the **old** trajectory at the same step)
+// and return `{ xs, us, cost, alpha }` of the first step whose `pendulumCost` is strictly lower than the
+// current trajectory's. If no step size lowers the cost, return the current trajectory, its cost and
+// `alpha: 0` (iLQR then raises its regularisation $\mu$ and tries again).
+
+// %%
+/** A damped pendulum (theta = 0 hanging down), one 0.05 s Euler step; torque u[0] in N m. */
+function pendulumStep(x: number[], u: number[]): number[] {
+  const w = x[1] + 0.05 * (-9.81 * Math.sin(x[0]) - 0.1 * x[1] + u[0]);
+  return [x[0] + 0.05 * w, w];
+}
+function pendulumRunningCost(x: number[], u: number[]): number {
+  return 0.1 * (x[0] - Math.PI) ** 2 + 0.01 * x[1] ** 2 + 0.01 * u[0] ** 2;
+}
+function pendulumTerminalCost(x: number[]): number {
+  return 10 * (x[0] - Math.PI) ** 2 + x[1] ** 2;
+}
+/** Total cost of a trajectory: running costs of the T steps plus the terminal cost of x_T. */
+function pendulumCost(xs: number[][], us: number[][]): number {
+  let J = pendulumTerminalCost(xs[us.length]);
+  for (let t = 0; t < us.length; t++) J += pendulumRunningCost(xs[t], us[t]);
+  return J;
+}
+
+// %% exercise id=ilqr-forward-pass points=3
+function ilqrForwardPass(
+  xs: number[][],
+  us: number[][],
+  K: number[][][],
+  k: number[][],
+  alphas: number[],
+): { xs: number[][]; us: number[][]; cost: number; alpha: number } {
+  // BEGIN SOLUTION
+  throw new Error("not implemented yet: ilqr-forward-pass");
+  // END SOLUTION
+}
+
+// %% check id=ilqr-forward-pass
+{
+  // One iLQR iteration on the pendulum with the library: a push for 0.5 s, then nothing.
+  const pend = {
+    n: 2,
+    m: 1,
+    dynamics(S: Float64Array, U: Float64Array) {
+      const out = new Float64Array(S.length);
+      for (let i = 0; i < U.length; i++) out.set(pendulumStep([S[2 * i], S[2 * i + 1]], [U[i]]), 2 * i);
+      return out;
+    },
+  };
+  const pendCost = {
+    running: (x: Float64Array, u: Float64Array) => pendulumRunningCost(Array.from(x), Array.from(u)),
+    terminal: (x: Float64Array) => pendulumTerminalCost(Array.from(x)),
+  };
+  const push = Array.from({ length: 60 }, (_, t) => [t < 10 ? 2 : 0]);
+  const xsOld = [[0, 0]];
+  for (let t = 0; t < 60; t++) xsOld.push(pendulumStep(xsOld[t], push[t]));
+  const sol = lqrBackward(localLqrProblem(pend, pendCost, xsOld.map((x) => Float64Array.from(x)), push.map((u) => Float64Array.from(u)), 1e-5), { mu: 1e-6 });
+  const K = sol.K.map((G) => toArray(G));
+  const k = sol.k.map((v) => Array.from(v));
+  const halving = [1, 0.5, 0.25, 0.125, 0.0625];
+  const libStep = ilqr(pend, pendCost, [0, 0], push, { maxIter: 1, alphas: halving });
+  const mine = ilqrForwardPass(xsOld, push, K, k, halving);
+  checkClose("closed loop: the new states match the library's iLQR step (feedback on x_t - x_hat_t)", mine.xs, libStep.xs.map((x) => Array.from(x)), 1e-8);
+  checkClose("the returned cost is the new trajectory's cost", mine.cost, libStep.costs[1], 1e-8);
+  const long = ilqrForwardPass(xsOld, push, K, k.map((v) => [2 * v[0]]), halving);
+  checkClose("a feed-forward step twice too long raises the cost at alpha = 1: the line search halves it", long.alpha, 0.5);
+  const uphill = ilqrForwardPass(xsOld, push, K, k.map((v) => [-v[0]]), halving);
+  check("an uphill direction helps at no step size: the old trajectory is kept, alpha = 0", uphill.alpha === 0 && uphill.cost === pendulumCost(xsOld, push));
+  console.log(`cost ${pendulumCost(xsOld, push).toFixed(1)} -> ${mine.cost.toFixed(1)} with alpha = ${mine.alpha}`);
+}
 
 // %% [markdown]
 // ## 3. Noise in the controller: $\Sigma_t = Q_{uu}^{-1}$
