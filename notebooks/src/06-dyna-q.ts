@@ -40,6 +40,9 @@ import {
 // %% [markdown]
 // ## 1. The Dyna maze
 //
+// *Follows lecture 002 (Stanford AA203, seed `002_…`), slides "Example: Dyna-maze" (Sutton and Barto,
+// Example 8.1).*
+//
 // A $6 \times 9$ grid with 47 free cells. The agent starts at S and must reach G; the four actions
 // move it up, right, down or left, and a move into a wall or off the grid leaves it where it is.
 // Every step gives reward 0 except the one that reaches G, which gives $+1$ and ends the episode.
@@ -53,6 +56,9 @@ console.log(`shortest path from S to G: ${maze.shortestPath()} steps`);
 
 // %% [markdown]
 // ## 2. The Dyna-Q agent
+//
+// *Follows lecture 002, slides "Dyna-Q" (the tabular algorithm, steps (a) to (f)), and lecture 000 (SFU
+// CMPT 729, seed `000_…`), slides "DYNA" ("ALGORITHM: DYNA").*
 //
 // The agent keeps a table $Q(s, a)$, initialised to 0, and a **deterministic tabular model**: for each
 // pair $(s, a)$ it has tried, the reward and next state it saw the last time. One real step from
@@ -130,6 +136,9 @@ function dynaQPlanning(Q: number[][], model: DynaModelTable, n: number, alpha: n
 // %% [markdown]
 // ## 3. Steps per episode for n = 0, 5 and 50
 //
+// *Follows lecture 002, slides "Example: Dyna-maze" (the steps-per-episode figure for $n = 0, 5, 50$,
+// with $\alpha = 0.1$, $\varepsilon = 0.1$, $\gamma = 0.95$).*
+//
 // Each agent runs 50 episodes; we average the number of steps per episode over 30 independent runs,
 // as in the book's Figure 8.2 (the band is $\pm$ one standard error of the mean).
 //
@@ -185,6 +194,9 @@ for (const { n, band } of curves) {
 //
 // ## 4. Inside episode 2: where does the agent know to go?
 //
+// *Follows lecture 002, slide "Example: Dyna-maze" ("the policies found by Dyna-Q with and without
+// planning, half-way through the second episode").*
+//
 // The arrows show the greedy action in each cell half-way through the second episode (cells with no
 // preference yet have none). Without planning, only the cell next to the goal has learned anything:
 // the first episode updated one $Q$ value, the one of the final step. With 50 planning steps per real
@@ -209,6 +221,9 @@ displayHtml(
 
 // %% [markdown]
 // ## 5. When the world changes: Dyna-Q+
+//
+// *Beyond the lectures: Sutton and Barto, section 8.3 ("When the model is wrong"), the natural sequel
+// of lecture 002's Dyna-Q slides.*
 //
 // Dyna-Q's model only ever says what *happened*. If the world changes in a way that makes things
 // worse (a path gets blocked), the agent walks into the change, the model is corrected, and planning
@@ -366,3 +381,30 @@ await display(
 //
 // Next, notebook 07 replaces the table by a learned neural-network ensemble and Q-learning by soft
 // actor-critic, on a continuous system, where the model's errors become the central problem.
+//
+// ## Check your understanding
+//
+// 1. Episode 1 takes about the same number of steps for $n = 0$, 5 and 50. Why can planning not help
+//    before the goal has been reached once, and what would change if $Q$ were initialised to $+1$
+//    instead of 0?
+// 2. Planning updates only use pairs $(s, a)$ that were actually tried. What would go wrong if plain
+//    Dyna-Q also planned with untried actions, and why is that acceptable in Dyna-Q+?
+// 3. Suppose each real step costs one second and each planning update a millisecond. Which $n$ would
+//    you choose for the Dyna maze? What if real steps were free (a fast simulator)?
+// 4. In the blocking maze, why does plain Dyna-Q eventually find the new path on its own, while in
+//    the shortcut maze it never finds the shortcut? What does that say about errors in a model that
+//    make the world look *worse* versus *better* than it is?
+// 5. The bonus $\kappa\sqrt{\tau}$ is added to the *simulated* reward, not the real one. What would happen
+//    to the learned $Q$ values if it were added to real rewards instead?
+//
+// ## Try it
+//
+// * **No exploration.** In the cell that computes `curves` (section 3), change `dynaQRun(maze, { planningSteps: n }, ...)`
+//   to `dynaQRun(maze, { planningSteps: n, epsilon: 0 }, ...)`. Does $n = 50$ still settle near the
+//   14-step shortest path, or does the greedy agent get stuck? Compare the floor computed in the next
+//   cell with `epsilonGreedyOptimalSteps(maze, 0)`.
+// * **How much planning is enough?** In the same cell, replace `[0, 5, 50]` by `[0, 1, 5, 20, 50, 200]`
+//   (and `RUNS` by 10 to keep it quick). Where do the returns from more planning start to vanish?
+// * **The size of the bonus.** In the cell that defines `plusShortcut` (section 5), try `kappa` `1e-4`
+//   and `1e-2` instead of `1e-3`. Which one finds the shortcut soonest, and which one pays the most
+//   before step 3,000 for re-checking old paths?

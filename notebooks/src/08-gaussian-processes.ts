@@ -22,6 +22,10 @@ import { Pendulum } from "mbrl/envs";
 // %% [markdown]
 // ## 1. A distribution over functions
 //
+// *Follows lecture 002 (Stanford AA203, seed `002_…`), slides "Gaussian process reminder" and "Squared
+// Exponential Kernel", and lecture 004 (Berkeley CS 294-112, seed `004_…`), slide "What kind of models
+// can we use?" (Gaussian process).*
+//
 // A GP says: for any finite set of inputs $x_1, \dots, x_n$, the function values
 // $f(x_1), \dots, f(x_n)$ are jointly Gaussian, with mean 0 (here) and covariance given by a
 // **kernel** $k(x_i, x_j)$. The kernel encodes what we believe about the function before seeing
@@ -45,7 +49,7 @@ const priorPlots = [0.5, 1.5, 4].map((ell) => {
   const samples = gpSample(null, gridMat, 3, rngPrior, makeHyp([ell], 1, 0.01));
   return lineChart(
     samples.map((s, k) => ({ name: `sample ${k + 1}`, x: grid, y: s })),
-    { title: `prior samples, length-scale ${ell}`, width: 260, height: 200, yDomain: [-3, 3], xTitle: "x", yTitle: "f(x)" },
+    { title: `prior samples, length-scale ${ell}`, width: 150, height: 200, yDomain: [-3, 3], xTitle: "x", yTitle: "f(x)" },
   );
 });
 await display(combine(priorPlots));
@@ -55,6 +59,8 @@ await display(combine(priorPlots));
 // the same marginal spread $\sigma_f = 1$.
 //
 // ## 2. Conditioning on data
+//
+// *Follows lecture 002, slide "Gaussian process reminder" (the posterior mean and variance).*
 //
 // Given training inputs $X$ (an $n \times D$ matrix) and targets $y$, the posterior of $f$ at a
 // test input $x_*$ is Gaussian with
@@ -118,7 +124,8 @@ const xTrain = Array.from({ length: 14 }, () => {
 const yTrain = xTrain.map((x) => truth(x) + rngData.normal(0, 0.15));
 const Xtr = mat(xTrain.length, 1, xTrain);
 
-function posteriorChart(hyp: Float64Array, title: string, width = 300) {
+// Two of these side by side must fit the ~950 px output area, legends included: 220 px of plot each.
+function posteriorChart(hyp: Float64Array, title: string, width = 220) {
   const gp = fitGp(Xtr, yTrain, hyp);
   const p = gpPredict(gp, gridMat);
   const sd = Array.from(p.variance, (v) => Math.sqrt(v));
@@ -157,6 +164,8 @@ await display(posteriorChart(hypDemo, "posterior, length-scale 1, noise 0.15", 5
 // %% [markdown]
 // ## 3. Length-scale and noise
 //
+// *Follows lecture 002, slide "Squared Exponential Kernel" (what the hyper-parameters mean).*
+//
 // The same data, four settings. A short length-scale explains every wiggle and returns to the prior
 // quickly between points; a long one draws a smooth line and is confident over the gap. A large
 // noise level attributes the scatter to noise (smooth mean, wide band at the data); a tiny one forces
@@ -175,6 +184,9 @@ await display(
 
 // %% [markdown]
 // ## 4. Fitting by marginal likelihood
+//
+// *The lectures take the hyper-parameters as given; this section follows Rasmussen and Williams,
+// chapter 5, as PILCO's reference code does (lecture 002, "Case study: PILCO").*
 //
 // Which setting is right? The **marginal likelihood** $p(y \mid X, \theta)$, the probability of the
 // observed targets with $f$ integrated out, trades data fit against complexity:
@@ -275,6 +287,9 @@ await display(combine([posteriorChart(start, "before fitting"), posteriorChart(f
 // %% [markdown]
 // ## 5. A GP dynamics model
 //
+// *Follows lecture 002, slide "Case study: PILCO" ("use Gaussian process for dynamics"), and lecture 004,
+// slide "Case study: model-based policy search with GPs".*
+//
 // PILCO models a system $x_{t+1} = f(x_t, u_t)$ with one GP per state dimension, each predicting the
 // **change** $\Delta_t = x_{t+1} - x_t$ from the state and action (changes are small and smooth, and a
 // GP's prior mean 0 then means "nothing happens", a sensible default). Angles enter through
@@ -329,3 +344,28 @@ await display(combine([posteriorChart(start, "before fitting"), posteriorChart(f
 // *distribution* of states through these GPs, step after step, to predict where a policy will take
 // the system and how uncertain that prediction is, and then improves the policy by gradient descent
 // on the predicted cost.
+//
+// ## Check your understanding
+//
+// 1. Far from the data the posterior mean returns to 0 and the variance to $\sigma_f^2$. For a
+//    dynamics model that predicts the *change* of the state, what does that mean physically, and why
+//    is it a sensible default for PILCO?
+// 2. The marginal likelihood has a data-fit term and a complexity term. Which of the two prefers a
+//    short length-scale, and which a long one? What would you get by minimising the data-fit term alone?
+// 3. The library optimises $\log\ell, \log\sigma_f, \log\sigma_n$ instead of $\ell, \sigma_f, \sigma_n$.
+//    Give two reasons. How does the gradient change between the two parameterisations?
+// 4. You have 5,000 transitions of a robot arm. Would you fit a GP to all of them? What breaks, and
+//    what does PILCO's library do instead?
+// 5. With ARD, the length-scale of an irrelevant input grows very large. What would happen to the
+//    posterior if you used one shared length-scale for all inputs on the distractor example?
+//
+// ## Try it
+//
+// * **Where the band opens.** In the cell that defines `xTrain` (section 2), change the gap from
+//   $(0, 3)$ to $(-1, 1)$ (`u < -1 ? u : u + 2`, with `rngData.uniform(-5, 3)`). Rerun the posterior
+//   plot: how wide does the band get in the gap, and how far is the true function from the mean?
+// * **A local optimum.** In the cell of section 4 that defines `start`, use `makeHyp([5], 0.5, 0.6)`
+//   (a long length-scale and a large noise: "everything is noise"). Does `trainGp` reach the same
+//   $-\log p$ as before? Look at the "after" chart.
+// * **Less data for the dynamics.** In the GP dynamics cell (section 5), collect 20 transitions instead
+//   of 80 (the loop bound and `mat(80, ...)`), and see where along the angle sweep the band opens.
