@@ -354,3 +354,31 @@ barLinear.close();
 //   pole was swung up and balanced at learned trial 11, 12 and 12 for three seeds, after about 50 s
 //   of interaction, against under 20 s in the paper. Each seed takes several minutes of computing, so
 //   this notebook uses the pendulum.
+//
+// ## Check your understanding
+//
+// 1. Moment matching replaces the true predictive distribution by a Gaussian with the same mean and
+//    variance. In the histogram of section 1 the true distribution is skewed. When would this
+//    approximation mislead the policy search most: a unimodal skewed prediction, or a bimodal one
+//    (say, the pendulum may fall left or right)? Why?
+// 2. At the target, more uncertainty raises the expected saturating cost; far from it, it lowers it.
+//    Explain with the shape of $c(x)$, and say what behaviour each side encourages.
+// 3. In trials where the real angle leaves the predicted band, the model was overconfident there. Why
+//    does PILCO still improve on the next trial, and what would happen if it planned with the GP's
+//    mean only (no uncertainty in the prediction)?
+// 4. PILCO optimises the policy with exact gradients and L-BFGS, while PETS (notebook 05) samples
+//    action sequences at every step. For a 6-dimensional system with 2,000 transitions, which would
+//    you choose, and why? Which would you choose for the pendulum with 100 transitions?
+// 5. The linear policy succeeded sooner than the RBF network here. Why does that not make it the
+//    better choice in general?
+//
+// ## Try it
+//
+// * **The Gym pendulum's motor.** In the cell that defines `TORQUE` (section 3), set it to `2` (and
+//   `H: 60` in `pendulumScenario`, six seconds to swing several times). Does PILCO still succeed within
+//   six learned trials? Then rerun the linear-policy cell: does the linear policy still keep up?
+// * **Fewer basis functions.** In the same cell, change `nBasis: 10` to `nBasis: 3`. How do the cost per
+//   trial and the band of "predictions against reality" change?
+// * **Uncertainty vs cost.** In the cell of section 2 that plots the expected cost against the standard
+//   deviation, change the width from 0.5 (`[4]`, i.e. $1/w^2$) to 2 (`[0.25]`). Where does uncertainty
+//   still lower the expected cost?
