@@ -2,7 +2,8 @@
 // # 11 · Local models and guided policy search
 //
 // Notebook 10 planned through a *global* model of the arm: one network that must be right everywhere
-// the planner might go. Lecture 004 points out that the planner seeks out exactly the places where
+// the planner might go. Lecture 004 (Berkeley CS 294-112, seed `004_…`, slide "The trouble with global
+// models") points out that the planner seeks out exactly the places where
 // such a model is wrong, and that for many tasks the dynamics are far more complex than the policy
 // we need. The alternative in this notebook:
 //
@@ -65,6 +66,9 @@ const T = 60;
 // %% [markdown]
 // ## 1. Local linear models from five rollouts
 //
+// *Follows lecture 004, slides "Local models", "How to fit the dynamics?" (linear regression per time
+// step) and "Can we do better?" (Bayesian linear regression with a global GMM prior).*
+//
 // Start with the simplest controller, zero torque plus Gaussian noise of standard deviation 1 N m,
 // and run it five times from the same start. At each time step $t$ we have five tuples
 // $(x_t, u_t, x_{t+1})$ and fit $x_{t+1} \approx A_t x_t + B_t u_t + c_t$ by least squares.
@@ -104,7 +108,7 @@ await display(
         { name: "ridge regression", x: ts, y: ridgeFit.F.map((F) => F.data[3 * 6 + 1]) },
         { name: "Bayesian (GMM prior)", x: ts, y: priorFit.F.map((F) => F.data[3 * 6 + 1]) },
       ],
-      { title: "A_t[3, 1]: d qdot2' / d q2", xTitle: "t", width: 300 },
+      { title: "A_t[3, 1]: d qdot2' / d q2", xTitle: "t", width: 200 },
     ),
     lineChart(
       [
@@ -112,7 +116,7 @@ await display(
         { name: "ridge regression", x: ts, y: ridgeFit.F.map((F) => F.data[2 * 6 + 4]) },
         { name: "Bayesian (GMM prior)", x: ts, y: priorFit.F.map((F) => F.data[2 * 6 + 4]) },
       ],
-      { title: "B_t[2, 0]: d qdot1' / d tau1", xTitle: "t", width: 300 },
+      { title: "B_t[2, 0]: d qdot1' / d tau1", xTitle: "t", width: 200 },
     ),
   ]),
 );
@@ -176,6 +180,9 @@ function fitLinearDynamics(
 
 // %% [markdown]
 // ## 2. Staying close: the KL between trajectory distributions
+//
+// *Follows lecture 004, slides "What if we go too far?", "How to stay close to old controller?" and
+// "KL-divergences between trajectories".*
 //
 // With a controller $p(u_t \mid x_t)$ and the fitted dynamics, a whole trajectory has the distribution
 // $p(\tau) = p(x_0) \prod_t p(u_t \mid x_t)\, p(x_{t+1} \mid x_t, u_t)$. The new and the old controller
@@ -243,6 +250,9 @@ function trajectoryKlLG(p: LgController, pBar: LgController, xMean: number[][], 
 // %% [markdown]
 // ## 3. The trust region, solved by dual gradient descent
 //
+// *Follows lecture 004, slides "Digression: dual gradient descent" and "DGD with iterative LQR" (the
+// surrogate cost $\tilde c = c/\lambda - \log \bar p$; we write $\eta$ for the lecture's $\lambda$).*
+//
 // The constrained problem $\min_p E_p[\sum_t c] \text{ s.t. } D_{\mathrm{KL}}(p \| \bar p) \le \epsilon$ has the
 // Lagrangian $E_p[\sum_t c] + \eta (D_{\mathrm{KL}} - \epsilon)$. For a fixed $\eta$ its minimiser is the
 // maximum-entropy LQR solution for the **surrogate cost** $\tilde c = c / \eta - \log \bar p(u_t \mid x_t)$
@@ -291,6 +301,9 @@ function trajectoryKlLG(p: LgController, pBar: LgController, xMean: number[][], 
 // %% [markdown]
 // ## 4. Trajectory optimisation with local models
 //
+// *Follows lecture 004, slides "Trust regions & trajectory distributions" and "Example: local models &
+// iterative LQR".*
+//
 // Now the whole loop: sample 5 rollouts, refit the GMM prior and the local dynamics, quadratise the
 // cost around the sample mean, take a KL-constrained step. The bound itself adapts: after each
 // iteration we compare the improvement the old local model *predicted* with the improvement the new
@@ -310,19 +323,23 @@ guidedPolicySearch(armSystem, cost, { T: T, conditions: [x0], samplesPerConditio
 const its = trajRuns.map((_, i) => i + 1);
 await display(
   combine([
-    lineChart([{ name: "mean sample cost", x: its, y: trajRuns.map((r) => r.cost), points: true }], { title: "Cost per iteration (5 rollouts each)", xTitle: "iteration", yTitle: "cost (log scale)", logY: true, width: 280 }),
+    lineChart([{ name: "mean sample cost", x: its, y: trajRuns.map((r) => r.cost), points: true }], { title: "Cost per iteration (5 rollouts each)", xTitle: "iteration", yTitle: "cost (log scale)", logY: true, width: 230 }),
     lineChart(
       [
         { name: "KL of the step", x: its, y: trajRuns.map((r) => r.kl), points: true },
         { name: "bound epsilon", x: its, y: trajRuns.map((r) => r.eps), dashed: true },
       ],
-      { title: "KL vs its bound", xTitle: "iteration", yTitle: "KL (log scale)", logY: true, width: 280 },
+      { title: "KL vs its bound", xTitle: "iteration", yTitle: "KL (log scale)", logY: true, width: 230 },
     ),
   ]),
 );
 
 // %% [markdown]
 // ## 5. Guided policy search: one policy for many starts
+//
+// *Follows lecture 004, slide "Example: local models & iterative LQR" (Levine et al., "Learning
+// Contact-Rich Manipulation Skills with Guided Policy Search"); the mirror-descent form is from Montgomery
+// and Levine (2016).*
 //
 // A linear-Gaussian controller is tied to its start state. Guided policy search trains a **global**
 // neural-network policy $\pi_\theta(u \mid x)$ from several local controllers, one per start state
@@ -379,3 +396,30 @@ policy.net.dispose();
 //   $\eta$ that makes the bound tight. The bound adapts to how well the model predicted the last step.
 // - The linear-Gaussian controllers act as teachers: guided policy search distils them into one
 //   neural-network policy that generalises to new start states.
+//
+// ## Check your understanding
+//
+// 1. With 5 rollouts and 7 unknowns per output row, plain regression is underdetermined at every time
+//    step. Why does a prior from a GMM fitted on *all* time steps and earlier iterations fix this, and
+//    when could that prior mislead the fit?
+// 2. The KL in the trust region is $D_{\mathrm{KL}}(p \,\|\, \bar p)$ with the state marginals of the *new*
+//    controller $p$. What does the term $\operatorname{tr}(\bar\Sigma^{-1}\Delta K S_t \Delta K^\top)$ add, and why
+//    would a bound on the KL at the mean state alone be too weak?
+// 3. Dual gradient descent raises $\eta$ when the KL exceeds $\epsilon$. What happens to the surrogate
+//    cost $c/\eta - \log \bar p$ and to the new controller as $\eta \to \infty$, and as $\eta \to 0$?
+// 4. Why does the step bound $\epsilon$ adapt to how well the last local model predicted the real
+//    improvement? What would a fixed, large $\epsilon$ do in the first iterations?
+// 5. Guided policy search trains the network by supervised regression on the controllers' actions.
+//    Why not train the network by iLQR directly, or by model-free RL from the start?
+//
+// ## Try it
+//
+// * **Step bound 3 vs 300.** In the cell of section 3 that calls `klConstrainedUpdate(priorFit, quad, ctrl0, ..., 30)`,
+//   replace the bound `30` by `3` and by `300`. Compare the status, the final $\eta$ and the number of
+//   dual iterations in the two plots. Which bound leaves the new controller far from `ctrl0`?
+// * **Fewer samples, with and without the prior.** In the first cell of section 1, make
+//   `samples` 3 rollouts instead of 5 (`{ length: 3 }`, and the two `/ 5` in `meanXs` and `meanUs`
+//   become `/ 3`) and rerun the cell and the comparison plot:
+//   how do the ridge and the Bayesian fits of $A_t[3, 1]$ and $B_t[2, 0]$ change?
+// * **A bolder trust region.** In the cell of section 4 that runs `guidedPolicySearch(... klStep: 0.5 ...)`,
+//   try `klStep: 0.05` and `klStep: 5`. Does the cost fall faster, and does the KL stay near its bound?
