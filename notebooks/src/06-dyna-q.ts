@@ -161,7 +161,7 @@ await display(
   lineChart(
     [
       ...curves.map(({ n, band }) => ({
-        name: `n = ${n} planning steps`,
+        name: `n = ${n}`,
         x: episodes,
         y: band.mean.slice(1),
         lower: band.lower.slice(1),
@@ -169,7 +169,7 @@ await display(
       })),
       { name: "shortest path (14)", x: episodes, y: episodes.map(() => 14), dashed: true },
     ],
-    { title: "Dyna-Q on the Dyna maze (mean of 30 runs)", xTitle: "episode", yTitle: "steps per episode", yDomain: [0, 800] },
+    { title: "Dyna-Q on the Dyna maze: n planning steps (mean of 30 runs)", xTitle: "episode", yTitle: "steps per episode", yDomain: [0, 800] },
   ),
 );
 
@@ -338,7 +338,7 @@ await display(
   lineChart(
     [
       { name: "Dyna-Q", x: plainShortcut.x, y: plainShortcut.mean, lower: plainShortcut.lower, upper: plainShortcut.upper },
-      { name: "Dyna-Q+ (kappa = 0.001)", x: plusShortcut.x, y: plusShortcut.mean, lower: plusShortcut.lower, upper: plusShortcut.upper },
+      { name: "Dyna-Q+, κ = 1e-3", x: plusShortcut.x, y: plusShortcut.mean, lower: plusShortcut.lower, upper: plusShortcut.upper },
     ],
     { title: "Shortcut maze: the shortcut opens at step 3000 (n = 50, 20 runs)", xTitle: "time steps", yTitle: "cumulative reward" },
   ),
@@ -362,7 +362,7 @@ await display(
   lineChart(
     [
       { name: "Dyna-Q", x: plainBlocking.x, y: plainBlocking.mean, lower: plainBlocking.lower, upper: plainBlocking.upper },
-      { name: "Dyna-Q+ (kappa = 0.001)", x: plusBlocking.x, y: plusBlocking.mean, lower: plusBlocking.lower, upper: plusBlocking.upper },
+      { name: "Dyna-Q+, κ = 1e-3", x: plusBlocking.x, y: plusBlocking.mean, lower: plusBlocking.lower, upper: plusBlocking.upper },
     ],
     { title: "Blocking maze: the path changes at step 1000 (n = 50, 20 runs)", xTitle: "time steps", yTitle: "cumulative reward" },
   ),

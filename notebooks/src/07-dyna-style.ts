@@ -2,7 +2,9 @@
 // # 07 · Dyna-style acceleration with a learned model
 //
 // Notebook 06 sped up Q-learning with a tabular model that was exact wherever it had data. Here we
-// take the same idea to a continuous system, following the generic Dyna loop of the lectures:
+// take the same idea to a continuous system, following the generic Dyna loop of lecture 000 (SFU CMPT 729,
+// seed `000_…`, slides "DYNA", "ALGORITHM: DYNA") and the Dyna-style recipe of lecture 002 (Stanford
+// AA203, seed `002_…`, slide "Dyna-style algorithms"):
 //
 // 1. run the current policy $\pi$ in the real system and add every transition to the dataset $\mathcal{D}$;
 // 2. fit a dynamics model $f(s' \mid s, a)$ to $\mathcal{D}$ by maximum likelihood;
@@ -72,6 +74,9 @@ console.log("evaluation start angles (rad):", evalStarts.map((s) => s[0].toFixed
 
 // %% [markdown]
 // ## 2. The same learner with and without model rollouts
+//
+// *Follows lecture 002, slide "Dyna-style algorithms" (simulate transitions with the model, update the
+// policy on them), and lecture 000, slide "Model-Based Rollout".*
 //
 // Both runs use the same SAC settings and the same first 400 random transitions. Without the model,
 // SAC takes one gradient step per real transition, its usual setting. With the model, every 50 real
@@ -167,6 +172,8 @@ console.log(
 //
 // ## 3. Why rollouts must be short: compounding error
 //
+// *Follows lecture 000, slides "Model-Based Rollout" and "Drift".*
+//
 // Take the model and policy of the run above. From 50 real states, run the policy for 60 steps twice:
 // once in the real system and once in the model (a random member per step, as in training). The gap
 // between the two grows with the horizon: each step starts from the previous step's slightly wrong
@@ -238,7 +245,11 @@ console.log(`error after 1 step ${errorByStep[0].toFixed(3)}, after 3 steps ${er
 //
 // ## 4. The disagreement penalty
 //
-// When rollouts do go long, or go where the data is thin, the penalty replaces the reward by
+// *Follows lecture 000, slides "How to use ensemble?" (a random model per transition, the penalty
+// $r_p$, "Model disagreement" $d(s, a) = \max_{i,j} D(f_i, f_j)$, termination based on disagreement)
+// and "Model Exploitation".*
+//
+// When rollouts do go long, or go where the data is thin, MOReL's penalty replaces the reward by
 // $-\kappa$ wherever the members disagree by more than $\alpha$, so the learner sees those regions as
 // bad rather than as whatever a confused model predicts. Below: 20-step rollouts in the model from 200
 // real states, and the fraction of transitions penalised at each step, with $\alpha$ set at the 90th
@@ -432,3 +443,32 @@ function pessimisticRewards(memberMeans: number[][][], rewards: number[], rule: 
 // %%
 disposeDynaResult(free);
 disposeDynaResult(withModel);
+
+// %% [markdown]
+// ## Check your understanding
+//
+// 1. Section 2 saved real transitions but spent about ten times more gradient steps. When is that a
+//    good trade, and when would you rather run model-free SAC on the real system?
+// 2. Why are simulated rollouts *branched from real states* rather than started from the initial
+//    state distribution and run for a whole 200-step episode? Give two reasons, one about error and
+//    one about which states the policy needs to learn about.
+// 3. MOReL replaces the reward by $-\kappa$ and halts; MOPO subtracts $\lambda\,u(s, a)$ and goes on. Which
+//    would you choose when (a) the data cover the task well except for a few holes, (b) the data come
+//    from a narrow, fixed data set (offline RL) and the policy must not leave it? Why?
+// 4. The threshold $\alpha$ was set at the 90th percentile of one-step disagreement from real states.
+//    What happens to learning if $\alpha$ is set far lower (say the 10th percentile), or far higher?
+// 5. Drawing a random ensemble member for every transition is cheaper than a penalty. What kind of
+//    model error does it protect against, and what kind does it not?
+//
+// ## Try it
+//
+// * **Rollout length in the diagnostics.** In the cell of section 4 that defines `penalisedByStep`,
+//   change `horizon: 20` (and the two `20`s that count steps) to `horizon: 5`. Does the fraction
+//   penalised under random torques still climb, and how far?
+// * **Rollout length 1, 3, 10 in a learning run.** In the cell that runs `dynaStyle` with the model
+//   (section 2), set `horizon: 1` and then `horizon: 10` instead of `3` (and `REAL_STEPS` to `700` to
+//   keep it short). Compare the return after 700 real transitions with the committed curves of
+//   section 5.
+// * **Where to set the threshold.** In the cell of section 4 that defines `ALPHA`, replace
+//   `0.9 * d1.length` by `0.5 * d1.length` and then by `0.99 * d1.length`. How do the two curves of
+//   "fraction penalised" move, and which setting still separates the learned policy from random torques?

@@ -49,10 +49,11 @@ const priorPlots = [0.5, 1.5, 4].map((ell) => {
   const samples = gpSample(null, gridMat, 3, rngPrior, makeHyp([ell], 1, 0.01));
   return lineChart(
     samples.map((s, k) => ({ name: `sample ${k + 1}`, x: grid, y: s })),
-    { title: `prior samples, length-scale ${ell}`, width: 150, height: 200, yDomain: [-3, 3], xTitle: "x", yTitle: "f(x)" },
+    { title: `prior samples, length-scale ${ell}`, width: 420, height: 140, yDomain: [-3, 3], xTitle: "x", yTitle: "f(x)" },
   );
 });
-await display(combine(priorPlots));
+// One above the other: three side by side (each with its legend) would not fit the ~950 px output area.
+await display(combine(priorPlots, { direction: "vertical" }));
 
 // %% [markdown]
 // Short length-scales give wiggly functions, long ones smooth, slowly varying functions. All have
@@ -131,7 +132,7 @@ function posteriorChart(hyp: Float64Array, title: string, width = 220) {
   const sd = Array.from(p.variance, (v) => Math.sqrt(v));
   return lineChart(
     [
-      { name: "posterior mean ± 2 sd", x: grid, y: p.mean, lower: grid.map((_, i) => p.mean[i] - 2 * sd[i]), upper: grid.map((_, i) => p.mean[i] + 2 * sd[i]) },
+      { name: "mean ± 2 sd", x: grid, y: p.mean, lower: grid.map((_, i) => p.mean[i] - 2 * sd[i]), upper: grid.map((_, i) => p.mean[i] + 2 * sd[i]) },
       { name: "true function", x: grid, y: grid.map(truth), dashed: true },
       { name: "data", x: xTrain, y: yTrain, points: true },
     ],
@@ -250,7 +251,7 @@ function gpNegLogLik(X: number[], y: number[], logEll: number, logSf: number, lo
 const logEll = Array.from({ length: 60 }, (_, i) => Math.log(0.1) + (i / 59) * Math.log(100));
 await display(
   lineChart(
-    [{ name: "negative log marginal likelihood", x: logEll.map(Math.exp), y: logEll.map((le) => gpNegLogMarginal(Xtr, yTrain, Float64Array.from([le, 0, Math.log(0.15)]))) }],
+    [{ name: "-log p(y | X)", x: logEll.map(Math.exp), y: logEll.map((le) => gpNegLogMarginal(Xtr, yTrain, Float64Array.from([le, 0, Math.log(0.15)]))) }],
     { title: "the marginal likelihood prefers an intermediate length-scale", logX: true, xTitle: "length-scale", yTitle: "-log p(y | X)", width: 480, height: 220 },
   ),
 );

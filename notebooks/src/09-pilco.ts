@@ -96,10 +96,10 @@ function momentMatchedMean(X: number[], beta: number[], ell: number, sf: number,
   await display(
     histogram(
       [
-        { name: "f(x), x ~ N(0.5, 0.6²) (Monte Carlo)", values: fs },
-        { name: "moment-matched Gaussian", values: gauss },
+        { name: "Monte Carlo", values: fs },
+        { name: "moment matching", values: gauss },
       ],
-      { title: "the predictive distribution and its moment-matched Gaussian", bins: 50, xTitle: "f(x)" },
+      { title: "f(x) for x ~ N(0.5, 0.6²): samples and the moment-matched Gaussian", bins: 50, xTitle: "f(x)" },
     ),
   );
   check("moment matching gets the Monte Carlo mean", Math.abs(mean - mm.M[0]) < 0.02);
@@ -168,7 +168,7 @@ function expectedSaturatingCost(m: number[], v: number[], target: number[], widt
     lineChart(
       [
         { name: "mean at the target", x: sds, y: at },
-        { name: "mean 1 away from the target", x: sds, y: away },
+        { name: "mean 1 away", x: sds, y: away },
       ],
       { title: "expected saturating cost vs uncertainty (width 0.5)", xTitle: "state standard deviation", yTitle: "E[cost]", width: 480, height: 240 },
     ),
@@ -265,7 +265,7 @@ barLinear.close();
   await display(
     lineChart(
       [
-        { name: "RBF network (10 basis functions)", x: result.trials.map((t) => t.index), y: result.trials.map(total), points: true },
+        { name: "RBF network", x: result.trials.map((t) => t.index), y: result.trials.map(total), points: true },
         { name: "linear policy", x: linearResult.trials.map((t) => t.index), y: linearResult.trials.map(total), points: true },
       ],
       { title: "real cost per trial: RBF vs linear policy", xTitle: "trial", yTitle: "summed cost over the trial", width: 420, height: 240 },

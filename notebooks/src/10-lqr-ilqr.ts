@@ -107,14 +107,14 @@ await display(
         { name: "position", x: steps, y: cartRun.xs.map((x) => x[0]) },
         { name: "velocity", x: steps, y: cartRun.xs.map((x) => x[1]) },
       ],
-      { title: "LQR brings the cart back", xTitle: "step", width: 300 },
+      { title: "LQR brings the cart back", xTitle: "step", width: 270 },
     ),
     lineChart(
       [
         { name: "K (position)", x: steps.slice(0, T_cart), y: cartSolution.K.map((K) => K.data[0]) },
         { name: "K (velocity)", x: steps.slice(0, T_cart), y: cartSolution.K.map((K) => K.data[1]) },
       ],
-      { title: "Time-varying gains K_t", xTitle: "step", width: 300 },
+      { title: "Time-varying gains K_t", xTitle: "step", width: 270 },
     ),
   ]),
 );
@@ -346,7 +346,7 @@ await display(scatterChart(noisyPaths, { title: "Ten runs of the linear-Gaussian
 // **version 0.5** replays the planned actions $\hat u_t$ open loop ("doesn't correct deviations or
 // drift"); **version 1.0** adds the feedback $K_t(x_t - \hat x_t)$; **version 2.0** samples from the
 // linear-Gaussian controller $\mathcal N(K_t(x_t - \hat x_t) + k_t + \hat u_t, \Sigma_t)$ so that repeated
-// runs explore. To see the difference, the real arm below is pushed around: every step a random
+// runs explore (here with $\Sigma = (1000\,Q_{uu})^{-1}$, as above). To see the difference, the real arm below is pushed around: every step a random
 // disturbance of standard deviation 0.05 rad/s is added to both joint velocities (the same 20
 // disturbance sequences for each controller).
 
@@ -367,9 +367,9 @@ function disturbedRun(act: (t: number, x: number[], rng: ReturnType<typeof makeR
   return dist;
 }
 const controllers: [string, (t: number, x: number[], rng: ReturnType<typeof makeRng>) => number[]][] = [
-  ["v0.5: open loop, u = û", (t) => Array.from(plan.us[t])],
-  ["v1.0: feedback, u = û + K (x - x̂)", (t, x) => Array.from(plan.us[t], (u, i) => u + plan.K[t].data[i * 4] * (x[0] - plan.xs[t][0]) + plan.K[t].data[i * 4 + 1] * (x[1] - plan.xs[t][1]) + plan.K[t].data[i * 4 + 2] * (x[2] - plan.xs[t][2]) + plan.K[t].data[i * 4 + 3] * (x[3] - plan.xs[t][3]))],
-  ["v2.0: linear-Gaussian, Σ = (1000 Q_uu)⁻¹", (t, x, rng) => Array.from(sampleAction(lgc, t, x, rng))],
+  ["v0.5: open loop", (t) => Array.from(plan.us[t])],
+  ["v1.0: feedback", (t, x) => Array.from(plan.us[t], (u, i) => u + plan.K[t].data[i * 4] * (x[0] - plan.xs[t][0]) + plan.K[t].data[i * 4 + 1] * (x[1] - plan.xs[t][1]) + plan.K[t].data[i * 4 + 2] * (x[2] - plan.xs[t][2]) + plan.K[t].data[i * 4 + 3] * (x[3] - plan.xs[t][3]))],
+  ["v2.0: noisy", (t, x, rng) => Array.from(sampleAction(lgc, t, x, rng))],
 ];
 const RUNS_DISTURBED = 20;
 const stepsT = Array.from({ length: T + 1 }, (_, t) => t);
@@ -386,7 +386,7 @@ await display(
 );
 for (const d of disturbed) {
   const sorted = d.final.slice().sort((a, b) => a - b);
-  console.log(`${d.name.padEnd(42)} final distance: median ${sorted[RUNS_DISTURBED / 2].toFixed(2)} cm, worst ${sorted[RUNS_DISTURBED - 1].toFixed(2)} cm`);
+  console.log(`${d.name.padEnd(24)} final distance: median ${sorted[RUNS_DISTURBED / 2].toFixed(2)} cm, worst ${sorted[RUNS_DISTURBED - 1].toFixed(2)} cm`);
 }
 check("feedback ends closer to the target than open loop under disturbances", disturbed[1].mean[T] < disturbed[0].mean[T]);
 
@@ -446,8 +446,8 @@ model.dispose();
 await display(
   lineChart(
     [
-      { name: "distance the model promises", x: learnedRounds.map((r) => r.round), y: learnedRounds.map((r) => 100 * r.planned), points: true },
-      { name: "distance on the real arm", x: learnedRounds.map((r) => r.round), y: learnedRounds.map((r) => 100 * r.real), points: true },
+      { name: "model's promise", x: learnedRounds.map((r) => r.round), y: learnedRounds.map((r) => 100 * r.planned), points: true },
+      { name: "real arm", x: learnedRounds.map((r) => r.round), y: learnedRounds.map((r) => 100 * r.real), points: true },
     ],
     { title: "iLQR through the learned model, round by round", xTitle: "round (refit on all data so far)", yTitle: "final distance (cm)", logY: true, width: 420 },
   ),
@@ -457,7 +457,7 @@ await display(
   scatterChart(
     [
       { name: "true-model plan", x: endPath.map((p) => p[0]), y: endPath.map((p) => p[1]) },
-      { name: "learned-model plan run on the real arm", x: learnedPath.map((p) => p[0]), y: learnedPath.map((p) => p[1]) },
+      { name: "learned model", x: learnedPath.map((p) => p[0]), y: learnedPath.map((p) => p[1]) },
       { name: "target", x: [target[0]], y: [target[1]] },
     ],
     { title: "Planning through the truth vs through a learned model", xTitle: "x (m)", yTitle: "y (m)" },

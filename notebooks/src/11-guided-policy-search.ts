@@ -106,7 +106,7 @@ await display(
       [
         { name: "true", x: ts, y: truth.A.map((A) => A.data[3 * 4 + 1]), dashed: true },
         { name: "ridge regression", x: ts, y: ridgeFit.F.map((F) => F.data[3 * 6 + 1]) },
-        { name: "Bayesian (GMM prior)", x: ts, y: priorFit.F.map((F) => F.data[3 * 6 + 1]) },
+        { name: "GMM prior", x: ts, y: priorFit.F.map((F) => F.data[3 * 6 + 1]) },
       ],
       { title: "A_t[3, 1]: d qdot2' / d q2", xTitle: "t", width: 200 },
     ),
@@ -114,7 +114,7 @@ await display(
       [
         { name: "true", x: ts, y: truth.B.map((B) => B.data[2 * 2 + 0]), dashed: true },
         { name: "ridge regression", x: ts, y: ridgeFit.F.map((F) => F.data[2 * 6 + 4]) },
-        { name: "Bayesian (GMM prior)", x: ts, y: priorFit.F.map((F) => F.data[2 * 6 + 4]) },
+        { name: "GMM prior", x: ts, y: priorFit.F.map((F) => F.data[2 * 6 + 4]) },
       ],
       { title: "B_t[2, 0]: d qdot1' / d tau1", xTitle: "t", width: 200 },
     ),
@@ -323,13 +323,13 @@ guidedPolicySearch(armSystem, cost, { T: T, conditions: [x0], samplesPerConditio
 const its = trajRuns.map((_, i) => i + 1);
 await display(
   combine([
-    lineChart([{ name: "mean sample cost", x: its, y: trajRuns.map((r) => r.cost), points: true }], { title: "Cost per iteration (5 rollouts each)", xTitle: "iteration", yTitle: "cost (log scale)", logY: true, width: 230 }),
+    lineChart([{ name: "mean sample cost", x: its, y: trajRuns.map((r) => r.cost), points: true }], { title: "Cost per iteration (5 rollouts each)", xTitle: "iteration", yTitle: "cost (log scale)", logY: true, width: 220 }),
     lineChart(
       [
         { name: "KL of the step", x: its, y: trajRuns.map((r) => r.kl), points: true },
         { name: "bound epsilon", x: its, y: trajRuns.map((r) => r.eps), dashed: true },
       ],
-      { title: "KL vs its bound", xTitle: "iteration", yTitle: "KL (log scale)", logY: true, width: 230 },
+      { title: "KL vs its bound", xTitle: "iteration", yTitle: "KL (log scale)", logY: true, width: 220 },
     ),
   ]),
 );
