@@ -392,7 +392,7 @@ check("feedback ends closer to the target than open loop under disturbances", di
 
 // %% [markdown]
 // Open loop, the disturbances add up: nothing ever notices that the arm has left the planned path,
-// so the end points scatter far from the target (the printed medians: tens of centimetres off). The feedback gains notice and push back, and the
+// so the end points scatter far from the target (the printed median is more than ten centimetres off). The feedback gains notice and push back, and the
 // arm ends near the target whatever the pushes were. The noisy controller ends near the target too: its
 // noise is small where it matters, because $\Sigma_t = Q_{uu}^{-1}$ is small where the action changes
 // the cost to go a lot, and the feedback removes what the noise adds. Its runs differ from each other
@@ -467,8 +467,10 @@ await display(
 // %% [markdown]
 // The first model was fitted on random torques only, so the plan it produces leads the arm where the
 // model has seen little data and the real arm misses (the *distribution mismatch* of lecture 004, slide "Does it work? No!").
-// Each round adds data along the arm's actual path and the gap between what the model promises and
-// what the real arm does shrinks. The feedback gains help too: $K_t (x_t - \hat x_t)$ corrects
+// Each round adds data along the arm's actual path, and the real arm ends closer to the target round
+// after round (the plot above). The model's promise and the real outcome need not agree exactly: in
+// the later rounds the real arm typically ends further away than the plan promised: that difference is
+// the model's remaining error near the target, and more rounds (more data there) reduce it. The feedback gains help too: $K_t (x_t - \hat x_t)$ corrects
 // deviations from the planned path instead of replaying the actions blindly.
 //
 // **Takeaways.** LQR solves linear-quadratic problems exactly by one backward pass; iLQR applies it
