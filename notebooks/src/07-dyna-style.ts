@@ -422,7 +422,7 @@ function pessimisticRewards(memberMeans: number[][][], rewards: number[], rule: 
 
   // d against the library's disagreement on the trained ensemble's predictions from real states.
   const S = starts200.slice(0, 30 * 3);
-  const pred = model.predictMembers(S, deterministicPolicy(S, 30), 30, makeRng(8));
+  const pred = model.sampleMembers(S, deterministicPolicy(S, 30), 30, makeRng(8));
   const asRows = pred.means.map((m) => Array.from({ length: 30 }, (_, b) => Array.from(m.slice(3 * b, 3 * b + 3))));
   const mine = pessimisticRewards(asRows, new Array(30).fill(0), { kind: "morel", kappa: KAPPA, alpha: ALPHA });
   checkClose("d matches the library's disagreement on the learned ensemble", mine.d, Array.from(disagreement(pred.means, 30, 3)), 1e-9);

@@ -1,15 +1,11 @@
 /** Reference solution of exercise gp-neg-log-marginal (notebook 08): -log p(y | X) and its gradient in log hyper-parameters. */
 
-export function gpNegLogLik(
-  X: number[],
-  y: number[],
-  logEll: number,
-  logSf: number,
-  logSn: number,
-): { nlml: number; grad: number[] } {
+export function gpNegLogLik(X: number[], y: number[], logEll: number, logSf: number, logSn: number): { nlml: number; grad: number[] } {
   // BEGIN SOLUTION
   const n = X.length;
-  const ell2 = Math.exp(2 * logEll), sf2 = Math.exp(2 * logSf), sn2 = Math.exp(2 * logSn);
+  const ell2 = Math.exp(2 * logEll),
+    sf2 = Math.exp(2 * logSf),
+    sn2 = Math.exp(2 * logSn);
   const kern = (a: number, b: number) => sf2 * Math.exp((-0.5 * (a - b) ** 2) / ell2);
   // Ky = K + sn^2 I and its Cholesky factor L (Ky = L L^T).
   const Ky = X.map((a, i) => X.map((b, j) => kern(a, b) + (i === j ? sn2 : 0)));

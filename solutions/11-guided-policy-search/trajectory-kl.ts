@@ -28,7 +28,8 @@ export function trajectoryKlLG(
   };
   const logDet = (A: number[][]) => chol(A).reduce((s, row, i) => s + 2 * Math.log(row[i]), 0);
   const inverse = (A: number[][]) => {
-    const L = chol(A), d = A.length;
+    const L = chol(A),
+      d = A.length;
     return A.map((_, c) => {
       const z = A.map((_, i) => (i === c ? 1 : 0));
       for (let i = 0; i < d; i++) {
@@ -44,12 +45,15 @@ export function trajectoryKlLG(
   };
   const perStep: number[] = [];
   for (let t = 0; t < p.K.length; t++) {
-    const m = p.k[t].length, n = xMean[t].length;
+    const m = p.k[t].length,
+      n = xMean[t].length;
     const P = inverse(pBar.Sigma[t]); // precision of the OLD controller
     const dK = p.K[t].map((row, i) => row.map((v, j) => v - pBar.K[t][i][j]));
     // Mean difference at the mean state: dK mu + dk.
     const dmu = dK.map((row, i) => row.reduce((s, v, j) => s + v * xMean[t][j], 0) + p.k[t][i] - pBar.k[t][i]);
-    let trSigma = 0, quad = 0, trState = 0;
+    let trSigma = 0,
+      quad = 0,
+      trState = 0;
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < m; j++) {
         trSigma += P[i][j] * p.Sigma[t][j][i];

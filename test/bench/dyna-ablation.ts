@@ -73,7 +73,10 @@ async function main(): Promise<void> {
   const selected = RUNS.filter((r, i) => (only ? r.name === only : !quick || i === 1 || i === 5));
   for (const run of selected) {
     const curves: DynaEvalPoint[][] = [];
-    let penalised = 0, terminated = 0, transitions = 0, seconds = 0;
+    let penalised = 0,
+      terminated = 0,
+      transitions = 0,
+      seconds = 0;
     for (let seed = 0; seed < seeds; seed++) {
       const res = await dynaStyle(new Pendulum({ seed }), {
         ...base,
@@ -84,7 +87,10 @@ async function main(): Promise<void> {
         rolloutsPerStep: Math.max(1, Math.round((20 * 3) / run.horizon)),
         penalty: run.penalty ?? null,
         terminateAbove: run.terminateAbove ?? null,
-        onEval: (p) => console.log(`${run.name.padEnd(34)} seed ${seed}: ${String(p.realSteps).padStart(5)} real steps, return ${p.evalReturn.toFixed(0).padStart(6)}, ${p.seconds.toFixed(0)} s`),
+        onEval: (p) =>
+          console.log(
+            `${run.name.padEnd(34)} seed ${seed}: ${String(p.realSteps).padStart(5)} real steps, return ${p.evalReturn.toFixed(0).padStart(6)}, ${p.seconds.toFixed(0)} s`,
+          ),
       });
       curves.push(res.curve);
       const dMean = res.rolloutStats.reduce((a, s) => a + s.meanDisagreement, 0) / Math.max(1, res.rolloutStats.length);
@@ -97,7 +103,10 @@ async function main(): Promise<void> {
       seconds += res.curve[res.curve.length - 1].seconds;
       disposeDynaResult(res);
     }
-    const curve = curves[0].map((p, i) => ({ realSteps: p.realSteps, evalReturn: Math.round(curves.reduce((s, c) => s + c[i].evalReturn, 0) / curves.length) }));
+    const curve = curves[0].map((p, i) => ({
+      realSteps: p.realSteps,
+      evalReturn: Math.round(curves.reduce((s, c) => s + c[i].evalReturn, 0) / curves.length),
+    }));
     results.push({
       name: run.name,
       horizon: run.horizon,

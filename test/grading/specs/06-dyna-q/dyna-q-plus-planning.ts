@@ -27,7 +27,9 @@ function randomTable(rng: Rng, nS: number, nA: number, now: number) {
 function mazeAgent(steps: number, seed: number) {
   const { agent } = dynaQContinuing(makeShortcutMaze(), { planningSteps: 5, alpha: 0.5, kappa: 1e-3 }, { steps, seed });
   const nA = agent.nActions;
-  const lastTried = Array.from({ length: agent.nStates }, (_, s) => Array.from({ length: nA }, (_, a) => agent.model.lastTried[s * nA + a]));
+  const lastTried = Array.from({ length: agent.nStates }, (_, s) =>
+    Array.from({ length: nA }, (_, a) => agent.model.lastTried[s * nA + a]),
+  );
   return { Q: qRows(agent), model: { ...dynaModelTable(agent), lastTried }, now: agent.time };
 }
 
@@ -54,17 +56,29 @@ export default defineExercise({
     };
     const cases: { args: unknown[]; label: string }[] = [
       { args: [[[0, 0]], stale, 100, 40, 1, 0, 0.01, 1], label: "an untried action earns the bonus of 100 untried steps" },
-      { args: [[[0, 0]], { ...stale, actionsTaken: [[0, 1]], lastTried: [[99, 64]] }, 100, 40, 1, 0, 0.01, 2], label: "the bonus counts steps since the LAST try" },
+      {
+        args: [[[0, 0]], { ...stale, actionsTaken: [[0, 1]], lastTried: [[99, 64]] }, 100, 40, 1, 0, 0.01, 2],
+        label: "the bonus counts steps since the LAST try",
+      },
       { args: [[[1, 2]], stale, 100, 0, 0.5, 0.9, 0.01, 0], label: "n = 0 returns the same table" },
     ];
-    for (const [steps, seed] of [[400, 21], [2500, 22]]) {
+    for (const [steps, seed] of [
+      [400, 21],
+      [2500, 22],
+    ]) {
       const m = mazeAgent(steps, seed);
-      cases.push({ args: [m.Q, m.model, m.now, 200, 0.5, 0.95, 1e-3, seed], label: `shortcut maze after ${steps} real steps, 200 planning updates` });
+      cases.push({
+        args: [m.Q, m.model, m.now, 200, 0.5, 0.95, 1e-3, seed],
+        label: `shortcut maze after ${steps} real steps, 200 planning updates`,
+      });
     }
     for (let k = 0; k < 6; k++) {
       const now = 50 + 100 * k;
       const { Q, model } = randomTable(rng, 3 + k, 2 + (k % 3), now);
-      cases.push({ args: [Q, model, now, 5 + 11 * k, 0.1 + 0.15 * k, 0.8 + 0.03 * k, 0.01 + 0.02 * k, rng.int(1000)], label: `random model ${k + 1}` });
+      cases.push({
+        args: [Q, model, now, 5 + 11 * k, 0.1 + 0.15 * k, 0.8 + 0.03 * k, 0.01 + 0.02 * k, rng.int(1000)],
+        label: `random model ${k + 1}`,
+      });
     }
     return cases;
   },

@@ -31,17 +31,38 @@ export default defineExercise({
   entry: "pessimisticRewards",
   cases: (rng) => {
     // Three members on two branches; on branch 1 members 0 and 2 are the farthest pair (distance 5).
-    const three = [[[0, 0], [0, 0]], [[0, 0.1], [3, 0]], [[0.1, 0], [0, 4]]];
+    const three = [
+      [
+        [0, 0],
+        [0, 0],
+      ],
+      [
+        [0, 0.1],
+        [3, 0],
+      ],
+      [
+        [0.1, 0],
+        [0, 4],
+      ],
+    ];
     const cases: { args: unknown[]; label: string }[] = [
-      { args: [three, [-1, -2], { kind: "morel", kappa: 50, alpha: 1 }], label: "MOReL: beyond alpha the reward becomes -kappa and the rollout halts" },
+      {
+        args: [three, [-1, -2], { kind: "morel", kappa: 50, alpha: 1 }],
+        label: "MOReL: beyond alpha the reward becomes -kappa and the rollout halts",
+      },
       { args: [three, [-1, -2], { kind: "mopo", lambda: 2 }], label: "MOPO: a soft penalty r - lambda d, no halt" },
       { args: [[[[1, 2]]], [3], { kind: "mopo", lambda: 10 }], label: "one member: no disagreement, no penalty" },
     ];
     for (let k = 0; k < 8; k++) {
-      const E = 3 + (k % 4), B = 4 + k, D = 1 + (k % 3);
+      const E = 3 + (k % 4),
+        B = 4 + k,
+        D = 1 + (k % 3);
       const preds = predictions(rng, E, B, D);
       const rewards = Array.from({ length: B }, () => r3(rng.normal(-1, 1)));
-      const rule = k % 2 === 0 ? { kind: "mopo", lambda: r3(rng.uniform(0.5, 5)) } : { kind: "morel", kappa: 20 + k, alpha: r3(Math.exp(rng.normal(-1.5, 0.7))) };
+      const rule =
+        k % 2 === 0
+          ? { kind: "mopo", lambda: r3(rng.uniform(0.5, 5)) }
+          : { kind: "morel", kappa: 20 + k, alpha: r3(Math.exp(rng.normal(-1.5, 0.7))) };
       cases.push({ args: [preds, rewards, rule], label: `random ${E}-member ensemble, ${B} branches, ${rule.kind}` });
     }
     return cases;
@@ -50,7 +71,10 @@ export default defineExercise({
   mutants: [
     {
       name: "MOReL without the halt: the rollout goes on from an unknown state",
-      body: mutate(["return { d, r: rewards.map((r, b) => (halt[b] ? -rule.kappa : r)), halt };", "return { d, r: rewards.map((r, b) => (halt[b] ? -rule.kappa : r)), halt: halt.map(() => false) };"]),
+      body: mutate([
+        "return { d, r: rewards.map((r, b) => (halt[b] ? -rule.kappa : r)), halt };",
+        "return { d, r: rewards.map((r, b) => (halt[b] ? -rule.kappa : r)), halt: halt.map(() => false) };",
+      ]),
     },
     {
       name: "MOPO with the sign flipped: rewards uncertainty (optimism) instead of penalising it",
@@ -58,7 +82,10 @@ export default defineExercise({
     },
     {
       name: "disagreement of the first two members only, not the widest pair",
-      body: mutate(["for (let i = 0; i < E; i++) {\n      for (let j = i + 1; j < E; j++) {", "for (let i = 0; i < Math.min(E, 1); i++) {\n      for (let j = i + 1; j < Math.min(E, 2); j++) {"]),
+      body: mutate([
+        "for (let i = 0; i < E; i++) {\n      for (let j = i + 1; j < E; j++) {",
+        "for (let i = 0; i < Math.min(E, 1); i++) {\n      for (let j = i + 1; j < Math.min(E, 2); j++) {",
+      ]),
     },
     {
       name: "MOReL subtracts kappa from the reward instead of replacing it (the halt state is worth -kappa, whatever r was)",

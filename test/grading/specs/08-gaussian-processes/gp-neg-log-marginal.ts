@@ -22,7 +22,10 @@ export default defineExercise({
   entry: "gpNegLogLik",
   cases: (rng) => {
     const cases = [
-      { args: [[-2, -1, 0.5, 2], [0.3, -0.4, 0.8, 0.1], Math.log(0.9), Math.log(1.2), Math.log(0.1)], label: "four points, ell 0.9, sf 1.2, sn 0.1" },
+      {
+        args: [[-2, -1, 0.5, 2], [0.3, -0.4, 0.8, 0.1], Math.log(0.9), Math.log(1.2), Math.log(0.1)],
+        label: "four points, ell 0.9, sf 1.2, sn 0.1",
+      },
       { args: [[0], [1.5], 0, Math.log(2), Math.log(0.5)], label: "one point: a 1-D Gaussian" },
       { args: [[-1, 1], [0.5, 0.5], Math.log(3), 0, Math.log(0.3)], label: "two points, long length-scale" },
     ];
@@ -30,7 +33,10 @@ export default defineExercise({
       const n = 3 + 3 * k;
       const X = Array.from({ length: n }, () => Math.round(rng.uniform(-4, 4) * 100) / 100);
       const y = X.map((x) => Math.round((Math.sin(x) + rng.normal(0, 0.2)) * 100) / 100);
-      cases.push({ args: [X, y, rng.uniform(-1, 1), rng.uniform(-0.5, 0.5), rng.uniform(-3, -0.5)], label: `random data set of ${n} points` });
+      cases.push({
+        args: [X, y, rng.uniform(-1, 1), rng.uniform(-0.5, 0.5), rng.uniform(-3, -0.5)],
+        label: `random data set of ${n} points`,
+      });
     }
     return cases;
   },
@@ -50,7 +56,10 @@ export default defineExercise({
     },
     {
       name: "drops the complexity term 1/2 log|K + sn^2 I| (fit only)",
-      body: mutate(["0.5 * y[i] * beta[i] + Math.log(L[i][i])", "0.5 * y[i] * beta[i]"], ["0.5 * (inv[i][j] - beta[i] * beta[j])", "0.5 * (-beta[i] * beta[j])"]),
+      body: mutate(
+        ["0.5 * y[i] * beta[i] + Math.log(L[i][i])", "0.5 * y[i] * beta[i]"],
+        ["0.5 * (inv[i][j] - beta[i] * beta[j])", "0.5 * (-beta[i] * beta[j])"],
+      ),
     },
   ],
 });

@@ -41,7 +41,16 @@ function ilqrGains(x0: number[], us: number[][]): { xs: number[][]; K: number[][
     running: (x: Float64Array, u: Float64Array) => pendulumRunningCost(Array.from(x), Array.from(u)),
     terminal: (x: Float64Array) => pendulumTerminalCost(Array.from(x)),
   };
-  const sol = lqrBackward(localLqrProblem(dyn, cost, xs.map((x) => Float64Array.from(x)), us.map((u) => Float64Array.from(u)), 1e-5), { mu: 1e-6 });
+  const sol = lqrBackward(
+    localLqrProblem(
+      dyn,
+      cost,
+      xs.map((x) => Float64Array.from(x)),
+      us.map((u) => Float64Array.from(u)),
+      1e-5,
+    ),
+    { mu: 1e-6 },
+  );
   return { xs, K: sol.K.map((K) => [Array.from(K.data)]), k: sol.k.map((k) => Array.from(k)) };
 }
 
@@ -58,7 +67,10 @@ export default defineExercise({
     const cases: { args: unknown[]; label: string }[] = [
       { args: [g.xs, push, g.K, g.k, HALVING], label: "iLQR gains: the full closed-loop step is accepted" },
       { args: [g.xs, push, g.K, g.k.map((k) => k.map((v) => 2 * v)), HALVING], label: "a step twice too long: the line search halves it" },
-      { args: [g.xs, push, g.K, g.k.map((k) => k.map((v) => -v)), HALVING], label: "an ascent direction: no step helps, the old trajectory is kept" },
+      {
+        args: [g.xs, push, g.K, g.k.map((k) => k.map((v) => -v)), HALVING],
+        label: "an ascent direction: no step helps, the old trajectory is kept",
+      },
       { args: [g.xs, push, g.K, g.k, [0.5, 0.25]], label: "the step sizes are tried in the given order" },
     ];
     for (let c = 0; c < 6; c++) {
@@ -67,7 +79,10 @@ export default defineExercise({
       const x0 = [Math.round(rng.uniform(-0.5, 0.5) * 100) / 100, 0];
       const gc = ilqrGains(x0, us);
       const scale = [1, 3, -1, 1.5, 6, 0.7][c];
-      cases.push({ args: [gc.xs, us, gc.K, gc.k.map((k) => k.map((v) => scale * v)), HALVING], label: `random start, ${Tc} steps, feed-forward scaled by ${scale}` });
+      cases.push({
+        args: [gc.xs, us, gc.K, gc.k.map((k) => k.map((v) => scale * v)), HALVING],
+        label: `random start, ${Tc} steps, feed-forward scaled by ${scale}`,
+      });
     }
     return cases;
   },
@@ -85,7 +100,10 @@ export default defineExercise({
       name: "when no step helps, returns the smallest step tried instead of the old trajectory (the cost can go up)",
       body: mutate(
         ["  const J = pendulumCost(xs, us);\n", "  const J = pendulumCost(xs, us);\n  let last = { xs, us, cost: J, alpha: 0 };\n"],
-        ["    if (cost < J) return { xs: nxs, us: nus, cost, alpha };", "    if (cost < J) return { xs: nxs, us: nus, cost, alpha };\n    last = { xs: nxs, us: nus, cost, alpha };"],
+        [
+          "    if (cost < J) return { xs: nxs, us: nus, cost, alpha };",
+          "    if (cost < J) return { xs: nxs, us: nus, cost, alpha };\n    last = { xs: nxs, us: nus, cost, alpha };",
+        ],
         ["return { xs: xs.map((x) => x.slice()), us: us.map((u) => u.slice()), cost: J, alpha: 0 };", "return last;"],
       ),
     },

@@ -45,14 +45,19 @@ export default defineExercise({
       { args: [one(0, 1, 1), one(0, 0, 1), [[3]], [[[1]]]], label: "only the offsets differ" },
     ];
     for (let c = 0; c < 6; c++) {
-      const T = 2 + c, n = 1 + (c % 4), m = 1 + (c % 2);
+      const T = 2 + c,
+        n = 1 + (c % 4),
+        m = 1 + (c % 2);
       const p = randomController(rng, T, n, m);
       // Half of the random pairs are close (an old controller and a small step from it).
-      const pBar = c % 2 === 0 ? randomController(rng, T, n, m) : {
-        K: p.K.map((K) => K.map((row) => row.map((v) => r3(v + rng.normal(0, 0.1))))),
-        k: p.k.map((k) => k.map((v) => r3(v + rng.normal(0, 0.1)))),
-        Sigma: p.Sigma.map((S) => S.map((row, i) => row.map((v, j) => (i === j ? r3(v * 1.3) : v)))),
-      };
+      const pBar =
+        c % 2 === 0
+          ? randomController(rng, T, n, m)
+          : {
+              K: p.K.map((K) => K.map((row) => row.map((v) => r3(v + rng.normal(0, 0.1))))),
+              k: p.k.map((k) => k.map((v) => r3(v + rng.normal(0, 0.1)))),
+              Sigma: p.Sigma.map((S) => S.map((row, i) => row.map((v, j) => (i === j ? r3(v * 1.3) : v)))),
+            };
       cases.push({
         args: [p, pBar, Array.from({ length: T }, () => randMat(rng, 1, n, 1)[0]), Array.from({ length: T }, () => spd(rng, n, 0.1, 0.8))],
         label: `random ${T}-step controllers, ${n}-D state, ${m}-D action`,
@@ -64,7 +69,10 @@ export default defineExercise({
   mutants: [
     {
       name: "evaluates the gain difference at the mean state only (forgets that x_t is uncertain)",
-      body: mutate(["perStep.push(0.5 * (trSigma - m + logDet(pBar.Sigma[t]) - logDet(p.Sigma[t]) + quad + trState));", "perStep.push(0.5 * (trSigma - m + logDet(pBar.Sigma[t]) - logDet(p.Sigma[t]) + quad));"]),
+      body: mutate([
+        "perStep.push(0.5 * (trSigma - m + logDet(pBar.Sigma[t]) - logDet(p.Sigma[t]) + quad + trState));",
+        "perStep.push(0.5 * (trSigma - m + logDet(pBar.Sigma[t]) - logDet(p.Sigma[t]) + quad));",
+      ]),
     },
     {
       name: "reversed direction: KL(p-bar || p) instead of KL(p || p-bar)",
@@ -76,7 +84,10 @@ export default defineExercise({
     },
     {
       name: "compares only the means (a change of the action noise costs nothing)",
-      body: mutate(["perStep.push(0.5 * (trSigma - m + logDet(pBar.Sigma[t]) - logDet(p.Sigma[t]) + quad + trState));", "perStep.push(0.5 * (quad + trState));"]),
+      body: mutate([
+        "perStep.push(0.5 * (trSigma - m + logDet(pBar.Sigma[t]) - logDet(p.Sigma[t]) + quad + trState));",
+        "perStep.push(0.5 * (quad + trState));",
+      ]),
     },
   ],
 });
