@@ -40,6 +40,9 @@ import {
 // %% [markdown]
 // ## 1. The Dyna maze
 //
+// *Follows lecture 002 (Stanford AA203, seed `002_…`), slides "Example: Dyna-maze" (Sutton and Barto,
+// Example 8.1).*
+//
 // A $6 \times 9$ grid with 47 free cells. The agent starts at S and must reach G; the four actions
 // move it up, right, down or left, and a move into a wall or off the grid leaves it where it is.
 // Every step gives reward 0 except the one that reaches G, which gives $+1$ and ends the episode.
@@ -53,6 +56,9 @@ console.log(`shortest path from S to G: ${maze.shortestPath()} steps`);
 
 // %% [markdown]
 // ## 2. The Dyna-Q agent
+//
+// *Follows lecture 002, slides "Dyna-Q" (the tabular algorithm, steps (a) to (f)), and lecture 000 (SFU
+// CMPT 729, seed `000_…`), slides "DYNA" ("ALGORITHM: DYNA").*
 //
 // The agent keeps a table $Q(s, a)$, initialised to 0, and a **deterministic tabular model**: for each
 // pair $(s, a)$ it has tried, the reward and next state it saw the last time. One real step from
@@ -130,6 +136,9 @@ function dynaQPlanning(Q: number[][], model: DynaModelTable, n: number, alpha: n
 // %% [markdown]
 // ## 3. Steps per episode for n = 0, 5 and 50
 //
+// *Follows lecture 002, slides "Example: Dyna-maze" (the steps-per-episode figure for $n = 0, 5, 50$,
+// with $\alpha = 0.1$, $\varepsilon = 0.1$, $\gamma = 0.95$).*
+//
 // Each agent runs 50 episodes; we average the number of steps per episode over 30 independent runs,
 // as in the book's Figure 8.2 (the band is $\pm$ one standard error of the mean).
 //
@@ -152,7 +161,7 @@ await display(
   lineChart(
     [
       ...curves.map(({ n, band }) => ({
-        name: `n = ${n} planning steps`,
+        name: `n = ${n}`,
         x: episodes,
         y: band.mean.slice(1),
         lower: band.lower.slice(1),
@@ -160,7 +169,7 @@ await display(
       })),
       { name: "shortest path (14)", x: episodes, y: episodes.map(() => 14), dashed: true },
     ],
-    { title: "Dyna-Q on the Dyna maze (mean of 30 runs)", xTitle: "episode", yTitle: "steps per episode", yDomain: [0, 800] },
+    { title: "Dyna-Q on the Dyna maze: n planning steps (mean of 30 runs)", xTitle: "episode", yTitle: "steps per episode", yDomain: [0, 800] },
   ),
 );
 
@@ -184,6 +193,9 @@ for (const { n, band } of curves) {
 // benchmark `npm run bench -- dyna-q` repeats this with 100 runs.
 //
 // ## 4. Inside episode 2: where does the agent know to go?
+//
+// *Follows lecture 002, slide "Example: Dyna-maze" ("the policies found by Dyna-Q with and without
+// planning, half-way through the second episode").*
 //
 // The arrows show the greedy action in each cell half-way through the second episode (cells with no
 // preference yet have none). Without planning, only the cell next to the goal has learned anything:
@@ -210,6 +222,9 @@ displayHtml(
 // %% [markdown]
 // ## 5. When the world changes: Dyna-Q+
 //
+// *Beyond the lectures: Sutton and Barto, section 8.3 ("When the model is wrong"), the natural sequel
+// of lecture 002's Dyna-Q slides.*
+//
 // Dyna-Q's model only ever says what *happened*. If the world changes in a way that makes things
 // worse (a path gets blocked), the agent walks into the change, the model is corrected, and planning
 // adapts. If the world changes for the *better* (a shortcut opens somewhere the agent no longer
@@ -221,6 +236,76 @@ displayHtml(
 // look attractive, and the agent goes back to check on them. In planning it may also try actions never
 // taken in a visited state (modelled as "stay put, reward 0").
 //
+// ### Exercise: the Dyna-Q+ planning update (2 points)
+//
+// Write `dynaQPlusPlanning(Q, model, now, n, alpha, gamma, kappa, seed)`. It is your `dynaQPlanning`
+// with the two changes of Dyna-Q+ (Sutton and Barto, section 8.3):
+//
+// * the action is drawn among **all** actions of the visited state, `a = rng.int(Q[s].length)`
+//   (after `s = observedStates[rng.int(observedStates.length)]`, with one `makeRng(seed)` as before);
+//   an action never tried in `s` (not in `model.actionsTaken[s]`) is modelled as "stay in `s`,
+//   reward 0, not terminal";
+// * the simulated reward gets the bonus $\kappa\sqrt{\tau}$ with $\tau$ = `now - model.lastTried[s][a]`,
+//   the number of real steps since $(s, a)$ was last tried (`lastTried` is 0 for a pair never tried,
+//   so its $\tau$ is all the time so far).
+//
+// The update itself is unchanged: $Q(s, a) \leftarrow Q(s, a) + \alpha\,[r + \kappa\sqrt{\tau} + \gamma \max_{a'} Q(s', a') - Q(s, a)]$,
+// with no $\max$ term after a terminal transition. Return a new table.
+
+// %% exercise id=dyna-q-plus-planning points=2
+interface DynaPlusTable {
+  observedStates: number[];
+  actionsTaken: number[][];
+  reward: number[][];
+  next: number[][];
+  done: boolean[][];
+  lastTried: number[][];
+}
+
+function dynaQPlusPlanning(
+  Q: number[][],
+  model: DynaPlusTable,
+  now: number,
+  n: number,
+  alpha: number,
+  gamma: number,
+  kappa: number,
+  seed: number,
+): number[][] {
+  // BEGIN SOLUTION
+  throw new Error("not implemented yet: dyna-q-plus-planning");
+  // END SOLUTION
+}
+
+// %% check id=dyna-q-plus-planning
+{
+  // One state, two actions: action 0 tried one step ago, action 1 never tried. With gamma = 0 and
+  // alpha = 1 each Q value becomes exactly its simulated reward, i.e. its bonus.
+  const stale: DynaPlusTable = {
+    observedStates: [0],
+    actionsTaken: [[0]],
+    reward: [[0, 0]],
+    next: [[0, 0]],
+    done: [[false, false]],
+    lastTried: [[99, 0]],
+  };
+  const Qs = dynaQPlusPlanning([[0, 0]], stale, 100, 40, 1, 0, 0.01, 1);
+  checkClose("untried actions are planned with, and earn kappa * sqrt(100) after 100 untried steps", Qs[0][1], 0.1, 1e-9);
+  checkClose("the bonus counts the steps since the LAST try: kappa * sqrt(100 - 99)", Qs[0][0], 0.01, 1e-9);
+
+  // The same updates as the library's planning step, on the model of a Dyna-Q+ agent in the shortcut maze.
+  const { agent } = dynaQContinuing(makeShortcutMaze(), { planningSteps: 5, alpha: 0.5, kappa: 1e-3 }, { steps: 800, seed: 4 });
+  const nA = agent.nActions;
+  const table: DynaPlusTable = {
+    ...dynaModelTable(agent),
+    lastTried: qRows(agent).map((row, s) => row.map((_, a) => agent.model.lastTried[s * nA + a])),
+  };
+  const mine = dynaQPlusPlanning(qRows(agent), table, agent.time, 300, agent.alpha, agent.gamma, agent.kappa, 17);
+  planningUpdates(agent, 300, makeRng(17));
+  checkClose("matches the library's Dyna-Q+ planningUpdates on a real agent's model", mine, qRows(agent), 1e-12);
+}
+
+// %% [markdown]
 // The shortcut maze (Example 8.3): for 3,000 steps the only way round the wall is on the left; then a
 // gap opens on the right, making a shorter path. We plot the cumulative reward (one per episode
 // completed) over 6,000 steps, averaged over 20 runs; a steeper slope means shorter episodes.
@@ -253,7 +338,7 @@ await display(
   lineChart(
     [
       { name: "Dyna-Q", x: plainShortcut.x, y: plainShortcut.mean, lower: plainShortcut.lower, upper: plainShortcut.upper },
-      { name: "Dyna-Q+ (kappa = 0.001)", x: plusShortcut.x, y: plusShortcut.mean, lower: plusShortcut.lower, upper: plusShortcut.upper },
+      { name: "Dyna-Q+, κ = 1e-3", x: plusShortcut.x, y: plusShortcut.mean, lower: plusShortcut.lower, upper: plusShortcut.upper },
     ],
     { title: "Shortcut maze: the shortcut opens at step 3000 (n = 50, 20 runs)", xTitle: "time steps", yTitle: "cumulative reward" },
   ),
@@ -277,7 +362,7 @@ await display(
   lineChart(
     [
       { name: "Dyna-Q", x: plainBlocking.x, y: plainBlocking.mean, lower: plainBlocking.lower, upper: plainBlocking.upper },
-      { name: "Dyna-Q+ (kappa = 0.001)", x: plusBlocking.x, y: plusBlocking.mean, lower: plusBlocking.lower, upper: plusBlocking.upper },
+      { name: "Dyna-Q+, κ = 1e-3", x: plusBlocking.x, y: plusBlocking.mean, lower: plusBlocking.lower, upper: plusBlocking.upper },
     ],
     { title: "Blocking maze: the path changes at step 1000 (n = 50, 20 runs)", xTitle: "time steps", yTitle: "cumulative reward" },
   ),
@@ -296,3 +381,30 @@ await display(
 //
 // Next, notebook 07 replaces the table by a learned neural-network ensemble and Q-learning by soft
 // actor-critic, on a continuous system, where the model's errors become the central problem.
+//
+// ## Check your understanding
+//
+// 1. Episode 1 takes about the same number of steps for $n = 0$, 5 and 50. Why can planning not help
+//    before the goal has been reached once, and what would change if $Q$ were initialised to $+1$
+//    instead of 0?
+// 2. Planning updates only use pairs $(s, a)$ that were actually tried. What would go wrong if plain
+//    Dyna-Q also planned with untried actions, and why is that acceptable in Dyna-Q+?
+// 3. Suppose each real step costs one second and each planning update a millisecond. Which $n$ would
+//    you choose for the Dyna maze? What if real steps were free (a fast simulator)?
+// 4. In the blocking maze, why does plain Dyna-Q eventually find the new path on its own, while in
+//    the shortcut maze it never finds the shortcut? What does that say about errors in a model that
+//    make the world look *worse* versus *better* than it is?
+// 5. The bonus $\kappa\sqrt{\tau}$ is added to the *simulated* reward, not the real one. What would happen
+//    to the learned $Q$ values if it were added to real rewards instead?
+//
+// ## Try it
+//
+// * **No exploration.** In the cell that computes `curves` (section 3), change `dynaQRun(maze, { planningSteps: n }, ...)`
+//   to `dynaQRun(maze, { planningSteps: n, epsilon: 0 }, ...)`. Does $n = 50$ still settle near the
+//   14-step shortest path, or does the greedy agent get stuck? Compare the floor computed in the next
+//   cell with `epsilonGreedyOptimalSteps(maze, 0)`.
+// * **How much planning is enough?** In the same cell, replace `[0, 5, 50]` by `[0, 1, 5, 20, 50, 200]`
+//   (and `RUNS` by 10 to keep it quick). Where do the returns from more planning start to vanish?
+// * **The size of the bonus.** In the cell that defines `plusShortcut` (section 5), try `kappa` `1e-4`
+//   and `1e-2` instead of `1e-3`. Which one finds the shortcut soonest, and which one pays the most
+//   before step 3,000 for re-checking old paths?

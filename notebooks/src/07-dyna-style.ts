@@ -2,7 +2,9 @@
 // # 07 · Dyna-style acceleration with a learned model
 //
 // Notebook 06 sped up Q-learning with a tabular model that was exact wherever it had data. Here we
-// take the same idea to a continuous system, following the generic Dyna loop of the lectures:
+// take the same idea to a continuous system, following the generic Dyna loop of lecture 000 (SFU CMPT 729,
+// seed `000_…`, slides "DYNA", "ALGORITHM: DYNA") and the Dyna-style recipe of lecture 002 (Stanford
+// AA203, seed `002_…`, slide "Dyna-style algorithms"):
 //
 // 1. run the current policy $\pi$ in the real system and add every transition to the dataset $\mathcal{D}$;
 // 2. fit a dynamics model $f(s' \mid s, a)$ to $\mathcal{D}$ by maximum likelihood;
@@ -14,15 +16,23 @@
 // a **probabilistic ensemble** (notebook 04): five Gaussian networks trained on bootstrap resamples.
 //
 // A learned model is never exact, and a policy optimised against it will happily exploit its errors.
-// The lectures give three remedies, all used here:
+// Lecture 000 (CMPT 729, slides "Model-Based Rollout", "Model Exploitation" and "How to use
+// ensemble?") gives three remedies, each the core of a well-known method:
 //
-// * **short rollouts branched from real states**: start each simulated rollout at a state the real
-//   system actually visited and run only $k$ steps, so errors have no time to compound;
-// * **a random ensemble member for every simulated transition**, so no single member's bias is
-//   followed for a whole rollout;
-// * **pessimism where the members disagree**: with
-//   $d(s, a) = \max_{i,j} \lVert \mu_i(s, a) - \mu_j(s, a) \rVert$, replace the reward by
-//   $r_p = -\kappa$ when $d(s, a) > \alpha$, and/or stop the rollout there.
+// * **short rollouts branched from real states** (MBPO, Janner et al. 2019, "When to trust your
+//   model"): start each simulated rollout at a state the real system actually visited and run only
+//   $k$ steps, so errors have no time to compound;
+// * **a random ensemble member for every simulated transition** (also MBPO), so no single member's
+//   bias is followed for a whole rollout;
+// * **pessimism where the members disagree**, with
+//   $d(s, a) = \max_{i,j} \lVert \mu_i(s, a) - \mu_j(s, a) \rVert$. There are two flavours.
+//   **MOReL** (Kidambi et al. 2020) uses a *hard* rule, the one on the lecture's slide: when
+//   $d(s, a) > \alpha$ the transition goes to an absorbing HALT state with reward $r_p = -\kappa$, so
+//   the rollout stops there. **MOPO** (Yu et al. 2020) uses a *soft* penalty on every transition,
+//   $\tilde r = r - \lambda\, u(s, a)$, with $u$ an uncertainty estimate (the paper takes the largest
+//   norm of the members' predicted standard deviations; disagreement is a common stand-in) and no
+//   halting. The library's `penalty` option is the hard replacement and its `terminateAbove` option
+//   the halt; you will write both rules in the second exercise.
 //
 // You will run the loop on pendulum swing-up, measure how much real data the model saves, watch the
 // error of long rollouts grow, see the penalty at work, and write the branched rollout yourself.
@@ -64,6 +74,9 @@ console.log("evaluation start angles (rad):", evalStarts.map((s) => s[0].toFixed
 
 // %% [markdown]
 // ## 2. The same learner with and without model rollouts
+//
+// *Follows lecture 002, slide "Dyna-style algorithms" (simulate transitions with the model, update the
+// policy on them), and lecture 000, slide "Model-Based Rollout".*
 //
 // Both runs use the same SAC settings and the same first 400 random transitions. Without the model,
 // SAC takes one gradient step per real transition, its usual setting. With the model, every 50 real
@@ -159,6 +172,8 @@ console.log(
 //
 // ## 3. Why rollouts must be short: compounding error
 //
+// *Follows lecture 000, slides "Model-Based Rollout" and "Drift".*
+//
 // Take the model and policy of the run above. From 50 real states, run the policy for 60 steps twice:
 // once in the real system and once in the model (a random member per step, as in training). The gap
 // between the two grows with the horizon: each step starts from the previous step's slightly wrong
@@ -230,7 +245,11 @@ console.log(`error after 1 step ${errorByStep[0].toFixed(3)}, after 3 steps ${er
 //
 // ## 4. The disagreement penalty
 //
-// When rollouts do go long, or go where the data is thin, the penalty replaces the reward by
+// *Follows lecture 000, slides "How to use ensemble?" (a random model per transition, the penalty
+// $r_p$, "Model disagreement" $d(s, a) = \max_{i,j} D(f_i, f_j)$, termination based on disagreement)
+// and "Model Exploitation".*
+//
+// When rollouts do go long, or go where the data is thin, MOReL's penalty replaces the reward by
 // $-\kappa$ wherever the members disagree by more than $\alpha$, so the learner sees those regions as
 // bad rather than as whatever a confused model predicts. Below: 20-step rollouts in the model from 200
 // real states, and the fraction of transitions penalised at each step, with $\alpha$ set at the 90th
@@ -365,6 +384,51 @@ function branchedRolloutsWithPenalty(
 }
 
 // %% [markdown]
+// ### Exercise: MOPO's soft penalty and MOReL's hard rule (2 points)
+//
+// Write `pessimisticRewards(memberMeans, rewards, rule)`. `memberMeans[i][b]` is member $i$'s
+// predicted next state for branch $b$ (all members see the same $(s, a)$ of that branch), and
+// `rewards[b]` is the model's reward of the branch's transition. Compute, per branch,
+//
+// * `d[b]` $= \max_{i<j} \lVert \mu_i - \mu_j \rVert_2$ over **all** pairs of members (0 with one member);
+// * for `rule = { kind: "mopo", lambda }`: `r[b]` $= r - \lambda\, d$ and `halt[b] = false`
+//   (a soft penalty, the rollout goes on);
+// * for `rule = { kind: "morel", kappa, alpha }`: if $d > \alpha$ then `r[b]` $= -\kappa$ (the
+//   reward of the HALT state, whatever $r$ was) and `halt[b] = true`; otherwise `r[b]` $= r$ and
+//   `halt[b] = false`.
+//
+// Return `{ d, r, halt }`.
+
+// %% exercise id=pessimistic-rewards points=2
+type PessimismRule = { kind: "mopo"; lambda: number } | { kind: "morel"; kappa: number; alpha: number };
+
+function pessimisticRewards(memberMeans: number[][][], rewards: number[], rule: PessimismRule): { d: number[]; r: number[]; halt: boolean[] } {
+  // BEGIN SOLUTION
+  throw new Error("not implemented yet: pessimistic-rewards");
+  // END SOLUTION
+}
+
+// %% check id=pessimistic-rewards
+{
+  // Three members, two branches; on branch 1 the widest pair is members 1 and 2 (distance 5).
+  const three = [[[0, 0], [0, 0]], [[0, 0.1], [3, 0]], [[0.1, 0], [0, 4]]];
+  const hard = pessimisticRewards(three, [-1, -2], { kind: "morel", kappa: 50, alpha: 1 });
+  check("MOReL halts the branch whose disagreement exceeds alpha, and only that one", hard.halt[0] === false && hard.halt[1] === true);
+  checkClose("MOReL replaces the reward by -kappa there (not r - kappa)", hard.r, [-1, -50]);
+  checkClose("d is the widest pair's distance", hard.d[1], 5, 1e-12);
+  const soft = pessimisticRewards(three, [-1, -2], { kind: "mopo", lambda: 2 });
+  checkClose("MOPO subtracts lambda * d from every reward", soft.r, [-1 - 2 * hard.d[0], -12], 1e-12);
+  check("MOPO never halts", soft.halt.every((h) => !h));
+
+  // d against the library's disagreement on the trained ensemble's predictions from real states.
+  const S = starts200.slice(0, 30 * 3);
+  const pred = model.sampleMembers(S, deterministicPolicy(S, 30), 30, makeRng(8));
+  const asRows = pred.means.map((m) => Array.from({ length: 30 }, (_, b) => Array.from(m.slice(3 * b, 3 * b + 3))));
+  const mine = pessimisticRewards(asRows, new Array(30).fill(0), { kind: "morel", kappa: KAPPA, alpha: ALPHA });
+  checkClose("d matches the library's disagreement on the learned ensemble", mine.d, Array.from(disagreement(pred.means, 30, 3)), 1e-9);
+}
+
+// %% [markdown]
 // ## What to remember
 //
 // * Dyna with a learned model: keep all real data, refit the model, and let an off-policy learner
@@ -379,3 +443,32 @@ function branchedRolloutsWithPenalty(
 // %%
 disposeDynaResult(free);
 disposeDynaResult(withModel);
+
+// %% [markdown]
+// ## Check your understanding
+//
+// 1. Section 2 saved real transitions but spent about ten times more gradient steps. When is that a
+//    good trade, and when would you rather run model-free SAC on the real system?
+// 2. Why are simulated rollouts *branched from real states* rather than started from the initial
+//    state distribution and run for a whole 200-step episode? Give two reasons, one about error and
+//    one about which states the policy needs to learn about.
+// 3. MOReL replaces the reward by $-\kappa$ and halts; MOPO subtracts $\lambda\,u(s, a)$ and goes on. Which
+//    would you choose when (a) the data cover the task well except for a few holes, (b) the data come
+//    from a narrow, fixed data set (offline RL) and the policy must not leave it? Why?
+// 4. The threshold $\alpha$ was set at the 90th percentile of one-step disagreement from real states.
+//    What happens to learning if $\alpha$ is set far lower (say the 10th percentile), or far higher?
+// 5. Drawing a random ensemble member for every transition is cheaper than a penalty. What kind of
+//    model error does it protect against, and what kind does it not?
+//
+// ## Try it
+//
+// * **Rollout length in the diagnostics.** In the cell of section 4 that defines `penalisedByStep`,
+//   change `horizon: 20` (and the two `20`s that count steps) to `horizon: 5`. Does the fraction
+//   penalised under random torques still climb, and how far?
+// * **Rollout length 1, 3, 10 in a learning run.** In the cell that runs `dynaStyle` with the model
+//   (section 2), set `horizon: 1` and then `horizon: 10` instead of `3` (and `REAL_STEPS` to `700` to
+//   keep it short). Compare the return after 700 real transitions with the committed curves of
+//   section 5.
+// * **Where to set the threshold.** In the cell of section 4 that defines `ALPHA`, replace
+//   `0.9 * d1.length` by `0.5 * d1.length` and then by `0.99 * d1.length`. How do the two curves of
+//   "fraction penalised" move, and which setting still separates the learned policy from random torques?

@@ -22,6 +22,10 @@ import { Pendulum } from "mbrl/envs";
 // %% [markdown]
 // ## 1. A distribution over functions
 //
+// *Follows lecture 002 (Stanford AA203, seed `002_…`), slides "Gaussian process reminder" and "Squared
+// Exponential Kernel", and lecture 004 (Berkeley CS 294-112, seed `004_…`), slide "What kind of models
+// can we use?" (Gaussian process).*
+//
 // A GP says: for any finite set of inputs $x_1, \dots, x_n$, the function values
 // $f(x_1), \dots, f(x_n)$ are jointly Gaussian, with mean 0 (here) and covariance given by a
 // **kernel** $k(x_i, x_j)$. The kernel encodes what we believe about the function before seeing
@@ -45,16 +49,19 @@ const priorPlots = [0.5, 1.5, 4].map((ell) => {
   const samples = gpSample(null, gridMat, 3, rngPrior, makeHyp([ell], 1, 0.01));
   return lineChart(
     samples.map((s, k) => ({ name: `sample ${k + 1}`, x: grid, y: s })),
-    { title: `prior samples, length-scale ${ell}`, width: 260, height: 200, yDomain: [-3, 3], xTitle: "x", yTitle: "f(x)" },
+    { title: `prior samples, length-scale ${ell}`, width: 420, height: 140, yDomain: [-3, 3], xTitle: "x", yTitle: "f(x)" },
   );
 });
-await display(combine(priorPlots));
+// One above the other: three side by side (each with its legend) would not fit the ~950 px output area.
+await display(combine(priorPlots, { direction: "vertical" }));
 
 // %% [markdown]
 // Short length-scales give wiggly functions, long ones smooth, slowly varying functions. All have
 // the same marginal spread $\sigma_f = 1$.
 //
 // ## 2. Conditioning on data
+//
+// *Follows lecture 002, slide "Gaussian process reminder" (the posterior mean and variance).*
 //
 // Given training inputs $X$ (an $n \times D$ matrix) and targets $y$, the posterior of $f$ at a
 // test input $x_*$ is Gaussian with
@@ -118,13 +125,14 @@ const xTrain = Array.from({ length: 14 }, () => {
 const yTrain = xTrain.map((x) => truth(x) + rngData.normal(0, 0.15));
 const Xtr = mat(xTrain.length, 1, xTrain);
 
-function posteriorChart(hyp: Float64Array, title: string, width = 300) {
+// Two of these side by side must fit the ~950 px output area, legends included: 220 px of plot each.
+function posteriorChart(hyp: Float64Array, title: string, width = 220) {
   const gp = fitGp(Xtr, yTrain, hyp);
   const p = gpPredict(gp, gridMat);
   const sd = Array.from(p.variance, (v) => Math.sqrt(v));
   return lineChart(
     [
-      { name: "posterior mean ± 2 sd", x: grid, y: p.mean, lower: grid.map((_, i) => p.mean[i] - 2 * sd[i]), upper: grid.map((_, i) => p.mean[i] + 2 * sd[i]) },
+      { name: "mean ± 2 sd", x: grid, y: p.mean, lower: grid.map((_, i) => p.mean[i] - 2 * sd[i]), upper: grid.map((_, i) => p.mean[i] + 2 * sd[i]) },
       { name: "true function", x: grid, y: grid.map(truth), dashed: true },
       { name: "data", x: xTrain, y: yTrain, points: true },
     ],
@@ -157,6 +165,8 @@ await display(posteriorChart(hypDemo, "posterior, length-scale 1, noise 0.15", 5
 // %% [markdown]
 // ## 3. Length-scale and noise
 //
+// *Follows lecture 002, slide "Squared Exponential Kernel" (what the hyper-parameters mean).*
+//
 // The same data, four settings. A short length-scale explains every wiggle and returns to the prior
 // quickly between points; a long one draws a smooth line and is confident over the gap. A large
 // noise level attributes the scatter to noise (smooth mean, wide band at the data); a tiny one forces
@@ -176,22 +186,72 @@ await display(
 // %% [markdown]
 // ## 4. Fitting by marginal likelihood
 //
+// *The lectures take the hyper-parameters as given; this section follows Rasmussen and Williams,
+// chapter 5, as PILCO's reference code does (lecture 002, "Case study: PILCO").*
+//
 // Which setting is right? The **marginal likelihood** $p(y \mid X, \theta)$, the probability of the
 // observed targets with $f$ integrated out, trades data fit against complexity:
 //
 // $$-\log p(y \mid X, \theta) = \tfrac12 y^\top (K + \sigma_n^2 I)^{-1} y + \tfrac12 \log|K + \sigma_n^2 I| + \tfrac n2 \log 2\pi.$$
 //
 // The first term punishes a poor fit, the second punishes flexible models (which spread their
-// probability over many data sets). Its gradient with respect to each log hyper-parameter is
-// $\tfrac12 \operatorname{tr}\big((\beta\beta^\top - (K + \sigma_n^2 I)^{-1}) \partial K / \partial \theta\big)$,
-// so `trainGp` minimises it with L-BFGS (in log space, with PILCO's soft bounds on extreme values).
+// probability over many data sets). With $K_y = K + \sigma_n^2 I$ and $\beta = K_y^{-1} y$, its gradient
+// with respect to a log hyper-parameter $\log\theta$ is
+//
+// $$\frac{\partial(-\log p)}{\partial \log\theta} = \tfrac12 \operatorname{tr}\Big(\big(K_y^{-1} - \beta\beta^\top\big)\,\frac{\partial K_y}{\partial \log\theta}\Big),$$
+//
+// (the gradient of $+\log p$ has $\beta\beta^\top - K_y^{-1}$ instead). Because the library keeps
+// $\log\ell$, $\log\sigma_f$, $\log\sigma_n$, the derivative needed is $\partial K_y / \partial \log\theta = \theta\, \partial K_y / \partial\theta$:
+// for the SE kernel $\partial K_{ij} / \partial \log\ell = K_{ij}\,(x_i - x_j)^2 / \ell^2$,
+// $\partial K_{ij} / \partial \log\sigma_f = 2K_{ij}$ and $\partial K_y / \partial \log\sigma_n = 2\sigma_n^2 I$.
+// `trainGp` minimises $-\log p$ with L-BFGS in these log coordinates (positive hyper-parameters for
+// free), with PILCO's soft bounds on extreme values (Rasmussen and Williams, *Gaussian Processes for
+// Machine Learning*, section 5.4; lecture 004, "Model classes: GP").
+//
+// ### Exercise: the negative log marginal likelihood and its gradient (3 points)
+//
+// Write `gpNegLogLik(X, y, logEll, logSf, logSn)` for one-dimensional inputs: return
+// `{ nlml, grad }`, where `nlml` is $-\log p(y \mid X, \theta)$ from the formula above (with the
+// $\tfrac n2 \log 2\pi$) and `grad` $= [\partial/\partial\log\ell, \partial/\partial\log\sigma_f, \partial/\partial\log\sigma_n]$ of it.
+// A Cholesky factor $K_y = LL^\top$ gives both $\beta$ (two triangular solves) and
+// $\log|K_y| = 2\sum_i \log L_{ii}$; for the trace you need $K_y^{-1}$ (solve for each column of $I$).
+
+// %% exercise id=gp-neg-log-marginal points=3
+function gpNegLogLik(X: number[], y: number[], logEll: number, logSf: number, logSn: number): { nlml: number; grad: number[] } {
+  // BEGIN SOLUTION
+  throw new Error("not implemented yet: gp-neg-log-marginal");
+  // END SOLUTION
+}
+
+// %% check id=gp-neg-log-marginal
+{
+  const Xc = [-2, -1, 0.5, 2];
+  const yc = [0.3, -0.4, 0.8, 0.1];
+  const th = [Math.log(0.9), Math.log(1.2), Math.log(0.1)];
+  const got = gpNegLogLik(Xc, yc, th[0], th[1], th[2]);
+  // Finite differences of the library's -log p in the LOG hyper-parameters: tests the sign and the coordinates.
+  const f = (t: number[]) => gpNegLogMarginal(mat(4, 1, Xc), yc, Float64Array.from(t));
+  const fd = th.map((_, d) => {
+    const h = 1e-5;
+    const up = th.slice(), dn = th.slice();
+    up[d] += h;
+    dn[d] -= h;
+    return (f(up) - f(dn)) / (2 * h);
+  });
+  checkClose("the gradient is that of -log p in log(ell), log(sf), log(sn) (central differences)", got.grad, fd, 1e-5);
+  checkClose("-log p(y | X) matches the library, including the 1/2 log|K + sn^2 I| term", got.nlml, f(th), 1e-8);
+  const one = gpNegLogLik([0], [1.5], 0, Math.log(2), Math.log(0.5));
+  checkClose("one point: -log N(1.5; 0, sf^2 + sn^2)", one.nlml, 0.5 * Math.log(2 * Math.PI * 4.25) + (0.5 * 1.5 ** 2) / 4.25, 1e-9);
+}
+
+// %% [markdown]
 // First the landscape along the length-scale (signal and noise fixed):
 
 // %%
 const logEll = Array.from({ length: 60 }, (_, i) => Math.log(0.1) + (i / 59) * Math.log(100));
 await display(
   lineChart(
-    [{ name: "negative log marginal likelihood", x: logEll.map(Math.exp), y: logEll.map((le) => gpNegLogMarginal(Xtr, yTrain, Float64Array.from([le, 0, Math.log(0.15)]))) }],
+    [{ name: "-log p(y | X)", x: logEll.map(Math.exp), y: logEll.map((le) => gpNegLogMarginal(Xtr, yTrain, Float64Array.from([le, 0, Math.log(0.15)]))) }],
     { title: "the marginal likelihood prefers an intermediate length-scale", logX: true, xTitle: "length-scale", yTitle: "-log p(y | X)", width: 480, height: 220 },
   ),
 );
@@ -227,6 +287,9 @@ await display(combine([posteriorChart(start, "before fitting"), posteriorChart(f
 
 // %% [markdown]
 // ## 5. A GP dynamics model
+//
+// *Follows lecture 002, slide "Case study: PILCO" ("use Gaussian process for dynamics"), and lecture 004,
+// slide "Case study: model-based policy search with GPs".*
 //
 // PILCO models a system $x_{t+1} = f(x_t, u_t)$ with one GP per state dimension, each predicting the
 // **change** $\Delta_t = x_{t+1} - x_t$ from the state and action (changes are small and smooth, and a
@@ -282,3 +345,28 @@ await display(combine([posteriorChart(start, "before fitting"), posteriorChart(f
 // *distribution* of states through these GPs, step after step, to predict where a policy will take
 // the system and how uncertain that prediction is, and then improves the policy by gradient descent
 // on the predicted cost.
+//
+// ## Check your understanding
+//
+// 1. Far from the data the posterior mean returns to 0 and the variance to $\sigma_f^2$. For a
+//    dynamics model that predicts the *change* of the state, what does that mean physically, and why
+//    is it a sensible default for PILCO?
+// 2. The marginal likelihood has a data-fit term and a complexity term. Which of the two prefers a
+//    short length-scale, and which a long one? What would you get by minimising the data-fit term alone?
+// 3. The library optimises $\log\ell, \log\sigma_f, \log\sigma_n$ instead of $\ell, \sigma_f, \sigma_n$.
+//    Give two reasons. How does the gradient change between the two parameterisations?
+// 4. You have 5,000 transitions of a robot arm. Would you fit a GP to all of them? What breaks, and
+//    what does PILCO's library do instead?
+// 5. With ARD, the length-scale of an irrelevant input grows very large. What would happen to the
+//    posterior if you used one shared length-scale for all inputs on the distractor example?
+//
+// ## Try it
+//
+// * **Where the band opens.** In the cell that defines `xTrain` (section 2), change the gap from
+//   $(0, 3)$ to $(-1, 1)$ (`u < -1 ? u : u + 2`, with `rngData.uniform(-5, 3)`). Rerun the posterior
+//   plot: how wide does the band get in the gap, and how far is the true function from the mean?
+// * **A local optimum.** In the cell of section 4 that defines `start`, use `makeHyp([5], 0.5, 0.6)`
+//   (a long length-scale and a large noise: "everything is noise"). Does `trainGp` reach the same
+//   $-\log p$ as before? Look at the "after" chart.
+// * **Less data for the dynamics.** In the GP dynamics cell (section 5), collect 20 transitions instead
+//   of 80 (the loop bound and `mat(80, ...)`), and see where along the angle sweep the band opens.

@@ -13,6 +13,9 @@
 //
 // Because the model's uncertainty is part of the prediction, the policy is optimised against every
 // dynamics the data allow, not just the most likely one: this is what makes PILCO so data efficient.
+// This notebook follows lecture 002 (Stanford AA203, seed `002_…`), slides "Case study: PILCO" and
+// "PILCO (at a high level)", and lecture 004 (Berkeley CS 294-112, seed `004_…`), slide "Case study:
+// model-based policy search with GPs".
 
 // %%
 import { makeRng } from "mbrl/core";
@@ -25,6 +28,10 @@ import { lossSat, mmModelFromGps, momentMatch, pendulumScenario, pendulumSuccess
 
 // %% [markdown]
 // ## 1. Moment matching through a GP
+//
+// *Follows lecture 002, slide "Case study: PILCO" ("approximate the predictive distribution with a
+// Gaussian via moment matching"; "because of the squared exponential kernel, mean and variance can be
+// computed in closed form").*
 //
 // Take a GP $f$ with SE kernel (length-scale $\ell$, signal std $\sigma_f$) trained on data, and an
 // uncertain input $x \sim \mathcal N(m, v)$. The predictive distribution of $f(x)$ is not Gaussian,
@@ -89,10 +96,10 @@ function momentMatchedMean(X: number[], beta: number[], ell: number, sf: number,
   await display(
     histogram(
       [
-        { name: "f(x), x ~ N(0.5, 0.6²) (Monte Carlo)", values: fs },
-        { name: "moment-matched Gaussian", values: gauss },
+        { name: "Monte Carlo", values: fs },
+        { name: "moment matching", values: gauss },
       ],
-      { title: "the predictive distribution and its moment-matched Gaussian", bins: 50, xTitle: "f(x)" },
+      { title: "f(x) for x ~ N(0.5, 0.6²): samples and the moment-matched Gaussian", bins: 50, xTitle: "f(x)" },
     ),
   );
   check("moment matching gets the Monte Carlo mean", Math.abs(mean - mm.M[0]) < 0.02);
@@ -101,6 +108,9 @@ function momentMatchedMean(X: number[], beta: number[], ell: number, sf: number,
 
 // %% [markdown]
 // ## 2. The saturating cost and its expectation
+//
+// *Follows lecture 002, slide "Case study: PILCO" (the saturating cost, "similarly squared exponential;
+// thus expected cost can be computed exactly, factoring in uncertainty").*
 //
 // PILCO's cost of a state is $c(x) = 1 - \exp(-\tfrac{1}{2 w^2}\lVert x - x_{\text{target}}\rVert^2)$:
 // about quadratic near the target, saturating at 1 far away (a state that is far off is simply bad,
@@ -158,7 +168,7 @@ function expectedSaturatingCost(m: number[], v: number[], target: number[], widt
     lineChart(
       [
         { name: "mean at the target", x: sds, y: at },
-        { name: "mean 1 away from the target", x: sds, y: away },
+        { name: "mean 1 away", x: sds, y: away },
       ],
       { title: "expected saturating cost vs uncertainty (width 0.5)", xTitle: "state standard deviation", yTitle: "E[cost]", width: 480, height: 240 },
     ),
@@ -167,6 +177,10 @@ function expectedSaturatingCost(m: number[], v: number[], target: number[], widt
 
 // %% [markdown]
 // ## 3. PILCO on the pendulum swing-up
+//
+// *Follows lecture 002, slides "Case study: PILCO" (RBF or linear policy, gradient by the chain rule)
+// and "PILCO (at a high level)" (the loop), and lecture 004, slide "Case study: model-based policy search
+// with GPs".*
 //
 // The pendulum starts hanging down ($\theta = \pi$) and must swing up to $\theta = 0$ and stay there.
 // The policy is an RBF network (a deterministic GP with 10 basis functions whose centres, targets
@@ -228,10 +242,57 @@ console.log(result.firstSuccess === null ? "no success within the trials run" : 
 }
 
 // %% [markdown]
+// **A linear policy beside the RBF network.** Lecture 002 names two policy classes for PILCO: the RBF
+// network above, and a linear policy $u = u_{\max}\,\text{squash}(W x + b)$ on the same inputs
+// $(\dot\theta, \sin\theta, \cos\theta)$. The same loop, the same seed, only the policy class changes:
+
+// %%
+const barLinear = progress(7, { label: "PILCO trials, linear policy" });
+const linearResult = pilco(env, scenario, {
+  seed: 1,
+  trials: 6,
+  policy: "linear",
+  policyIters: 40,
+  policyRelTol: 1e-7,
+  stopOnSuccess: true,
+  success: pendulumSuccess,
+  onTrial: (t: PilcoTrial) =>
+    barLinear.tick({ trial: t.index, cost: t.realCosts.reduce((a, b) => a + b, 0).toFixed(1), success: t.success ? "yes" : "no" }),
+});
+barLinear.close();
+{
+  const total = (t: PilcoTrial) => t.realCosts.reduce((a, b) => a + b, 0);
+  await display(
+    lineChart(
+      [
+        { name: "RBF network", x: result.trials.map((t) => t.index), y: result.trials.map(total), points: true },
+        { name: "linear policy", x: linearResult.trials.map((t) => t.index), y: linearResult.trials.map(total), points: true },
+      ],
+      { title: "real cost per trial: RBF vs linear policy", xTitle: "trial", yTitle: "summed cost over the trial", width: 420, height: 240 },
+    ),
+  );
+  const said = (r: typeof result) => (r.firstSuccess === null ? "no success within 6 learned trials" : `first success at learned trial ${r.firstSuccess}`);
+  console.log(`RBF network: ${said(result)}; linear policy: ${said(linearResult)}`);
+}
+
+// %% [markdown]
+// On this pendulum, with its strong motor, the simple policy is enough, and (printed above) it can
+// even succeed sooner: a linear map of $(\dot\theta, \sin\theta, \cos\theta)$ through the squashing
+// already pumps energy (push with the velocity) and then holds the top (push against $\sin\theta$), and
+// its few parameters are quick to optimise and hard to overfit to a wrong model. The RBF network
+// pays off where one linear map of these features cannot express what is needed, as in the cart-pole
+// swing-up, where the pole must be swung up and the cart brought back to the centre at the same time
+// (PILCO's cart-pole results use the RBF network). More flexibility is not free: more parameters,
+// more local optima, and more ways to exploit what the model gets wrong.
+
+// %% [markdown]
 // **Predictions against reality.** For each learned trial: the predicted distribution of the angle
 // (mean ± 2 standard deviations) that the policy was optimised on, and the angle the real pendulum
-// followed with that policy. Early predictions are wide (little data, an uncertain model); as data
-// accumulate along the policy's path, they tighten and the real trajectory falls inside them.
+// followed with that policy. Below the charts: the fraction of time steps at which the real angle is
+// inside the band. Look at where it is *not*: the band is the model's belief, and a Gaussian fitted by
+// moment matching to a GP trained on a few dozen transitions can be too narrow, above all in the
+// first trials and during the fast swing, where little data was seen. The real trajectory then leaves
+// the band, and the next trial's data correct the model there.
 
 // %%
 {
@@ -247,10 +308,17 @@ console.log(result.firstSuccess === null ? "no success within the trials run" : 
           { name: "predicted θ ± 2 sd", x: time, y: mean, lower: mean.map((v, k) => v - 2 * sd[k]), upper: mean.map((v, k) => v + 2 * sd[k]) },
           { name: "real θ", x: time, y: t.states.map((s) => s[0]) },
         ],
-        { title: `trial ${t.index}${t.success ? " (success)" : ""}`, xTitle: "time (s)", yTitle: "θ (0 = upright)", width: 250, height: 180, yDomain: [-8, 10] },
+        { title: `trial ${t.index}${t.success ? " (success)" : ""}`, xTitle: "time (s)", yTitle: "θ (0 = upright)", width: 200, height: 170, yDomain: [-8, 10] },
       );
     });
-  for (let i = 0; i < charts.length; i += 3) await display(combine(charts.slice(i, i + 3)));
+  // Two charts per row: each carries its own legend, and three side by side would not fit the ~950 px
+  // output area of the classic notebook.
+  for (let i = 0; i < charts.length; i += 2) await display(combine(charts.slice(i, i + 2)));
+  for (const t of result.trials.filter((tr) => tr.prediction)) {
+    const p = t.prediction!;
+    const inside = p.means.filter((m, k) => Math.abs(t.states[k][0] - m[0]) <= 2 * Math.sqrt(Math.max(p.covs[k][0], 0))).length;
+    console.log(`trial ${t.index}: the real angle is inside the predicted band at ${inside} of ${p.means.length} steps (${Math.round((100 * inside) / p.means.length)} %)`);
+  }
 }
 
 // %% [markdown]
@@ -270,9 +338,12 @@ console.log(result.firstSuccess === null ? "no success within the trials run" : 
 // * Moment matching turns a GP into a deterministic, differentiable map from a state distribution to
 //   the next one, so the expected cost of a policy over a whole trial is a smooth function of its
 //   parameters, with exact gradients.
-// * The model's uncertainty enters the prediction, so the policy is not fooled by a confident but
-//   wrong model (compare notebook 01's model exploitation), and the saturating cost makes
-//   uncertainty attractive only where the policy is doing badly.
+// * The model's uncertainty enters the prediction. What protects PILCO from exploiting model errors
+//   (compare notebook 01) is not that the model is never wrong (the band above is sometimes too
+//   narrow) but that the GP *admits* its uncertainty where data are scarce: there the predicted state
+//   distribution widens, the expected cost accounts for every dynamics the data allow, and a policy
+//   cannot profit from one optimistic guess. The saturating cost makes uncertainty attractive only
+//   where the policy is doing badly.
 // * The price is computation: every prediction step costs $O(E^2 n^2 D)$ for $n$ data points, $E$
 //   outputs and $D$ inputs, so PILCO keeps $n$ to a few hundred and is limited to low-dimensional
 //   systems. This library trains the hyper-parameters on at most a few hundred points and, once the
@@ -283,3 +354,31 @@ console.log(result.firstSuccess === null ? "no success within the trials run" : 
 //   pole was swung up and balanced at learned trial 11, 12 and 12 for three seeds, after about 50 s
 //   of interaction, against under 20 s in the paper. Each seed takes several minutes of computing, so
 //   this notebook uses the pendulum.
+//
+// ## Check your understanding
+//
+// 1. Moment matching replaces the true predictive distribution by a Gaussian with the same mean and
+//    variance. In the histogram of section 1 the true distribution is skewed. When would this
+//    approximation mislead the policy search most: a unimodal skewed prediction, or a bimodal one
+//    (say, the pendulum may fall left or right)? Why?
+// 2. At the target, more uncertainty raises the expected saturating cost; far from it, it lowers it.
+//    Explain with the shape of $c(x)$, and say what behaviour each side encourages.
+// 3. In trials where the real angle leaves the predicted band, the model was overconfident there. Why
+//    does PILCO still improve on the next trial, and what would happen if it planned with the GP's
+//    mean only (no uncertainty in the prediction)?
+// 4. PILCO optimises the policy with exact gradients and L-BFGS, while PETS (notebook 05) samples
+//    action sequences at every step. For a 6-dimensional system with 2,000 transitions, which would
+//    you choose, and why? Which would you choose for the pendulum with 100 transitions?
+// 5. The linear policy succeeded sooner than the RBF network here. Why does that not make it the
+//    better choice in general?
+//
+// ## Try it
+//
+// * **The Gym pendulum's motor.** In the cell that defines `TORQUE` (section 3), set it to `2` (and
+//   `H: 60` in `pendulumScenario`, six seconds to swing several times). Does PILCO still succeed within
+//   six learned trials? Then rerun the linear-policy cell: does the linear policy still keep up?
+// * **Fewer basis functions.** In the same cell, change `nBasis: 10` to `nBasis: 3`. How do the cost per
+//   trial and the band of "predictions against reality" change?
+// * **Uncertainty vs cost.** In the cell of section 2 that plots the expected cost against the standard
+//   deviation, change the width from 0.5 (`[4]`, i.e. $1/w^2$) to 2 (`[0.25]`). Where does uncertainty
+//   still lower the expected cost?

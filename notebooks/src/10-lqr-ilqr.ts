@@ -7,7 +7,9 @@
 //
 // $$\min_{u_0, \dots, u_{T-1}} \sum_{t=0}^{T-1} c(x_t, u_t) + c_T(x_T) \quad \text{s.t.} \quad x_{t+1} = f(x_t, u_t).$$
 //
-// This notebook builds the two tools that lecture 004 relies on:
+// This notebook builds the two tools that lecture 004 (Berkeley CS 294-112, seed `004_…`) relies on when it
+// says "backpropagate through $f(s, a)$ to choose actions (e.g. using iLQR)" (slide "That seems like a
+// lot of work...") and when it fits local models (slides "Local models" and "What controller to execute?"):
 //
 // 1. **LQR**: when the dynamics are linear and the cost quadratic, the problem has an exact solution,
 //    a *time-varying linear feedback controller* $u_t = K_t x_t + k_t$, found by one backward pass.
@@ -26,7 +28,9 @@ import {
   lqrBackward,
   lqrRollout,
   ilqr,
+  localLqrProblem,
   runFeedback,
+  clipAction,
   dynamicsFromEnv,
   dynamicsFromModel,
   armReachCost,
@@ -43,6 +47,9 @@ await initBackend();
 
 // %% [markdown]
 // ## 1. LQR on a linear system
+//
+// *Follows lecture 004, slide "Local models" ("LQR gives us a linear feedback controller"); the
+// derivation is the standard one of its iLQR background.*
 //
 // Take a cart on a frictionless rail: state $x = (\text{position}, \text{velocity})$, action a force,
 // time step $\Delta t = 0.1$:
@@ -100,14 +107,14 @@ await display(
         { name: "position", x: steps, y: cartRun.xs.map((x) => x[0]) },
         { name: "velocity", x: steps, y: cartRun.xs.map((x) => x[1]) },
       ],
-      { title: "LQR brings the cart back", xTitle: "step", width: 300 },
+      { title: "LQR brings the cart back", xTitle: "step", width: 270 },
     ),
     lineChart(
       [
         { name: "K (position)", x: steps.slice(0, T_cart), y: cartSolution.K.map((K) => K.data[0]) },
         { name: "K (velocity)", x: steps.slice(0, T_cart), y: cartSolution.K.map((K) => K.data[1]) },
       ],
-      { title: "Time-varying gains K_t", xTitle: "step", width: 300 },
+      { title: "Time-varying gains K_t", xTitle: "step", width: 270 },
     ),
   ]),
 );
@@ -143,6 +150,9 @@ function riccatiGains(A: number[][], B: number[][], Q: number[][], R: number[][]
 
 // %% [markdown]
 // ## 2. iLQR on a two-link arm
+//
+// *Follows lecture 004, slides "Local models" ($A_t = df/dx_t$, $B_t = df/du_t$) and "What controller to
+// execute?" ("iLQR produces $\hat x_t, \hat u_t, K_t, k_t$").*
 //
 // The arm has a shoulder and an elbow joint driven by torques; its state is the two joint angles and
 // their velocities, $x = (q_1, q_2, \dot q_1, \dot q_2)$. The dynamics (mass matrix, Coriolis terms,
@@ -221,7 +231,95 @@ animate(
 );
 
 // %% [markdown]
+// ### Exercise: the forward pass with a line search (3 points)
+//
+// Steps 4 and 5 above are what keep iLQR safe: the LQR solution is only right for the *linearised*
+// dynamics, so the nonlinear rollout must be checked. You will write that forward pass for a small
+// system: a damped pendulum ($\theta = 0$ hanging down, 0.05 s steps) that should swing to
+// $\theta = \pi$. Its step and its total cost are in the next cell (`pendulumStep`, `pendulumCost`).
+//
+// Write `ilqrForwardPass(xs, us, K, k, alphas)`. `xs` ($T + 1$ states) and `us` ($T$ actions) are the
+// current trajectory $\hat x, \hat u$; `K[t]` ($m \times n$) and `k[t]` come from the backward pass. For each
+// `alpha` **in the order given**, run the nonlinear system from `xs[0]` with
+//
+// $$u_t = \hat u_t + \alpha\, k_t + K_t (x_t - \hat x_t), \qquad x_{t+1} = \text{pendulumStep}(x_t, u_t),$$
+//
+// (the feedback acts on the deviation of the **new** state from the **old** trajectory at the same step)
+// and return `{ xs, us, cost, alpha }` of the first step whose `pendulumCost` is strictly lower than the
+// current trajectory's. If no step size lowers the cost, return the current trajectory, its cost and
+// `alpha: 0` (iLQR then raises its regularisation $\mu$ and tries again).
+
+// %%
+/** A damped pendulum (theta = 0 hanging down), one 0.05 s Euler step; torque u[0] in N m. */
+function pendulumStep(x: number[], u: number[]): number[] {
+  const w = x[1] + 0.05 * (-9.81 * Math.sin(x[0]) - 0.1 * x[1] + u[0]);
+  return [x[0] + 0.05 * w, w];
+}
+function pendulumRunningCost(x: number[], u: number[]): number {
+  return 0.1 * (x[0] - Math.PI) ** 2 + 0.01 * x[1] ** 2 + 0.01 * u[0] ** 2;
+}
+function pendulumTerminalCost(x: number[]): number {
+  return 10 * (x[0] - Math.PI) ** 2 + x[1] ** 2;
+}
+/** Total cost of a trajectory: running costs of the T steps plus the terminal cost of x_T. */
+function pendulumCost(xs: number[][], us: number[][]): number {
+  let J = pendulumTerminalCost(xs[us.length]);
+  for (let t = 0; t < us.length; t++) J += pendulumRunningCost(xs[t], us[t]);
+  return J;
+}
+
+// %% exercise id=ilqr-forward-pass points=3
+function ilqrForwardPass(
+  xs: number[][],
+  us: number[][],
+  K: number[][][],
+  k: number[][],
+  alphas: number[],
+): { xs: number[][]; us: number[][]; cost: number; alpha: number } {
+  // BEGIN SOLUTION
+  throw new Error("not implemented yet: ilqr-forward-pass");
+  // END SOLUTION
+}
+
+// %% check id=ilqr-forward-pass
+{
+  // One iLQR iteration on the pendulum with the library: a push for 0.5 s, then nothing.
+  const pend = {
+    n: 2,
+    m: 1,
+    dynamics(S: Float64Array, U: Float64Array) {
+      const out = new Float64Array(S.length);
+      for (let i = 0; i < U.length; i++) out.set(pendulumStep([S[2 * i], S[2 * i + 1]], [U[i]]), 2 * i);
+      return out;
+    },
+  };
+  const pendCost = {
+    running: (x: Float64Array, u: Float64Array) => pendulumRunningCost(Array.from(x), Array.from(u)),
+    terminal: (x: Float64Array) => pendulumTerminalCost(Array.from(x)),
+  };
+  const push = Array.from({ length: 60 }, (_, t) => [t < 10 ? 2 : 0]);
+  const xsOld = [[0, 0]];
+  for (let t = 0; t < 60; t++) xsOld.push(pendulumStep(xsOld[t], push[t]));
+  const sol = lqrBackward(localLqrProblem(pend, pendCost, xsOld.map((x) => Float64Array.from(x)), push.map((u) => Float64Array.from(u)), 1e-5), { mu: 1e-6 });
+  const K = sol.K.map((G) => toArray(G));
+  const k = sol.k.map((v) => Array.from(v));
+  const halving = [1, 0.5, 0.25, 0.125, 0.0625];
+  const libStep = ilqr(pend, pendCost, [0, 0], push, { maxIter: 1, alphas: halving });
+  const mine = ilqrForwardPass(xsOld, push, K, k, halving);
+  checkClose("closed loop: the new states match the library's iLQR step (feedback on x_t - x_hat_t)", mine.xs, libStep.xs.map((x) => Array.from(x)), 1e-8);
+  checkClose("the returned cost is the new trajectory's cost", mine.cost, libStep.costs[1], 1e-8);
+  const long = ilqrForwardPass(xsOld, push, K, k.map((v) => [2 * v[0]]), halving);
+  checkClose("a feed-forward step twice too long raises the cost at alpha = 1: the line search halves it", long.alpha, 0.5);
+  const uphill = ilqrForwardPass(xsOld, push, K, k.map((v) => [-v[0]]), halving);
+  check("an uphill direction helps at no step size: the old trajectory is kept, alpha = 0", uphill.alpha === 0 && uphill.cost === pendulumCost(xsOld, push));
+  console.log(`cost ${pendulumCost(xsOld, push).toFixed(1)} -> ${mine.cost.toFixed(1)} with alpha = ${mine.alpha}`);
+}
+
+// %% [markdown]
 // ## 3. Noise in the controller: $\Sigma_t = Q_{uu}^{-1}$
+//
+// *Follows lecture 004, slide "What controller to execute?" (version 2.0, $\Sigma_t = Q_{u_t u_t}^{-1}$, and
+// the linear-Gaussian solution of the entropy-regularised problem).*
 //
 // iLQR gives more than a trajectory: it gives a feedback controller
 // $u_t = K_t (x_t - \hat x_t) + k_t + \hat u_t$. Lecture 004 adds Gaussian noise to it,
@@ -251,7 +349,69 @@ console.log(`torque std at t = 0: ${Math.sqrt(lgc.cov[0].data[0]).toFixed(3)} (s
 await display(scatterChart(noisyPaths, { title: "Ten runs of the linear-Gaussian controller (Sigma = (1000 Q_uu)^-1)", xTitle: "x (m)", yTitle: "y (m)", size: 8 }));
 
 // %% [markdown]
+// ### Which controller to run: open loop, feedback or noise?
+//
+// Lecture 004 (slide "What controller to execute?") lists three ways to execute iLQR's result:
+// **version 0.5** replays the planned actions $\hat u_t$ open loop ("doesn't correct deviations or
+// drift"); **version 1.0** adds the feedback $K_t(x_t - \hat x_t)$; **version 2.0** samples from the
+// linear-Gaussian controller $\mathcal N(K_t(x_t - \hat x_t) + k_t + \hat u_t, \Sigma_t)$ so that repeated
+// runs explore (here with $\Sigma = (1000\,Q_{uu})^{-1}$, as above). To see the difference, the real arm below is pushed around: every step a random
+// disturbance of standard deviation 0.05 rad/s is added to both joint velocities (the same 20
+// disturbance sequences for each controller).
+
+// %%
+const DISTURBANCE = 0.05;
+function disturbedRun(act: (t: number, x: number[], rng: ReturnType<typeof makeRng>) => number[], seed: number): number[] {
+  const pushRng = makeRng(1000 + seed); // the disturbances: identical for every controller
+  const actRng = makeRng(2000 + seed); // the controller's own noise (version 2.0 only)
+  let x = Array.from(armX0);
+  const dist = [armDistance(x, target)];
+  for (let t = 0; t < T; t++) {
+    const u = Array.from(clipAction(armTrue, Float64Array.from(act(t, x, actRng))));
+    x = arm.nextState(x, u);
+    x[2] += DISTURBANCE * pushRng.normal();
+    x[3] += DISTURBANCE * pushRng.normal();
+    dist.push(armDistance(x, target));
+  }
+  return dist;
+}
+const controllers: [string, (t: number, x: number[], rng: ReturnType<typeof makeRng>) => number[]][] = [
+  ["v0.5: open loop", (t) => Array.from(plan.us[t])],
+  ["v1.0: feedback", (t, x) => Array.from(plan.us[t], (u, i) => u + plan.K[t].data[i * 4] * (x[0] - plan.xs[t][0]) + plan.K[t].data[i * 4 + 1] * (x[1] - plan.xs[t][1]) + plan.K[t].data[i * 4 + 2] * (x[2] - plan.xs[t][2]) + plan.K[t].data[i * 4 + 3] * (x[3] - plan.xs[t][3]))],
+  ["v2.0: noisy", (t, x, rng) => Array.from(sampleAction(lgc, t, x, rng))],
+];
+const RUNS_DISTURBED = 20;
+const stepsT = Array.from({ length: T + 1 }, (_, t) => t);
+const disturbed = controllers.map(([name, act]) => {
+  const runs = Array.from({ length: RUNS_DISTURBED }, (_, r) => disturbedRun(act, r));
+  const mean = stepsT.map((t) => (100 * runs.reduce((a, d) => a + d[t], 0)) / RUNS_DISTURBED);
+  return { name, mean, final: runs.map((d) => 100 * d[T]) };
+});
+await display(
+  lineChart(
+    disturbed.map((d) => ({ name: d.name, x: stepsT, y: d.mean })),
+    { title: `Disturbed arm (velocity noise ${DISTURBANCE} rad/s per step), mean of ${RUNS_DISTURBED} runs`, xTitle: "step", yTitle: "distance to target (cm)", logY: true, width: 480 },
+  ),
+);
+for (const d of disturbed) {
+  const sorted = d.final.slice().sort((a, b) => a - b);
+  console.log(`${d.name.padEnd(24)} final distance: median ${sorted[RUNS_DISTURBED / 2].toFixed(2)} cm, worst ${sorted[RUNS_DISTURBED - 1].toFixed(2)} cm`);
+}
+check("feedback ends closer to the target than open loop under disturbances", disturbed[1].mean[T] < disturbed[0].mean[T]);
+
+// %% [markdown]
+// Open loop, the disturbances add up: nothing ever notices that the arm has left the planned path,
+// so the end points scatter far from the target (the printed median is more than ten centimetres off). The feedback gains notice and push back, and the
+// arm ends near the target whatever the pushes were. The noisy controller ends near the target too: its
+// noise is small where it matters, because $\Sigma_t = Q_{uu}^{-1}$ is small where the action changes
+// the cost to go a lot, and the feedback removes what the noise adds. Its runs differ from each other
+// in a way that is cheap, which is what makes it a good data collector for notebook 11.
+
+// %% [markdown]
 // ## 4. iLQR through a learned model
+//
+// *Follows lecture 004, slides "Does it work? No!" (the distribution mismatch $p_{\pi_f}(s_t) \ne p_{\pi_0}(s_t)$)
+// and "Can we do better?" (version 1.0: execute, add the data, refit).*
 //
 // Without the true equations we can learn $f$ from data and plan through the model (model-based RL
 // version 1.0): collect random-torque episodes, fit a neural network that predicts normalised state
@@ -292,12 +452,21 @@ for (let round = 1; round <= 3; round++) {
   );
 }
 model.dispose();
+await display(
+  lineChart(
+    [
+      { name: "model's promise", x: learnedRounds.map((r) => r.round), y: learnedRounds.map((r) => 100 * r.planned), points: true },
+      { name: "real arm", x: learnedRounds.map((r) => r.round), y: learnedRounds.map((r) => 100 * r.real), points: true },
+    ],
+    { title: "iLQR through the learned model, round by round", xTitle: "round (refit on all data so far)", yTitle: "final distance (cm)", logY: true, width: 420 },
+  ),
+);
 const learnedPath = lastRealPath.map((x) => armEndEffector(x[0], x[1]));
 await display(
   scatterChart(
     [
       { name: "true-model plan", x: endPath.map((p) => p[0]), y: endPath.map((p) => p[1]) },
-      { name: "learned-model plan run on the real arm", x: learnedPath.map((p) => p[0]), y: learnedPath.map((p) => p[1]) },
+      { name: "learned model", x: learnedPath.map((p) => p[0]), y: learnedPath.map((p) => p[1]) },
       { name: "target", x: [target[0]], y: [target[1]] },
     ],
     { title: "Planning through the truth vs through a learned model", xTitle: "x (m)", yTitle: "y (m)" },
@@ -306,9 +475,11 @@ await display(
 
 // %% [markdown]
 // The first model was fitted on random torques only, so the plan it produces leads the arm where the
-// model has seen little data and the real arm misses (the *distribution mismatch* of lecture 004).
-// Each round adds data along the arm's actual path and the gap between what the model promises and
-// what the real arm does shrinks. The feedback gains help too: $K_t (x_t - \hat x_t)$ corrects
+// model has seen little data and the real arm misses (the *distribution mismatch* of lecture 004, slide "Does it work? No!").
+// Each round adds data along the arm's actual path, and the real arm ends closer to the target round
+// after round (the plot above). The model's promise and the real outcome need not agree exactly: in
+// the later rounds the real arm typically ends further away than the plan promised: that difference is
+// the model's remaining error near the target, and more rounds (more data there) reduce it. The feedback gains help too: $K_t (x_t - \hat x_t)$ corrects
 // deviations from the planned path instead of replaying the actions blindly.
 //
 // **Takeaways.** LQR solves linear-quadratic problems exactly by one backward pass; iLQR applies it
@@ -316,3 +487,31 @@ await display(
 // the same machinery works with any differentiable (or finite-differenced) model, true or learned.
 // Notebook 11 goes further: it never learns a global model of the dynamics at all, only *local*
 // linear models around the current controller.
+//
+// ## Check your understanding
+//
+// 1. The LQR gains $K_t$ of section 1 are constant for most of the horizon and change only near the
+//    end. What would they look like with $Q_f = 0$, and why does a finite horizon need time-varying
+//    gains at all?
+// 2. In the forward pass you wrote, the feedback term uses $x_t - \hat x_t$, the deviation from the
+//    *old* trajectory. Why not simply roll out the new open-loop actions $\hat u_t + \alpha k_t$? Which of
+//    the two is the rollout that the LQR step actually optimised?
+// 3. A step with $\alpha = 1$ can raise the true cost even though LQR promised a decrease. Where does the
+//    promise come from, and what makes it wrong on the arm? What does iLQR do when *no* $\alpha$ helps?
+// 4. You must collect data with the arm for a local model (notebook 11). Which controller of the
+//    disturbed-arm plot would you run, and why not the one that reached the target most reliably?
+// 5. In section 4 the learned model promised a distance that the real arm did not achieve. Is that a
+//    failure of iLQR or of the model? What in the loop reduces the gap from round to round?
+//
+// ## Try it
+//
+// * **Open loop vs feedback.** In the cell that defines `DISTURBANCE` (section 3), set it to `0` and
+//   then to `0.2`. With no disturbance, do the three controllers still differ? How fast does the
+//   open-loop curve leave the others as the disturbance grows?
+// * **Line search at work.** In the cell that runs `ilqr(armTrue, reachCost, ...)` (section 2), pass
+//   `{ maxIter: 60, alphas: [1] }` (no backtracking) and then `{ maxIter: 60, alphas: [0.1] }` (always
+//   a small step). Compare the number of iterations, the final cost and the `reason` printed.
+// * **The temperature of the noise.** In the cell that builds `lgc` (section 3), change the last
+//   argument of `maxEntropyController` from `1e-3` to `1e-2` and `1e-4`, and rerun it and the
+//   disturbed-arm cell: how wide do the ten noisy runs spread, and how far from the target does the
+//   v2.0 controller end?

@@ -2,7 +2,8 @@
 // # 11 · Local models and guided policy search
 //
 // Notebook 10 planned through a *global* model of the arm: one network that must be right everywhere
-// the planner might go. Lecture 004 points out that the planner seeks out exactly the places where
+// the planner might go. Lecture 004 (Berkeley CS 294-112, seed `004_…`, slide "The trouble with global
+// models") points out that the planner seeks out exactly the places where
 // such a model is wrong, and that for many tasks the dynamics are far more complex than the policy
 // we need. The alternative in this notebook:
 //
@@ -24,7 +25,7 @@
 import { initBackend, makeRng } from "mbrl/core";
 import { display, lineChart, combine, scatterChart, animate } from "mbrl/viz";
 import { check, checkClose } from "mbrl/exercise";
-import { toArray } from "mbrl/linalg";
+import { mat, toArray } from "mbrl/linalg";
 import {
   armReachCost,
   armDistance,
@@ -32,6 +33,7 @@ import {
   armStartsInSquare,
   dynamicsFromEnv,
   initialController,
+  linearGaussianController,
   linearizeTrajectory,
 } from "mbrl/control";
 import { TwoLinkArm } from "mbrl/envs";
@@ -48,7 +50,6 @@ import {
   forwardMarginals,
   trajectoryKl,
   klConstrainedUpdate,
-  dualStep,
   guidedPolicySearch,
   runControllerMean,
   runPolicy,
@@ -64,6 +65,9 @@ const T = 60;
 
 // %% [markdown]
 // ## 1. Local linear models from five rollouts
+//
+// *Follows lecture 004, slides "Local models", "How to fit the dynamics?" (linear regression per time
+// step) and "Can we do better?" (Bayesian linear regression with a global GMM prior).*
 //
 // Start with the simplest controller, zero torque plus Gaussian noise of standard deviation 1 N m,
 // and run it five times from the same start. At each time step $t$ we have five tuples
@@ -102,17 +106,17 @@ await display(
       [
         { name: "true", x: ts, y: truth.A.map((A) => A.data[3 * 4 + 1]), dashed: true },
         { name: "ridge regression", x: ts, y: ridgeFit.F.map((F) => F.data[3 * 6 + 1]) },
-        { name: "Bayesian (GMM prior)", x: ts, y: priorFit.F.map((F) => F.data[3 * 6 + 1]) },
+        { name: "GMM prior", x: ts, y: priorFit.F.map((F) => F.data[3 * 6 + 1]) },
       ],
-      { title: "A_t[3, 1]: d qdot2' / d q2", xTitle: "t", width: 300 },
+      { title: "A_t[3, 1]: d qdot2' / d q2", xTitle: "t", width: 200 },
     ),
     lineChart(
       [
         { name: "true", x: ts, y: truth.B.map((B) => B.data[2 * 2 + 0]), dashed: true },
         { name: "ridge regression", x: ts, y: ridgeFit.F.map((F) => F.data[2 * 6 + 4]) },
-        { name: "Bayesian (GMM prior)", x: ts, y: priorFit.F.map((F) => F.data[2 * 6 + 4]) },
+        { name: "GMM prior", x: ts, y: priorFit.F.map((F) => F.data[2 * 6 + 4]) },
       ],
-      { title: "B_t[2, 0]: d qdot1' / d tau1", xTitle: "t", width: 300 },
+      { title: "B_t[2, 0]: d qdot1' / d tau1", xTitle: "t", width: 200 },
     ),
   ]),
 );
@@ -177,38 +181,89 @@ function fitLinearDynamics(
 // %% [markdown]
 // ## 2. Staying close: the KL between trajectory distributions
 //
+// *Follows lecture 004, slides "What if we go too far?", "How to stay close to old controller?" and
+// "KL-divergences between trajectories".*
+//
 // With a controller $p(u_t \mid x_t)$ and the fitted dynamics, a whole trajectory has the distribution
 // $p(\tau) = p(x_0) \prod_t p(u_t \mid x_t)\, p(x_{t+1} \mid x_t, u_t)$. The new and the old controller
 // share $p(x_0)$ and the dynamics, so those factors cancel in the KL divergence:
 //
 // $$D_{\mathrm{KL}}(p(\tau) \,\|\, \bar p(\tau)) = \sum_t E_{p(x_t)}\big[ D_{\mathrm{KL}}(p(u_t \mid x_t) \,\|\, \bar p(u_t \mid x_t)) \big],$$
 //
-// and with linear-Gaussian everything the state marginals $p(x_t)$ are Gaussians we can propagate
-// exactly, so the KL has a closed form (`trajectoryKl`; its test checks it by Monte Carlo).
+// and with linear-Gaussian everything the state marginals $p(x_t) = \mathcal N(\mu_t, S_t)$ are Gaussians
+// we can propagate exactly (lecture 004, slide "KL-divergences between trajectories"). Write the two
+// controllers at step $t$ as $p(u \mid x) = \mathcal N(K_t x + k_t, \Sigma_t)$ and
+// $\bar p(u \mid x) = \mathcal N(\bar K_t x + \bar k_t, \bar\Sigma_t)$. For a fixed $x$ the KL of two
+// Gaussians is $\tfrac12[\operatorname{tr}(\bar\Sigma^{-1}\Sigma) - m + \log|\bar\Sigma| - \log|\Sigma| + \delta^\top \bar\Sigma^{-1} \delta]$
+// with the mean difference $\delta = \Delta K\, x + \Delta k$ ($\Delta K = K_t - \bar K_t$, $\Delta k = k_t - \bar k_t$).
+// Only $\delta$ depends on $x$, and its expectation under $x \sim \mathcal N(\mu_t, S_t)$ adds a trace term:
+//
+// $$D_t = \tfrac12\Big[\operatorname{tr}(\bar\Sigma_t^{-1}\Sigma_t) - m + \log\frac{|\bar\Sigma_t|}{|\Sigma_t|}
+//   + (\Delta K \mu_t + \Delta k)^\top \bar\Sigma_t^{-1} (\Delta K \mu_t + \Delta k)
+//   + \operatorname{tr}\big(\bar\Sigma_t^{-1} \Delta K\, S_t\, \Delta K^\top\big)\Big],
+//   \qquad D_{\mathrm{KL}}(p(\tau) \,\|\, \bar p(\tau)) = \sum_t D_t .$$
+//
+// ### Exercise: the KL between two linear-Gaussian trajectory distributions (3 points)
+//
+// Write `trajectoryKlLG(p, pBar, xMean, xCov)`. A controller is `{ K, k, Sigma }` with `K[t]`
+// ($m \times n$, rows), `k[t]` (length $m$) and `Sigma[t]` ($m \times m$); `xMean[t]` and `xCov[t]` are
+// $\mu_t$ and $S_t$, the state marginals under the **new** controller $p$. Return
+// `{ total, perStep }` with `perStep[t]` $= D_t$. You need the inverse and the log-determinant of
+// $m \times m$ covariance matrices: a small Cholesky factorisation gives both.
+
+// %% exercise id=trajectory-kl points=3
+interface LgController {
+  K: number[][][];
+  k: number[][];
+  Sigma: number[][][];
+}
+
+function trajectoryKlLG(p: LgController, pBar: LgController, xMean: number[][], xCov: number[][][]): { total: number; perStep: number[] } {
+  // BEGIN SOLUTION
+  throw new Error("not implemented yet: trajectory-kl");
+  // END SOLUTION
+}
+
+// %% check id=trajectory-kl
+{
+  const one = (K: number, k: number, S: number): LgController => ({ K: [[[K]]], k: [[k]], Sigma: [[[S]]] });
+  // u = x vs u = 0 (same noise) with x ~ N(0, 4): the means differ by x, so D = 1/2 E[x^2] = 2.
+  checkClose("gains that differ cost KL in proportion to the state's spread (x ~ N(0, 4): KL 2)", trajectoryKlLG(one(1, 0, 1), one(0, 0, 1), [[0]], [[[4]]]).total, 2, 1e-9);
+  checkClose("direction KL(p || p-bar): noise 1 against noise 4 gives 1/2 (1/4 - 1 + log 4)", trajectoryKlLG(one(0, 0, 1), one(0, 0, 4), [[0]], [[[1]]]).total, 0.5 * (0.25 - 1 + Math.log(4)), 1e-9);
+  // Against the library: the initial controller and a perturbed one, with marginals under the local model.
+  const rows = (M: { rows: number; cols: number; data: Float64Array }) => toArray(M);
+  const asPlain = (c: typeof ctrl0): LgController => ({ K: c.K.map(rows), k: c.k.map((v) => Array.from(v)), Sigma: c.cov.map(rows) });
+  const tweak = makeRng(5);
+  const pNew = linearGaussianController(
+    ctrl0.K.map((K) => mat(2, 4, Array.from(K.data, (v) => v + 0.05 * tweak.normal()))),
+    ctrl0.k.map((k) => Array.from(k, (v) => v + 0.3 * tweak.normal())),
+    ctrl0.cov.map((S) => mat(2, 2, [0.6 * S.data[0], 0.1, 0.1, 1.4 * S.data[3]])),
+  );
+  const x0Cov = mat(4, 4, Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? 1e-3 : 0)));
+  const marg = forwardMarginals(priorFit, pNew, x0, x0Cov);
+  const lib = trajectoryKl(pNew, ctrl0, marg);
+  const mine = trajectoryKlLG(asPlain(pNew), asPlain(ctrl0), marg.xMean.map((v) => Array.from(v)), marg.xCov.map(rows));
+  checkClose("per-step KL matches the library's trajectoryKl on the arm's local model", mine.perStep, lib.perStep, 1e-7);
+  checkClose("the total is the sum over steps", mine.total, lib.total, 1e-7);
+}
+
+// %% [markdown]
+// ## 3. The trust region, solved by dual gradient descent
+//
+// *Follows lecture 004, slides "Digression: dual gradient descent" and "DGD with iterative LQR" (the
+// surrogate cost $\tilde c = c/\lambda - \log \bar p$; we write $\eta$ for the lecture's $\lambda$).*
 //
 // The constrained problem $\min_p E_p[\sum_t c] \text{ s.t. } D_{\mathrm{KL}}(p \| \bar p) \le \epsilon$ has the
 // Lagrangian $E_p[\sum_t c] + \eta (D_{\mathrm{KL}} - \epsilon)$. For a fixed $\eta$ its minimiser is the
 // maximum-entropy LQR solution for the **surrogate cost** $\tilde c = c / \eta - \log \bar p(u_t \mid x_t)$
 // (with $\Sigma_t = \tilde Q_{uu}^{-1}$). **Dual gradient descent** then adjusts $\eta$: the derivative of
 // the dual function is $D_{\mathrm{KL}} - \epsilon$, so a KL above the bound raises $\eta$ (more weight on
-// staying close) and a KL below it lowers $\eta$. Because $\eta$ ranges over orders of magnitude we
-// step in $\log \eta$, with the step normalised by $\epsilon$.
-
-// %% exercise id=dual-update points=2
-function dualUpdate(eta: number, kl: number, epsilon: number, stepSize: number, etaMin: number, etaMax: number): number {
-  // BEGIN SOLUTION
-  throw new Error("not implemented yet: dual-update");
-  // END SOLUTION
-}
-
-// %% check id=dual-update
-{
-  checkClose("on the bound: unchanged", dualUpdate(2, 1, 1, 1, 1e-6, 1e6), 2);
-  checkClose("KL twice the bound: eta times e", dualUpdate(1, 2, 1, 1, 1e-6, 1e6), Math.E);
-  check("KL under the bound lowers eta", dualUpdate(1, 0.5, 1, 1, 1e-6, 1e6) < 1);
-  checkClose("clipped at etaMax", dualUpdate(1, 50, 1, 1, 1e-6, 10), 10);
-  checkClose("matches the library's dualStep", dualUpdate(0.3, 4, 3, 0.7, 1e-6, 1e6), dualStep(0.3, 4, 3, 0.7, 1e-6, 1e6), 1e-12);
-}
+// staying close) and a KL below it lowers $\eta$. Because $\eta$ ranges over orders of magnitude the
+// library's `dualStep` steps in $\log \eta$, normalised by $\epsilon$ and clipped:
+//
+// $$\log \eta \leftarrow \log \eta + s\, \frac{D_{\mathrm{KL}} - \epsilon}{\epsilon}, \qquad \eta \leftarrow \min(\eta_{\max}, \max(\eta_{\min}, \eta)),$$
+//
+// with step size $s$ (1 by default) and the exponent itself clipped to $\pm 20$ so one bad KL cannot overflow.
 
 // %% [markdown]
 // One C-step on the local model fitted above, with bound $\epsilon = 30$ nats over the 60 steps. The
@@ -244,7 +299,10 @@ function dualUpdate(eta: number, kl: number, epsilon: number, stepSize: number, 
 }
 
 // %% [markdown]
-// ## 3. Trajectory optimisation with local models
+// ## 4. Trajectory optimisation with local models
+//
+// *Follows lecture 004, slides "Trust regions & trajectory distributions" and "Example: local models &
+// iterative LQR".*
 //
 // Now the whole loop: sample 5 rollouts, refit the GMM prior and the local dynamics, quadratise the
 // cost around the sample mean, take a KL-constrained step. The bound itself adapts: after each
@@ -265,19 +323,23 @@ guidedPolicySearch(armSystem, cost, { T: T, conditions: [x0], samplesPerConditio
 const its = trajRuns.map((_, i) => i + 1);
 await display(
   combine([
-    lineChart([{ name: "mean sample cost", x: its, y: trajRuns.map((r) => r.cost), points: true }], { title: "Cost per iteration (5 rollouts each)", xTitle: "iteration", yTitle: "cost (log scale)", logY: true, width: 280 }),
+    lineChart([{ name: "mean sample cost", x: its, y: trajRuns.map((r) => r.cost), points: true }], { title: "Cost per iteration (5 rollouts each)", xTitle: "iteration", yTitle: "cost (log scale)", logY: true, width: 220 }),
     lineChart(
       [
         { name: "KL of the step", x: its, y: trajRuns.map((r) => r.kl), points: true },
         { name: "bound epsilon", x: its, y: trajRuns.map((r) => r.eps), dashed: true },
       ],
-      { title: "KL vs its bound", xTitle: "iteration", yTitle: "KL (log scale)", logY: true, width: 280 },
+      { title: "KL vs its bound", xTitle: "iteration", yTitle: "KL (log scale)", logY: true, width: 220 },
     ),
   ]),
 );
 
 // %% [markdown]
-// ## 4. Guided policy search: one policy for many starts
+// ## 5. Guided policy search: one policy for many starts
+//
+// *Follows lecture 004, slide "Example: local models & iterative LQR" (Levine et al., "Learning
+// Contact-Rich Manipulation Skills with Guided Policy Search"); the mirror-descent form is from Montgomery
+// and Levine (2016).*
 //
 // A linear-Gaussian controller is tied to its start state. Guided policy search trains a **global**
 // neural-network policy $\pi_\theta(u \mid x)$ from several local controllers, one per start state
@@ -334,3 +396,30 @@ policy.net.dispose();
 //   $\eta$ that makes the bound tight. The bound adapts to how well the model predicted the last step.
 // - The linear-Gaussian controllers act as teachers: guided policy search distils them into one
 //   neural-network policy that generalises to new start states.
+//
+// ## Check your understanding
+//
+// 1. With 5 rollouts and 7 unknowns per output row, plain regression is underdetermined at every time
+//    step. Why does a prior from a GMM fitted on *all* time steps and earlier iterations fix this, and
+//    when could that prior mislead the fit?
+// 2. The KL in the trust region is $D_{\mathrm{KL}}(p \,\|\, \bar p)$ with the state marginals of the *new*
+//    controller $p$. What does the term $\operatorname{tr}(\bar\Sigma^{-1}\Delta K S_t \Delta K^\top)$ add, and why
+//    would a bound on the KL at the mean state alone be too weak?
+// 3. Dual gradient descent raises $\eta$ when the KL exceeds $\epsilon$. What happens to the surrogate
+//    cost $c/\eta - \log \bar p$ and to the new controller as $\eta \to \infty$, and as $\eta \to 0$?
+// 4. Why does the step bound $\epsilon$ adapt to how well the last local model predicted the real
+//    improvement? What would a fixed, large $\epsilon$ do in the first iterations?
+// 5. Guided policy search trains the network by supervised regression on the controllers' actions.
+//    Why not train the network by iLQR directly, or by model-free RL from the start?
+//
+// ## Try it
+//
+// * **Step bound 3 vs 300.** In the cell of section 3 that calls `klConstrainedUpdate(priorFit, quad, ctrl0, ..., 30)`,
+//   replace the bound `30` by `3` and by `300`. Compare the status, the final $\eta$ and the number of
+//   dual iterations in the two plots. Which bound leaves the new controller far from `ctrl0`?
+// * **Fewer samples, with and without the prior.** In the first cell of section 1, make
+//   `samples` 3 rollouts instead of 5 (`{ length: 3 }`, and the two `/ 5` in `meanXs` and `meanUs`
+//   become `/ 3`) and rerun the cell and the comparison plot:
+//   how do the ridge and the Bayesian fits of $A_t[3, 1]$ and $B_t[2, 0]$ change?
+// * **A bolder trust region.** In the cell of section 4 that runs `guidedPolicySearch(... klStep: 0.5 ...)`,
+//   try `klStep: 0.05` and `klStep: 5`. Does the cost fall faster, and does the KL stay near its bound?

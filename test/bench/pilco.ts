@@ -17,9 +17,15 @@
  * ones (the reference code switches to FITC with 300 inducing inputs; 100 keeps one policy
  * optimisation at about a minute on a shared CPU). --inducing 0 switches FITC off.
  *
+ * --out FILE writes the JSON figures, with every trial of the first seed (real and predicted cost, the
+ * real pole or pendulum angle and the predicted angle's mean and sd), to FILE: notebook 09 plots
+ * datasets/results/pilco.json, made by `npm run bench -- pilco --seeds 1 --out datasets/results/pilco.json`.
+ *
  * --quick (CI, under a minute): the moment-matching timing plus one learned cart-pole trial with 10
  * L-BFGS iterations; the JSON then says quick: true and reports what it ran.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { makeRng } from "../../lib/core";
 import { CartPole, Pendulum, cartpoleTipDistance2, type ContinuousEnv } from "../../lib/envs";
 import { trainGps } from "../../lib/models/gp";
@@ -51,6 +57,20 @@ const maxData = Number(opt("maxData", "300"));
 const nBasis = Number(opt("nBasis", "10"));
 // Sparse (FITC) long-term prediction on this many inducing inputs once the data are larger (0: off).
 const inducing = Number(opt("inducing", "100"));
+const outFile = opt("out", "");
+
+/** Every trial of one run, for plots (the first seed of each system). */
+interface TrialRecord {
+  index: number;
+  realCost: number;
+  predictedCost: number | null;
+  success: boolean;
+  /** The angle (pendulum theta, cart-pole theta) of the real trial and of the prediction (mean, sd). */
+  angle: number[];
+  predictedAngleMean: number[] | null;
+  predictedAngleSd: number[] | null;
+}
+const trialRecords: Record<string, TrialRecord[]> = {};
 
 /** CPU-time of one moment-matching pass through the cart-pole dynamics GPs (6 inputs, 4 outputs) at n points. */
 function timeMomentMatching(n: number): number {
@@ -95,6 +115,20 @@ function runSystem(name: "cartpole" | "pendulum", seed: number): RunSummary {
     success: name === "cartpole" ? cartpoleSuccess : pendulumSuccess,
     onTrial: (t) => {
       const real = t.realCosts.reduce((a, b) => a + b, 0);
+      if (seed === firstSeed) {
+        // The angle's index in the state: pendulum [theta, thetadot], cart-pole [x, xdot, theta, thetadot].
+        const ai = sc.plant.angi[0];
+        const p = t.prediction;
+        (trialRecords[name] ??= []).push({
+          index: t.index,
+          realCost: +real.toFixed(4),
+          predictedCost: p ? +p.total.toFixed(4) : null,
+          success: t.success,
+          angle: t.states.map((s) => +s[ai].toFixed(4)),
+          predictedAngleMean: p ? p.means.map((m) => +m[ai].toFixed(4)) : null,
+          predictedAngleSd: p ? p.covs.map((S) => +Math.sqrt(Math.max(S[ai * p.means[0].length + ai], 0)).toFixed(4)) : null,
+        });
+      }
       console.log(
         `${name} seed ${seed} trial ${t.index}: n=${t.dataSize}` + (t.mmSize !== undefined && t.mmSize !== t.dataSize ? ` (FITC on ${t.mmSize})` : "") + ` real cost ${real.toFixed(2)}` +
           (t.prediction ? ` predicted ${t.prediction.total.toFixed(2)}` : "") +
@@ -150,4 +184,10 @@ out.maxTrials = trials;
 out.maxData = maxData;
 out.nBasis = nBasis;
 out.inducing = inducing;
-console.log(JSON.stringify(out));
+if (outFile) {
+  out.command = `npm run bench -- pilco ${args.join(" ")}`;
+  out.trials = trialRecords;
+  fs.mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
+  fs.writeFileSync(outFile, JSON.stringify(out) + "\n");
+}
+console.log(JSON.stringify({ ...out, trials: undefined }));

@@ -20,6 +20,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseNotebook, type Notebook } from "../../lib/grader/notebook";
 import { solveNotebook } from "../../lib/grader/release";
+import { describeFailure, runNotebook } from "../helpers/notebook";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const OUT = path.join(ROOT, "test", ".output", "e2e");
@@ -185,6 +186,110 @@ async function cellReports(page: Page): Promise<CellReport[]> {
           text: String(o.text ?? (o.ename ? `${o.ename}: ${o.evalue}` : "") ?? "").slice(0, 500),
         })),
       }));
+  });
+}
+
+
+// ---------------------------------------------------------------------------------------------------
+// Chart widths (issue 20): every chart of every notebook must fit the classic notebook's output area
+// at a 1280 px window, with legend labels not cut. The charts are the SVG outputs of executed, solved
+// notebooks: the copies the notebook execution tests write (test/.output/solved-*/executed/) when they
+// are newer than the notebook, otherwise the notebook is executed here (MBRL_CHART_NOTEBOOKS limits the
+// notebooks checked). Each SVG is placed in an output
+// area of the real notebook page (its CSS, its width) and measured there.
+
+const CHART_WIDTH_MS = 12 * 240_000;
+
+interface ChartProblem {
+  notebook: string;
+  cell: number;
+  title: string;
+  problem: string;
+}
+
+/** Executed, solved copies of every notebook: fresh copies from the execution tests, or made here. */
+async function executedNotebooks(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  // MBRL_CHART_NOTEBOOKS=09-pilco,10-lqr-ilqr limits the check to some notebooks (while working on them).
+  const only = process.env.MBRL_CHART_NOTEBOOKS?.split(",").map((x) => x.trim());
+  const sources = fs
+    .readdirSync(path.join(ROOT, "notebooks"))
+    .filter((f) => /^\d\d-.*\.ipynb$/.test(f) && (!only || only.includes(path.basename(f, ".ipynb"))))
+    .sort();
+  const solvedDir = path.join(OUT, "widths");
+  fs.mkdirSync(path.join(solvedDir, "executed"), { recursive: true });
+  for (const f of sources) {
+    const stem = path.basename(f, ".ipynb");
+    const sourceTime = fs.statSync(path.join(ROOT, "notebooks", f)).mtimeMs;
+    const fresh = fs
+      .readdirSync(path.join(ROOT, "test", ".output"))
+      .filter((d) => d.startsWith("solved-"))
+      .map((d) => path.join(ROOT, "test", ".output", d, "executed", f))
+      .filter((c) => fs.existsSync(c) && fs.statSync(c).mtimeMs >= sourceTime);
+    if (fresh.length) {
+      out.set(stem, fresh[0]);
+      continue;
+    }
+    const nb = solveNotebook(parseNotebook(fs.readFileSync(path.join(ROOT, "notebooks", f), "utf8")), stem, path.join(ROOT, "solutions"));
+    const solved = path.join(solvedDir, f);
+    fs.writeFileSync(solved, JSON.stringify(nb, null, 1) + "\n");
+    const executed = path.join(solvedDir, "executed", f);
+    const r = await runNotebook(solved, { out: executed, cellTimeout: 240 });
+    if (!r.ok) throw new Error(`could not execute ${stem} to measure its charts:\n${describeFailure(stem, r)}`);
+    out.set(stem, executed);
+  }
+  return out;
+}
+
+/** The SVG charts of an executed notebook, with their cell index and Vega-Lite title. */
+function chartsOf(file: string): { cell: number; title: string; svg: string }[] {
+  const nb = JSON.parse(fs.readFileSync(file, "utf8")) as { cells: { outputs?: { data?: Record<string, unknown> }[] }[] };
+  return nb.cells.flatMap((c, cell) =>
+    (c.outputs ?? []).flatMap((o) => {
+      const svg = o.data?.["image/svg+xml"];
+      if (svg === undefined) return [];
+      const spec = o.data?.["application/vnd.vegalite.v5+json"] as { title?: unknown } | undefined;
+      const title = typeof spec?.title === "string" ? spec.title : JSON.stringify(spec?.title ?? "(untitled)");
+      return [{ cell, title, svg: Array.isArray(svg) ? svg.join("") : String(svg) }];
+    }),
+  );
+}
+
+/**
+ * Places each chart in an output area of the open classic notebook page and reports the charts wider
+ * than the area (drawn wider, or shrunk by the page's CSS to fit, which shrinks its text too) and the
+ * legend labels Vega cut short (they end in an ellipsis).
+ */
+async function chartProblems(page: Page, notebook: string, charts: { cell: number; title: string; svg: string }[]): Promise<ChartProblem[]> {
+  const measured = await page.evaluate((svgs: string[]) => {
+    const doc = (globalThis as any).document;
+    const host = doc.querySelector("#notebook-container");
+    return svgs.map((svg) => {
+      // The classic notebook's own structure for an SVG output.
+      const cell = doc.createElement("div");
+      cell.className = "cell code_cell rendered";
+      cell.innerHTML =
+        '<div class="output_wrapper"><div class="output"><div class="output_area">' +
+        '<div class="prompt"></div><div class="output_subarea output_svg"></div></div></div></div>';
+      host.appendChild(cell);
+      const area = cell.querySelector(".output_subarea");
+      area.innerHTML = svg;
+      const style = (globalThis as any).getComputedStyle(area);
+      const available = area.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      const el = area.querySelector("svg");
+      // The drawn width, or the chart's own width if CSS shrank it to fit (then its text shrinks too).
+      const width = el ? Math.max(el.getBoundingClientRect().width, el.width?.baseVal?.value ?? 0) : 0;
+      const cut = el ? Array.from(el.querySelectorAll("text")).map((t: any) => String(t.textContent)).filter((t: string) => t.endsWith("…")) : [];
+      cell.remove();
+      return { width, available, cut };
+    });
+  }, charts.map((c) => c.svg));
+  return measured.flatMap((m, i) => {
+    const where = { notebook, cell: charts[i].cell, title: charts[i].title };
+    const out: ChartProblem[] = [];
+    if (m.width > m.available + 0.5) out.push({ ...where, problem: `${Math.round(m.width)} px wide, the output area is ${Math.round(m.available)} px` });
+    if (m.cut.length) out.push({ ...where, problem: `labels cut short: ${m.cut.join(", ")}` });
+    return out;
   });
 }
 
@@ -388,4 +493,27 @@ describe("notebook 00 in a browser, served by npm start", () => {
     expect(fs.statSync(SCREENSHOT).size).toBeGreaterThan(50_000);
     timings.total = (Date.now() - t0) / 1000;
   }, KERNEL_START_MS + RUN_ALL_MS + 120_000);
+
+  it(
+    "no chart of any notebook is wider than its output area, and no legend label is cut",
+    async () => {
+      const notebooks = await executedNotebooks();
+      if (!browser) browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu"], timeout: 60_000 });
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      await page.goto(`${baseUrl}/notebooks/${NB_NAME}?token=${TOKEN}`, { waitUntil: "load", timeout: 60_000 });
+      await page.waitForFunction(() => !!(globalThis as any).Jupyter?.notebook?._fully_loaded, null, { timeout: 60_000 });
+      const problems: ChartProblem[] = [];
+      let charts = 0;
+      for (const [stem, file] of notebooks) {
+        const found = chartsOf(file);
+        charts += found.length;
+        problems.push(...(await chartProblems(page, stem, found)));
+      }
+      await page.close();
+      expect(charts, "charts measured").toBeGreaterThan(notebooks.size);
+      const report = problems.map((p) => `${p.notebook}, cell ${p.cell} ("${p.title}"): ${p.problem}`);
+      expect(report, report.join("\n")).toEqual([]);
+    },
+    CHART_WIDTH_MS,
+  );
 });
