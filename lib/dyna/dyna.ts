@@ -25,6 +25,7 @@ import {
 } from "./buffer";
 import { type BatchReward, type MemberEnsemble, type RolloutStats, branchedRollouts } from "./rollouts";
 import { type SacAgent, disposeSac, makeSac, sacAct, sacUpdate } from "./sac";
+import { checkInterrupt } from "../core/interrupt";
 
 // -------------------------------------------------------------------------------------------------
 // The model: an ensemble of Gaussian networks predicting the normalised change of the state.
@@ -307,6 +308,7 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
 
   let obs = env.reset((cfg.seed * 7 + 5) >>> 0);
   for (let t = 1; t <= realSteps; t++) {
+    checkInterrupt();
     // 1. Act in the real system and keep the transition.
     const a =
       t <= randomSteps

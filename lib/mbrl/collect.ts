@@ -6,6 +6,7 @@
 import { type Rng, checkInt } from "../core";
 import type { ContinuousEnv } from "../envs/types";
 import { type Dataset, addTransition, emptyDataset } from "../models/types";
+import { checkInterrupt } from "../core/interrupt";
 
 /** A state-feedback policy on raw states: (state, step index) -> action. */
 export type StatePolicy = (state: number[], t: number) => number[];
@@ -36,6 +37,7 @@ export function runEpisode(env: ContinuousEnv, policy: StatePolicy, opts: { seed
   const rewards: number[] = [];
   let ret = 0;
   for (let t = 0; t < T; t++) {
+    checkInterrupt();
     const s = states[t];
     const res = env.step(policy(s.slice(), t));
     const a = (res.info.action as number[] | undefined) ?? [];

@@ -21,6 +21,7 @@ import { lbfgs } from "./lbfgs";
 import { mmModelFromGps, mmModelFromSparse } from "./momentMatch";
 import { policyAction, preparePolicy, rbfPolicy, linearPolicy, type Policy } from "./policy";
 import { propagate, type PilcoCost, type PilcoPlant, type Prediction } from "./propagate";
+import { checkInterrupt } from "../core/interrupt";
 
 export interface PilcoScenario {
   plant: PilcoPlant;
@@ -226,6 +227,7 @@ export function pilco(env: ContinuousEnv, sc: PilcoScenario, opts: PilcoOptions 
   record(0, r0, {});
 
   for (let j = 1; j <= nTrials; j++) {
+    checkInterrupt();
     // 2) Dynamics GPs (subset of data beyond maxData points: the most recent 2 trials plus random older points).
     const t0 = Date.now();
     const idx = subsetOfData(X.length, maxData, rng, 2 * H);
