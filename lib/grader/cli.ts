@@ -4,6 +4,7 @@
  * npm run grade -- PATH [--out DIR] [--force] [--jobs N] [--timeout MS] [--gradescope FILE] [--verbose]
  *                                         grade one notebook or a folder of them
  * npm run gradescope -- OUTDIR            a Gradescope autograder bundle (folder and zip)
+ * npm run check -- NOTEBOOK...            a student's check: visible checks per exercise, in a fresh kernel
  * Course folders default to notebooks/, solutions/ and test/grading/specs/; --notebooks, --solutions and
  * --specs override them. Grading exits 0 when it ran, whatever the scores.
  */
@@ -17,7 +18,8 @@ const USAGE = `usage:
   npm run solve -- OUTDIR
   npm run release -- OUTDIR
   npm run grade -- PATH [--out DIR] [--force] [--jobs N] [--timeout MS] [--gradescope FILE] [--verbose]
-  npm run gradescope -- OUTDIR`;
+  npm run gradescope -- OUTDIR
+  npm run check -- NOTEBOOK [NOTEBOOK...]`;
 
 interface Args {
   positional: string[];
@@ -151,6 +153,19 @@ async function main(argv: string[]): Promise<number> {
       case "grade":
         await grade(args);
         return 0;
+      case "check": {
+        if (!args.positional.length) throw new Error("check needs a notebook, e.g. npm run check -- notebooks/05-pets.ipynb");
+        const { checkNotebook, formatCheck } = await import("./check");
+        let allPass = true;
+        for (const nb of args.positional) {
+          if (!fs.existsSync(nb)) throw new Error(`${nb} does not exist`);
+          console.log(`[check] running ${nb} in a fresh kernel (the whole notebook: this takes as long as Run All)...`);
+          const c = await checkNotebook(nb, coursePaths(args).root);
+          console.log(formatCheck(c) + "\n");
+          allPass &&= c.exercises.every((e) => e.status === "pass") && !c.runProblem;
+        }
+        return allPass ? 0 : 1;
+      }
       default:
         console.error(USAGE);
         return 2;

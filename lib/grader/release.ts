@@ -115,7 +115,9 @@ export function studentNotebook(nb: Notebook, stem: string): Notebook {
     const m = nbgraderMeta(cell);
     if (m && (m.solution || m.grade || m.locked)) m.checksum = nbgraderChecksum(cell);
   }
-  out.metadata.mbrl = { ...(out.metadata.mbrl as object | undefined), notebook: stem };
+  // The exercises as released: `npm run check` and grading tell a deleted or renamed one from this list.
+  const exercises = out.cells.map(exerciseId).filter((id): id is string => !!id);
+  out.metadata.mbrl = { ...(out.metadata.mbrl as object | undefined), notebook: stem, exercises };
   return out;
 }
 
