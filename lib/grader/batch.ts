@@ -57,7 +57,7 @@ function writeAtomic(file: string, text: string): void {
   fs.renameSync(tmp, file);
 }
 
-function recordDir(out: string, submission: string): string {
+export function recordDir(out: string, submission: string): string {
   // Submission names come from file names: keep them inside OUT.
   const safe = submission.split("/").map((p) => p.replace(/[^\w.@+-]/g, "_").replace(/^\.+/, "_")).join(path.sep);
   return path.join(out, safe);
