@@ -16,13 +16,27 @@ import time
 from jupyter_client.manager import start_new_kernel
 
 
-def collect(kc, msg_id, timeout):
+def wait_started(kc, msg_id, timeout=180):
+    """Reads iopub until the kernel publishes execute_input for msg_id (the cell has started); returns
+    the messages of msg_id read meanwhile, which collect() keeps."""
+    seen = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        seen.append(msg)
+        if msg["msg_type"] == "execute_input":
+            return seen
+
+
+def collect(kc, msg_id, timeout, prior=()):
     reply = None
     while reply is None:
         msg = kc.get_shell_msg(timeout=timeout)
         if msg["parent_header"].get("msg_id") == msg_id:
             reply = msg["content"]
-    outputs = []
+    outputs = [{"type": m["msg_type"], "content": m["content"]} for m in prior
+               if m["msg_type"] not in ("status", "execute_input")]
     while True:
         msg = kc.get_iopub_msg(timeout=timeout)
         if msg["parent_header"].get("msg_id") != msg_id:
@@ -56,10 +70,13 @@ def main():
         for case in spec["cases"]:
             print(f"[interrupt_cells] {case['name']}: started", file=sys.stderr, flush=True)
             msg_id = kc.execute(case["code"], stop_on_error=False)
+            # Interrupt a running cell, as a person does: an interrupt before the cell starts (its
+            # request still queued on a loaded machine) is dropped, as in other kernels.
+            prior = wait_started(kc, msg_id)
             time.sleep(case.get("waitSeconds", 3))
             t0 = time.time()
             km.interrupt_kernel()
-            reply, outputs = collect(kc, msg_id, 120)
+            reply, outputs = collect(kc, msg_id, 120, prior)
             seconds = time.time() - t0
             probe = []
             if case.get("probe"):
