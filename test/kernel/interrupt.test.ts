@@ -55,8 +55,8 @@ await runPets({ env: new CartPole({ reward: "pets", maxSteps: 40, seed: 1 }), mo
   {
     name: "Dyna-Q",
     code: `const maze = makeDynaMaze();
-for (let r = 0; r < 100000; r++) { dynaQRun(maze, { planningSteps: 50 }, { episodes: 3, seed: r }); dynaRuns++; await Promise.resolve(); }`,
-    waitSeconds: 3,
+for (let r = 0; r < 100000; r++) { dynaQRun(maze, { planningSteps: 5 }, { episodes: 1, seed: r }); dynaRuns++; await Promise.resolve(); }`,
+    waitSeconds: 4,
     probe: "dynaRuns",
   },
   {
