@@ -75,6 +75,7 @@ def main():
             prior = wait_started(kc, msg_id)
             time.sleep(case.get("waitSeconds", 3))
             t0 = time.time()
+            print(f"[interrupt_cells] interrupting pid {km.provisioner.pid} pgid {km.provisioner.pgid}", file=sys.stderr, flush=True)
             km.interrupt_kernel()
             reply, outputs = collect(kc, msg_id, 120, prior)
             seconds = time.time() - t0
