@@ -23,11 +23,11 @@
  *  - member by member (`stepMembers`), which the PETS trajectory sampler (lib/pets) uses to give
  *    each particle its own member.
  */
-import { type Rng, tf, ShapeError, ValueError, checkInt, checkNumber, makeRng } from "../core";
+import { type Rng, tf, ShapeError, ValueError, checkInt, checkNumber, freshSeed, makeRng, refitSeed } from "../core";
 import { type Mat, type VecLike, mat } from "../linalg/mat";
 import { EnsembleMLP } from "../nn/ensemble";
 import type { Activation } from "../nn/ops";
-import { disagreement as maxPairwiseDistance } from "../dyna/rollouts";
+import { disagreement as maxPairwiseDistance } from "./uncertainty";
 import { type InputLayout, deltaArrays, deltaStats, inputLayout, writeInput } from "./features";
 import {
   type Dataset,
@@ -36,7 +36,6 @@ import {
   type FitReport,
   checkBatch,
   checkDataset,
-  datasetSize,
   predictOne,
   splitDataset,
   subsetDataset,
@@ -157,16 +156,16 @@ export class EnsembleDynamicsModel implements DynamicsModel {
 
   /**
    * One training round: a new held-out split, delta statistics from the training part, then
-   * `epochs` epochs (at least `minSteps` steps) of batched minibatch Adam continuing from the current
+   * `epochs` epochs (the config's, or `opts.epochs` for this fit) (at least `minSteps` steps) of batched minibatch Adam continuing from the current
    * weights, every member on its own bootstrap resample (or the shared data). Afterwards every member
    * is scored on the held-out part and the elites are re-chosen.
    */
-  async fit(D: Dataset, opts: FitOptions = {}): Promise<FitReport> {
+  async fit(D: Dataset, opts: FitOptions & { epochs?: number } = {}): Promise<FitReport> {
     const t0 = performance.now();
     const n = checkDataset("EnsembleDynamicsModel.fit", this, D);
     if (n < 2) throw new ValueError(`EnsembleDynamicsModel.fit: need at least 2 transitions, got ${n}`);
     const cfg = this.cfg;
-    const rng = makeRng((cfg.seed + 7919 * ++this.fits) >>> 0);
+    const rng = makeRng(refitSeed(cfg.seed, ++this.fits));
     const useValid = cfg.validFraction > 0 && n >= 10;
     const { train, valid } = useValid ? splitDataset(D, cfg.validFraction, rng) : { train: D, valid: subsetDataset(D, []) };
     const stats = deltaStats(train.states, train.nextStates);
@@ -176,7 +175,7 @@ export class EnsembleDynamicsModel implements DynamicsModel {
     const va = useValid ? this.arrays(valid) : null;
     const bs = Math.min(cfg.batchSize, tr.n);
     const stepsPerEpoch = Math.ceil(tr.n / bs);
-    const epochs = Math.max(cfg.epochs, Math.ceil(cfg.minSteps / stepsPerEpoch));
+    const epochs = Math.max(opts.epochs ?? cfg.epochs, Math.ceil(cfg.minSteps / stepsPerEpoch));
     const trainLoss: number[] = [];
     const validLoss: number[] = [];
     const X = mat(tr.n, this.inputSize, Float64Array.from(tr.x));
@@ -185,7 +184,7 @@ export class EnsembleDynamicsModel implements DynamicsModel {
       epochs,
       batchSize: bs,
       bootstrap: cfg.bootstrap && this.members > 1,
-      seed: rng.int(2 ** 31),
+      seed: freshSeed(rng),
       onEpoch: (e, loss) => {
         trainLoss.push(loss);
         let vl: number | undefined;
@@ -196,7 +195,6 @@ export class EnsembleDynamicsModel implements DynamicsModel {
         opts.onEpoch?.(e, loss, vl);
       },
     });
-    this.cache = null;
     if (va) {
       this.memberValidLoss = this.heldOutLosses(va.x, va.y, va.n);
       const order = this.memberValidLoss.map((l, b) => ({ l, b })).sort((p, q) => p.l - q.l);
@@ -259,75 +257,33 @@ export class EnsembleDynamicsModel implements DynamicsModel {
   }
 
   /**
-   * The inference fast path used by the planners: member b's network on its own rows xs[b]
-   * (features, rows x inputSize, flat), returning the normalised-delta mean m and the soft-bounded
-   * log-variance v per row (v null for deterministic members). Input normalisation and the head run
-   * in JavaScript and each layer is one fused product (plus the activation), so a planning step
-   * costs a handful of tensor kernels per member: at planner batch sizes the per-kernel overhead,
-   * not the arithmetic, is what limits the wasm backend. Same numbers as net.forwardMembers.
+   * Member b's network on its own rows xs[b] (features, rows x inputSize, flat): the normalised-delta
+   * mean m and the soft-bounded log-variance v per row (v null for deterministic members). One call
+   * of the network's own forward pass (EnsembleMLP.forwardMembers, input normalisation and head
+   * included), so the planners see exactly the function that was trained.
    */
   rawMemberOutputs(xs: readonly Float32Array[]): { m: Float32Array; v: Float32Array | null }[] {
-    const din = this.inputSize, ds = this.stateDim, B = this.members;
+    const din = this.inputSize, B = this.members;
     if (xs.length !== B) throw new ShapeError(`rawMemberOutputs: expected inputs for ${B} members, got ${xs.length}`);
-    if (!this.cache) this.refreshCache();
-    const { inMean, inInvStd, minLV, maxLV } = this.cache!;
-    const act = this.cfg.activation;
-    const out: { m: Float32Array; v: Float32Array | null }[] = [];
-    for (let b = 0; b < B; b++) {
-      const x = xs[b];
-      const rows = x.length / din;
-      if (rows === 0) {
-        out.push({ m: new Float32Array(0), v: this.probabilistic ? new Float32Array(0) : null });
-        continue;
-      }
-      const xn = new Float32Array(x.length);
-      for (let i = 0; i < x.length; i++) xn[i] = (x[i] - inMean[i % din]) * inInvStd[i % din];
-      let raw: Float32Array = new Float32Array(0);
-      // (Nothing but tensors may be returned from tf.tidy: it would walk a typed array element by element.)
-      tf.tidy(() => {
-        let h: tf.Tensor2D = tf.tensor2d(xn, [rows, din]);
-        const W = this.net.weights[b], Bs = this.net.biases[b];
-        for (let l = 0; l < W.length; l++) {
-          const last = l === W.length - 1;
-          if (last || act === "linear") h = <tf.Tensor2D>tf.fused.matMul({ a: h, b: W[l], bias: Bs[l] });
-          else if (act === "relu") h = <tf.Tensor2D>tf.fused.matMul({ a: h, b: W[l], bias: Bs[l], activation: "relu" });
-          else if (act === "tanh") h = <tf.Tensor2D>tf.tanh(tf.fused.matMul({ a: h, b: W[l], bias: Bs[l] }));
-          else {
-            const z = tf.fused.matMul({ a: h, b: W[l], bias: Bs[l] });
-            h = <tf.Tensor2D>tf.mul(z, tf.sigmoid(z));
-          }
-        }
-        raw = h.dataSync() as Float32Array;
-      });
-      if (!this.probabilistic) {
-        out.push({ m: raw.slice(), v: null });
-        continue;
-      }
-      const m = new Float32Array(rows * ds), v = new Float32Array(rows * ds);
-      for (let r = 0; r < rows; r++) {
-        for (let j = 0; j < ds; j++) {
-          m[r * ds + j] = raw[r * 2 * ds + j];
-          // v = max - softplus(max - v); v = min + softplus(v - min)   (lecture 003)
-          const upper = maxLV[j] - softplus(maxLV[j] - raw[r * 2 * ds + ds + j]);
-          v[r * ds + j] = minLV[j] + softplus(upper - minLV[j]);
-        }
-      }
-      out.push({ m, v });
+    const rows = xs.map((x) => x.length / din);
+    // A member without rows runs on one dummy row (its output is dropped): every member gets an input.
+    const inputs = xs.map((x, b) => (rows[b] > 0 ? tf.tensor2d(x, [rows[b], din]) : tf.zeros<tf.Rank.R2>([1, din])));
+    let out: { mean: tf.Tensor2D[]; logVar: tf.Tensor2D[] | null };
+    try {
+      out = this.net.forwardMembers(inputs);
+    } finally {
+      tf.dispose(inputs);
     }
-    return out;
-  }
-
-  /** Normaliser and log-variance bounds as plain arrays (refreshed after every fit). */
-  private cache: { inMean: Float32Array; inInvStd: Float32Array; minLV: Float32Array; maxLV: Float32Array } | null = null;
-
-  private refreshCache(): void {
-    const { mean: inMean, std } = this.net.inputNormalizer();
-    this.cache = {
-      inMean,
-      inInvStd: Float32Array.from(std, (x) => 1 / x),
-      minLV: this.net.minLogVar ? (this.net.minLogVar.dataSync() as Float32Array).slice() : new Float32Array(0),
-      maxLV: this.net.maxLogVar ? (this.net.maxLogVar.dataSync() as Float32Array).slice() : new Float32Array(0),
-    };
+    try {
+      return out.mean.map((mean, b) => {
+        if (rows[b] === 0) return { m: new Float32Array(0), v: this.probabilistic ? new Float32Array(0) : null };
+        const m = (mean.dataSync() as Float32Array).slice();
+        const v = out.logVar ? (out.logVar[b].dataSync() as Float32Array).slice() : null;
+        return { m, v };
+      });
+    } finally {
+      tf.dispose([...out.mean, ...(out.logVar ?? [])]);
+    }
   }
 
   /**
@@ -339,6 +295,45 @@ export class EnsembleDynamicsModel implements DynamicsModel {
     if (!rng || !variance) return m;
     for (let i = 0; i < m.length; i++) m[i] += Math.sqrt(variance[i]) * rng.normal();
     return m;
+  }
+
+  /**
+   * The flat-array sampler of Dyna's rollouts: for n rows of states S (n x stateDim, flat) and actions
+   * A, EVERY member's next state, as `means` (member b's mean) and `samples` (a draw from member b's
+   * Gaussian with `rng`, drawn member by member, row by row; the means for deterministic members or
+   * without rng). One forward pass of all members on the shared rows.
+   */
+  sampleMembers(S: Float64Array, A: Float64Array, n: number, rng: Rng | null): { samples: Float64Array[]; means: Float64Array[] } {
+    const ds = this.stateDim, da = this.actionDim, din = this.inputSize;
+    if (S.length !== n * ds || A.length !== n * da) {
+      throw new ShapeError(`EnsembleDynamicsModel.sampleMembers: expected ${n} x ${ds} states and ${n} x ${da} actions`);
+    }
+    const x = new Float32Array(n * din);
+    for (let i = 0; i < n; i++) writeInput(this.layout, S, i * ds, A, i * da, x, i * din);
+    const input = tf.tensor2d(x, [n, din]);
+    let out: { mean: tf.Tensor2D[]; logVar: tf.Tensor2D[] | null };
+    try {
+      out = this.net.forwardMembers(input);
+    } finally {
+      input.dispose();
+    }
+    const means: Float64Array[] = [];
+    const samples: Float64Array[] = [];
+    for (let b = 0; b < out.mean.length; b++) {
+      const m = out.mean[b].dataSync() as Float32Array;
+      const v = out.logVar ? (out.logVar[b].dataSync() as Float32Array) : null;
+      const mu = new Float64Array(n * ds);
+      const smp = new Float64Array(n * ds);
+      for (let i = 0; i < n * ds; i++) {
+        const j = i % ds;
+        mu[i] = S[i] + this.deltaMean[j] + this.deltaStd[j] * m[i];
+        smp[i] = rng && v ? mu[i] + this.deltaStd[j] * Math.exp(0.5 * v[i]) * rng.normal() : mu[i];
+      }
+      means.push(mu);
+      samples.push(smp);
+    }
+    tf.dispose([...out.mean, ...(out.logVar ?? [])]);
+    return { samples, means };
   }
 
   /** Every elite member's prediction for every row (n rows): means and variances, one array per elite. */
@@ -388,20 +383,9 @@ export class EnsembleDynamicsModel implements DynamicsModel {
     return mat(n, this.stateDim, this.stepMembers(S.data, A.data, member, rng));
   }
 
-  /** The learned log-variance bounds (normalised units), or null for deterministic members. */
-  logVarBounds(): { min: number[]; max: number[] } | null {
-    if (!this.net.minLogVar || !this.net.maxLogVar) return null;
-    return { min: Array.from(this.net.minLogVar.dataSync()), max: Array.from(this.net.maxLogVar.dataSync()) };
-  }
-
   dispose(): void {
     this.net.dispose();
   }
-}
-
-/** log(1 + e^x) without overflow. */
-function softplus(x: number): number {
-  return x > 20 ? x : x < -20 ? Math.exp(x) : Math.log(1 + Math.exp(x));
 }
 
 function mean(xs: readonly number[]): number {
