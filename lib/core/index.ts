@@ -6,3 +6,4 @@ assertFreshBuild();
 export { makeRng, type Rng, freshSeed, trialSeed, refitSeed, componentSeed, REFIT_SEED_STRIDE } from "./random";
 export * from "./checks";
 export { initBackend, backendInfo, tf, type BackendInfo, type BackendName } from "./backend";
+export { checkInterrupt, interruptRequested, Interrupted } from "./interrupt";

@@ -18,6 +18,7 @@ import type { Dataset } from "../models/types";
 import { type ReplayBuffer, type TransitionBatch, concatBatches, makeReplayBuffer, pushBatch, pushTransition, sampleBatch } from "./buffer";
 import { type BatchReward, type RolloutStats, branchedRollouts } from "./rollouts";
 import { type SacAgent, disposeSac, makeSac, sacAct, sacUpdate } from "./sac";
+import { checkInterrupt } from "../core/interrupt";
 
 // The pendulum's reward on observations lives with the pendulum; re-exported for old imports.
 export { pendulumObservationReward };
@@ -238,6 +239,7 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
 
   let obs = env.reset(componentSeed(cfg.seed, 5));
   for (let t = 1; t <= c.realSteps; t++) {
+    checkInterrupt();
     // 1. Act in the real system and keep the transition.
     const a =
       t <= c.randomSteps

@@ -14,6 +14,7 @@ import { type Rng, ValueError, checkInt, checkNumber, makeRng } from "../core";
 import type { TabularEnv } from "../envs/types";
 import type { Maze } from "../envs/maze";
 import { solve } from "../linalg";
+import { checkInterrupt } from "../core/interrupt";
 
 /**
  * What Dyna-Q needs from an environment: the part of lib/envs' TabularEnv it touches (the mazes
@@ -216,6 +217,7 @@ export function dynaQEpisode(
   checkTask(agent, task);
   let s = task.reset();
   for (let t = 1; t <= maxSteps; t++) {
+    checkInterrupt();
     const out = dynaQStep(agent, task, s, rng);
     s = out.next;
     if (onStep && onStep({ episode, step: t, state: s, agent }) === true) return t;
@@ -301,6 +303,7 @@ export function dynaQContinuing(
   let total = 0;
   let s = task.reset();
   for (let t = 0; t < steps; t++) {
+    checkInterrupt();
     const out = dynaQStep(agent, task, s, rng);
     total += out.reward;
     cumulativeReward[t] = total;

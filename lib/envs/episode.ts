@@ -7,6 +7,7 @@
 import { type Rng, checkInt } from "../core";
 import { type Dataset, addTransition, emptyDataset } from "./dataset";
 import type { ContinuousEnv } from "./types";
+import { checkInterrupt } from "../core/interrupt";
 
 /** A state-feedback policy on raw states: (state, step index) -> action. */
 export type StatePolicy = (state: number[], t: number) => number[];
@@ -37,6 +38,7 @@ export function runEpisode(env: ContinuousEnv, policy: StatePolicy, opts: { seed
   const rewards: number[] = [];
   let ret = 0;
   for (let t = 0; t < T; t++) {
+    checkInterrupt();
     const s = states[t];
     const res = env.step(policy(s.slice(), t));
     const a = (res.info.action as number[] | undefined) ?? [];

@@ -35,11 +35,14 @@ function close(a: number, b: number, tol: number): boolean {
 
 /**
  * Passes when `got` equals `expected` within a relative tolerance (absolute below magnitude 1).
- * Works on numbers and on (nested) arrays of numbers of the same shape.
+ * Works on numbers and on (nested) arrays of numbers of the same shape. `mistakes` names what a known
+ * slip returns (e.g. {"sf instead of sf^2 in front of the sum": value}): a result matching one says so.
  */
-export function checkClose(what: string, got: unknown, expected: unknown, tol = 1e-6): void {
+export function checkClose(what: string, got: unknown, expected: unknown, tol = 1e-6, mistakes: Record<string, unknown> = {}): void {
   const fail = (why: string) => {
-    throw new CheckFailed(`check failed: ${what}: ${why}\n  expected ${show(expected)}\n  got      ${show(got)}`);
+    const known = Object.entries(mistakes).find(([, v]) => sameWithin(got, v, tol));
+    const hint = known ? `\n  this is what you get with a known mistake: ${known[0]}` : "";
+    throw new CheckFailed(`check failed: ${what}: ${why}\n  expected ${show(expected)}\n  got      ${show(got)}${hint}`);
   };
   const walk = (g: unknown, e: unknown, where: string): void => {
     if (typeof e === "number") {
@@ -55,6 +58,15 @@ export function checkClose(what: string, got: unknown, expected: unknown, tol = 
   };
   walk(got, expected, "");
   console.log(`ok: ${what}`);
+}
+
+function sameWithin(a: unknown, b: unknown, tol: number): boolean {
+  if (typeof b === "number") return typeof a === "number" && close(a, b, tol);
+  const aa = a as ArrayLike<unknown> | null | undefined;
+  const bb = b as ArrayLike<unknown> | null | undefined;
+  if (aa == null || bb == null || typeof aa !== "object" || typeof bb !== "object" || aa.length !== bb.length) return false;
+  for (let i = 0; i < bb.length; i++) if (!sameWithin(aa[i], bb[i], tol)) return false;
+  return true;
 }
 
 /** The error an unsolved exercise throws: names the exercise so the student knows what to fill in. */

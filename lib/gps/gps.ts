@@ -31,6 +31,7 @@ import { LinearGaussianDynamics, Trajectory, fitDynamicsGmm, fitLocalDynamicsPri
 import { EnsembleMLP } from "../nn/ensemble";
 import { QuadraticTrajectoryCost, expectedCost, forwardMarginals, quadratizeCost } from "./trajectory";
 import { KlStepResult, adaptStepMultiplier, klConstrainedUpdate } from "./trajOpt";
+import { checkInterrupt } from "../core/interrupt";
 
 export interface GpsConfig {
   /** Horizon (actions per rollout). */
@@ -226,6 +227,7 @@ export function guidedPolicySearch(
   const state: GpsState = { controllers, policy, history };
 
   for (let it = 0; it < iterations; it++) {
+    checkInterrupt();
     // 1. Samples.
     const samples = controllers.map((ctrl, i) => Array.from({ length: N }, () => sampleRollout(dyn, ctrl, config.conditions[i], rng)));
     recent.push(samples.flat());

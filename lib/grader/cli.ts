@@ -5,6 +5,10 @@
  *                                         grade one notebook or a folder of them (as root: each child isolated
  *                                         by the OS; --no-isolation only for trusted code)
  * npm run gradescope -- OUTDIR            a Gradescope autograder bundle (folder and zip)
+ *   [--roster FILE] [--deadline ISO] [--manifest FILE]   gradebook rows for every student, late flags
+ *                                         (also writes a feedback page per submission: OUT/<submission>/feedback.html)
+ * npm run feedback -- GRADES [--return DIR] copies each feedback page next to its submission, or into DIR
+ * npm run check -- NOTEBOOK...            a student's check: visible checks per exercise, in a fresh kernel
  * Course folders default to notebooks/, solutions/ and test/grading/specs/; --notebooks, --solutions and
  * --specs override them. Grading exits 0 when it ran, whatever the scores.
  */
@@ -18,14 +22,17 @@ const USAGE = `usage:
   npm run solve -- OUTDIR
   npm run release -- OUTDIR
   npm run grade -- PATH [--out DIR] [--force] [--jobs N] [--timeout MS] [--gradescope FILE] [--verbose] [--no-isolation]
-  npm run gradescope -- OUTDIR`;
+                   [--roster FILE] [--deadline ISO] [--manifest FILE]
+  npm run feedback -- GRADES [--return DIR]
+  npm run gradescope -- OUTDIR
+  npm run check -- NOTEBOOK [NOTEBOOK...]`;
 
 interface Args {
   positional: string[];
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(["out", "jobs", "timeout", "gradescope", "notebooks", "solutions", "specs"]);
+const VALUE_FLAGS = new Set(["out", "jobs", "timeout", "gradescope", "notebooks", "solutions", "specs", "roster", "deadline", "manifest", "return"]);
 
 function parseArgs(argv: string[]): Args {
   const positional: string[] = [];
@@ -124,6 +131,27 @@ async function grade(args: Args): Promise<void> {
   });
   for (const w of batch.warnings) console.error(`[grade] warning: ${cleanText(w, 300)}`);
   const results = batch.results;
+  // Feedback pages, late flags and the roster (lib/grader/feedback.ts, roster.ts).
+  const { recordDir } = await import("./batch");
+  const { writeFeedback } = await import("./feedback");
+  const { lateness, parseDeadline, readManifest, readRoster, studentOf } = await import("./roster");
+  const option = (k: string) => (typeof args.flags.get(k) === "string" ? (args.flags.get(k) as string) : undefined);
+  const deadline = option("deadline") ? parseDeadline(option("deadline")!) : undefined;
+  const manifest = option("manifest") ? readManifest(option("manifest")!) : undefined;
+  if (manifest && !deadline) throw new Error("--manifest needs --deadline");
+  const late = (r: (typeof results)[number]) => lateness(r, deadline, manifest);
+  writeFeedback(out, results, recordDir, late);
+  if (option("roster") || deadline) {
+    const { gradebookCsv } = await import("./report");
+    const file = batch.gradebook ?? path.join(out, "gradebook.csv");
+    const roster = option("roster") ? readRoster(option("roster")!) : undefined;
+    fs.writeFileSync(file, gradebookCsv(results, { roster, late, student: studentOf }));
+    batch.gradebook = file;
+    const absent = (roster ?? []).filter((s) => !results.some((r) => studentOf(r.submission) === s));
+    if (absent.length) console.error(`[grade] no submission from ${absent.length} student(s) of the roster: ${absent.join(", ")}`);
+    const lateOnes = results.filter((r) => late(r));
+    if (lateOnes.length) console.error(`[grade] ${lateOnes.length} late submission(s): ${lateOnes.map((r) => r.submission).join(", ")}`);
+  }
   if (!isDir || args.flags.has("verbose")) {
     for (const r of results) console.log(cleanText(formatTable(r), 100_000, true) + "\n");
   } else {
@@ -178,6 +206,27 @@ async function main(argv: string[]): Promise<number> {
       case "grade":
         await grade(args);
         return 0;
+      case "feedback": {
+        if (!outArg) throw new Error("feedback needs the grades folder of `npm run grade` (default ./grades)");
+        const { returnFeedback } = await import("./feedback");
+        const ret = args.flags.get("return");
+        const files = returnFeedback(path.resolve(outArg), typeof ret === "string" ? path.resolve(ret) : undefined);
+        console.log(`[feedback] ${files.length} feedback page(s) ${typeof ret === "string" ? `in ${ret}` : "next to the submissions"}`);
+        return 0;
+      }
+      case "check": {
+        if (!args.positional.length) throw new Error("check needs a notebook, e.g. npm run check -- notebooks/05-pets.ipynb");
+        const { checkNotebook, formatCheck } = await import("./check");
+        let allPass = true;
+        for (const nb of args.positional) {
+          if (!fs.existsSync(nb)) throw new Error(`${nb} does not exist`);
+          console.log(`[check] running ${nb} in a fresh kernel (the whole notebook: this takes as long as Run All)...`);
+          const c = await checkNotebook(nb, coursePaths(args).root);
+          console.log(formatCheck(c) + "\n");
+          allPass &&= c.exercises.every((e) => e.status === "pass") && !c.runProblem;
+        }
+        return allPass ? 0 : 1;
+      }
       default:
         console.error(USAGE);
         return 2;

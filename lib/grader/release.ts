@@ -67,8 +67,24 @@ export function solveNotebook(nb: Notebook, stem: string, solutionsDir: string):
   return out;
 }
 
-/** Writes solved copies of all notebooks to `outDir`; returns the files written. */
+/**
+ * Solved notebooks import `mbrl/*`, which the course kernel resolves from the node_modules of the
+ * folder it runs in or one above it: a folder outside the project has none. Refuse with the way out.
+ */
+export function assertInsideProject(root: string, outDir: string, command: string): void {
+  const rel = path.relative(path.resolve(root), path.resolve(outDir));
+  if (rel.startsWith("..") || path.isAbsolute(rel)) {
+    throw new Error(
+      `${outDir} is outside the project (${root}): notebooks there cannot import mbrl/* (the kernel finds the ` +
+        `library in the project's node_modules). Choose a folder inside the project, e.g. \`npm run ${command} -- build/solved\`, ` +
+        "or make a self-contained copy with `npm run release -- DIR` (it has its own `npm install`).",
+    );
+  }
+}
+
+/** Writes solved copies of all notebooks to `outDir` (inside the project); returns the files written. */
 export function solveNotebooks(outDir: string, paths: GraderPaths = defaultPaths()): string[] {
+  assertInsideProject(paths.root, outDir, "solve");
   const written: string[] = [];
   for (const file of notebookFiles(paths.notebooksDir)) {
     const stem = path.basename(file, ".ipynb");
@@ -99,7 +115,9 @@ export function studentNotebook(nb: Notebook, stem: string): Notebook {
     const m = nbgraderMeta(cell);
     if (m && (m.solution || m.grade || m.locked)) m.checksum = nbgraderChecksum(cell);
   }
-  out.metadata.mbrl = { ...(out.metadata.mbrl as object | undefined), notebook: stem };
+  // The exercises as released: `npm run check` and grading tell a deleted or renamed one from this list.
+  const exercises = out.cells.map(exerciseId).filter((id): id is string => !!id);
+  out.metadata.mbrl = { ...(out.metadata.mbrl as object | undefined), notebook: stem, exercises };
   return out;
 }
 
@@ -138,15 +156,24 @@ const PROJECT_FILES = [
 const junk = (rel: string) =>
   /(^|\/)(node_modules|\.ipynb_checkpoints|\.git|dist|__pycache__)(\/|$)/.test(rel) || /\.tmp-\d+$/.test(rel);
 
-function copyProjectFiles(root: string, dest: string, extra: string[], outDir: string): void {
+function copyProjectFiles(root: string, dest: string, extra: string[], outDir: string, skip: (rel: string) => boolean = () => false): void {
   const outAbs = path.resolve(outDir);
   for (const rel of [...PROJECT_FILES, ...extra]) {
     const src = path.join(root, rel);
     if (!fs.existsSync(src)) continue;
-    const skip = (r: string) => junk(r) || path.resolve(root, rel, r) === outAbs || (rel === "jupyterlab" && r === "app");
-    copyTree(src, path.join(dest, rel), skip, "");
+    copyTree(src, path.join(dest, rel), (r) => junk(r) || skip(`${rel}/${r}`) || path.resolve(root, rel, r) === outAbs || (rel === "jupyterlab" && r === "app"), "");
   }
 }
+
+/**
+ * What the release carries of test/: the notebook helpers, and the benchmarks the notebooks name
+ * (`npm run bench -- pets`); not the grading benchmark (it needs solutions) nor any test file.
+ */
+const RELEASE_TEST_DIRS = ["test/helpers", "test/bench"];
+const notInRelease = (rel: string) => rel === "test/bench/grade.ts" || /\.test\.ts$/.test(rel);
+
+/** The student README (docs/STUDENT-README.md) becomes the release's README.md. */
+export const STUDENT_README = "docs/STUDENT-README.md";
 
 function assertOutsideSources(root: string, outDir: string): void {
   const o = path.resolve(outDir);
@@ -162,7 +189,10 @@ export function releaseCourse(outDir: string, paths: GraderPaths = defaultPaths(
   assertOutsideSources(root, outDir);
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(outDir, { recursive: true });
-  copyProjectFiles(root, outDir, ["test/helpers"], outDir);
+  copyProjectFiles(root, outDir, RELEASE_TEST_DIRS, outDir, notInRelease);
+  const readme = path.join(root, STUDENT_README);
+  if (!fs.existsSync(readme)) throw new Error(`${STUDENT_README} is missing: the release needs the student README`);
+  fs.copyFileSync(readme, path.join(outDir, "README.md"));
   const written: string[] = [];
   for (const file of notebookFiles(paths.notebooksDir)) {
     const stem = path.basename(file, ".ipynb");

@@ -3,6 +3,11 @@ import type { SubmissionResult } from "./grade";
 
 const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
 
+/** Partial credit in words: "2 of 3 hidden tests passed" rather than a bare 0.67. */
+export function testsPassed(e: { passed: number; total: number }): string {
+  return `${e.passed} of ${e.total} hidden test${e.total === 1 ? "" : "s"} passed`;
+}
+
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + " ".repeat(n - s.length);
 }
@@ -41,7 +46,7 @@ export function formatTable(r: SubmissionResult): string {
 function exerciseOutput(e: SubmissionResult["exercises"][number]): string {
   const parts: string[] = [];
   if (e.status !== "ok") parts.push(`${e.status}: ${e.reason ?? ""}`);
-  else parts.push(`${e.passed} of ${e.total} checks pass${e.reason ? ` (${e.reason})` : ""}`);
+  else parts.push(`${testsPassed(e)}${e.reason ? ` (${e.reason})` : ""}`);
   if (e.firstFailure) {
     const f = e.firstFailure;
     parts.push(`First failing check "${f.check}":\n  input:    ${f.input}\n  expected: ${f.expected}\n  got:      ${f.got}`);
@@ -99,8 +104,22 @@ function csvField(v: string | number): string {
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-/** The gradebook: one row per submission, one column per exercise (all notebooks met, in order). */
-export function gradebookCsv(results: SubmissionResult[]): string {
+export interface GradebookOptions {
+  /** Every student of the course: one without a submission still gets a row ("no submission", 0). */
+  roster?: string[];
+  /** Who a submission belongs to (default: the first folder of its name, else the name). */
+  student?: (submission: string) => string;
+  /** Why a submission is late, or undefined when on time. */
+  late?: (r: SubmissionResult) => string | undefined;
+}
+
+/**
+ * The gradebook: one row per submission, one column per exercise (all notebooks met, in order). With a
+ * roster or a deadline it also has the student and late columns, and a row for each student of the
+ * roster without a submission. A missing exercise counts as not attempted (0).
+ */
+export function gradebookCsv(results: SubmissionResult[], opts?: GradebookOptions): string {
+  if (opts) return rosterGradebook(results, opts);
   const ids: string[] = [];
   for (const r of results) for (const e of r.exercises) if (!ids.includes(e.id)) ids.push(e.id);
   const header = ["submission", "notebook", "score", "max_score", ...ids, "status", "reason", "locked_cells_changed", "graded_at", "sha256"];
@@ -127,5 +146,34 @@ export function gradebookCsv(results: SubmissionResult[]): string {
         r.sha256,
       ];
     });
+  return [header, ...rows].map((row) => row.map(csvField).join(",")).join("\n") + "\n";
+}
+
+function rosterGradebook(results: SubmissionResult[], opts: GradebookOptions): string {
+  const student = opts.student ?? ((s: string) => s.split("/")[0]);
+  const ids: string[] = [];
+  for (const r of results) for (const e of r.exercises) if (!ids.includes(e.id)) ids.push(e.id);
+  const header = ["student", "submission", "notebook", "score", "max_score", ...ids, "status", "late", "reason", "graded_at"];
+  const rows: (string | number)[][] = [...results]
+    .sort((a, b) => (a.submission < b.submission ? -1 : a.submission > b.submission ? 1 : 0))
+    .map((r) => [
+      student(r.submission),
+      r.submission,
+      r.notebook ?? "",
+      fmt(r.score),
+      fmt(r.maxScore),
+      ...ids.map((id) => {
+        const e = r.exercises.find((x) => x.id === id);
+        return e ? fmt(e.score) : "";
+      }),
+      r.error ? "error" : "graded",
+      opts.late?.(r) ?? "",
+      r.error ?? r.exercises.filter((e) => e.status !== "ok" || e.reason).map((e) => `${e.id}: ${e.status === "missing" || e.reason === "not implemented yet" ? "not attempted" : `${e.status}${e.reason ? `: ${e.reason}` : ""}`}`).join("; "),
+      r.gradedAt,
+    ]);
+  const seen = new Set(results.map((r) => student(r.submission)));
+  for (const s of opts.roster ?? []) {
+    if (!seen.has(s)) rows.push([s, "", "", 0, "", ...ids.map(() => 0), "no submission", "", "no submission found", ""]);
+  }
   return [header, ...rows].map((row) => row.map(csvField).join(",")).join("\n") + "\n";
 }

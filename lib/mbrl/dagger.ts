@@ -24,6 +24,7 @@ export interface Imitator {
   /** The imitator as a policy on raw states (deterministic). */
   asStatePolicy(): StatePolicy;
 }
+import { checkInterrupt } from "../core/interrupt";
 
 /** An expert that labels any state with an action; MPC is one (`mpcExpert` in this file). */
 export type Expert = (state: number[], rng: Rng) => number[];
@@ -75,6 +76,7 @@ export async function dagger(cfg: DaggerConfig): Promise<{ rounds: DaggerRound[]
   }
   const rounds: DaggerRound[] = [];
   for (let it = 0; it < cfg.iterations; it++) {
+    checkInterrupt();
     // 2. train the policy on all labelled pairs
     const losses = policy.fitActions(states, actions, epochs, bs, rng);
     // 3. run the policy; label each state it visits with the expert's action

@@ -9,6 +9,7 @@ import type { VecLike } from "../linalg/mat";
 import { EnsembleMLP } from "../nn/ensemble";
 import type { Activation } from "../nn/ops";
 import type { StatePolicy } from "./collect";
+import { checkInterrupt } from "../core/interrupt";
 
 export interface PolicyConfig {
   stateDim: number;
@@ -86,6 +87,7 @@ export class NeuralPolicy {
     const n = states.length, ds = this.cfg.stateDim, da = this.cfg.actionDim;
     const losses: number[] = [];
     for (let e = 0; e < epochs; e++) {
+      checkInterrupt();
       const order = rng.permutation(n);
       let sum = 0;
       for (let lo = 0; lo < n; lo += batchSize) {

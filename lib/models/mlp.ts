@@ -34,6 +34,7 @@ import {
   splitDataset,
   subsetDataset,
 } from "./types";
+import { checkInterrupt } from "../core/interrupt";
 
 export interface MlpModelConfig {
   stateDim: number;
@@ -274,6 +275,7 @@ export class MlpDynamicsModel implements DifferentiableModel {
     let bestWeights: EnsembleWeights | null = null;
     let sinceBest = 0;
     for (let epoch = 0; epoch < cfg.maxEpochs; epoch++) {
+      checkInterrupt();
       let sum = 0, count = 0;
       if (k === 1) {
         const order = rng.permutation(nTrain);

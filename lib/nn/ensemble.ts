@@ -18,6 +18,7 @@ import { Rng, makeRng } from "../core/random";
 import { MatLike, asMat } from "../linalg/mat";
 import { Adam } from "./adam";
 import { ACTIVATIONS, Activation, gaussianNll, mlp, softBoundLogVar } from "./ops";
+import { checkInterrupt } from "../core/interrupt";
 
 /** Rows per forward chunk for large batches (see memberForward). */
 const ROW_CHUNK = Number(process.env.MBRL_ROW_CHUNK ?? 512);
@@ -602,6 +603,7 @@ export class EnsembleMLP {
       plan.shuffle();
       let sum = 0;
       for (let s = 0; s < plan.steps; s++) {
+        checkInterrupt();
         const { xb, yb, rows } = plan.batch(s);
         const xt = tf.tensor3d(xb, [this.members, rows, plan.din]), yt = tf.tensor3d(yb, [this.members, rows, plan.dout]);
         sum += this.trainStep(xt, yt, plan.kind) * rows;
@@ -630,6 +632,7 @@ export class EnsembleMLP {
         plan.shuffle();
         let sum = 0;
         for (let s = 0; s < plan.steps; s++) {
+          checkInterrupt();
           const { xb, yb, rows } = plan.batch(s);
           sum += (await opts.trainer.trainStep(xb, yb, rows, plan.kind)) * rows;
         }

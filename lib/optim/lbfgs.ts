@@ -6,6 +6,7 @@
  * (summed expected cost). Both objectives are smooth, cheap-ish and noise-free, which is where quasi-Newton shines.
  */
 import { ValueError } from "../core/checks";
+import { checkInterrupt } from "../core/interrupt";
 
 /** f(x) and its gradient; the gradient is written into `grad` (length of x). */
 export type Objective = (x: Float64Array, grad: Float64Array) => number;
@@ -131,6 +132,7 @@ export function lbfgs(fg: Objective, x0: ArrayLike<number>, opts: LbfgsOptions =
   };
 
   for (; iter < maxIter; iter++) {
+    checkInterrupt();
     if (infNorm(g) < gradTol) {
       reason = "gradTol";
       break;

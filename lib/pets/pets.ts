@@ -27,6 +27,7 @@ import { MpcController } from "../planners/mpc";
 import type { Plan } from "../planners/problem";
 import { type PetsPlannerConfig, petsPlanner } from "./planner";
 import { type ParticleDynamics, particleDynamics } from "./propagation";
+import { checkInterrupt } from "../core/interrupt";
 
 export type DecisionRule = "greedy" | "posterior" | "optimism";
 
@@ -157,6 +158,7 @@ export async function runPets(cfg: PetsConfig): Promise<PetsResult> {
   const controller = new PetsController(cfg.model, cfg.reward, env.actionSpace.low, env.actionSpace.high, cfg.planner, cfg.rule ?? "greedy");
   const out: PetsTrial[] = [];
   for (let k = 1; k <= trials; k++) {
+    checkInterrupt();
     // 2. train the model on D
     let trainSeconds = 0;
     if (learn) {

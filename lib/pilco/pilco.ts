@@ -21,6 +21,7 @@ import { lbfgs } from "../optim/lbfgs";
 import { mmModelFromGps, mmModelFromSparse } from "./momentMatch";
 import { policyAction, preparePolicy, rbfPolicy, linearPolicy, type Policy } from "./policy";
 import { propagate, type PilcoCost, type PilcoPlant, type Prediction } from "./propagate";
+import { checkInterrupt } from "../core/interrupt";
 
 export interface PilcoScenario {
   plant: PilcoPlant;
@@ -313,6 +314,7 @@ export function pilco(env: ContinuousEnv, sc: PilcoScenario, opts: PilcoOptions 
   record(0, r0, {});
 
   for (let j = 1; j <= nTrials; j++) {
+    checkInterrupt();
     // 2) Dynamics GPs.
     const fit = fitDynamics(X, Y, D0, H, opts, rng, inits);
     gps = fit.gps;

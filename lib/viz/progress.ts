@@ -2,6 +2,7 @@
  * A progress bar for long loops. In a notebook it is one output that updates in place; elsewhere it
  * prints a plain line now and then. Both show the count, elapsed time and an ETA.
  */
+import { checkInterrupt, Interrupted } from "../core/interrupt";
 import { inNotebook, newDisplayId, publish } from "./jupyter";
 
 export interface ProgressBar {
@@ -9,7 +10,10 @@ export interface ProgressBar {
   update(done: number, info?: Record<string, number | string>): void;
   /** One more step done. */
   tick(info?: Record<string, number | string>): void;
-  /** Marks the bar finished (shows the final state immediately). */
+  /**
+   * Marks the bar finished and shows it at once. A loop that stopped early (e.g. on success) ends at
+   * its real count, marked done: "6/6 done (stopped early; 7 planned)", not "6/7 86%".
+   */
   close(): void;
 }
 
@@ -56,8 +60,21 @@ export function progress(total: number, opts: ProgressOptions = {}): ProgressBar
   let lastShown = -Infinity;
   let shownOnce = false;
   let closed = false;
+  /** How the bar ended: running, "done" (close()), or "interrupted" (Kernel > Interrupt). */
+  let ending: "" | "done" | "interrupted" = "";
 
   function text(): string {
+    if (ending) {
+      const planned = done < total ? ` (${ending === "done" ? "stopped early; " : ""}${total} planned)` : "";
+      const filled = ending === "done" || done >= total ? 24 : Math.round((done / total) * 24);
+      const extra = Object.entries(info).map(([k, v]) => `${k} ${typeof v === "number" ? fmt(v) : v}`).join(", ");
+      const count = ending === "done" ? `${done}/${done}` : `${done}/${total}`;
+      return (
+        `${label} [${"#".repeat(filled)}${"-".repeat(24 - filled)}] ${count} ${ending}${planned}` +
+        ` | elapsed ${formatDuration((now() - start) / 1000)}` +
+        (extra ? ` | ${extra}` : "")
+      );
+    }
     const frac = Math.min(1, done / total);
     const width = 24;
     const filled = Math.round(frac * width);
@@ -74,11 +91,13 @@ export function progress(total: number, opts: ProgressOptions = {}): ProgressBar
   }
 
   function html(): string {
-    const pct = Math.min(100, (100 * done) / total);
+    const finished = ending === "done" || done >= total;
+    const pct = finished ? 100 : Math.min(100, (100 * done) / total);
+    const colour = ending === "interrupted" ? "#c84" : finished ? "#3a3" : "#48c";
     return (
       `<div style="font-family:monospace;font-size:12px">` +
       `<div style="display:inline-block;width:240px;height:10px;border:1px solid #888;vertical-align:middle">` +
-      `<div style="width:${pct.toFixed(1)}%;height:100%;background:${done >= total ? "#3a3" : "#48c"}"></div></div> ` +
+      `<div style="width:${pct.toFixed(1)}%;height:100%;background:${colour}"></div></div> ` +
       `${escapeHtml(text().replace(/\[[#-]+\] /, ""))}</div>`
     );
   }
@@ -99,6 +118,16 @@ export function progress(total: number, opts: ProgressOptions = {}): ProgressBar
     update(n, newInfo) {
       if (closed) return;
       if (!Number.isFinite(n) || n < 0) throw new RangeError(`progress.update: step count must be >= 0, got ${n}`);
+      try {
+        checkInterrupt(); // a loop that only draws its bar stops too on Kernel > Interrupt
+      } catch (e) {
+        if (e instanceof Interrupted) {
+          ending = "interrupted";
+          show(true);
+          closed = true;
+        }
+        throw e;
+      }
       done = Math.min(n, total);
       if (newInfo) info = newInfo;
       show(done >= total);
@@ -109,6 +138,7 @@ export function progress(total: number, opts: ProgressOptions = {}): ProgressBar
     },
     close() {
       if (closed) return;
+      if (done < total) ending = "done";
       show(true);
       closed = true;
     },

@@ -9,6 +9,12 @@
  * test/.output/e2e/nb/, so the committed student notebook is never touched. The classic Jupyter
  * Notebook is forced (MBRL_JUPYTER=notebook) because the test drives its page; CI installs Debian's
  * jupyter-notebook and chromium. MBRL_CHROMIUM points the test at another Chromium binary.
+ *
+ * The second part does the same on a student release (`npm run release`, in build/e2e-release,
+ * with its node_modules linked to the project's packages except `mbrl`, which its own build links to
+ * its own dist/): the release's README in the browser is the student README, and Cell > Run All on
+ * the unsolved notebook 00 runs every cell, plots and animation included, the exercises saying they
+ * are not solved yet.
  */
 import { spawn, type ChildProcess } from "child_process";
 import * as crypto from "crypto";
@@ -19,8 +25,9 @@ import * as path from "path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseNotebook, type Notebook } from "../../lib/grader/notebook";
-import { solveNotebook } from "../../lib/grader/release";
+import { releaseCourse, solveNotebook } from "../../lib/grader/release";
 import { describeFailure, runNotebook } from "../helpers/notebook";
+import { execFileSync } from "child_process";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const OUT = path.join(ROOT, "test", ".output", "e2e");
@@ -77,8 +84,14 @@ function writeSolvedCopy(): Notebook {
   return nb;
 }
 
-/** Starts the server through scripts/start.mjs, as `npm start -- --no-browser ...` does, and waits for its API. */
-async function startServer(): Promise<void> {
+/**
+ * Starts the server through scripts/start.mjs, as `npm start -- --no-browser ...` does, and waits for its
+ * API. `root` is the course folder whose start.mjs runs (the project, or a release), `notebookDir` the
+ * folder Jupyter serves.
+ */
+async function startServer(root = ROOT, notebookDir = NB_DIR): Promise<void> {
+  serverLog = "";
+  baseUrl = "";
   const port = await freePort();
   const configDir = path.join(OUT, "jupyter-config"); // empty: a personal Jupyter config cannot change the test
   const runtimeDir = path.join(OUT, "jupyter-runtime");
@@ -88,15 +101,15 @@ async function startServer(): Promise<void> {
   server = spawn(
     process.execPath,
     [
-      path.join(ROOT, "scripts", "start.mjs"),
+      path.join(root, "scripts", "start.mjs"),
       "--no-browser",
       "--ip=127.0.0.1",
       `--port=${port}`,
       `--NotebookApp.token=${TOKEN}`,
-      `--notebook-dir=${NB_DIR}`,
+      `--notebook-dir=${notebookDir}`,
     ],
     {
-      cwd: ROOT,
+      cwd: root,
       env: { ...process.env, MBRL_JUPYTER: "notebook", JUPYTER_CONFIG_DIR: configDir, JUPYTER_RUNTIME_DIR: runtimeDir },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true, // own process group, so afterAll can stop the launcher and Jupyter together
@@ -516,4 +529,98 @@ describe("notebook 00 in a browser, served by npm start", () => {
     },
     CHART_WIDTH_MS,
   );
+});
+
+const RELEASE = path.join(ROOT, "build", "e2e-release"); // releaseCourse refuses folders under test/
+
+/** The student copy, installed from the project's packages (no network): what `npm install` would give. */
+function makeRelease(): void {
+  fs.rmSync(RELEASE, { recursive: true, force: true });
+  releaseCourse(RELEASE);
+  const nm = path.join(RELEASE, "node_modules");
+  fs.mkdirSync(nm);
+  for (const e of fs.readdirSync(path.join(ROOT, "node_modules"))) {
+    if (e !== "mbrl") fs.symlinkSync(path.join(ROOT, "node_modules", e), path.join(nm, e));
+  }
+  // npm install's postinstall (patches already applied to the shared tslab): compile lib/, link mbrl, kernelspec.
+  execFileSync(process.execPath, [path.join(RELEASE, "scripts", "build.mjs"), "--quiet"], { cwd: RELEASE, stdio: "inherit" });
+}
+
+describe("the student release in a browser: README and Run All before solving", () => {
+  beforeAll(async () => {
+    if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (see the first test)`);
+    makeRelease();
+    await startServer(RELEASE, RELEASE);
+  }, SERVER_START_MS + 240_000);
+
+  afterAll(async () => {
+    if (browser) await browser.close().catch(() => undefined);
+    browser = null;
+    await stopServer();
+  }, 60_000);
+
+  it("serves the student README and runs all of the unsolved notebook 00", async () => {
+    const specs = (await (await api("/api/kernelspecs")).json()) as { kernelspecs: Record<string, any> };
+    expect(specs.kernelspecs.tslab.spec.argv[1]).toBe(path.join(RELEASE, "node_modules", "tslab", "bin", "tslab"));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"], timeout: 60_000 });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    page.on("dialog", (d) => void d.dismiss().catch(() => undefined));
+
+    // The README a student sees in the release: set-up, checking, submitting; not the instructor's.
+    await page.goto(`${baseUrl}/files/README.md?token=${TOKEN}`, { waitUntil: "load", timeout: 60_000 });
+    const readme = ((await page.locator("body").textContent()) ?? "").replace(/[ \n]+/g, " ");
+    for (const part of ["## 1. Set up", "npm install", "npm start", "## 3. Work on an exercise", "Run All", "npm run check -- notebooks/05-pets.ipynb", "## 5. Submit", "install scripts are not approved"]) {
+      expect(readme, part).toContain(part);
+    }
+    for (const part of ["For instructors", "npm test", "hidden tests in `test/grading", "npm run release"]) expect(readme, part).not.toContain(part);
+
+    await page.goto(`${baseUrl}/notebooks/notebooks/${NB_NAME}?token=${TOKEN}`, { waitUntil: "load", timeout: 60_000 });
+    await page.waitForFunction(() => !!(globalThis as any).Jupyter?.notebook?._fully_loaded, null, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => {
+        const k = (globalThis as any).Jupyter.notebook.kernel;
+        return !!k && k.is_connected() && !!k.info_reply && !!k.info_reply.protocol_version;
+      },
+      null,
+      { timeout: KERNEL_START_MS },
+    );
+    await page.evaluate(() => (globalThis as any).Jupyter.notebook.execute_all_cells());
+    // Done when every code cell has run and the kernel is idle for a second: an unsolved exercise must
+    // not stop the queue (if it did, this wait would time out with cells still at In [ ]).
+    await page.waitForFunction(
+      () => {
+        const g = globalThis as any;
+        const cells = g.Jupyter.notebook.get_cells().filter((c: any) => c.cell_type === "code");
+        const allDone = cells.every((c: any) => typeof c.input_prompt_number === "number");
+        const idle = g.document.querySelector("#kernel_indicator_icon.kernel_idle_icon") !== null;
+        const done = idle && allDone;
+        const now = Date.now();
+        if (!done) g.__mbrlDoneSince = 0;
+        else if (!g.__mbrlDoneSince) g.__mbrlDoneSince = now;
+        return done && now - g.__mbrlDoneSince > 1000;
+      },
+      null,
+      { timeout: RUN_ALL_MS, polling: 250 },
+    ).catch(async (e) => {
+      const notRun = (await cellReports(page)).filter((c) => typeof c.prompt !== "number").map((c) => `cell ${c.index} (${c.firstLine})`);
+      throw new Error(`Run All did not reach every cell: ${notRun.join(", ")}\n${String(e)}`);
+    });
+
+    const cells = await cellReports(page);
+    // The only errors are the unsolved exercises and the cells needing them, each naming the exercise.
+    const errors = cells.flatMap((c) => c.outputs.filter((o) => o.type === "error").map((o) => ({ cell: c.index, text: o.text })));
+    expect(errors.length).toBeGreaterThan(0);
+    for (const e of errors) expect(e.text, `cell ${e.cell}`).toMatch(/^ExerciseNotSolved: not implemented yet: [\w-]+$/);
+    const shown = (await page.locator(".output_error").allTextContents()).join("\n");
+    expect(shown).toMatch(/Exercise "discounted-return" is not solved yet/);
+    expect(shown).toContain("Run All goes on with the cells that do not need it.");
+    expect(shown).not.toMatch(/node_modules|dist\//);
+    // Only the check cell and the Monte Carlo cell (it calls discountedReturn) wait for the exercise;
+    // the rest of the lesson is there: the first plot, the value tables, the animation players.
+    expect(errors.length, JSON.stringify(errors)).toBeLessThanOrEqual(3);
+    expect(await page.locator(".output_svg svg").count()).toBeGreaterThanOrEqual(1);
+    expect(await page.locator(".output_html .mbrl-animation").count()).toBeGreaterThanOrEqual(1);
+    await page.addStyleTag({ content: "html,body{height:auto!important;overflow:visible!important;position:static!important}#site{height:auto!important;overflow:visible!important}" });
+    await page.screenshot({ path: path.join(OUT, "release-00-unsolved.png"), fullPage: true });
+  }, KERNEL_START_MS + RUN_ALL_MS + 120_000);
 });

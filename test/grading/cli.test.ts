@@ -32,6 +32,20 @@ function walk(dir: string): string[] {
   return out;
 }
 
+/** Every relative import of `file` (recursively) exists under `root`. */
+function assertImportsResolve(root: string, file: string, seen = new Set<string>()): void {
+  if (seen.has(file)) return;
+  seen.add(file);
+  expect(fs.existsSync(file), `${path.relative(root, file)} is in the release`).toBe(true);
+  const text = fs.readFileSync(file, "utf8");
+  for (const m of text.matchAll(/from "(\.{1,2}\/[^"]+)"/g)) {
+    const base = path.resolve(path.dirname(file), m[1]);
+    const target = [`${base}.ts`, path.join(base, "index.ts"), base].find((p) => fs.existsSync(p) && fs.statSync(p).isFile());
+    expect(target, `${path.relative(root, file)} imports ${m[1]}`).toBeDefined();
+    if (target!.endsWith(".ts")) assertImportsResolve(root, target!, seen);
+  }
+}
+
 async function allReferenceBodies(): Promise<{ stem: string; id: string; squashed: string; lines: string[] }[]> {
   const specs = await loadSpecs(defaultPaths());
   return specs.map((s) => {
@@ -49,8 +63,19 @@ async function allReferenceBodies(): Promise<{ stem: string; id: string; squashe
 }
 
 describe.concurrent("npm run solve / release", () => {
+  it("solve refuses a folder outside the project, whose notebooks could not import mbrl/*", async () => {
+    const out = tmpDir("solve-outside");
+    const r = await cli(["solve", out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("is outside the project");
+    expect(r.stderr).toContain("npm run release -- DIR");
+    expect(fs.readdirSync(out)).toEqual([]);
+  });
+
   it("solve puts every reference between its markers", async () => {
-    const out = tmpDir("solve");
+    fs.mkdirSync(path.join(root, "test", ".output"), { recursive: true });
+    const out = fs.mkdtempSync(path.join(root, "test", ".output", "solve-"));
+    afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
     const r = await cli(["solve", out]);
     expect(r.code, r.stderr).toBe(0);
     const nbs = fs.readdirSync(path.join(root, "notebooks")).filter((f) => f.endsWith(".ipynb"));
@@ -76,6 +101,21 @@ describe.concurrent("npm run solve / release", () => {
     }
     expect(fs.existsSync(path.join(out, "solutions"))).toBe(false);
     expect(fs.existsSync(path.join(out, "test", "grading"))).toBe(false);
+    // The student README, not the instructor's.
+    expect(fs.readFileSync(path.join(out, "README.md"), "utf8")).toBe(fs.readFileSync(path.join(root, "docs", "STUDENT-README.md"), "utf8"));
+    // Every `npm run NAME -- ARG` a released notebook names exists in the release, with what it imports.
+    const scripts = JSON.parse(fs.readFileSync(path.join(out, "package.json"), "utf8")).scripts as Record<string, string>;
+    const named = new Set<string>();
+    for (const f of fs.readdirSync(path.join(out, "notebooks")).filter((f) => f.endsWith(".ipynb"))) {
+      for (const m of fs.readFileSync(path.join(out, "notebooks", f), "utf8").matchAll(/npm run ([\w-]+)(?: -- ([\w-]+))?/g)) named.add(`${m[1]} ${m[2] ?? ""}`.trim());
+    }
+    expect([...named].some((n) => n.startsWith("bench "))).toBe(true);
+    for (const n of named) {
+      const [script, arg] = n.split(" ");
+      expect(scripts[script], `npm run ${script}`).toBeDefined();
+      if (script === "bench") assertImportsResolve(out, path.join(out, "test", "bench", `${arg}.ts`));
+    }
+    expect(fs.existsSync(path.join(out, "test", "bench", "grade.ts")), "the grading benchmark needs solutions").toBe(false);
     const nbFiles = fs.readdirSync(path.join(out, "notebooks")).filter((f) => f.endsWith(".ipynb"));
     expect(nbFiles.length).toBeGreaterThan(0);
     let exercises = 0;

@@ -97,6 +97,37 @@ describe("progress bar", () => {
     expect(lines[2]).toContain("eta 0 ms");
   });
 
+  it("ends at its real count, marked done, when the loop stops early", () => {
+    const lines: string[] = [];
+    const bar = progress(7, { label: "PILCO trials", plain: true, now: () => 0, write: (l) => lines.push(l) });
+    for (let k = 1; k <= 6; k++) bar.update(k);
+    bar.close();
+    expect(lines.at(-1)).toMatch(/^PILCO trials \[#{24}\] 6\/6 done \(stopped early; 7 planned\)/);
+    expect(lines.at(-1)).not.toContain("86%");
+  });
+
+  it("stops the loop that draws it on Kernel > Interrupt (the kernel's shared flag)", () => {
+    const key = Symbol.for("tslab.interruptFlag");
+    const g = globalThis as Record<symbol, unknown>;
+    const flag = new Int32Array(new SharedArrayBuffer(16));
+    g[key] = flag;
+    try {
+      const lines: string[] = [];
+      const bar = progress(50, { label: "loop", plain: true, now: () => 0, write: (l) => lines.push(l) });
+      bar.update(3);
+      Atomics.store(flag, 0, 1);
+      expect(() => bar.update(4)).toThrow(expect.objectContaining({ name: "Interrupted" }));
+      expect(lines.at(-1)).toMatch(/^loop \[#+-+\] 3\/50 interrupted \(50 planned\)/);
+      bar.update(5); // closed: ignored, no second throw
+      Atomics.store(flag, 0, 0);
+      const again = progress(2, { plain: true, now: () => 0, write: (l) => lines.push(l) });
+      again.update(2);
+      expect(lines.at(-1)).toContain("2/2 100%");
+    } finally {
+      delete g[key];
+    }
+  });
+
   it("formats durations", () => {
     expect(formatDuration(0.075)).toBe("75 ms");
     expect(formatDuration(4.21)).toBe("4.2 s");

@@ -42,7 +42,7 @@ export default defineExercise({
     ];
     const cases = [
       { args: [[0], [[1]], two, 1, 0], label: "one particle, one step, noiseless members" },
-      { args: [[0], [[1], [0], [-1]], two, 4, 1], label: "noiseless members: paths differ only by the members drawn" },
+      { args: [[0], [[1], [0], [-1]], two, 4, 1], label: "noiseless members over 3 steps: a fresh member for every particle at every step (TS1; keeping one member per particle for the whole path is TSinf)" },
       { args: [[0.5], [[0.2], [0.2]], [{ A: [[0.9, 1]], c: [0], std: [0.5] }], 3, 2], label: "one noisy member: aleatoric spread only" },
     ];
     for (let k = 0; k < 6; k++) cases.push({ args: randomCase(rng, 1 + (k % 3), 1 + (k % 2), 2 + (k % 4), 2 + k, 2 + 2 * k), label: `random ensemble ${k + 1}` });
