@@ -26,6 +26,7 @@
 import { type Rng, tf, ShapeError, ValueError, checkInt, checkNumber, makeRng } from "../core";
 import { type Mat, type VecLike, mat } from "../linalg/mat";
 import { EnsembleMLP } from "../nn/ensemble";
+import { forwardArrays, prepareArrayForward, releaseArrayForward } from "../nn/inference";
 import type { Activation } from "../nn/ops";
 import { disagreement as maxPairwiseDistance } from "../dyna/rollouts";
 import { type InputLayout, deltaArrays, deltaStats, inputLayout, writeInput } from "./features";
@@ -196,7 +197,7 @@ export class EnsembleDynamicsModel implements DynamicsModel {
         opts.onEpoch?.(e, loss, vl);
       },
     });
-    this.cache = null;
+    await prepareArrayForward(this.net); // the planners' forward pass gets the new weights
     if (va) {
       this.memberValidLoss = this.heldOutLosses(va.x, va.y, va.n);
       const order = this.memberValidLoss.map((l, b) => ({ l, b })).sort((p, q) => p.l - q.l);
@@ -261,73 +262,11 @@ export class EnsembleDynamicsModel implements DynamicsModel {
   /**
    * The inference fast path used by the planners: member b's network on its own rows xs[b]
    * (features, rows x inputSize, flat), returning the normalised-delta mean m and the soft-bounded
-   * log-variance v per row (v null for deterministic members). Input normalisation and the head run
-   * in JavaScript and each layer is one fused product (plus the activation), so a planning step
-   * costs a handful of tensor kernels per member: at planner batch sizes the per-kernel overhead,
-   * not the arithmetic, is what limits the wasm backend. Same numbers as net.forwardMembers.
+   * log-variance v per row (v null for deterministic members). The network's array forward pass
+   * (lib/nn/inference.ts: ONNX Runtime after each fit, else tfjs).
    */
   rawMemberOutputs(xs: readonly Float32Array[]): { m: Float32Array; v: Float32Array | null }[] {
-    const din = this.inputSize, ds = this.stateDim, B = this.members;
-    if (xs.length !== B) throw new ShapeError(`rawMemberOutputs: expected inputs for ${B} members, got ${xs.length}`);
-    if (!this.cache) this.refreshCache();
-    const { inMean, inInvStd, minLV, maxLV } = this.cache!;
-    const act = this.cfg.activation;
-    const out: { m: Float32Array; v: Float32Array | null }[] = [];
-    for (let b = 0; b < B; b++) {
-      const x = xs[b];
-      const rows = x.length / din;
-      if (rows === 0) {
-        out.push({ m: new Float32Array(0), v: this.probabilistic ? new Float32Array(0) : null });
-        continue;
-      }
-      const xn = new Float32Array(x.length);
-      for (let i = 0; i < x.length; i++) xn[i] = (x[i] - inMean[i % din]) * inInvStd[i % din];
-      let raw: Float32Array = new Float32Array(0);
-      // (Nothing but tensors may be returned from tf.tidy: it would walk a typed array element by element.)
-      tf.tidy(() => {
-        let h: tf.Tensor2D = tf.tensor2d(xn, [rows, din]);
-        const W = this.net.weights[b], Bs = this.net.biases[b];
-        for (let l = 0; l < W.length; l++) {
-          const last = l === W.length - 1;
-          if (last || act === "linear") h = <tf.Tensor2D>tf.fused.matMul({ a: h, b: W[l], bias: Bs[l] });
-          else if (act === "relu") h = <tf.Tensor2D>tf.fused.matMul({ a: h, b: W[l], bias: Bs[l], activation: "relu" });
-          else if (act === "tanh") h = <tf.Tensor2D>tf.tanh(tf.fused.matMul({ a: h, b: W[l], bias: Bs[l] }));
-          else {
-            const z = tf.fused.matMul({ a: h, b: W[l], bias: Bs[l] });
-            h = <tf.Tensor2D>tf.mul(z, tf.sigmoid(z));
-          }
-        }
-        raw = h.dataSync() as Float32Array;
-      });
-      if (!this.probabilistic) {
-        out.push({ m: raw.slice(), v: null });
-        continue;
-      }
-      const m = new Float32Array(rows * ds), v = new Float32Array(rows * ds);
-      for (let r = 0; r < rows; r++) {
-        for (let j = 0; j < ds; j++) {
-          m[r * ds + j] = raw[r * 2 * ds + j];
-          // v = max - softplus(max - v); v = min + softplus(v - min)   (lecture 003)
-          const upper = maxLV[j] - softplus(maxLV[j] - raw[r * 2 * ds + ds + j]);
-          v[r * ds + j] = minLV[j] + softplus(upper - minLV[j]);
-        }
-      }
-      out.push({ m, v });
-    }
-    return out;
-  }
-
-  /** Normaliser and log-variance bounds as plain arrays (refreshed after every fit). */
-  private cache: { inMean: Float32Array; inInvStd: Float32Array; minLV: Float32Array; maxLV: Float32Array } | null = null;
-
-  private refreshCache(): void {
-    const { mean: inMean, std } = this.net.inputNormalizer();
-    this.cache = {
-      inMean,
-      inInvStd: Float32Array.from(std, (x) => 1 / x),
-      minLV: this.net.minLogVar ? (this.net.minLogVar.dataSync() as Float32Array).slice() : new Float32Array(0),
-      maxLV: this.net.maxLogVar ? (this.net.maxLogVar.dataSync() as Float32Array).slice() : new Float32Array(0),
-    };
+    return forwardArrays(this.net, xs).map((o) => ({ m: o.mean, v: this.probabilistic ? o.logVar : null }));
   }
 
   /**
@@ -395,13 +334,9 @@ export class EnsembleDynamicsModel implements DynamicsModel {
   }
 
   dispose(): void {
+    releaseArrayForward(this.net);
     this.net.dispose();
   }
-}
-
-/** log(1 + e^x) without overflow. */
-function softplus(x: number): number {
-  return x > 20 ? x : x < -20 ? Math.exp(x) : Math.log(1 + Math.exp(x));
 }
 
 function mean(xs: readonly number[]): number {

@@ -6,7 +6,8 @@
  *
  * This file holds the network and its loss. Its other jobs live beside it: the config and defaults
  * (config.ts), the input normaliser (normalizer.ts), the training loop (training.ts), weights as
- * arrays and Polyak averaging (weights.ts), and the two-core versions (threads/).
+ * arrays and Polyak averaging (weights.ts), and the planners' forward pass on arrays (inference.ts,
+ * onnx.ts).
  *
  * Speed (tfjs wasm backend): each member runs as its own plain 2-D fused matMul with the bias fused,
  * which XNNPACK executes; a batched 3-D matMul would fall to a scalar loop and be ~10x slower. The
@@ -24,14 +25,13 @@ import { Adam } from "./adam";
 import { type EnsembleConfig, type LossKind, resolveConfig } from "./config";
 import { InputNormalizer } from "./normalizer";
 import { gaussianNll, mlp, softBoundLogVar } from "./ops";
-import { type BatchTrainer, type FitOptions, fitEnsemble, fitEnsembleAsync } from "./training";
+import { type FitOptions, fitEnsemble } from "./training";
 import { type EnsembleWeights, polyakAverage, readWeights, writeWeights } from "./weights";
 
 // The names this module exported before the split (callers import them from here).
 export type { EnsembleConfig, Head, LossKind } from "./config";
-export type { BatchTrainer, FitOptions } from "./training";
+export type { FitOptions } from "./training";
 export type { EnsembleWeights } from "./weights";
-export { addGradients } from "./threads/protocol";
 
 /** Rows per forward chunk for large batches (see memberRaw). */
 const ROW_CHUNK = Number(process.env.MBRL_ROW_CHUNK ?? 512);
@@ -69,7 +69,6 @@ export class EnsembleMLP {
   readonly normalizer: InputNormalizer;
   private readonly optimizer: Adam;
   private disposed = false;
-  private heldBy: string | null = null;
   private version = 0;
 
   constructor(cfg: EnsembleConfig) {
@@ -329,102 +328,9 @@ export class EnsembleMLP {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // A step split across threads (threads/parallel-trainer.ts): parts of the loss, their gradients
-  // as arrays, and the optimizer's state handed over.
+  // The optimizer's state.
 
-  /**
-   * The loss of members [lo, hi) (x and y hold hi - lo members along axis 0; times `scale`,
-   * optionally without the bound penalty) and its gradients as arrays in variables() order: those of
-   * the other members' variables are null (not computed). The gradients of the parts add up to the
-   * gradient of the whole, and the log-variance bounds get a (partial) gradient from every part.
-   */
-  memberLossGradients(
-    x: tf.Tensor2D | tf.Tensor3D,
-    y: tf.Tensor2D | tf.Tensor3D,
-    kind: LossKind,
-    members: readonly [number, number],
-    opts: { scale?: number; penalty?: boolean } = {},
-  ): { loss: number; grads: (Float32Array | null)[] } {
-    return this.withMemberGrads(x, y, kind, members, opts, (all, grads) => ({
-      grads: all.map((v) => (grads[v.name] ? (grads[v.name].dataSync() as Float32Array).slice() : null)),
-    }));
-  }
-
-  /**
-   * One Adam step for members [lo, hi) only, on their minibatch (x and y hold hi - lo members along
-   * axis 0), with the loss scaled by `scale` (this part's share of the whole ensemble's loss). The
-   * log-variance bounds, shared by all members, are not stepped: their gradients come back as arrays,
-   * for the caller to add up over the parts and apply with applyGradientArrays(grads, { tick: false }).
-   */
-  memberStep(
-    x: tf.Tensor2D | tf.Tensor3D,
-    y: tf.Tensor2D | tf.Tensor3D,
-    kind: LossKind,
-    members: readonly [number, number],
-    opts: { scale?: number; penalty?: boolean } = {},
-  ): { loss: number; boundGrads: (Float32Array | null)[] } {
-    this.version++;
-    const per = 2 * this.weights[0].length;
-    const mine = (i: number) => i >= per * members[0] && i < per * members[1];
-    return this.withMemberGrads(x, y, kind, members, opts, (all, grads) => {
-      this.optimizer.step(all.map((v, i) => (mine(i) ? (grads[v.name] ?? null) : null)));
-      return {
-        boundGrads: all.slice(per * this.members).map((v) => (grads[v.name] ? (grads[v.name].dataSync() as Float32Array).slice() : null)),
-      };
-    });
-  }
-
-  /**
-   * The loss of members [lo, hi) and its gradients w.r.t. their variables and the log-variance bounds,
-   * handed to `use` (with all variables, in variables() order) and disposed afterwards. Works while
-   * the network is held elsewhere: ParallelTrainer calls it for the members it keeps here.
-   */
-  private withMemberGrads<T extends object>(
-    x: tf.Tensor2D | tf.Tensor3D,
-    y: tf.Tensor2D | tf.Tensor3D,
-    kind: LossKind,
-    members: readonly [number, number],
-    opts: { scale?: number; penalty?: boolean },
-    use: (all: tf.Variable[], grads: tf.NamedTensorMap) => T,
-  ): T & { loss: number } {
-    if (this.disposed) throw new ValueError("EnsembleMLP: used after dispose()");
-    const all = this.variables();
-    const per = 2 * this.weights[0].length;
-    const [lo, hi] = members;
-    const used = all.filter((_, i) => i >= per * this.members || (i >= per * lo && i < per * hi));
-    const { value, grads } = tf.variableGrads(() => this.loss(x, y, kind, { ...opts, members }), used);
-    try {
-      return { ...use(all, grads), loss: value.dataSync()[0] };
-    } finally {
-      value.dispose();
-      tf.dispose(Object.values(grads));
-    }
-  }
-
-  /** One Adam step from gradient arrays in variables() order (see memberLossGradients); null skips a variable. */
-  applyGradientArrays(grads: readonly (Float32Array | null)[], opts: { tick?: boolean } = {}): void {
-    if (this.disposed) throw new ValueError("EnsembleMLP: used after dispose()");
-    this.version++;
-    this.optimizer.step(grads, opts);
-  }
-
-  /** Adam moments of variable i (copies), for handing a member's training over between threads. */
-  optimizerMoments(i: number): { m: Float32Array; v: Float32Array } {
-    return this.optimizer.moments(i);
-  }
-
-  /** Sets variable i (variables() order) to the values p and its Adam moments to m and v. */
-  adoptVariable(i: number, p: Float32Array, m: Float32Array, v: Float32Array): void {
-    if (this.disposed) throw new ValueError("EnsembleMLP: used after dispose()");
-    this.version++;
-    const variable = this.variables()[i];
-    const t = tf.tensor(p, variable.shape, "float32");
-    variable.assign(t);
-    t.dispose();
-    this.optimizer.setMoments(i, m, v);
-  }
-
-  /** The optimizer's state (Adam moments and step count), to continue training in another thread. */
+  /** The optimizer's state (Adam moments and step count), e.g. to save and resume training. */
   optimizerState(): { m: Float32Array[]; v: Float32Array[]; t: number } {
     this.assertUsable();
     return this.optimizer.getState();
@@ -445,14 +351,6 @@ export class EnsembleMLP {
    */
   fit(x: MatLike, y: MatLike, opts: FitOptions): { losses: number[] } {
     return fitEnsemble(this, x, y, opts);
-  }
-
-  /**
-   * Like fit, but each step goes through `trainer` (a ParallelTrainer created for this network), which
-   * splits every step between the main thread and a worker. Same batches, same result.
-   */
-  fitAsync(x: MatLike, y: MatLike, opts: FitOptions & { trainer: BatchTrainer }): Promise<{ losses: number[] }> {
-    return fitEnsembleAsync(this, x, y, opts);
   }
 
   /** The loss on arrays without training (for validation). */
@@ -497,24 +395,14 @@ export class EnsembleMLP {
   // ---------------------------------------------------------------------------------------------
   // State.
 
-  /** Throws if the network cannot be used now: disposed, or members being trained in a worker. */
+  /** Throws if the network cannot be used now (after dispose()). */
   assertUsable(): void {
     if (this.disposed) throw new ValueError("EnsembleMLP: used after dispose()");
-    if (this.heldBy) throw new ValueError(`EnsembleMLP: ${this.heldBy}`);
-  }
-
-  /**
-   * Marks some members' weights as living elsewhere for now (reason says where and what brings them
-   * back), or clears the mark (null). While marked, every use that would read those weights throws
-   * instead of silently using stale values. ParallelTrainer sets it between its steps.
-   */
-  setHeldElsewhere(reason: string | null): void {
-    this.heldBy = reason;
   }
 
   /**
    * A counter that every change of the weights, the normaliser or the optimizer state moves (steps,
-   * setWeights, polyakUpdate...): a copy elsewhere (a worker's) is current while it is unchanged.
+   * setWeights, polyakUpdate...): a copy elsewhere (inference.ts's ONNX session) is current while it is unchanged.
    */
   get stateVersion(): number {
     return this.version;

@@ -8,7 +8,8 @@
  *   ensemble.ts   EnsembleMLP: the network and its loss
  *   training.ts   the training loop (minibatches, bootstrap)
  *   weights.ts    weights as arrays, Polyak averaging
- *   threads/      the same network on two cores (forward split by rows, training split by members)
+ *   inference.ts  the planners' forward pass on arrays (ONNX Runtime, else tfjs)
+ *   onnx.ts       the network as an ONNX model, and the runtime that runs it
  */
 export * from "./ops";
 export * from "./adam";
@@ -17,4 +18,5 @@ export * from "./normalizer";
 export * from "./ensemble";
 export * from "./training";
 export * from "./weights";
-export * from "./parallel";
+export * from "./onnx";
+export * from "./inference";

@@ -1,9 +1,13 @@
 /**
  * The training loop of an ensemble network: epochs of minibatches in which every member sees its own
  * bootstrap resample of the data in its own order, so that members differ by data as well as by
- * initialisation (PETS). One schedule (`minibatchPlan`) feeds both loops: `fitEnsemble` steps on the
- * calling thread, `fitEnsembleAsync` hands each step to a trainer (ParallelTrainer: both cores).
- * Same batches, same seeds, so both give the same result.
+ * initialisation (PETS).
+ *
+ * One thread. A two-core trainer (members split between the main thread and a worker) was measured
+ * at the algorithms' sizes in 2026-12: by CPU time it could save 1.4-1.6x on an idle machine, but its
+ * weights differed from this loop's in the last bits (the log-variance bounds' gradient is summed in
+ * another order), so results would depend on the core count, and on the shared course machine it was
+ * slower by wall clock. It was removed; the planners' forward pass uses both cores instead (onnx.ts).
  */
 import { tf } from "../core/backend";
 import { ShapeError, ValueError, checkInt } from "../core/checks";
@@ -30,20 +34,11 @@ export interface FitOptions {
 /** Default rows per member per step. */
 const DEFAULT_BATCH = 32;
 
-/** What fitEnsembleAsync needs from a trainer (ParallelTrainer in threads/parallel-trainer.ts). */
-export interface BatchTrainer {
-  trainStep(x: Float32Array, y: Float32Array, rows: number, kind?: LossKind): Promise<number>;
-  /** Sends the network's weights, normaliser and optimizer state to the trainer's workers. */
-  push(): Promise<void>;
-  /** Brings every weight the workers hold back into the network. */
-  pull(): Promise<void>;
-}
-
-/** What the loops need from the network (EnsembleMLP). */
+/** What the loop needs from the network (EnsembleMLP). */
 export interface Trainable {
   readonly members: number;
   readonly config: Readonly<Required<EnsembleConfig>>;
-  /** Throws if the network cannot be used now (disposed, or members held by a worker). */
+  /** Throws if the network cannot be used now (disposed). */
   assertUsable(): void;
   fitInputNormalizer(x: MatLike): void;
   trainStep(x: tf.Tensor3D, y: tf.Tensor3D, kind: LossKind): number;
@@ -70,39 +65,7 @@ export function fitEnsemble(net: Trainable, x: MatLike, y: MatLike, opts: FitOpt
 }
 
 /**
- * Like fitEnsemble, but each step goes through `trainer`. The worker's members come back into the
- * network at the end (and before each onEpoch call, which may use the network).
- */
-export async function fitEnsembleAsync(
-  net: Trainable,
-  x: MatLike,
-  y: MatLike,
-  opts: FitOptions & { trainer: BatchTrainer },
-): Promise<{ losses: number[] }> {
-  await opts.trainer.pull(); // weights that earlier trainStep calls left in the worker
-  const plan = minibatchPlan(net, x, y, opts);
-  await opts.trainer.push(); // the worker needs the current weights, optimizer state and normaliser
-  const losses: number[] = [];
-  try {
-    for (let e = 0; e < plan.epochs; e++) {
-      plan.shuffle();
-      let sum = 0;
-      for (let s = 0; s < plan.steps; s++) {
-        const { xb, yb, rows } = plan.batch(s);
-        sum += (await opts.trainer.trainStep(xb, yb, rows, plan.kind)) * rows;
-      }
-      losses.push(sum / plan.n);
-      if (opts.onEpoch) await opts.trainer.pull();
-      opts.onEpoch?.(e, sum / plan.n);
-    }
-  } finally {
-    await opts.trainer.pull();
-  }
-  return { losses };
-}
-
-/**
- * The minibatch schedule shared by both loops: checks the data, fits the normaliser, draws each
+ * The minibatch schedule: checks the data, fits the normaliser, draws each
  * member's bootstrap set, reshuffles the sets once per epoch and assembles step s's batch.
  */
 export function minibatchPlan(net: Trainable, x: MatLike, y: MatLike, opts: FitOptions) {
