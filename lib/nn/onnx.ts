@@ -201,6 +201,9 @@ export class OnnxEnsemble {
       interOpNumThreads: 1,
       graphOptimizationLevel: "all",
       executionMode: "sequential",
+      // Idle threads sleep instead of spinning: on a shared machine spinning burns the CPU time the
+      // other thread (and other processes) need.
+      extra: { session: { intra_op: { allow_spinning: "0" } } },
     });
     const last = members[0][members[0].length - 1];
     return new OnnxEnsemble(ort, session, members.length, members[0][0].inSize, last.outSize);
