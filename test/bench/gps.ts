@@ -12,6 +12,7 @@
  *    effector ends within 3 cm of the target.
  * Last line: {"bench":"gps","iterations":N,"rolloutsPerIteration":N,"finalDistance":N,"klWithinBoundFraction":N,"heldOutSuccessRate":N,...}
  */
+import { PhaseClock } from "./phases";
 import { initBackend, backendInfo, makeRng } from "../../lib/core";
 import { TwoLinkArm } from "../../lib/envs";
 import { armDistance, armReachCost, armStartCorners, armStartsInSquare, dynamicsFromEnv } from "../../lib/control";
@@ -20,6 +21,7 @@ import { guidedPolicySearch, runControllerMean, runPolicy } from "../../lib/gps"
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
   await initBackend();
+  const clock = new PhaseClock().environments().training();
   const t0 = Date.now();
   const env = new TwoLinkArm();
   const dyn = dynamicsFromEnv(env);
@@ -89,6 +91,8 @@ async function main(): Promise<void> {
       quick,
       seconds: Number(((Date.now() - t0) / 1000).toFixed(1)),
       backend: backendInfo().name,
+      // Per GPS iteration; training is the global policy's supervised fit, the rest the local trajectory optimisation.
+      ...clock.report(reachedAt ?? maxIterations, "Iteration", "planning"),
     }),
   );
 }

@@ -10,6 +10,7 @@
  *    The figure is the final distance of the last (noise-free) run on the true arm.
  * Last line: {"bench":"ilqr","finalDistance":N,"costMonotone":true,"finalDistanceLearnedModel":N,...}
  */
+import { PhaseClock } from "./phases";
 import { initBackend, backendInfo, makeRng } from "../../lib/core";
 import { TwoLinkArm } from "../../lib/envs";
 import { armDistance, armReachCost, dynamicsFromEnv, dynamicsFromModel, ilqr, runFeedback } from "../../lib/control";
@@ -19,6 +20,7 @@ import { addTransition, emptyDataset } from "../../lib/models/types";
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
   await initBackend();
+  const clock = new PhaseClock().environments().training();
   const t0 = Date.now();
   const env = new TwoLinkArm();
   const truth = dynamicsFromEnv(env);
@@ -92,6 +94,8 @@ async function main(): Promise<void> {
       quick,
       seconds: Number(seconds.toFixed(1)),
       backend: backendInfo().name,
+      // Per iLQR solve (one on the true arm, one per learned-model round); the rest of the time is iLQR itself.
+      ...clock.report(1 + roundDistances.length, "Solve", "planning"),
     }),
   );
 }

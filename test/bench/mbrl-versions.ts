@@ -14,6 +14,7 @@
  * Also: seconds per MPC decision and per training epoch of the dynamics MLP, with the backend.
  * Last line: one JSON object of the figures.
  */
+import { PhaseClock } from "./phases";
 import { backendInfo, initBackend, makeRng } from "../../lib/core";
 import { Hill } from "../../lib/envs/hill";
 import { Pendulum } from "../../lib/envs/pendulum";
@@ -141,6 +142,7 @@ async function hill(seed: number) {
 
 (async () => {
   await initBackend();
+  const clock = new PhaseClock().environments().training().planning();
   console.log(`mbrl-versions: ${SEEDS} seed(s)${quick ? " (quick)" : ""}; ${backendInfo().message}`);
   const v15: Awaited<ReturnType<typeof pendulumV15>>[] = [];
   const v20: Awaited<ReturnType<typeof pendulumV20>>[] = [];
@@ -169,6 +171,8 @@ async function hill(seed: number) {
     secondsPerDecision: Number(mean(v15.map((r) => r.secondsPerDecision)).toPrecision(3)),
     secondsPerPolicyAction: Number(mean(v20.map((r) => r.secondsPerAction)).toPrecision(3)),
     secondsPerEpoch: Number(mean(epochSeconds).toPrecision(3)),
+    // Per real environment step over the whole run (every version, evaluation included).
+    ...clock.report(clock.calls.environment, "RealStep"),
     backend: backendInfo().name + (backendInfo().simd ? "+simd" : ""),
     seconds: Math.round((performance.now() - t0) / 1000),
   };
