@@ -96,7 +96,7 @@ function tfjsRaw(net: EnsembleMLP, xs: readonly Float32Array[]): Float32Array[] 
   return xs.map((x, b) => {
     const rows = x.length / din;
     if (rows === 0) return new Float32Array(0);
-    let raw = new Float32Array(rows * out);
+    let raw: Float32Array = new Float32Array(rows * out);
     // (Nothing but tensors may be returned from tf.tidy: it would walk a typed array element by element.)
     tf.tidy(() => {
       raw = mlp(tf.tensor2d(x, [rows, din]), net.weights[b], net.biases[b], net.config.activation).dataSync() as Float32Array;
