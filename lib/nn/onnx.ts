@@ -22,30 +22,49 @@ export interface OnnxLayer {
 // ---- a minimal protobuf writer ---------------------------------------------------------------
 
 class ProtoWriter {
-  readonly bytes: number[] = [];
+  /** The message so far as chunks (weights are copied once, at the end, not byte by byte). */
+  private readonly chunks: Uint8Array[] = [];
+  length = 0;
+  private push(c: Uint8Array): void {
+    this.chunks.push(c);
+    this.length += c.length;
+  }
   varint(v: number): void {
+    const out: number[] = [];
     let x = BigInt(v);
     if (x < 0n) x += 1n << 64n;
     while (x >= 0x80n) {
-      this.bytes.push(Number((x & 0x7fn) | 0x80n));
+      out.push(Number((x & 0x7fn) | 0x80n));
       x >>= 7n;
     }
-    this.bytes.push(Number(x));
+    out.push(Number(x));
+    this.push(Uint8Array.from(out));
   }
   int(field: number, v: number): void {
     this.varint(field << 3); // wire type 0
     this.varint(v);
   }
-  raw(field: number, data: ArrayLike<number>): void {
+  raw(field: number, data: Uint8Array): void {
     this.varint((field << 3) | 2); // wire type 2: length-delimited
     this.varint(data.length);
-    for (let i = 0; i < data.length; i++) this.bytes.push(data[i]);
+    this.push(data);
   }
   str(field: number, s: string): void {
     this.raw(field, Buffer.from(s, "utf8"));
   }
   msg(field: number, w: ProtoWriter): void {
-    this.raw(field, w.bytes);
+    this.varint((field << 3) | 2);
+    this.varint(w.length);
+    for (const c of w.chunks) this.push(c);
+  }
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.length);
+    let o = 0;
+    for (const c of this.chunks) {
+      out.set(c, o);
+      o += c.length;
+    }
+    return out;
   }
 }
 
@@ -126,7 +145,7 @@ export function ensembleOnnxModel(members: readonly (readonly OnnxLayer[])[], ac
   model.str(2, "mbrl-course");
   model.msg(7, g);
   model.msg(8, opset);
-  return Uint8Array.from(model.bytes);
+  return model.bytes();
 }
 
 // ---- the runtime ------------------------------------------------------------------------------
