@@ -13,10 +13,21 @@
  * ContinuousEnv of lib/envs (the true model) or a learned DynamicsModel (see `dynamicsFromModel`).
  * Jacobians come from the model when it has them, else from central finite differences computed in
  * ONE batched call per iteration.
+ *
+ * Cost curvature. iLQR drops the dynamics' second derivatives (that is what makes it Gauss-Newton
+ * rather than DDP), so the local problem is only a trustworthy model of the cost when the cost's own
+ * curvature is positive semi-definite. A cost given as residuals (`leastSquaresCost`) brings the
+ * Gauss-Newton curvature J^T J, PSD by construction. For any other cost the Hessian comes from finite
+ * differences, and a saturating or trigonometric cost (the cart-pole swing-up) has indefinite
+ * Hessians far from the goal: the backward pass then builds value functions with negative curvature,
+ * mu has to grow large to keep Q_uu positive definite, and the steps shrink until iLQR stalls. By
+ * default (`curvature: "psd"`) those finite-difference Hessians are projected onto the PSD cone
+ * (negative eigenvalues clipped to zero, `projectPsd`); `curvature: "exact"` keeps them as they are.
+ * Expansions the cost provides itself are used as given.
  */
 import { ShapeError, ValueError, checkInt } from "../core/checks";
 import type { Rng } from "../core/random";
-import { Mat, NotPositiveDefiniteError, mat, matvec } from "../linalg";
+import { Mat, NotPositiveDefiniteError, mat, matvec, projectPsd } from "../linalg";
 import type { DynamicsModel } from "../models/types";
 import type { ContinuousEnv } from "../envs/types";
 import { LqrProblem, LqrSolution, concat, lqrBackward } from "./lqr";
@@ -56,6 +67,9 @@ export interface TrajectoryCost {
   terminalExpansion?(x: Float64Array): CostExpansion;
 }
 
+/** How iLQR treats the finite-difference Hessian of a cost without its own expansion. */
+export type CostCurvature = "psd" | "exact";
+
 export interface IlqrOptions {
   /** Maximum iterations (default 100). */
   maxIter?: number;
@@ -69,6 +83,12 @@ export interface IlqrOptions {
   alphas?: number[];
   /** Finite-difference step for Jacobians and cost expansions (default 1e-5). */
   eps?: number;
+  /**
+   * Curvature of costs without their own expansion: their finite-difference Hessian projected onto the
+   * positive semi-definite matrices ("psd", default) or as it is ("exact", indefinite where the cost is
+   * not convex). See the file comment.
+   */
+  curvature?: CostCurvature;
   /** Called after every iteration with the current cost. */
   onIteration?: (info: { iter: number; cost: number; mu: number; alpha: number | null }) => void;
 }
@@ -110,6 +130,26 @@ export function rolloutOpenLoop(dyn: BatchDynamics, x0: ArrayLike<number>, us: r
   const xs: Float64Array[] = [Float64Array.from(x0)];
   for (let t = 0; t < us.length; t++) xs.push(stepOne(dyn, xs[t], clipAction(dyn, Float64Array.from(us[t]))));
   return xs;
+}
+
+/**
+ * Closed-loop rollout: from x0, T steps of u_t = policy(x_t, t) (clipped to the action bounds), the
+ * one loop behind running iLQR's feedback plan, a linear-Gaussian controller or a global policy.
+ */
+export function rolloutClosedLoop(
+  dyn: BatchDynamics,
+  x0: ArrayLike<number>,
+  T: number,
+  policy: (x: Float64Array, t: number) => Float64Array,
+): { xs: Float64Array[]; us: Float64Array[] } {
+  const xs: Float64Array[] = [Float64Array.from(x0)];
+  const us: Float64Array[] = [];
+  for (let t = 0; t < T; t++) {
+    const u = clipAction(dyn, policy(xs[t], t));
+    us.push(u);
+    xs.push(stepOne(dyn, xs[t], u));
+  }
+  return { xs, us };
 }
 
 /** The total cost of a trajectory. */
@@ -274,10 +314,12 @@ export function localLqrProblem(
   xs: readonly Float64Array[],
   us: readonly Float64Array[],
   eps = 1e-5,
+  curvature: CostCurvature = "psd",
 ): LqrProblem {
   const { n, m } = dyn;
   const T = us.length;
   const { A, B } = linearizeTrajectory(dyn, xs, us, eps);
+  const curve = (e: CostExpansion): CostExpansion => (curvature === "psd" ? { ...e, lzz: projectPsd(e.lzz) } : e);
   const F: Mat[] = [], f: Float64Array[] = [], C: Mat[] = [], c: Float64Array[] = [];
   for (let t = 0; t < T; t++) {
     const Ft = mat(n, n + m);
@@ -289,13 +331,13 @@ export function localLqrProblem(
     f.push(new Float64Array(n));
     const e = cost.runningExpansion
       ? cost.runningExpansion(xs[t], us[t], t)
-      : finiteDifferenceExpansion((z) => cost.running(z.subarray(0, n), z.subarray(n), t), concat(xs[t], us[t]));
+      : curve(finiteDifferenceExpansion((z) => cost.running(z.subarray(0, n), z.subarray(n), t), concat(xs[t], us[t])));
     C.push(e.lzz);
     c.push(e.lz);
   }
   const eT = cost.terminalExpansion
     ? cost.terminalExpansion(xs[T])
-    : finiteDifferenceExpansion((z) => cost.terminal(z), Float64Array.from(xs[T]));
+    : curve(finiteDifferenceExpansion((z) => cost.terminal(z), Float64Array.from(xs[T])));
   return { n, m, F, f, C, c, CT: eT.lzz, cT: eT.lz };
 }
 
@@ -362,6 +404,8 @@ export function ilqr(
   const muMax = opts.muMax ?? 1e10;
   const alphas = opts.alphas ?? Array.from({ length: 11 }, (_, i) => Math.pow(2, -i));
   const eps = opts.eps ?? 1e-5;
+  const curvature = opts.curvature ?? "psd";
+  if (curvature !== "psd" && curvature !== "exact") throw new ValueError(`ilqr: curvature must be "psd" or "exact", got ${curvature}`);
   let mu = opts.mu0 ?? 1e-6;
   let muFactor = 1;
 
@@ -373,7 +417,7 @@ export function ilqr(
   let converged = false;
   let reason: IlqrResult["reason"] = "maxIter";
   let iter = 0;
-  let problem = localLqrProblem(dyn, cost, xs, us, eps);
+  let problem = localLqrProblem(dyn, cost, xs, us, eps, curvature);
   // After a failed step (Q_uu not positive definite, or no step size lowered the cost): regularise
   // harder and retry at the same trajectory; false once mu passes muMax and iLQR gives up.
   const raiseMu = (): boolean => {
@@ -419,7 +463,7 @@ export function ilqr(
     muFactor = Math.min(1 / 2, muFactor / 2);
     mu = mu * muFactor > muMin ? mu * muFactor : 0;
     opts.onIteration?.({ iter, cost: J, mu, alpha: alphas[accepted] });
-    problem = localLqrProblem(dyn, cost, xs, us, eps);
+    problem = localLqrProblem(dyn, cost, xs, us, eps, curvature);
     if (rel < tol) {
       converged = true;
       reason = "tolerance";
@@ -486,15 +530,11 @@ export function runFeedback(
   { rng, noiseStd = 0 }: { rng?: Rng; noiseStd?: number } = {},
 ): { xs: Float64Array[]; us: Float64Array[] } {
   const { n, m } = dyn;
-  const xs: Float64Array[] = [Float64Array.from(x0)], us: Float64Array[] = [];
-  for (let t = 0; t < plan.us.length; t++) {
+  return rolloutClosedLoop(dyn, x0, plan.us.length, (x, t) => {
     const dx = new Float64Array(n);
-    for (let i = 0; i < n; i++) dx[i] = xs[t][i] - plan.xs[t][i];
+    for (let i = 0; i < n; i++) dx[i] = x[i] - plan.xs[t][i];
     const u = matvec(plan.K[t], dx);
     for (let i = 0; i < m; i++) u[i] += plan.us[t][i] + (rng && noiseStd > 0 ? rng.normal(0, noiseStd) : 0);
-    clipAction(dyn, u);
-    us.push(u);
-    xs.push(stepOne(dyn, xs[t], u));
-  }
-  return { xs, us };
+    return u;
+  });
 }

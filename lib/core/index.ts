@@ -3,6 +3,6 @@ import { assertFreshBuild } from "./fresh";
 
 assertFreshBuild();
 
-export { makeRng, type Rng } from "./random";
+export { makeRng, type Rng, freshSeed, trialSeed, refitSeed, componentSeed, REFIT_SEED_STRIDE } from "./random";
 export * from "./checks";
 export { initBackend, backendInfo, tf, type BackendInfo, type BackendName } from "./backend";

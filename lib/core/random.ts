@@ -132,6 +132,34 @@ export function makeRng(seed: number): Rng {
   return rng;
 }
 
+// -------------------------------------------------------------------------------------------------
+// Named seeds: how a run seeded `seed` derives the seeds of its parts, so that each part has its own
+// reproducible stream and the formulas live in one place.
+// -------------------------------------------------------------------------------------------------
+
+/** A fresh seed drawn from `rng` (uniform in [0, 2^31)), for handing a sub-computation its own stream. */
+export function freshSeed(rng: Rng): number {
+  return rng.int(2 ** 31);
+}
+
+/** The seed of trial (or episode) k of a run seeded `seed`: seed * 1000 + k (distinct for k < 1000). */
+export function trialSeed(seed: number, k: number): number {
+  return (seed * 1000 + k) >>> 0;
+}
+
+/** Stride between the seeds of successive refits of a model (a prime, so refits of nearby seeds differ). */
+export const REFIT_SEED_STRIDE = 7919;
+
+/** The seed of refit number `fit` (1, 2, ...) of a model seeded `seed`: seed + stride * fit. */
+export function refitSeed(seed: number, fit: number, stride = REFIT_SEED_STRIDE): number {
+  return (seed + stride * fit) >>> 0;
+}
+
+/** The seed of part `part` (0, 1, 2, ...) of a run seeded `seed` (learner, model, environment): seed * 7 + part. */
+export function componentSeed(seed: number, part: number): number {
+  return (seed * 7 + part) >>> 0;
+}
+
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }

@@ -9,7 +9,7 @@
  * columns of row t + 1 (after rounding; for the pendulum, up to the wrapping of theta).
  */
 import * as crypto from "crypto";
-import { makeRng } from "../core";
+import { makeRng, trialSeed } from "../core";
 import { CartPole, Hill, Pendulum, wrapAngle, type ContinuousSystem } from "../envs";
 
 /** What a column holds: bookkeeping (index), a state entry, an action entry, the reward, a next-state entry. */
@@ -153,7 +153,7 @@ export function buildDataset(name: string): BuiltDataset {
   const lines = [recipe.columns.map((c) => c.name).join(",")];
   let n = 0;
   for (let ep = 0; ep < recipe.episodes; ep++) {
-    let s = (env.reset(recipe.seed * 1000 + ep), env.getState());
+    let s = (env.reset(trialSeed(recipe.seed, ep)), env.getState());
     for (let t = 0; t < recipe.episodeLength; t++) {
       const a = env.actionSpace.low.map((lo, j) => rng.uniform(lo, env.actionSpace.high[j]));
       const r = env.step(a);

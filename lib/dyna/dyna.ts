@@ -10,10 +10,11 @@
  * The details of the rollouts (short, branched, a random member per transition, penalty and
  * termination on disagreement) live in rollouts.ts; the learner in sac.ts.
  */
-import { type Rng, ShapeError, checkInt, checkNumber, makeRng, tf } from "../core";
+import { ShapeError, checkInt, checkNumber, componentSeed, makeRng } from "../core";
 import type { ContinuousEnv } from "../envs/types";
-import { pendulumReward } from "../envs/pendulum";
-import { EnsembleMLP } from "../nn";
+import { pendulumObservationReward } from "../envs/pendulum";
+import { EnsembleDynamicsModel } from "../models/ensemble";
+import type { Dataset } from "../models/types";
 import {
   type ReplayBuffer,
   type TransitionBatch,
@@ -23,154 +24,31 @@ import {
   pushTransition,
   sampleBatch,
 } from "./buffer";
-import { type BatchReward, type MemberEnsemble, type RolloutStats, branchedRollouts } from "./rollouts";
+import { type BatchReward, type RolloutStats, branchedRollouts } from "./rollouts";
 import { type SacAgent, disposeSac, makeSac, sacAct, sacUpdate } from "./sac";
 
+// The pendulum's reward on observations lives with the pendulum; re-exported for old imports.
+export { pendulumObservationReward };
+
 // -------------------------------------------------------------------------------------------------
-// The model: an ensemble of Gaussian networks predicting the normalised change of the state.
+// The model: the models' probabilistic ensemble on normalised deltas (lib/models/ensemble.ts), fitted
+// to the replay buffer's transitions.
 // -------------------------------------------------------------------------------------------------
 
-export interface DeltaEnsembleConfig {
-  stateDim: number;
-  actionDim: number;
-  /** Ensemble size. Default 5. */
-  members?: number;
-  /** Hidden widths. Default [64, 64]. */
-  hidden?: readonly number[];
-  learningRate?: number;
-  /** Sample the members' Gaussian noise in rollouts (true) or use their means (false). Default true. */
-  sample?: boolean;
-  seed: number;
+/** The first `buf.size` transitions of a replay buffer (flat arrays) as a Dataset (rows). */
+export function bufferToDataset(buf: ReplayBuffer): Dataset {
+  const ds = buf.stateDim;
+  const da = buf.actionDim;
+  const rows = (a: Float64Array, d: number, i: number) => Array.from(a.subarray(i * d, (i + 1) * d));
+  const D: Dataset = { states: [], actions: [], rewards: [], nextStates: [] };
+  for (let i = 0; i < buf.size; i++) {
+    D.states.push(rows(buf.states, ds, i));
+    D.actions.push(rows(buf.actions, da, i));
+    D.rewards.push(buf.rewards[i]);
+    D.nextStates.push(rows(buf.nextStates, ds, i));
+  }
+  return D;
 }
-
-/**
- * s' = s + mu_b(s, a) + sigma_b(s, a) xi for member b: a probabilistic ensemble (lecture 003) on
- * normalised deltas, exposed to the rollouts as per-member predictions.
- */
-export class DeltaEnsemble implements MemberEnsemble {
-  readonly members: number;
-  readonly stateDim: number;
-  readonly actionDim: number;
-  readonly net: EnsembleMLP;
-  readonly sample: boolean;
-  private deltaMean: Float64Array;
-  private deltaStd: Float64Array;
-  private fitted = false;
-
-  constructor(cfg: DeltaEnsembleConfig) {
-    this.stateDim = checkInt("DeltaEnsemble: stateDim", cfg.stateDim);
-    this.actionDim = checkInt("DeltaEnsemble: actionDim", cfg.actionDim);
-    this.members = checkInt("DeltaEnsemble: members", cfg.members ?? 5);
-    this.sample = cfg.sample ?? true;
-    this.net = new EnsembleMLP({
-      inputSize: this.stateDim + this.actionDim,
-      outputSize: this.stateDim,
-      hiddenSizes: cfg.hidden ?? [64, 64],
-      members: this.members,
-      head: "gaussian",
-      learningRate: cfg.learningRate ?? 1e-3,
-      seed: cfg.seed,
-    });
-    this.deltaMean = new Float64Array(this.stateDim);
-    this.deltaStd = new Float64Array(this.stateDim).fill(1);
-  }
-
-  get isFitted(): boolean {
-    return this.fitted;
-  }
-
-  /**
-   * Trains on the first `buf.size` transitions of a buffer for some epochs, continuing from the
-   * current weights (the data grows a little between fits). Returns the final epoch's loss.
-   */
-  fit(buf: ReplayBuffer, { epochs, batchSize = 128, seed }: { epochs: number; batchSize?: number; seed: number }): number {
-    const n = buf.size;
-    if (n === 0) throw new ShapeError("DeltaEnsemble.fit: the buffer is empty");
-    const ds = this.stateDim;
-    const da = this.actionDim;
-    const x = new Float64Array(n * (ds + da));
-    const y = new Float64Array(n * ds);
-    const mean = new Float64Array(ds);
-    const sq = new Float64Array(ds);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < ds; j++) {
-        const d = buf.nextStates[i * ds + j] - buf.states[i * ds + j];
-        y[i * ds + j] = d;
-        mean[j] += d / n;
-        sq[j] += (d * d) / n;
-        x[i * (ds + da) + j] = buf.states[i * ds + j];
-      }
-      for (let j = 0; j < da; j++) x[i * (ds + da) + ds + j] = buf.actions[i * da + j];
-    }
-    for (let j = 0; j < ds; j++) {
-      this.deltaMean[j] = mean[j];
-      this.deltaStd[j] = Math.max(Math.sqrt(Math.max(sq[j] - mean[j] * mean[j], 0)), 1e-6);
-    }
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < ds; j++) y[i * ds + j] = (y[i * ds + j] - this.deltaMean[j]) / this.deltaStd[j];
-    }
-    const { losses } = this.net.fit(
-      { rows: n, cols: ds + da, data: x },
-      { rows: n, cols: ds, data: y },
-      { epochs, batchSize, seed },
-    );
-    this.fitted = true;
-    return losses[losses.length - 1];
-  }
-
-  predictMembers(S: Float64Array, A: Float64Array, n: number, rng: Rng): { samples: Float64Array[]; means: Float64Array[] } {
-    const ds = this.stateDim;
-    const da = this.actionDim;
-    if (S.length !== n * ds || A.length !== n * da) {
-      throw new ShapeError(`DeltaEnsemble.predictMembers: expected ${n} x ${ds} states and ${n} x ${da} actions`);
-    }
-    const x = new Float32Array(n * (ds + da));
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < ds; j++) x[i * (ds + da) + j] = S[i * ds + j];
-      for (let j = 0; j < da; j++) x[i * (ds + da) + ds + j] = A[i * da + j];
-    }
-    const outs = tf.tidy(() => {
-      const o = this.net.forwardMembers(tf.tensor2d(x, [n, ds + da]));
-      return o.mean.map((m, b) => ({ mean: m.dataSync().slice(), logVar: o.logVar![b].dataSync().slice() }));
-    });
-    const means: Float64Array[] = [];
-    const samples: Float64Array[] = [];
-    for (const o of outs) {
-      const mu = new Float64Array(n * ds);
-      const smp = new Float64Array(n * ds);
-      for (let i = 0; i < n * ds; i++) {
-        const j = i % ds;
-        mu[i] = S[i] + this.deltaMean[j] + this.deltaStd[j] * o.mean[i];
-        smp[i] = this.sample ? mu[i] + this.deltaStd[j] * Math.exp(0.5 * o.logVar[i]) * rng.normal() : mu[i];
-      }
-      means.push(mu);
-      samples.push(smp);
-    }
-    return { samples, means };
-  }
-
-  dispose(): void {
-    this.net.dispose();
-  }
-}
-
-// -------------------------------------------------------------------------------------------------
-// Rewards on observations
-// -------------------------------------------------------------------------------------------------
-
-/**
- * The pendulum's reward on observations [cos, sin, thetadot]: theta = atan2(sin, cos), reward of the
- * state where the action is taken (as the real system). Model rollouts need it, because the model
- * predicts observations, not the raw angle.
- */
-export const pendulumObservationReward: BatchReward = (S, A, _S2, n) => {
-  const r = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const u = Math.min(2, Math.max(-2, A[i]));
-    r[i] = pendulumReward(Math.atan2(S[i * 3 + 1], S[i * 3]), S[i * 3 + 2], u);
-  }
-  return r;
-};
 
 // -------------------------------------------------------------------------------------------------
 // Evaluation
@@ -201,6 +79,9 @@ export function evaluatePolicy(env: ContinuousEnv, agent: SacAgent, startStates:
 // -------------------------------------------------------------------------------------------------
 // The loop
 // -------------------------------------------------------------------------------------------------
+
+/** Minibatch rows per member when the model is fitted. */
+const MODEL_BATCH_SIZE = 128;
 
 export interface DynaStyleConfig {
   /** Real transitions to collect in total. */
@@ -264,7 +145,7 @@ export interface DynaStyleResult {
   rolloutStats: RolloutStats[];
   modelLosses: number[];
   agent: SacAgent;
-  model: DeltaEnsemble | null;
+  model: EnsembleDynamicsModel | null;
 }
 
 /** Runs the Dyna loop (or, with useModel false, the model-free learner alone) on a continuous system. */
@@ -291,13 +172,24 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
     actionLow: env.actionSpace.low,
     actionHigh: env.actionSpace.high,
     stateScale: cfg.stateScale,
-    seed: (cfg.seed * 7 + 1) >>> 0,
+    seed: componentSeed(cfg.seed, 1),
   });
   const real = makeReplayBuffer(realSteps, ds, da);
   const simulated = makeReplayBuffer(cfg.modelBufferSize ?? 20000, ds, da);
+  // Every member on its own bootstrap resample of all real data, no held-out split (all members roll out).
   const model = cfg.useModel
-    ? new DeltaEnsemble({ stateDim: ds, actionDim: da, members: cfg.ensembleSize ?? 5, hidden: cfg.modelHidden, seed: (cfg.seed * 7 + 3) >>> 0 })
+    ? new EnsembleDynamicsModel({
+        stateDim: ds,
+        actionDim: da,
+        members: cfg.ensembleSize ?? 5,
+        hiddenSizes: cfg.modelHidden ?? [64, 64],
+        batchSize: MODEL_BATCH_SIZE,
+        epochs: modelEpochs,
+        validFraction: 0,
+        seed: componentSeed(cfg.seed, 3),
+      })
     : null;
+  let modelFitted = false;
   const policy = (S: Float64Array, n: number) => sacAct(agent, S, n, false);
   const curve: DynaEvalPoint[] = [];
   const rolloutStats: RolloutStats[] = [];
@@ -305,7 +197,7 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
   let simulatedTotal = 0;
   const t0 = Date.now();
 
-  let obs = env.reset((cfg.seed * 7 + 5) >>> 0);
+  let obs = env.reset(componentSeed(cfg.seed, 5));
   for (let t = 1; t <= realSteps; t++) {
     // 1. Act in the real system and keep the transition.
     const a =
@@ -318,8 +210,10 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
 
     if (model && t >= randomSteps) {
       // 2. Fit the model to all real data.
-      if (t % modelEvery === 0 || !model.isFitted) {
-        modelLosses.push(model.fit(real, { epochs: model.isFitted ? modelEpochs : 3 * modelEpochs, seed: (cfg.seed + t) >>> 0 }));
+      if (t % modelEvery === 0 || !modelFitted) {
+        const report = await model.fit(bufferToDataset(real), { epochs: modelFitted ? modelEpochs : 3 * modelEpochs });
+        modelLosses.push(report.trainLoss[report.trainLoss.length - 1]);
+        modelFitted = true;
       }
       // 3. Branch short rollouts from real states.
       if (t % rolloutEvery === 0 || simulated.size === 0) {

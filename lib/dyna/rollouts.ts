@@ -11,9 +11,16 @@
  * Batches are flat row-major Float64Arrays (n rows).
  */
 import { type Rng, ShapeError, ValueError, checkInt, checkNumber } from "../core";
+import { disagreement } from "../models/uncertainty";
 import type { TransitionBatch } from "./buffer";
 
-/** An ensemble seen from the rollouts: every member's prediction for a batch. */
+// The disagreement measure lives with the other uncertainty measures in lib/models; re-exported for old imports.
+export { disagreement };
+
+/**
+ * An ensemble seen from the rollouts: every member's prediction for a batch of flat arrays.
+ * EnsembleDynamicsModel (lib/models/ensemble.ts) is one.
+ */
 export interface MemberEnsemble {
   readonly members: number;
   readonly stateDim: number;
@@ -22,7 +29,7 @@ export interface MemberEnsemble {
    * For n rows of states S and actions A: per member, a next-state sample (the member's mean for a
    * deterministic member) and the member's mean, each n x stateDim.
    */
-  predictMembers(S: Float64Array, A: Float64Array, n: number, rng: Rng): { samples: Float64Array[]; means: Float64Array[] };
+  sampleMembers(S: Float64Array, A: Float64Array, n: number, rng: Rng): { samples: Float64Array[]; means: Float64Array[] };
 }
 
 /** Batched reward r(s, a, s') of n rows. */
@@ -48,27 +55,6 @@ export interface RolloutStats {
   penalised: number;
   /** Branches stopped by the disagreement threshold. */
   terminated: number;
-}
-
-/** d(s, a) per row: the largest Euclidean distance between two members' predicted means. */
-export function disagreement(means: readonly Float64Array[], n: number, stateDim: number): Float64Array {
-  const d = new Float64Array(n);
-  const E = means.length;
-  for (let r = 0; r < n; r++) {
-    let best = 0;
-    for (let i = 0; i < E; i++) {
-      for (let j = i + 1; j < E; j++) {
-        let s = 0;
-        for (let c = 0; c < stateDim; c++) {
-          const diff = means[i][r * stateDim + c] - means[j][r * stateDim + c];
-          s += diff * diff;
-        }
-        if (s > best) best = s;
-      }
-    }
-    d[r] = Math.sqrt(best);
-  }
-  return d;
 }
 
 /**
@@ -108,7 +94,7 @@ export function branchedRollouts(
   for (let t = 0; t < horizon && n > 0; t++) {
     const A = policy(S, n);
     if (A.length !== n * da) throw new ShapeError(`branchedRollouts: policy gave ${A.length} numbers, expected ${n} x ${da}`);
-    const { samples, means } = model.predictMembers(S, A, n, rng);
+    const { samples, means } = model.sampleMembers(S, A, n, rng);
     const d = disagreement(means, n, ds);
     // A random member per transition.
     const S2 = new Float64Array(n * ds);

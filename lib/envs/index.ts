@@ -10,4 +10,6 @@ export * from "./arm";
 export * from "./hill";
 export * from "./maze";
 export * from "./rollout";
+export * from "./episode";
+export * from "./dataset";
 export * from "./tour";

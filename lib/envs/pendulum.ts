@@ -50,6 +50,22 @@ export function pendulumReward(theta: number, thetadot: number, u: number): numb
   return -(th * th + 0.1 * thetadot * thetadot + 0.001 * u * u);
 }
 
+/**
+ * The pendulum's reward on observations [cos, sin, thetadot] for n rows (flat, row-major), as model
+ * rollouts need it (the models predict observations, not the raw angle): theta = atan2(sin, cos),
+ * the reward of the state where the action is taken (as the real system), u clipped to the torque
+ * limit. A batched reward r(S, A, S2, n) of lib/dyna's rollouts.
+ */
+export function pendulumObservationReward(S: Float64Array, A: Float64Array, _S2: Float64Array, n: number): Float64Array {
+  const r = new Float64Array(n);
+  const uMax = PENDULUM_PARAMS.maxTorque;
+  for (let i = 0; i < n; i++) {
+    const u = Math.min(uMax, Math.max(-uMax, A[i]));
+    r[i] = pendulumReward(Math.atan2(S[i * 3 + 1], S[i * 3]), S[i * 3 + 2], u);
+  }
+  return r;
+}
+
 export class Pendulum extends ContinuousSystem {
   readonly name = "pendulum";
   readonly version = "1.0.0";

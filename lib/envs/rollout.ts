@@ -1,15 +1,16 @@
 /**
- * Helpers around the systems: rollouts (with SVG frames for the animation player), simple policies,
- * a registry by name, and finite-difference linearisation of the true dynamics (for iLQR and GPS).
+ * Helpers around the systems: rollouts (with SVG frames for the animation player), simple policies
+ * and a registry by name. (Finite-difference Jacobians of the dynamics: `linearizeTrajectory` in
+ * lib/control/ilqr.ts, on any system through `dynamicsFromEnv`.)
  */
-import { makeRng, ShapeError, ValueError } from "../core";
+import { makeRng, ValueError } from "../core";
 import { TwoLinkArm, type ArmOptions } from "./arm";
 import { CartPole, type CartPoleOptions } from "./cartpole";
 import { ContinuousSystem } from "./common";
 import { Hill, type HillOptions } from "./hill";
 import { makeBlockingMaze, makeDynaMaze, makeShortcutMaze, Maze } from "./maze";
 import { Pendulum, type PendulumOptions } from "./pendulum";
-import type { BoxSpace, ContinuousEnv, Env, Policy } from "./types";
+import type { BoxSpace, Env, Policy } from "./types";
 
 export interface Rollout<Obs, Act> {
   /** observations[0] is the reset observation; one more than actions. */
@@ -114,73 +115,4 @@ export function makeEnv(name: EnvName, options: object = {}): ContinuousSystem |
     default:
       throw new ValueError(`makeEnv: unknown system "${String(name)}"; known: ${ENV_NAMES.join(", ")}`);
   }
-}
-
-/** Linearisation x' ~ f(x0, u0) + A (x - x0) + B (u - u0) of the discrete-time dynamics at one point. */
-export interface Linearization {
-  /** f(x0, u0). */
-  f: number[];
-  /** df/dx, stateDim x stateDim. */
-  A: number[][];
-  /** df/du, stateDim x actionDim. */
-  B: number[][];
-}
-
-/**
- * Jacobians of the true discrete-time dynamics (one control period) by central differences, for
- * every (state, action) pair of a trajectory at once: one batched `dynamics` call of
- * T * 2 (nx + nu) rows. Step eps (default 1e-5) is relative to max(1, |value|).
- * Note: near an action bound the clipping makes B one-sided; keep u0 strictly inside the bounds.
- */
-export function linearize(env: ContinuousEnv, states: readonly (readonly number[])[], actions: readonly (readonly number[])[], eps = 1e-5): Linearization[] {
-  const nx = env.stateSpace.dim, nu = env.actionSpace.dim;
-  if (states.length !== actions.length) throw new ShapeError(`linearize: ${states.length} states but ${actions.length} actions`);
-  const T = states.length;
-  const per = 2 * (nx + nu) + 1;
-  const S = new Float64Array(T * per * nx);
-  const U = new Float64Array(T * per * nu);
-  const steps: number[] = [];
-  for (let t = 0; t < T; t++) {
-    const x = states[t], u = actions[t];
-    if (x.length !== nx) throw new ShapeError(`linearize: state ${t} has length ${x.length}, expected ${nx}`);
-    if (u.length !== nu) throw new ShapeError(`linearize: action ${t} has length ${u.length}, expected ${nu}`);
-    for (let r = 0; r < per; r++) {
-      const row = t * per + r;
-      for (let j = 0; j < nx; j++) S[row * nx + j] = x[j];
-      for (let j = 0; j < nu; j++) U[row * nu + j] = u[j];
-    }
-    // Rows: 0 nominal; then (+, -) pairs for each state dim, then each action dim.
-    for (let k = 0; k < nx + nu; k++) {
-      const v = k < nx ? x[k] : u[k - nx];
-      const h = eps * Math.max(1, Math.abs(v));
-      steps.push(h);
-      const plus = t * per + 1 + 2 * k, minus = plus + 1;
-      if (k < nx) {
-        S[plus * nx + k] += h;
-        S[minus * nx + k] -= h;
-      } else {
-        U[plus * nu + k - nx] += h;
-        U[minus * nu + k - nx] -= h;
-      }
-    }
-  }
-  const Y = env.dynamics(S, U);
-  const out: Linearization[] = [];
-  for (let t = 0; t < T; t++) {
-    const base = t * per;
-    const fx = Array.from(Y.subarray(base * nx, base * nx + nx));
-    const A = Array.from({ length: nx }, () => new Array<number>(nx).fill(0));
-    const B = Array.from({ length: nx }, () => new Array<number>(nu).fill(0));
-    for (let k = 0; k < nx + nu; k++) {
-      const h = steps[t * (nx + nu) + k];
-      const plus = base + 1 + 2 * k, minus = plus + 1;
-      for (let i = 0; i < nx; i++) {
-        const d = (Y[plus * nx + i] - Y[minus * nx + i]) / (2 * h);
-        if (k < nx) A[i][k] = d;
-        else B[i][k - nx] = d;
-      }
-    }
-    out.push({ f: fx, A, B });
-  }
-  return out;
 }

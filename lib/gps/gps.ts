@@ -25,7 +25,7 @@ import {
   linearGaussianController,
   sampleAction,
 } from "../control/linearGaussian";
-import { BatchDynamics, TrajectoryCost, clipAction, stepOne } from "../control/ilqr";
+import { BatchDynamics, TrajectoryCost, rolloutClosedLoop, trajectoryCost } from "../control/ilqr";
 import { Gmm } from "../models/gmm";
 import { LinearGaussianDynamics, Trajectory, fitDynamicsGmm, fitLocalDynamicsPrior } from "../models/localLinear";
 import { EnsembleMLP } from "../nn/ensemble";
@@ -102,35 +102,17 @@ export function policyMean(policy: GlobalPolicy, states: readonly ArrayLike<numb
 
 /** Runs the deterministic global policy from x0 on a system (clipping actions). */
 export function runPolicy(dyn: BatchDynamics, policy: GlobalPolicy, x0: ArrayLike<number>, T: number): Trajectory {
-  const xs: Float64Array[] = [Float64Array.from(x0)], us: Float64Array[] = [];
-  for (let t = 0; t < T; t++) {
-    const u = clipAction(dyn, policyMean(policy, [xs[t]])[0]);
-    us.push(u);
-    xs.push(stepOne(dyn, xs[t], u));
-  }
-  return { xs, us };
+  return rolloutClosedLoop(dyn, x0, T, (x) => policyMean(policy, [x])[0]);
 }
 
 /** One rollout of a linear-Gaussian controller on the system (the only use of the system). */
 export function sampleRollout(dyn: BatchDynamics, ctrl: LinearGaussianController, x0: ArrayLike<number>, rng: Rng): Trajectory {
-  const xs: Float64Array[] = [Float64Array.from(x0)], us: Float64Array[] = [];
-  for (let t = 0; t < ctrl.T; t++) {
-    const u = clipAction(dyn, sampleAction(ctrl, t, xs[t], rng));
-    us.push(u);
-    xs.push(stepOne(dyn, xs[t], u));
-  }
-  return { xs, us };
+  return rolloutClosedLoop(dyn, x0, ctrl.T, (x, t) => sampleAction(ctrl, t, x, rng));
 }
 
 /** The noise-free run of a controller's mean on the system. */
 export function runControllerMean(dyn: BatchDynamics, ctrl: LinearGaussianController, x0: ArrayLike<number>): Trajectory {
-  const xs: Float64Array[] = [Float64Array.from(x0)], us: Float64Array[] = [];
-  for (let t = 0; t < ctrl.T; t++) {
-    const u = clipAction(dyn, controllerMean(ctrl, t, xs[t]));
-    us.push(u);
-    xs.push(stepOne(dyn, xs[t], u));
-  }
-  return { xs, us };
+  return rolloutClosedLoop(dyn, x0, ctrl.T, (x, t) => controllerMean(ctrl, t, x));
 }
 
 function meanTrajectory(samples: readonly Trajectory[]): { xs: Float64Array[]; us: Float64Array[] } {
@@ -147,12 +129,6 @@ function meanTrajectory(samples: readonly Trajectory[]): { xs: Float64Array[]; u
     xs: Array.from({ length: T + 1 }, (_, t) => avg((s) => s.xs[t])),
     us: Array.from({ length: T }, (_, t) => avg((s) => s.us[t])),
   };
-}
-
-function sampleCost(cost: TrajectoryCost, s: Trajectory): number {
-  let J = 0;
-  for (let t = 0; t < s.us.length; t++) J += cost.running(s.xs[t], s.us[t], t);
-  return J + cost.terminal(s.xs[s.us.length]);
 }
 
 /**
@@ -268,7 +244,7 @@ export function guidedPolicySearch(
       eta[i] = res.eta;
       controllers[i] = res.controller;
       last[i] = { dyn: local, quad, x0Mean, x0Cov, prevCost, predicted: res.predictedCost };
-      info.sampleCost.push(S.reduce((a, s) => a + sampleCost(cost, s), 0) / N);
+      info.sampleCost.push(S.reduce((a, s) => a + trajectoryCost(cost, s.xs, s.us), 0) / N);
       info.kl.push(res.kl);
       info.epsilon.push(epsilon);
       info.eta.push(res.eta);

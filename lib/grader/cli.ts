@@ -1,8 +1,9 @@
 /**
  * npm run solve -- OUTDIR                 solved copies of the notebooks
  * npm run release -- OUTDIR               the student copy of the course
- * npm run grade -- PATH [--out DIR] [--force] [--jobs N] [--timeout MS] [--gradescope FILE] [--verbose]
- *                                         grade one notebook or a folder of them
+ * npm run grade -- PATH [--out DIR] [--force] [--jobs N] [--timeout MS] [--gradescope FILE] [--verbose] [--no-isolation]
+ *                                         grade one notebook or a folder of them (as root: each child isolated
+ *                                         by the OS; --no-isolation only for trusted code)
  * npm run gradescope -- OUTDIR            a Gradescope autograder bundle (folder and zip)
  * Course folders default to notebooks/, solutions/ and test/grading/specs/; --notebooks, --solutions and
  * --specs override them. Grading exits 0 when it ran, whatever the scores.
@@ -16,7 +17,7 @@ import { defaultPaths, type GraderPaths } from "./spec";
 const USAGE = `usage:
   npm run solve -- OUTDIR
   npm run release -- OUTDIR
-  npm run grade -- PATH [--out DIR] [--force] [--jobs N] [--timeout MS] [--gradescope FILE] [--verbose]
+  npm run grade -- PATH [--out DIR] [--force] [--jobs N] [--timeout MS] [--gradescope FILE] [--verbose] [--no-isolation]
   npm run gradescope -- OUTDIR`;
 
 interface Args {
@@ -37,7 +38,7 @@ function parseArgs(argv: string[]): Args {
         const value = v ?? argv[++i];
         if (value === undefined) throw new Error(`--${k} needs a value`);
         flags.set(k, value);
-      } else if (["force", "verbose", "quiet"].includes(k)) flags.set(k, true);
+      } else if (["force", "verbose", "quiet", "no-isolation"].includes(k)) flags.set(k, true);
       else throw new Error(`unknown option --${k}`);
     } else positional.push(a);
   }
@@ -85,8 +86,21 @@ async function grade(args: Args): Promise<void> {
   const { loadCourse } = await import("./grade");
   const { gradePath, progressPrinter } = await import("./batch");
   const { sandboxSelfTest } = await import("./sandbox");
-  await sandboxSelfTest(paths.root);
+  const { cleanText } = await import("./compare");
+  const isolation = args.flags.has("no-isolation") ? "none" : "os";
+  if (isolation === "none") {
+    console.error("[grade] WARNING: --no-isolation: student code runs as this user, with its files, network and environment in reach. Use it only for code you trust.");
+  }
+  await sandboxSelfTest(paths.root, isolation);
   const course = await loadCourse(paths);
+  if (isolation === "os") {
+    // Fail closed: prove the sandbox user can read none of the private files before any submission runs.
+    const { readableBySandbox } = await import("./isolation");
+    const { privatePaths } = await import("./grade");
+    fs.mkdirSync(out, { recursive: true, mode: 0o700 });
+    const exposed = readableBySandbox([...privatePaths(paths), out, ...(fs.statSync(inputAbs).isDirectory() ? [inputAbs] : [])].filter((p) => fs.existsSync(p)));
+    if (exposed.length) throw new Error(`the sandbox user could read ${exposed.join(", ")}; make them unreadable to other users (chmod o-rwx) and run again`);
+  }
   for (const p of course.pending) console.error(`[grade] warning: cannot grade ${p.notebook}/${p.id} yet: ${p.reason}`);
   for (const [stem, errors] of course.broken) {
     console.error(`[grade] WARNING: notebook ${stem} will not be graded, its hidden tests are broken:\n  ${errors.join("\n  ")}`);
@@ -100,19 +114,25 @@ async function grade(args: Args): Promise<void> {
     jobs: positiveInt(args.flags.get("jobs"), "--jobs"),
     timeoutMs: positiveInt(args.flags.get("timeout"), "--timeout"),
     onProgress: isDir && !quiet ? progressPrinter() : undefined,
+    isolation,
+    onePerNotebook: typeof gradescopeFile === "string",
   });
+  for (const w of batch.warnings) console.error(`[grade] warning: ${cleanText(w, 300)}`);
   const results = batch.results;
   if (!isDir || args.flags.has("verbose")) {
-    for (const r of results) console.log(formatTable(r) + "\n");
+    for (const r of results) console.log(cleanText(formatTable(r), 100_000, true) + "\n");
   } else {
     for (const r of results) {
       const flag = r.error ? `  NOT GRADED: ${r.error}` : r.lockedChanges.length ? "  (locked cells changed)" : "";
-      console.log(`${r.submission.padEnd(30)} ${String(r.score).padStart(6)} / ${r.maxScore}${flag}`);
+      console.log(cleanText(`${r.submission.padEnd(30)} ${String(r.score).padStart(6)} / ${r.maxScore}${flag}`, 400));
     }
   }
   if (typeof gradescopeFile === "string") {
     fs.mkdirSync(path.dirname(path.resolve(gradescopeFile)), { recursive: true });
-    fs.writeFileSync(gradescopeFile, JSON.stringify(gradescopeResults(results, (Date.now() - t0) / 1000), null, 1) + "\n");
+    const gs = gradescopeResults(results, (Date.now() - t0) / 1000);
+    if (batch.warnings.length) gs.output = [gs.output, ...batch.warnings.map((w) => `Note: ${w}`)].filter(Boolean).join("\n");
+    const { safeJson } = await import("./batch");
+    fs.writeFileSync(gradescopeFile, safeJson(gs));
   }
   const where = batch.gradebook ? `gradebook ${path.relative(process.cwd(), batch.gradebook) || batch.gradebook}` : `results in ${path.relative(process.cwd(), out) || out}`;
   console.error(`[grade] ${batch.graded} graded, ${batch.skipped} unchanged since the last run (use --force to regrade); ${where}`);

@@ -14,36 +14,87 @@ export class Unsupported {
   constructor(readonly what: string) {}
 }
 
-/** Strips terminal control sequences and caps the length of text that came from student code. */
-export function cleanText(s: string, max = 300): string {
-  // eslint-disable-next-line no-control-regex
-  const t = s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "");
-  return t.length > max ? t.slice(0, max) + "..." : t;
+/**
+ * Makes text that came from student code (or from file names) safe for a terminal, a report or a CSV:
+ * ANSI escape sequences are removed, and every other control character (C0, DEL, C1 such as U+009B, the
+ * bidirectional overrides and isolates such as U+202E, line and paragraph separators) is shown as a visible
+ * \u{...} escape. Tabs and newlines are kept only when `keepNewlines`. Linear in the length; cut at `max`.
+ */
+export function cleanText(s: string, max = 300, keepNewlines = false): string {
+  // Cut first (with room for escapes removed below), so a huge string costs no more than a short one.
+  const head = s.length > 4 * max + 64 ? s.slice(0, 4 * max + 64) : s;
+  let out = "";
+  for (let i = 0; i < head.length && out.length <= max; i++) {
+    const c = head.charCodeAt(i);
+    if (c === 0x1b && head[i + 1] === "[") {
+      // CSI: ESC [ parameters intermediates final (skip the whole sequence)
+      let j = i + 2;
+      while (j < head.length && j - i < 64 && /[0-9;?:<=>]/.test(head[j])) j++;
+      if (j < head.length && /[@-~]/.test(head[j])) {
+        i = j;
+        continue;
+      }
+    }
+    if ((c === 0x0a || c === 0x09) && keepNewlines) out += head[i];
+    else if (c < 0x20 || c === 0x7f || (c >= 0x80 && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
+      c === 0x2028 || c === 0x2029 || c === 0x200e || c === 0x200f || c === 0x061c || c === 0xfeff) {
+      out += `\\u{${c.toString(16)}}`;
+    } else out += head[i];
+  }
+  const cut = out.length > max || head.length < s.length;
+  return cut ? out.slice(0, max) + "..." : out;
 }
 
-export function sanitize(v: unknown, depth = 0): unknown {
+/** Most nodes (values, array items, keys) one sanitized value may have, counting shared references each time. */
+export const MAX_NODES = 2_000_000;
+/** Most characters of strings in one sanitized value. */
+export const MAX_CHARS = 4_000_000;
+
+/**
+ * Turns an untrusted value into plain data. The walk has a node and a character budget: a value built from
+ * shared references (32 copies of 32 copies of ...) is tiny to send but expands exponentially, so it is cut
+ * off (marked as a too large value) instead of walked.
+ */
+export function sanitize(v: unknown, depth = 0, budget = { nodes: MAX_NODES, chars: MAX_CHARS }): unknown {
+  if (--budget.nodes < 0) return new Unsupported("too large value");
   if (v === null || v === undefined || typeof v === "boolean" || typeof v === "number") return v;
-  if (typeof v === "string") return v.length > MAX_STRING ? v.slice(0, MAX_STRING) : v;
+  if (typeof v === "string") {
+    const t = v.length > MAX_STRING ? v.slice(0, MAX_STRING) : v;
+    budget.chars -= t.length;
+    return budget.chars < 0 ? new Unsupported("too large value") : t;
+  }
   if (typeof v === "bigint") return new Unsupported("bigint");
   if (typeof v !== "object") return new Unsupported(typeof v);
   if (depth >= MAX_DEPTH) return new Unsupported("too deeply nested value");
   if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
     const a = v as unknown as ArrayLike<number | bigint>;
     if (a.length > MAX_ITEMS) return new Unsupported("too long array");
+    budget.nodes -= a.length;
+    if (budget.nodes < 0) return new Unsupported("too large value");
     return Array.from(a, (x) => (typeof x === "bigint" ? new Unsupported("bigint") : x));
   }
   if (Array.isArray(v)) {
     if (v.length > MAX_ITEMS) return new Unsupported("too long array");
+    if (v.length > budget.nodes) return new Unsupported("too large value");
     const out: unknown[] = new Array(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = sanitize(v[i], depth + 1);
+    for (let i = 0; i < v.length; i++) {
+      out[i] = sanitize(v[i], depth + 1, budget);
+      if (budget.nodes < 0 || budget.chars < 0) return new Unsupported("too large value");
+    }
     return out;
   }
   const proto = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) {
     return new Unsupported(Object.prototype.toString.call(v).slice(8, -1));
   }
+  const keys = Object.keys(v as object);
+  if (keys.length > budget.nodes) return new Unsupported("too large value");
   const out: Record<string, unknown> = Object.create(null);
-  for (const k of Object.keys(v as object)) out[k] = sanitize((v as Record<string, unknown>)[k], depth + 1);
+  for (const k of keys) {
+    budget.chars -= k.length;
+    out[k] = sanitize((v as Record<string, unknown>)[k], depth + 1, budget);
+    if (budget.nodes < 0 || budget.chars < 0) return new Unsupported("too large value");
+  }
   return out;
 }
 

@@ -126,10 +126,146 @@ export function compileExercise(setup: string, cellSource: string, entries: stri
     return msg;
   });
   if (errors.length) return { code: "", errors };
-  const exportEntries =
-    `\nexport const ${ENTRIES} = {` +
-    entries.map((e) => `${JSON.stringify(e)}: typeof ${e} === "undefined" ? undefined : ${e}`).join(", ") +
-    "};\n";
+  const exportEntries = `\n${exportsLine(entries)}`;
   const out = ts.transpileModule(`${setup}\n${cellSource}\n${exportEntries}`, { compilerOptions, fileName: "exercise.ts" });
   return { code: out.outputText, errors: [] };
+}
+
+/** Every name any top-level statement of the setup declares (also those `neededSetup` leaves out). */
+export function allDeclaredNames(setupSources: string[]): Set<string> {
+  const out = new Set<string>();
+  setupSources.forEach((src, k) => {
+    const sf = ts.createSourceFile(`setup-${k}.ts`, src, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+    for (const st of sf.statements) {
+      if (ts.isVariableStatement(st)) {
+        for (const d of st.declarationList.declarations) identifiersIn(d.name, out);
+      } else if (ts.isImportDeclaration(st) && st.importClause) {
+        identifiersIn(st.importClause, out);
+      } else if ("name" in st && st.name && ts.isIdentifier(st.name as ts.Node)) {
+        out.add((st.name as ts.Identifier).text);
+      }
+    }
+  });
+  return out;
+}
+
+/** One exercise to compile: the trusted notebook's earlier cells, the student's cell, the graded names. */
+export interface CompileRequest {
+  setupSources: string[];
+  cell: string;
+  entries: string[];
+}
+
+export interface CompileResult extends CompiledExercise {
+  /** Type errors inside the student's cell, as the notebook shows them: "line N: message". */
+  typeErrors: string[];
+}
+
+/** Compiler options close to tslab's (the notebook kernel): ES2022, not strict, Node's types. */
+function checkOptions(root: string): ts.CompilerOptions {
+  return {
+    target: ts.ScriptTarget.ES2022,
+    lib: ["lib.es2022.d.ts"],
+    module: ts.ModuleKind.CommonJS,
+    moduleResolution: ts.ModuleResolutionKind.Node10,
+    esModuleInterop: true,
+    resolveJsonModule: true,
+    skipLibCheck: true,
+    types: ["node"],
+    typeRoots: [`${root}/node_modules/@types`],
+    noEmit: true,
+  };
+}
+
+/**
+ * Type-checks many exercises in one TypeScript program (its cost is mostly setting up the library's and
+ * Node's declarations, so a batch pays it once), reusing parsed declaration files between calls.
+ */
+export class TypeChecker {
+  private readonly files = new Map<string, ts.SourceFile>();
+  private readonly memo = new Map<string, unknown>();
+  private old: ts.Program | undefined;
+  private readonly options: ts.CompilerOptions;
+  private readonly base: ts.CompilerHost;
+  constructor(private readonly root: string) {
+    this.options = checkOptions(root);
+    this.base = ts.createCompilerHost(this.options);
+  }
+  private cached<T>(kind: string, f: (s: string) => T): (s: string) => T {
+    return (s) => {
+      const k = `${kind}\0${s}`;
+      if (!this.memo.has(k)) this.memo.set(k, f(s));
+      return this.memo.get(k) as T;
+    };
+  }
+
+  /** Type errors of each request's cell (requests whose cell does not even parse get none here). */
+  check(reqs: { text: string; cellStart: number; cellEnd: number; cellLine: number; skipNames: Set<string> }[]): string[][] {
+    const dir = `${this.root}/notebooks`;
+    const virtual = new Map(reqs.map((r, i) => [`${dir}/__graded_exercise_${i}__.ts`, r.text]));
+    const base = this.base;
+    const host: ts.CompilerHost = {
+      ...base,
+      getSourceFile: (f, lang) => {
+        const text = virtual.get(f);
+        if (text !== undefined) return ts.createSourceFile(f, text, lang, false, ts.ScriptKind.TS);
+        let s = this.files.get(f);
+        if (!s) {
+          s = base.getSourceFile(f, lang);
+          if (s) this.files.set(f, s);
+        }
+        return s;
+      },
+      fileExists: (f) => virtual.has(f) || this.cached("fe", (x) => base.fileExists(x))(f),
+      readFile: (f) => virtual.get(f) ?? base.readFile(f),
+      directoryExists: this.cached("de", (x) => base.directoryExists?.(x) ?? ts.sys.directoryExists(x)),
+      realpath: this.cached("rp", (x) => base.realpath?.(x) ?? x),
+      getDirectories: this.cached("gd", (x) => base.getDirectories?.(x) ?? []),
+    };
+    const program = ts.createProgram([...virtual.keys()], this.options, host, this.old);
+    this.old = program;
+    return [...virtual.keys()].map((f, i) => {
+      const r = reqs[i];
+      const sf = program.getSourceFile(f)!;
+      const out: string[] = [];
+      for (const d of program.getSemanticDiagnostics(sf)) {
+        if (d.category !== ts.DiagnosticCategory.Error || d.start === undefined || d.start < r.cellStart || d.start >= r.cellEnd) continue;
+        if ((d.code === 2304 || d.code === 2552) && r.skipNames.has(r.text.slice(d.start, d.start + (d.length ?? 0)))) continue;
+        const { line, character } = sf.getLineAndCharacterOfPosition(d.start);
+        out.push(`line ${line - r.cellLine + 1}, column ${character + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`);
+      }
+      return out;
+    });
+  }
+}
+
+/** Compiles a batch of exercises and, with a checker, type-checks them together. */
+export function compileBatch(reqs: CompileRequest[], checker: TypeChecker | null): CompileResult[] {
+  const out: CompileResult[] = reqs.map((r) => {
+    const setup = neededSetup(r.setupSources, r.cell);
+    return { ...compileExercise(setup, r.cell, r.entries), typeErrors: [] };
+  });
+  if (!checker) return out;
+  const todo: number[] = [];
+  const inputs = reqs.flatMap((r, i) => {
+    if (out[i].errors.length) return [];
+    todo.push(i);
+    const setup = neededSetup(r.setupSources, r.cell);
+    const head = `${setup}\n`;
+    const cellLine = head.split("\n").length - 1;
+    const text = `${head}${r.cell}\n${exportsLine(r.entries)}`;
+    return [{ text, cellStart: head.length, cellEnd: head.length + r.cell.length, cellLine, skipNames: allDeclaredNames(r.setupSources) }];
+  });
+  if (!inputs.length) return out;
+  const found = checker.check(inputs);
+  todo.forEach((i, k) => (out[i].typeErrors = found[k]));
+  return out;
+}
+
+function exportsLine(entries: string[]): string {
+  return (
+    `export const ${ENTRIES} = {` +
+    entries.map((e) => `${JSON.stringify(e)}: typeof ${e} === "undefined" ? undefined : ${e}`).join(", ") +
+    "};\n"
+  );
 }

@@ -5,8 +5,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { comparator, formatValue, sanitize } from "./compare";
-import { compileExercise, neededSetup } from "./extract";
+import { cleanText, comparator, formatValue, sanitize } from "./compare";
+import type { CompileOutcome } from "./compiler";
+import { compilePool } from "./compiler";
+import { protectFromSandbox } from "./isolation";
 import {
   cellSource,
   exerciseId,
@@ -48,8 +50,10 @@ export interface ExerciseResult {
   passed: number;
   total: number;
   /** "ok" when every check ran (some may have failed), otherwise why nothing could be scored. */
-  status: "ok" | "missing" | "syntax-error" | "load-error" | "timeout" | "memory" | "exited" | "protocol";
+  status: "ok" | "missing" | "syntax-error" | "type-error" | "load-error" | "timeout" | "memory" | "exited" | "protocol";
   reason?: string;
+  /** For "type-error": the compiler's messages, with the line and column in the exercise cell. */
+  typeErrors?: string[];
   firstFailure?: FirstFailure;
   durationMs: number;
 }
@@ -117,7 +121,19 @@ export interface GradeOptions {
   perExercise?: Record<string, { timeoutMs?: number; memoryMb?: number }>;
   /** Grade only these exercise ids (the others are left out of the result). */
   only?: string[];
+  /**
+   * "os" (default): every child isolated by the operating system, or grading refuses. "none": for trusted
+   * code only (Node's permission model, nothing more).
+   */
+  isolation?: "os" | "none";
+  /** Report TypeScript type errors per exercise, as the notebook would (default true). */
+  typecheck?: boolean;
 }
+
+/** Submissions larger than this are not parsed (a notebook with its outputs is rarely above a few MB). */
+export const MAX_NOTEBOOK_BYTES = 32 << 20;
+/** An exercise cell longer than this is not compiled. */
+export const MAX_CELL_CHARS = 200_000;
 
 /** A one-cell notebook standing in for one not converted yet: the solution's code with the stub in its regions. */
 function standInCell(solutionFile: string, id: string): NbCell {
@@ -209,12 +225,27 @@ export async function loadCourse(paths: GraderPaths = defaultPaths(), opts: Load
     nb.exercises.sort((a, b) => order.indexOf(a.ls.spec.id) - order.indexOf(b.ls.spec.id));
   }
   for (const [stem, nb] of notebooks) if (nb.exercises.length === 0) notebooks.delete(stem);
+  // What the sandbox user must never read. As root (the only way the OS isolation runs) "other" permissions
+  // come off the course's private folders; grading then checks the sandbox user really cannot read them.
+  if (process.getuid?.() === 0) protectFromSandbox(privatePaths(paths));
+  compilePool(paths.root).warm();
   const parts: string[] = [];
   for (const nb of notebooks.values()) {
     parts.push(nb.stem, JSON.stringify(nb.trusted.cells.map(cellSource)));
     for (const ex of nb.exercises) parts.push(fs.readFileSync(ex.ls.file, "utf8"), fs.readFileSync(ex.ls.solutionFile, "utf8"));
   }
   return { paths, notebooks, pending, broken, hash: sha256(parts.join("\0")) };
+}
+
+/** The course's folders a submission must not be able to read. */
+export function privatePaths(paths: GraderPaths): string[] {
+  const out = [paths.solutionsDir, paths.specsDir, path.join(paths.root, "test"), path.join(paths.root, "solutions")];
+  try {
+    if (fs.lstatSync(path.join(paths.root, ".git")).isDirectory()) out.push(path.join(paths.root, ".git"));
+  } catch {
+    /* not a clone */
+  }
+  return out;
 }
 
 /** Which course notebook a submission is: release metadata, then exercise ids, then the file name. */
@@ -239,13 +270,39 @@ function findExerciseCell(nb: Notebook, id: string, entry: string, notes: string
   const byId = nb.cells.filter((c) => exerciseId(c) === id);
   if (byId.length > 1) notes.push(`${id}: ${byId.length} cells carry this exercise id; the last one was graded`);
   if (byId.length) return byId[byId.length - 1];
-  const decl = new RegExp(`\\b(function\\s*\\*?\\s*|const\\s+|let\\s+|var\\s+)${entry.replace(/\$/g, "\\$")}\\b`);
-  const byName = nb.cells.filter((c) => c.cell_type === "code" && !isLocked(c) && decl.test(cellSource(c)));
+  const byName = nb.cells.filter((c) => c.cell_type === "code" && !isLocked(c) && declares(cellSource(c), entry));
   if (byName.length) {
     notes.push(`${id}: the exercise cell lost its metadata; graded the last cell defining ${entry}`);
     return byName[byName.length - 1];
   }
   return undefined;
+}
+
+const isIdentChar = (c: string) => /[\w$]/.test(c);
+const isSpace = (c: string) => c === " " || c === "\t" || c === "\n" || c === "\r";
+
+/**
+ * True when `src` declares `name` (function, const, let or var). A scan that looks back from each
+ * occurrence of the name, linear in the source's length (a backtracking regex is quadratic on long runs
+ * of spaces, and cells come from students).
+ */
+export function declares(src: string, name: string): boolean {
+  for (let at = src.indexOf(name); at >= 0; at = src.indexOf(name, at + 1)) {
+    if ((at > 0 && isIdentChar(src[at - 1])) || (at + name.length < src.length && isIdentChar(src[at + name.length]))) continue;
+    let i = at - 1;
+    while (i >= 0 && isSpace(src[i])) i--;
+    if (src[i] === "*") {
+      i--;
+      while (i >= 0 && isSpace(src[i])) i--;
+    }
+    const end = i + 1;
+    while (i >= 0 && end - i <= 9 && isIdentChar(src[i])) i--;
+    if (i >= 0 && isIdentChar(src[i])) continue;
+    const word = src.slice(i + 1, end);
+    const star = src.slice(end, at).includes("*");
+    if (word === "function" || (["const", "let", "var"].includes(word) && !star && end < at)) return true;
+  }
+  return false;
 }
 
 function lockedChanges(trusted: Notebook, sub: Notebook): string[] {
@@ -269,21 +326,45 @@ function lockedChanges(trusted: Notebook, sub: Notebook): string[] {
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-async function gradeExercise(
-  course: Course,
-  ex: PreparedExercise,
-  cell: NbCell | undefined,
-  opts: GradeOptions,
-): Promise<ExerciseResult> {
+/** An exercise's cell and its compilation, started before it runs (so compiles of several exercises share a batch). */
+interface Compiled {
+  ex: PreparedExercise;
+  cell: NbCell | undefined;
+  compiled: Promise<CompileOutcome> | null;
+  tooLong?: number;
+}
+
+function startCompile(course: Course, ex: PreparedExercise, cell: NbCell | undefined, opts: GradeOptions): Compiled {
+  if (!cell) return { ex, cell, compiled: null };
+  const src = cellSource(cell);
+  // Size first: nothing longer is parsed, compiled or checked.
+  if (src.length > MAX_CELL_CHARS) return { ex, cell, compiled: null, tooLong: src.length };
+  const { spec } = ex.ls;
+  const entries = [...new Set([spec.entry, ...ex.cases.map((c) => c.fn ?? spec.entry)])];
+  const pool = compilePool(course.paths.root, { typecheck: opts.typecheck ?? true });
+  return { ex, cell, compiled: pool.compile({ setupSources: ex.setupSources, cell: src, entries }) };
+}
+
+async function gradeExercise(course: Course, c: Compiled, opts: GradeOptions): Promise<ExerciseResult> {
+  const { ex, cell } = c;
   const { spec } = ex.ls;
   const t0 = Date.now();
   const base = { id: spec.id, maxScore: ex.points, total: ex.cases.length, score: 0, passed: 0 };
   if (!cell) return { ...base, status: "missing", reason: "exercise cell not found in the notebook", durationMs: 0 };
-  const src = cellSource(cell);
-  const entries = [...new Set([spec.entry, ...ex.cases.map((c) => c.fn ?? spec.entry)])];
-  const compiled = compileExercise(neededSetup(ex.setupSources, src), src, entries);
+  if (c.tooLong !== undefined || !c.compiled) {
+    return { ...base, status: "syntax-error", reason: `the cell is too long to grade (${c.tooLong} characters, limit ${MAX_CELL_CHARS})`, durationMs: 0 };
+  }
+  const compiled = await c.compiled;
+  if ("failed" in compiled) {
+    return { ...base, status: "syntax-error", reason: `could not be compiled: ${compiled.failed}`, durationMs: Date.now() - t0 };
+  }
   if (compiled.errors.length) {
-    return { ...base, status: "syntax-error", reason: `syntax error: ${compiled.errors[0]}`, durationMs: Date.now() - t0 };
+    return { ...base, status: "syntax-error", reason: `syntax error: ${cleanText(compiled.errors[0])}`, durationMs: Date.now() - t0 };
+  }
+  if (compiled.typeErrors.length) {
+    const typeErrors = compiled.typeErrors.slice(0, 10).map((e) => cleanText(e, 400));
+    const more = compiled.typeErrors.length > 1 ? ` (and ${compiled.typeErrors.length - 1} more)` : "";
+    return { ...base, status: "type-error", reason: `type error: ${typeErrors[0]}${more}`, typeErrors, durationMs: Date.now() - t0 };
   }
   const outcome = await runSandbox({
     code: compiled.code,
@@ -292,6 +373,7 @@ async function gradeExercise(
     root: course.paths.root,
     timeoutMs: opts.perExercise?.[spec.id]?.timeoutMs ?? opts.timeoutMs ?? spec.timeoutMs ?? 5000,
     memoryMb: opts.perExercise?.[spec.id]?.memoryMb ?? opts.memoryMb ?? spec.memoryMb ?? 256,
+    isolation: opts.isolation ?? "os",
   });
   if (outcome.status !== "done") {
     return { ...base, status: outcome.status, reason: outcome.reason, durationMs: Date.now() - t0 };
@@ -310,7 +392,7 @@ async function gradeExercise(
       try {
         problem = compare(value, expected, c);
       } catch (e) {
-        problem = `the comparison failed (${(e as Error).message})`;
+        problem = `the comparison failed (${cleanText((e as Error).message)})`;
       }
     } else {
       got = `threw ${r.error}`;
@@ -323,7 +405,7 @@ async function gradeExercise(
         input: `${c.fn ?? spec.entry}(${c.args.map((a) => formatValue(sanitize(a), 120)).join(", ")})`,
         expected: formatValue(expected),
         // The comparison's words add something only when it points inside the value ("at [2] ...").
-        got: r.ok && !problem.startsWith("expected ") ? `${got} (${problem})` : got,
+        got: r.ok && !problem.startsWith("expected ") ? `${got} (${cleanText(problem)})` : got,
       };
     }
   });
@@ -339,19 +421,61 @@ async function gradeExercise(
   };
 }
 
-/** Grades one notebook file. Never throws for a bad submission: the result carries the reason. */
-export async function gradeNotebookFile(
+/**
+ * Reads a submitted file without following a symlink, without blocking on a FIFO or device, and only when
+ * it is a regular file no larger than MAX_NOTEBOOK_BYTES. Throws an error naming the problem.
+ */
+export function readSubmission(file: string): Buffer {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ELOOP") throw new Error("not graded: the submission is a symbolic link");
+    if (code === "ENOENT") throw new Error("not graded: the file disappeared before it could be read");
+    throw new Error(`not graded: the file cannot be read (${code ?? (e as Error).message})`);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) throw new Error("not graded: a directory named like a notebook");
+    if (!st.isFile()) throw new Error("not graded: not a regular file (a FIFO, socket or device)");
+    if (st.size > MAX_NOTEBOOK_BYTES) {
+      throw new Error(`not graded: the file is ${(st.size / (1 << 20)).toFixed(1)} MB, above the ${MAX_NOTEBOOK_BYTES >> 20} MB limit (clear the outputs and resubmit)`);
+    }
+    const buf = Buffer.alloc(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const n = fs.readSync(fd, buf, got, st.size - got, got);
+      if (n <= 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A submission read, parsed, identified and with its exercises' compilation under way. */
+export interface PreparedSubmission {
+  result: SubmissionResult;
+  t0: number;
+  compiled: Compiled[];
+}
+
+/** The first half of grading a notebook: everything up to running the code (never throws). */
+export function prepareSubmission(
   course: Course,
   file: string,
   submission = path.basename(file),
   opts: GradeOptions = {},
-): Promise<SubmissionResult> {
+  /** The file's bytes when already read (with readSubmission). */
+  content?: Buffer,
+): PreparedSubmission {
   const t0 = Date.now();
-  const bytes = fs.readFileSync(file);
   const result: SubmissionResult = {
     submission,
     file,
-    sha256: sha256(bytes),
+    sha256: "",
     courseHash: course.hash,
     notebook: null,
     score: 0,
@@ -362,38 +486,66 @@ export async function gradeNotebookFile(
     gradedAt: new Date().toISOString(),
     durationMs: 0,
   };
+  const prepared: PreparedSubmission = { result, t0, compiled: [] };
+  let bytes: Buffer;
+  try {
+    bytes = content ?? readSubmission(file);
+  } catch (e) {
+    result.error = (e as Error).message;
+    return prepared;
+  }
+  result.sha256 = sha256(bytes);
   let nb: Notebook;
   try {
     nb = parseNotebook(bytes.toString("utf8"));
   } catch (e) {
     const stem = [...course.notebooks.keys()].find((s) => path.basename(file).includes(s));
     if (stem) fillMissing(result, course.notebooks.get(stem)!, "malformed notebook");
-    result.error = `malformed notebook: ${(e as Error).message}`;
-    result.durationMs = Date.now() - t0;
-    return result;
+    result.error = `malformed notebook: ${cleanText((e as Error).message)}`;
+    return prepared;
   }
-  const stem = identify(course, nb, file);
-  if (!stem) {
-    const meta = nb.metadata.mbrl as { notebook?: unknown } | undefined;
-    const brokenStem = [...course.broken.keys()].find((s) => meta?.notebook === s || path.basename(file).includes(s));
-    result.error = brokenStem
-      ? `notebook ${brokenStem} cannot be graded: its hidden tests are broken (${course.broken.get(brokenStem)![0]})`
-      : "could not tell which course notebook this is (no known exercise ids, no known file name)";
-    result.durationMs = Date.now() - t0;
-    return result;
+  try {
+    const stem = identify(course, nb, file);
+    if (!stem) {
+      const meta = nb.metadata.mbrl as { notebook?: unknown } | undefined;
+      const brokenStem = [...course.broken.keys()].find((s) => meta?.notebook === s || path.basename(file).includes(s));
+      result.error = brokenStem
+        ? `notebook ${brokenStem} cannot be graded: its hidden tests are broken (${course.broken.get(brokenStem)![0]})`
+        : "could not tell which course notebook this is (no known exercise ids, no known file name)";
+      return prepared;
+    }
+    const pnb = course.notebooks.get(stem)!;
+    result.notebook = stem;
+    result.lockedChanges = lockedChanges(pnb.trusted, nb);
+    for (const ex of pnb.exercises) {
+      if (opts.only && !opts.only.includes(ex.ls.spec.id)) continue;
+      const cell = findExerciseCell(nb, ex.ls.spec.id, ex.ls.spec.entry, result.notes);
+      prepared.compiled.push(startCompile(course, ex, cell, opts));
+    }
+  } catch (e) {
+    result.error = `the grader failed on this submission: ${cleanText((e as Error).message)}`;
   }
-  const prepared = course.notebooks.get(stem)!;
-  result.notebook = stem;
-  result.lockedChanges = lockedChanges(prepared.trusted, nb);
-  for (const ex of prepared.exercises) {
-    if (opts.only && !opts.only.includes(ex.ls.spec.id)) continue;
-    const cell = findExerciseCell(nb, ex.ls.spec.id, ex.ls.spec.entry, result.notes);
-    result.exercises.push(await gradeExercise(course, ex, cell, opts));
-  }
+  return prepared;
+}
+
+/** The second half: runs each exercise in the sandbox and scores it (never throws for a bad submission). */
+export async function gradePrepared(course: Course, p: PreparedSubmission, opts: GradeOptions = {}): Promise<SubmissionResult> {
+  const { result } = p;
+  for (const c of p.compiled) result.exercises.push(await gradeExercise(course, c, opts));
   result.score = round2(result.exercises.reduce((s, e) => s + e.score, 0));
   result.maxScore = round2(result.exercises.reduce((s, e) => s + e.maxScore, 0));
-  result.durationMs = Date.now() - t0;
+  result.durationMs = Date.now() - p.t0;
   return result;
+}
+
+/** Grades one notebook file. Never throws for a bad submission: the result carries the reason. */
+export async function gradeNotebookFile(
+  course: Course,
+  file: string,
+  submission = path.basename(file),
+  opts: GradeOptions = {},
+): Promise<SubmissionResult> {
+  return gradePrepared(course, prepareSubmission(course, file, submission, opts), opts);
 }
 
 function fillMissing(result: SubmissionResult, nb: PreparedNotebook, reason: string): void {

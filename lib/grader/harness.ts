@@ -1,14 +1,17 @@
 /**
- * The sandbox side of grading. The grader transpiles this file and runs it with `node -e` under Node's
- * permission model (no writes, no child processes, no workers, reads only of the project's dist/ and
- * node_modules/). It runs before any student code, keeps what it needs in this closure, removes ambient
- * capabilities, then waits for one "run" message: compiled student code plus the argument lists. It reports
+ * The sandbox side of grading. The grader transpiles this file and runs it with `node -e` as an unprivileged
+ * user in its own namespaces (isolation.ts) and under Node's permission model (no writes, no child processes,
+ * no workers, reads only of the library mirror). It runs before any student code, keeps what it needs in this
+ * closure (its socket to the grader, fd 3), removes ambient capabilities and every route to Node's built-in
+ * modules, then waits for one "run" frame: compiled student code plus the argument lists. It reports
  * only what the student's functions returned or threw; the parent decides what is right. Nothing here is
  * trusted by the parent: whatever the student patches, the worst outcome is a wrong or missing message, and
  * that scores zero for the exercise.
  */
 import * as path from "path";
 import * as vm from "vm";
+import * as v8 from "v8";
+import * as net from "net";
 import { createRequire } from "module";
 
 interface RunMessage {
@@ -19,7 +22,19 @@ interface RunMessage {
   cases: { fn: string; args: unknown[] }[];
 }
 
-const send = process.send!.bind(process);
+// Frames: 4-byte big-endian length, then v8.serialize(message). The socket stays in this closure.
+const MAX_FRAME = 32 << 20;
+const socket = new net.Socket({ fd: 3, readable: true, writable: true });
+const serialize = v8.serialize;
+const concat = Buffer.concat;
+const alloc = Buffer.alloc;
+function send(msg: Record<string, unknown>): void {
+  const body = serialize(msg);
+  if (body.length > MAX_FRAME) throw new Error(`the value is too large to send back (${Math.round(body.length / 2 ** 20)} MB)`);
+  const head = alloc(4);
+  head.writeUInt32BE(body.length, 0);
+  socket.write(concat([head, body]));
+}
 const g = globalThis as Record<string, unknown>;
 // No network (Node 20's permission model does not cover it) and no module loader for student code. Run
 // again just before the student's code: `node -e` puts Module back on globalThis.module after the script.
@@ -37,12 +52,21 @@ function removeAmbient(): void {
 const blocked = (name: string) => () => {
   throw new Error(`process.${name} is not available while grading`);
 };
+// getBuiltinModule would hand out fs, net, vm, v8 and module: every route to a built-in module goes.
 for (const k of ["kill", "_kill", "_debugProcess", "_debugEnd", "dlopen", "binding", "_linkedBinding", "setuid", "setgid",
-  "seteuid", "setegid", "setgroups", "initgroups", "chdir"]) {
+  "seteuid", "setegid", "setgroups", "initgroups", "chdir", "getBuiltinModule", "loadEnvFile", "_getActiveHandles",
+  "_getActiveRequests", "openStdin", "abort"]) {
   try {
     Object.defineProperty(process, k, { value: blocked(k), writable: false, configurable: false });
   } catch {
     /* already locked down */
+  }
+}
+for (const k of ["report", "mainModule", "permission", "send", "channel", "connected", "disconnect"]) {
+  try {
+    Object.defineProperty(process, k, { value: undefined, writable: false, configurable: false });
+  } catch {
+    /* not configurable */
   }
 }
 removeAmbient();
@@ -64,11 +88,17 @@ function describe(e: unknown): string {
 // A persistent listener keeps the IPC channel, and so the process, alive after "done": the run ends when the
 // parent kills it, so a natural exit always means the student's code ended it.
 let started = false;
-process.on("message", (raw: unknown) => {
+let inbox = Buffer.alloc(0);
+socket.on("data", (d: Buffer) => {
   if (started) return;
+  inbox = concat([inbox, d]);
+  if (inbox.length < 4 || inbox.length < 4 + inbox.readUInt32BE(0)) return;
   started = true;
-  void run(raw as RunMessage);
+  const msg = v8.deserialize(inbox.subarray(4, 4 + inbox.readUInt32BE(0))) as RunMessage;
+  inbox = Buffer.alloc(0);
+  void run(msg);
 });
+socket.on("error", () => undefined);
 
 async function run(msg: RunMessage): Promise<void> {
   const base = createRequire(path.join(msg.modulesRoot, "notebooks", "grading-sandbox.js"));
@@ -118,7 +148,7 @@ async function run(msg: RunMessage): Promise<void> {
     try {
       send(reply);
     } catch (e) {
-      send({ type: "result", index, ok: false, error: `a result that cannot be sent back (${describe(e)})` });
+      send({ type: "result", index, ok: false, error: `the result cannot be sent back (${describe(e)})` });
     }
   }
   send({ type: "done" });

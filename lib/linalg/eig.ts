@@ -82,3 +82,25 @@ export function eigSym(A: MatLike, { maxSweeps = 60 } = {}): EigSym {
   });
   return { values, vectors };
 }
+
+/**
+ * The nearest positive semi-definite matrix to a symmetric A in the Frobenius norm: V max(Lambda, 0) V^T
+ * (negative eigenvalues clipped to zero; Higham 1988). Used to make an indefinite cost Hessian a
+ * usable curvature (iLQR).
+ */
+export function projectPsd(A: MatLike): Mat {
+  const { values, vectors } = eigSym(A);
+  const n = values.length;
+  const V = vectors.data;
+  const out = mat(n, n);
+  for (let k = 0; k < n; k++) {
+    const lk = values[k];
+    if (!(lk > 0)) continue;
+    for (let i = 0; i < n; i++) {
+      const vik = lk * V[i * n + k];
+      if (vik === 0) continue;
+      for (let j = 0; j < n; j++) out.data[i * n + j] += vik * V[j * n + k];
+    }
+  }
+  return out;
+}

@@ -9,7 +9,7 @@
  *   3. run pi_theta, and label every state it visits with the expert's action a* = MPC(s)
  *   4. aggregate the new pairs with the old; go to 2
  */
-import { type Rng, makeRng } from "../core";
+import { type Rng, makeRng, freshSeed } from "../core";
 import type { ContinuousEnv } from "../envs/types";
 import { type StatePolicy, runEpisode } from "./collect";
 import type { NeuralPolicy } from "./policy";
@@ -60,7 +60,7 @@ export async function dagger(cfg: DaggerConfig): Promise<{ rounds: DaggerRound[]
       actions.push(a.slice());
       return a;
     };
-    runEpisode(env, expertPolicy, { seed: rng.int(2 ** 31), maxSteps: cfg.maxSteps });
+    runEpisode(env, expertPolicy, { seed: freshSeed(rng), maxSteps: cfg.maxSteps });
   }
   const rounds: DaggerRound[] = [];
   for (let it = 0; it < cfg.iterations; it++) {
@@ -69,7 +69,7 @@ export async function dagger(cfg: DaggerConfig): Promise<{ rounds: DaggerRound[]
     // 3. run the policy; label each state it visits with the expert's action
     let ret = 0;
     for (let e = 0; e < perIter; e++) {
-      const ep = runEpisode(env, policy.asStatePolicy(), { seed: rng.int(2 ** 31), maxSteps: cfg.maxSteps });
+      const ep = runEpisode(env, policy.asStatePolicy(), { seed: freshSeed(rng), maxSteps: cfg.maxSteps });
       ret += ep.return / perIter;
       // 4. aggregate
       for (const s of ep.states.slice(0, -1)) {

@@ -10,7 +10,7 @@
  * region the base policy explored (p_pi_f(s) != p_pi_0(s): distribution shift), the model may be
  * confidently wrong there, and the plan scores far worse in reality than the model predicted.
  */
-import { makeRng } from "../core";
+import { makeRng, freshSeed } from "../core";
 import type { ContinuousEnv } from "../envs/types";
 import { type Dataset, type DynamicsModel, type RewardFunction, concatDatasets, rollout } from "../models/types";
 import { type CemConfig, cemPlan } from "../planners/cem";
@@ -90,11 +90,11 @@ export async function mbrlV05(cfg: V05Config): Promise<V05Result> {
   const rng = makeRng(cfg.seed);
   // 1. run the base policy to collect D
   const pi0 = cfg.basePolicy ?? randomPolicy(cfg.env, rng);
-  const episodes = Array.from({ length: cfg.baseEpisodes }, () => runEpisode(cfg.env, pi0, { seed: rng.int(2 ** 31) }));
+  const episodes = Array.from({ length: cfg.baseEpisodes }, () => runEpisode(cfg.env, pi0, { seed: freshSeed(rng) }));
   const data = concatDatasets(...episodes.map((e) => e.data));
   // 2. learn the dynamics model on D
   await cfg.model.fit(data);
   // 3. plan through the model, then (to see how it went) execute the plan open loop
-  const outcome = planAndExecuteOpenLoop(cfg.env, cfg.model, cfg.reward, cfg.cem, cfg.evalSeed, rng.int(2 ** 31), cfg.actionRepeat);
+  const outcome = planAndExecuteOpenLoop(cfg.env, cfg.model, cfg.reward, cfg.cem, cfg.evalSeed, freshSeed(rng), cfg.actionRepeat);
   return { ...outcome, data };
 }

@@ -11,7 +11,7 @@
  * real return of the plan come together. The plan itself stays open loop (no replanning inside an
  * episode): that is version 1.5's improvement.
  */
-import { makeRng } from "../core";
+import { makeRng, freshSeed } from "../core";
 import type { ContinuousEnv } from "../envs/types";
 import { type Dataset, type DynamicsModel, type RewardFunction, concatDatasets, datasetSize } from "../models/types";
 import type { CemConfig } from "../planners/cem";
@@ -47,14 +47,14 @@ export async function mbrlV10(cfg: V10Config): Promise<{ rounds: V10Round[]; dat
   // 1. run the base policy to collect D
   const pi0 = cfg.basePolicy ?? randomPolicy(cfg.env, rng);
   let data = concatDatasets(
-    ...Array.from({ length: cfg.baseEpisodes }, () => runEpisode(cfg.env, pi0, { seed: rng.int(2 ** 31) }).data),
+    ...Array.from({ length: cfg.baseEpisodes }, () => runEpisode(cfg.env, pi0, { seed: freshSeed(rng) }).data),
   );
   const rounds: V10Round[] = [];
   for (let it = 0; it < cfg.iterations; it++) {
     // 2. learn the dynamics model on all data so far
     await cfg.model.fit(data);
     // 3. plan through the model (open loop, whole episode) and 4. execute it ...
-    const outcome = planAndExecuteOpenLoop(cfg.env, cfg.model, cfg.reward, cfg.cem, cfg.evalSeed, rng.int(2 ** 31), cfg.actionRepeat);
+    const outcome = planAndExecuteOpenLoop(cfg.env, cfg.model, cfg.reward, cfg.cem, cfg.evalSeed, freshSeed(rng), cfg.actionRepeat);
     const round: V10Round = { ...outcome, iteration: it, transitions: datasetSize(data) };
     rounds.push(round);
     cfg.onIteration?.(round);

@@ -11,7 +11,7 @@
  * Replanning closes the loop: a model error that pushes the system off the plan is seen at the next
  * step and corrected, so each plan can be imperfect and short.
  */
-import { type Rng, makeRng } from "../core";
+import { type Rng, makeRng, freshSeed } from "../core";
 import type { ContinuousEnv } from "../envs/types";
 import { type Dataset, type DynamicsModel, type RewardFunction, addTransition, concatDatasets, datasetSize } from "../models/types";
 import { type CemConfig, cemPlanner } from "../planners/cem";
@@ -91,7 +91,7 @@ export async function mbrlV15(cfg: V15Config): Promise<V15Result> {
   // 1. run the base policy to collect D
   const pi0 = cfg.basePolicy ?? randomPolicy(env, rng);
   const data = concatDatasets(
-    ...Array.from({ length: cfg.baseEpisodes }, () => runEpisode(env, pi0, { seed: rng.int(2 ** 31) }).data),
+    ...Array.from({ length: cfg.baseEpisodes }, () => runEpisode(env, pi0, { seed: freshSeed(rng) }).data),
   );
   // 2. learn the dynamics model
   await cfg.model.fit(data);
@@ -99,7 +99,7 @@ export async function mbrlV15(cfg: V15Config): Promise<V15Result> {
   const curve: V15Result["curve"] = [];
   let sinceRefit = 0;
   for (let ep = 0; ep < cfg.mpcEpisodes; ep++) {
-    env.reset(rng.int(2 ** 31));
+    env.reset(freshSeed(rng));
     controller.reset();
     let s = env.getState();
     let ret = 0;

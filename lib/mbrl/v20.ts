@@ -13,7 +13,7 @@
  * it can explode or vanish as H grows (lecture 004's "numerically unstable"): we clip its norm and
  * record it. At run time the policy costs one network call per step, no planning.
  */
-import { type Rng, tf, ValueError, checkInt, makeRng } from "../core";
+import { type Rng, tf, ValueError, checkInt, makeRng, freshSeed } from "../core";
 import type { ContinuousEnv } from "../envs/types";
 import { type Dataset, type DifferentiableModel, type RewardFunction, concatDatasets, datasetSize } from "../models/types";
 import { type StatePolicy, randomPolicy, runEpisode } from "./collect";
@@ -122,7 +122,7 @@ export async function mbrlV20(cfg: V20Config): Promise<{ rounds: V20Round[]; dat
   // 1. run the base policy to collect D
   const pi0 = cfg.basePolicy ?? randomPolicy(env, rng);
   let data = concatDatasets(
-    ...Array.from({ length: cfg.baseEpisodes }, () => runEpisode(env, pi0, { seed: rng.int(2 ** 31) }).data),
+    ...Array.from({ length: cfg.baseEpisodes }, () => runEpisode(env, pi0, { seed: freshSeed(rng) }).data),
   );
   const rounds: V20Round[] = [];
   for (let it = 0; it < cfg.iterations; it++) {
@@ -141,7 +141,7 @@ export async function mbrlV20(cfg: V20Config): Promise<{ rounds: V20Round[]; dat
       normSum += g.norm;
     }
     // 4. run the policy (with a little exploration noise) and append what it visited to D
-    const ep = runEpisode(env, policy.asStatePolicy(noise, rng), { seed: rng.int(2 ** 31) });
+    const ep = runEpisode(env, policy.asStatePolicy(noise, rng), { seed: freshSeed(rng) });
     data = concatDatasets(data, ep.data);
     const round = { iteration: it, return: ep.return, transitions: datasetSize(data), objective, gradNorm: normSum / cfg.policySteps };
     rounds.push(round);

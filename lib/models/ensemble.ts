@@ -23,12 +23,12 @@
  *  - member by member (`stepMembers`), which the PETS trajectory sampler (lib/pets) uses to give
  *    each particle its own member.
  */
-import { type Rng, tf, ShapeError, ValueError, checkInt, checkNumber, makeRng } from "../core";
+import { type Rng, tf, ShapeError, ValueError, checkInt, checkNumber, freshSeed, makeRng, refitSeed } from "../core";
 import { type Mat, type VecLike, mat } from "../linalg/mat";
 import { EnsembleMLP } from "../nn/ensemble";
 import { forwardArrays, prepareArrayForward, releaseArrayForward } from "../nn/inference";
 import type { Activation } from "../nn/ops";
-import { disagreement as maxPairwiseDistance } from "../dyna/rollouts";
+import { disagreement as maxPairwiseDistance } from "./uncertainty";
 import { type InputLayout, deltaArrays, deltaStats, inputLayout, writeInput } from "./features";
 import {
   type Dataset,
@@ -37,7 +37,6 @@ import {
   type FitReport,
   checkBatch,
   checkDataset,
-  datasetSize,
   predictOne,
   splitDataset,
   subsetDataset,
@@ -158,16 +157,16 @@ export class EnsembleDynamicsModel implements DynamicsModel {
 
   /**
    * One training round: a new held-out split, delta statistics from the training part, then
-   * `epochs` epochs (at least `minSteps` steps) of batched minibatch Adam continuing from the current
+   * `epochs` epochs (the config's, or `opts.epochs` for this fit) (at least `minSteps` steps) of batched minibatch Adam continuing from the current
    * weights, every member on its own bootstrap resample (or the shared data). Afterwards every member
    * is scored on the held-out part and the elites are re-chosen.
    */
-  async fit(D: Dataset, opts: FitOptions = {}): Promise<FitReport> {
+  async fit(D: Dataset, opts: FitOptions & { epochs?: number } = {}): Promise<FitReport> {
     const t0 = performance.now();
     const n = checkDataset("EnsembleDynamicsModel.fit", this, D);
     if (n < 2) throw new ValueError(`EnsembleDynamicsModel.fit: need at least 2 transitions, got ${n}`);
     const cfg = this.cfg;
-    const rng = makeRng((cfg.seed + 7919 * ++this.fits) >>> 0);
+    const rng = makeRng(refitSeed(cfg.seed, ++this.fits));
     const useValid = cfg.validFraction > 0 && n >= 10;
     const { train, valid } = useValid ? splitDataset(D, cfg.validFraction, rng) : { train: D, valid: subsetDataset(D, []) };
     const stats = deltaStats(train.states, train.nextStates);
@@ -177,7 +176,7 @@ export class EnsembleDynamicsModel implements DynamicsModel {
     const va = useValid ? this.arrays(valid) : null;
     const bs = Math.min(cfg.batchSize, tr.n);
     const stepsPerEpoch = Math.ceil(tr.n / bs);
-    const epochs = Math.max(cfg.epochs, Math.ceil(cfg.minSteps / stepsPerEpoch));
+    const epochs = Math.max(opts.epochs ?? cfg.epochs, Math.ceil(cfg.minSteps / stepsPerEpoch));
     const trainLoss: number[] = [];
     const validLoss: number[] = [];
     const X = mat(tr.n, this.inputSize, Float64Array.from(tr.x));
@@ -186,7 +185,7 @@ export class EnsembleDynamicsModel implements DynamicsModel {
       epochs,
       batchSize: bs,
       bootstrap: cfg.bootstrap && this.members > 1,
-      seed: rng.int(2 ** 31),
+      seed: freshSeed(rng),
       onEpoch: (e, loss) => {
         trainLoss.push(loss);
         let vl: number | undefined;
@@ -260,10 +259,10 @@ export class EnsembleDynamicsModel implements DynamicsModel {
   }
 
   /**
-   * The inference fast path used by the planners: member b's network on its own rows xs[b]
-   * (features, rows x inputSize, flat), returning the normalised-delta mean m and the soft-bounded
-   * log-variance v per row (v null for deterministic members). The network's array forward pass
-   * (lib/nn/inference.ts: ONNX Runtime after each fit, else tfjs).
+   * Member b's network on its own rows xs[b] (features, rows x inputSize, flat): the normalised-delta
+   * mean m and the soft-bounded log-variance v per row (v null for deterministic members). The
+   * network's array forward pass (lib/nn/inference.ts): ONNX Runtime once the fit has loaded the
+   * weights into it, else the network's own forwardMembers.
    */
   rawMemberOutputs(xs: readonly Float32Array[]): { m: Float32Array; v: Float32Array | null }[] {
     return forwardArrays(this.net, xs).map((o) => ({ m: o.mean, v: this.probabilistic ? o.logVar : null }));
@@ -278,6 +277,45 @@ export class EnsembleDynamicsModel implements DynamicsModel {
     if (!rng || !variance) return m;
     for (let i = 0; i < m.length; i++) m[i] += Math.sqrt(variance[i]) * rng.normal();
     return m;
+  }
+
+  /**
+   * The flat-array sampler of Dyna's rollouts: for n rows of states S (n x stateDim, flat) and actions
+   * A, EVERY member's next state, as `means` (member b's mean) and `samples` (a draw from member b's
+   * Gaussian with `rng`, drawn member by member, row by row; the means for deterministic members or
+   * without rng). One forward pass of all members on the shared rows.
+   */
+  sampleMembers(S: Float64Array, A: Float64Array, n: number, rng: Rng | null): { samples: Float64Array[]; means: Float64Array[] } {
+    const ds = this.stateDim, da = this.actionDim, din = this.inputSize;
+    if (S.length !== n * ds || A.length !== n * da) {
+      throw new ShapeError(`EnsembleDynamicsModel.sampleMembers: expected ${n} x ${ds} states and ${n} x ${da} actions`);
+    }
+    const x = new Float32Array(n * din);
+    for (let i = 0; i < n; i++) writeInput(this.layout, S, i * ds, A, i * da, x, i * din);
+    const input = tf.tensor2d(x, [n, din]);
+    let out: { mean: tf.Tensor2D[]; logVar: tf.Tensor2D[] | null };
+    try {
+      out = this.net.forwardMembers(input);
+    } finally {
+      input.dispose();
+    }
+    const means: Float64Array[] = [];
+    const samples: Float64Array[] = [];
+    for (let b = 0; b < out.mean.length; b++) {
+      const m = out.mean[b].dataSync() as Float32Array;
+      const v = out.logVar ? (out.logVar[b].dataSync() as Float32Array) : null;
+      const mu = new Float64Array(n * ds);
+      const smp = new Float64Array(n * ds);
+      for (let i = 0; i < n * ds; i++) {
+        const j = i % ds;
+        mu[i] = S[i] + this.deltaMean[j] + this.deltaStd[j] * m[i];
+        smp[i] = rng && v ? mu[i] + this.deltaStd[j] * Math.exp(0.5 * v[i]) * rng.normal() : mu[i];
+      }
+      means.push(mu);
+      samples.push(smp);
+    }
+    tf.dispose([...out.mean, ...(out.logVar ?? [])]);
+    return { samples, means };
   }
 
   /** Every elite member's prediction for every row (n rows): means and variances, one array per elite. */
@@ -325,12 +363,6 @@ export class EnsembleDynamicsModel implements DynamicsModel {
     const member = new Int32Array(n);
     for (let i = 0; i < n; i++) member[i] = this.elites[rng.int(this.elites.length)];
     return mat(n, this.stateDim, this.stepMembers(S.data, A.data, member, rng));
-  }
-
-  /** The learned log-variance bounds (normalised units), or null for deterministic members. */
-  logVarBounds(): { min: number[]; max: number[] } | null {
-    if (!this.net.minLogVar || !this.net.maxLogVar) return null;
-    return { min: Array.from(this.net.minLogVar.dataSync()), max: Array.from(this.net.maxLogVar.dataSync()) };
   }
 
   dispose(): void {

@@ -24,7 +24,7 @@ import {
   mat,
   solveLower,
 } from "../linalg";
-import { lbfgs } from "../pilco/lbfgs";
+import { lbfgs } from "../optim/lbfgs";
 
 /** Log hyper-parameters [log ell_1..D, log sf, log sn] as a Float64Array of length D + 2. */
 export type GpHyp = Float64Array;

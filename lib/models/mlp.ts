@@ -17,7 +17,7 @@
  * loss that feeds the model its own predictions for k steps along the recorded trajectories, so the
  * training objective matches how a planner uses the model (compounding error).
  */
-import { type Rng, tf, ShapeError, ValueError, checkInt, makeRng } from "../core";
+import { type Rng, tf, ShapeError, ValueError, checkInt, makeRng, refitSeed } from "../core";
 import { type Mat, type VecLike, mat } from "../linalg/mat";
 import { EnsembleMLP, type EnsembleWeights } from "../nn/ensemble";
 import type { Activation } from "../nn/ops";
@@ -248,10 +248,10 @@ export class MlpDynamicsModel implements DifferentiableModel {
     const n = checkDataset("MlpDynamicsModel.fit", this, D);
     if (n < 2) throw new ValueError(`MlpDynamicsModel.fit: need at least 2 transitions, got ${n}`);
     const cfg = this.cfg;
-    const rng = makeRng((cfg.seed + 7919 * ++this.fits) >>> 0);
+    const rng = makeRng(refitSeed(cfg.seed, ++this.fits));
     if (!cfg.warmStart && this.fits > 1) {
       this.net.dispose();
-      this.net = this.makeNet((cfg.seed + this.fits) >>> 0);
+      this.net = this.makeNet(refitSeed(cfg.seed, this.fits, 1));
     }
     const k = cfg.kStep;
     // Hold out whole windows for the k-step loss; single transitions otherwise.

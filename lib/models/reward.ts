@@ -7,11 +7,14 @@
  * `inputs` says what the reward depends on: "next" (r = g(s'), e.g. the hill's height after the step),
  * "stateAction" (r = g(s, a), e.g. the pendulum's cost at the pre-step state) or "all" (s, a, s').
  */
-import { type Rng, tf, ValueError, checkInt, makeRng } from "../core";
+import { type Rng, tf, ValueError, checkInt, freshSeed, makeRng, refitSeed } from "../core";
 import { type Mat, mat } from "../linalg/mat";
 import { EnsembleMLP } from "../nn/ensemble";
 import type { Activation } from "../nn/ops";
 import { type Dataset, type FitOptions, type FitReport, type RewardFunction, datasetSize } from "./types";
+
+/** Refit seed stride of the reward model, other than the dynamics models' so the two never share a stream. */
+const REWARD_REFIT_SEED_STRIDE = 104729;
 
 export type RewardInputs = "next" | "stateAction" | "all";
 
@@ -119,11 +122,11 @@ export class RewardModel implements RewardFunction {
     const rows = D.states.map((s, i) => this.features(s, D.actions[i], D.nextStates[i]));
     const X = mat(n, rows[0].length, Float64Array.from(rows.flat()));
     const Y = mat(n, 1, Float64Array.from(D.rewards, (r) => (r - this.rewardMean) / this.rewardStd));
-    const rng: Rng = makeRng((this.cfg.seed + 104729 * ++this.fits) >>> 0);
+    const rng: Rng = makeRng(refitSeed(this.cfg.seed, ++this.fits, REWARD_REFIT_SEED_STRIDE));
     const { losses } = this.net.fit(X, Y, {
       epochs: this.cfg.epochs ?? 100,
       batchSize: this.cfg.batchSize ?? 64,
-      seed: rng.int(2 ** 31),
+      seed: freshSeed(rng),
       onEpoch: opts.onEpoch ? (e, l) => opts.onEpoch!(e, l, undefined) : undefined,
     });
     return { trainLoss: losses, validLoss: [], epochs: losses.length, seconds: (performance.now() - t0) / 1000 };

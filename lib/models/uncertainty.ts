@@ -8,8 +8,10 @@
  *     aleatoric = mean over members of their predicted variances,
  *     epistemic = variance over members of their predicted means.
  *
- * Ensembles themselves are EnsembleMLP (lib/nn: bootstrap or same-data training, Gaussian head);
- * the disagreement d = max_{i,j} |mu_i - mu_j| is `disagreement` in lib/dyna/rollouts.ts.
+ * - `disagreement`: d(s, a) = max_{i,j} ||mu_i(s, a) - mu_j(s, a)||, the members' largest disagreement,
+ *   which Dyna's rollouts penalise or stop on (lib/dyna/rollouts.ts) and the ensemble model reports.
+ *
+ * Ensembles themselves are EnsembleMLP (lib/nn: bootstrap or same-data training, Gaussian head).
  */
 import { ShapeError, ValueError, checkFinite, checkInt, checkNumber, makeRng } from "../core";
 
@@ -117,4 +119,25 @@ export function ensembleMoments(means: readonly ArrayLike<number>[], variances: 
     total.push(ale + epi);
   }
   return { mean, aleatoric, epistemic, total };
+}
+
+/** d(s, a) per row: the largest Euclidean distance between two members' predicted means. */
+export function disagreement(means: readonly Float64Array[], n: number, stateDim: number): Float64Array {
+  const d = new Float64Array(n);
+  const E = means.length;
+  for (let r = 0; r < n; r++) {
+    let best = 0;
+    for (let i = 0; i < E; i++) {
+      for (let j = i + 1; j < E; j++) {
+        let s = 0;
+        for (let c = 0; c < stateDim; c++) {
+          const diff = means[i][r * stateDim + c] - means[j][r * stateDim + c];
+          s += diff * diff;
+        }
+        if (s > best) best = s;
+      }
+    }
+    d[r] = Math.sqrt(best);
+  }
+  return d;
 }

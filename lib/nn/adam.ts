@@ -71,7 +71,7 @@ export class Adam {
       const next = heapTensor(variable.shape);
       if (next) {
         // Views taken after the allocation above, which may have grown the heap.
-        const gv = g instanceof Float32Array ? g : heapView(g) ?? (g.dataSync() as Float32Array);
+        const gv = g instanceof Float32Array ? g : (heapView(g) ?? (g.dataSync() as Float32Array));
         this.update(i, heapView(variable) ?? (variable.dataSync() as Float32Array), gv, next.view, lr, sc2);
         variable.assign(next.tensor);
         next.tensor.dispose();
@@ -88,8 +88,14 @@ export class Adam {
 
   /** The fused Adam loop for variable i: out = p - lr m_hat / (sqrt(v_hat) + eps). */
   private update(i: number, p: Float32Array, g: Float32Array, out: Float32Array, lr: number, sc2: number): void {
-    const b1 = this.beta1, b2 = this.beta2, c1 = 1 - b1, c2 = 1 - b2, eps = this.eps;
-    const m = this.m[i], v = this.v[i], n = p.length;
+    const b1 = this.beta1,
+      b2 = this.beta2,
+      c1 = 1 - b1,
+      c2 = 1 - b2,
+      eps = this.eps;
+    const m = this.m[i],
+      v = this.v[i],
+      n = p.length;
     const wd = this.decay[i] ? this.wd : 0;
     // Two copies of the loop so the common one (no weight decay) has no branch inside.
     if (wd === 0) {

@@ -84,7 +84,8 @@ export class EnsembleMLP {
       const ws: tf.Variable<tf.Rank.R2>[] = [];
       const bs: tf.Variable<tf.Rank.R1>[] = [];
       for (let l = 0; l + 1 < this.sizes.length; l++) {
-        const fanIn = this.sizes[l], fanOut = this.sizes[l + 1];
+        const fanIn = this.sizes[l],
+          fanOut = this.sizes[l + 1];
         // PyTorch's nn.Linear default: W, b ~ U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
         const bound = 1 / Math.sqrt(fanIn);
         ws.push(tf.variable(tf.tensor2d(uniforms(rng, fanIn * fanOut, bound), [fanIn, fanOut])));
@@ -273,8 +274,7 @@ export class EnsembleMLP {
       const raws = this.rawOutputs(this.splitInputs(x, B), lo, B, false);
       const out = this.head(B === 1 ? raws[0] : tf.concat(raws, 0));
       const target = this.stackTargets(y, out.mean.shape[0], B);
-      let total: tf.Scalar =
-        kind === "nll" ? gaussianNll(out.mean, out.logVar!, target) : tf.mean(tf.squaredDifference(out.mean, target));
+      let total: tf.Scalar = kind === "nll" ? gaussianNll(out.mean, out.logVar!, target) : tf.mean(tf.squaredDifference(out.mean, target));
       if (scale !== 1) total = tf.mul(total, scale);
       if (penalty && kind === "nll" && this.config.learnLogVarBounds && this.config.boundPenalty > 0) {
         const gap = tf.sub(tf.sum(this.maxLogVar!), tf.sum(this.minLogVar!));
@@ -356,13 +356,15 @@ export class EnsembleMLP {
   /** The loss on arrays without training (for validation). */
   evaluate(x: MatLike, y: MatLike, kind: LossKind = this.defaultLoss()): number {
     this.assertUsable();
-    const X = asMat(x), Y = asMat(y);
-    return tf.tidy(() =>
-      this.loss(
-        tf.tensor2d(Float32Array.from(X.data), [X.rows, X.cols]),
-        tf.tensor2d(Float32Array.from(Y.data), [Y.rows, Y.cols]),
-        kind,
-      ).dataSync()[0],
+    const X = asMat(x),
+      Y = asMat(y);
+    return tf.tidy(
+      () =>
+        this.loss(
+          tf.tensor2d(Float32Array.from(X.data), [X.rows, X.cols]),
+          tf.tensor2d(Float32Array.from(Y.data), [Y.rows, Y.cols]),
+          kind,
+        ).dataSync()[0],
     );
   }
 

@@ -4,14 +4,13 @@
  * (PETS particles, CEM candidates). Two engines compute the same network:
  *  - ONNX Runtime (onnx.ts) once `prepareArrayForward(net)` has loaded the current weights: several
  *    times faster at these batch sizes (`npm run bench -- kernels` measures both);
- *  - otherwise tfjs, one fused product per layer (`mlp` of ops.ts, the training forward pass).
+ *  - otherwise tfjs: the network's own forwardMembers, exactly the function that was trained.
  * They agree to float32 rounding (about 1e-7), not bit for bit.
  */
 import { tf } from "../core/backend";
 import { ShapeError } from "../core/checks";
 import type { EnsembleMLP } from "./ensemble";
 import { OnnxEnsemble, onnxRuntime } from "./onnx";
-import { mlp } from "./ops";
 
 /** Member outputs on arrays: mean (rows x out) and, for a Gaussian head, the soft-bounded log-variance. */
 export interface ArrayMemberOutput {
@@ -57,11 +56,47 @@ export function releaseArrayForward(net: EnsembleMLP): void {
 
 /** Member b's outputs on its rows xs[b] (rows x inputSize, flat, raw inputs; zero rows allowed). */
 export function forwardArrays(net: EnsembleMLP, xs: readonly Float32Array[]): ArrayMemberOutput[] {
-  const B = net.members, din = net.config.inputSize, d = net.config.outputSize;
+  const B = net.members,
+    din = net.config.inputSize;
   if (xs.length !== B) throw new ShapeError(`forwardArrays: expected inputs for ${B} members, got ${xs.length}`);
   for (const x of xs) {
     if (x.length % din !== 0) throw new ShapeError(`forwardArrays: ${x.length} numbers do not make rows of ${din}`);
   }
+  const loaded = sessions.get(net);
+  return loaded && loaded.version === net.stateVersion ? onnxForward(net, loaded.session, xs) : tfjsForward(net, xs);
+}
+
+/** Through tfjs: the network's own forwardMembers (normalisation and head included), one call. */
+function tfjsForward(net: EnsembleMLP, xs: readonly Float32Array[]): ArrayMemberOutput[] {
+  const din = net.config.inputSize;
+  const rows = xs.map((x) => x.length / din);
+  // A member without rows runs on one dummy row (its output is dropped): every member gets an input.
+  const inputs = xs.map((x, b) => (rows[b] > 0 ? tf.tensor2d(x, [rows[b], din]) : tf.zeros<tf.Rank.R2>([1, din])));
+  let out: { mean: tf.Tensor2D[]; logVar: tf.Tensor2D[] | null };
+  try {
+    out = net.forwardMembers(inputs);
+  } finally {
+    tf.dispose(inputs);
+  }
+  try {
+    return out.mean.map((mean, b) => {
+      if (rows[b] === 0) return { mean: new Float32Array(0), logVar: out.logVar ? new Float32Array(0) : null };
+      const m = (mean.dataSync() as Float32Array).slice();
+      const v = out.logVar ? (out.logVar[b].dataSync() as Float32Array).slice() : null;
+      return { mean: m, logVar: v };
+    });
+  } finally {
+    tf.dispose([...out.mean, ...(out.logVar ?? [])]);
+  }
+}
+
+/**
+ * Through ONNX Runtime: the input normalisation and the head in JavaScript around the session's
+ * plain MLP (the same formulas as the network's, in float64 before rounding to float32).
+ */
+function onnxForward(net: EnsembleMLP, session: OnnxEnsemble, xs: readonly Float32Array[]): ArrayMemberOutput[] {
+  const din = net.config.inputSize,
+    d = net.config.outputSize;
   const { mean: inMean, std } = net.inputNormalizer();
   const invStd = Float32Array.from(std, (v) => 1 / v);
   const active = net.normalizer.active;
@@ -71,13 +106,14 @@ export function forwardArrays(net: EnsembleMLP, xs: readonly Float32Array[]): Ar
     for (let i = 0; i < x.length; i++) xn[i] = (x[i] - inMean[i % din]) * invStd[i % din];
     return xn;
   });
-  const loaded = sessions.get(net);
-  const raws = loaded && loaded.version === net.stateVersion ? loaded.session.run(normalised) : tfjsRaw(net, normalised);
+  const raws = session.run(normalised);
   if (net.config.head !== "gaussian") return raws.map((m) => ({ mean: m, logVar: null }));
-  const minLV = net.minLogVar!.dataSync() as Float32Array, maxLV = net.maxLogVar!.dataSync() as Float32Array;
+  const minLV = net.minLogVar!.dataSync() as Float32Array,
+    maxLV = net.maxLogVar!.dataSync() as Float32Array;
   return raws.map((raw) => {
     const rows = raw.length / (2 * d);
-    const mean = new Float32Array(rows * d), logVar = new Float32Array(rows * d);
+    const mean = new Float32Array(rows * d),
+      logVar = new Float32Array(rows * d);
     for (let r = 0; r < rows; r++) {
       for (let j = 0; j < d; j++) {
         mean[r * d + j] = raw[r * 2 * d + j];
@@ -87,21 +123,6 @@ export function forwardArrays(net: EnsembleMLP, xs: readonly Float32Array[]): Ar
       }
     }
     return { mean, logVar };
-  });
-}
-
-/** The raw network outputs through tfjs (the training forward pass, ops.ts's mlp). */
-function tfjsRaw(net: EnsembleMLP, xs: readonly Float32Array[]): Float32Array[] {
-  const din = net.config.inputSize, out = net.sizes[net.sizes.length - 1];
-  return xs.map((x, b) => {
-    const rows = x.length / din;
-    if (rows === 0) return new Float32Array(0);
-    let raw: Float32Array = new Float32Array(rows * out);
-    // (Nothing but tensors may be returned from tf.tidy: it would walk a typed array element by element.)
-    tf.tidy(() => {
-      raw = mlp(tf.tensor2d(x, [rows, din]), net.weights[b], net.biases[b], net.config.activation).dataSync() as Float32Array;
-    });
-    return raw;
   });
 }
 

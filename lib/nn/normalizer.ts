@@ -43,8 +43,10 @@ export class InputNormalizer {
   /** The per-column mean and (population) standard deviation of x (rows x size); a constant column gets std 1. */
   static statistics(x: MatLike): { mean: Float64Array; std: number[] } {
     const X = asMat(x);
-    const n = X.rows, d = X.cols;
-    const mean = new Float64Array(d), sd = new Float64Array(d);
+    const n = X.rows,
+      d = X.cols;
+    const mean = new Float64Array(d),
+      sd = new Float64Array(d);
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += X.data[i * d + j] / n;
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) sd[j] += (X.data[i * d + j] - mean[j]) ** 2 / n;
     return { mean, std: Array.from(sd, (v) => (v > 1e-12 ? Math.sqrt(v) : 1)) };

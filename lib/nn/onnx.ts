@@ -74,7 +74,8 @@ function valueInfo(name: string, dims: (number | string)[]): ProtoWriter {
   const shape = new ProtoWriter();
   for (const d of dims) {
     const dim = new ProtoWriter();
-    if (typeof d === "number") dim.int(1, d); // dim_value
+    if (typeof d === "number")
+      dim.int(1, d); // dim_value
     else dim.str(2, d); // dim_param
     shape.msg(1, dim);
   }
@@ -119,7 +120,9 @@ export function ensembleOnnxModel(members: readonly (readonly OnnxLayer[])[], ac
   members.forEach((layers, m) => {
     let h = `x${m}`;
     layers.forEach((l, i) => {
-      const W = `W${m}_${i}`, Bn = `B${m}_${i}`, z = i === layers.length - 1 ? `y${m}` : `z${m}_${i}`;
+      const W = `W${m}_${i}`,
+        Bn = `B${m}_${i}`,
+        z = i === layers.length - 1 ? `y${m}` : `z${m}_${i}`;
       g.msg(5, initializer(W, [l.inSize, l.outSize], l.w));
       g.msg(5, initializer(Bn, [l.outSize], l.b));
       g.msg(1, node("Gemm", [h, W, Bn], [z]));
@@ -210,7 +213,11 @@ export class OnnxEnsemble {
   ) {}
 
   /** Builds and loads the model; null where ONNX Runtime is unavailable. */
-  static async create(members: readonly (readonly OnnxLayer[])[], activation: Activation, threads = onnxThreads()): Promise<OnnxEnsemble | null> {
+  static async create(
+    members: readonly (readonly OnnxLayer[])[],
+    activation: Activation,
+    threads = onnxThreads(),
+  ): Promise<OnnxEnsemble | null> {
     const ort = onnxRuntime();
     if (!ort) return null;
     const bytes = ensembleOnnxModel(members, activation);

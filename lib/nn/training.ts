@@ -53,7 +53,8 @@ export function fitEnsemble(net: Trainable, x: MatLike, y: MatLike, opts: FitOpt
     let sum = 0;
     for (let s = 0; s < plan.steps; s++) {
       const { xb, yb, rows } = plan.batch(s);
-      const xt = tf.tensor3d(xb, [net.members, rows, plan.din]), yt = tf.tensor3d(yb, [net.members, rows, plan.dout]);
+      const xt = tf.tensor3d(xb, [net.members, rows, plan.din]),
+        yt = tf.tensor3d(yb, [net.members, rows, plan.dout]);
       sum += net.trainStep(xt, yt, plan.kind) * rows;
       xt.dispose();
       yt.dispose();
@@ -70,7 +71,8 @@ export function fitEnsemble(net: Trainable, x: MatLike, y: MatLike, opts: FitOpt
  */
 export function minibatchPlan(net: Trainable, x: MatLike, y: MatLike, opts: FitOptions) {
   net.assertUsable();
-  const X = asMat(x), Y = asMat(y);
+  const X = asMat(x),
+    Y = asMat(y);
   const { inputSize, outputSize, head, seed } = net.config;
   if (X.cols !== inputSize) throw new ShapeError(`fit x: expected ${inputSize} columns, got ${X.cols}`);
   if (Y.cols !== outputSize) throw new ShapeError(`fit y: expected ${outputSize} columns, got ${Y.cols}`);
@@ -89,8 +91,10 @@ export function minibatchPlan(net: Trainable, x: MatLike, y: MatLike, opts: FitO
     for (let i = 0; i < n; i++) idx[i] = bootstrap ? rng.int(n) : i;
     sets.push(idx);
   }
-  const din = X.cols, dout = Y.cols;
-  const xs = Float32Array.from(X.data), ys = Float32Array.from(Y.data);
+  const din = X.cols,
+    dout = Y.cols;
+  const xs = Float32Array.from(X.data),
+    ys = Float32Array.from(Y.data);
   let orders: Int32Array[] = sets;
   return {
     n,
@@ -105,8 +109,10 @@ export function minibatchPlan(net: Trainable, x: MatLike, y: MatLike, opts: FitO
     },
     /** Step s of the epoch: [B, rows, in] and [B, rows, out], member b's rows from its own order. */
     batch: (step: number) => {
-      const lo = step * bs, rows = Math.min(bs, n - lo);
-      const xb = new Float32Array(B * rows * din), yb = new Float32Array(B * rows * dout);
+      const lo = step * bs,
+        rows = Math.min(bs, n - lo);
+      const xb = new Float32Array(B * rows * din),
+        yb = new Float32Array(B * rows * dout);
       for (let b = 0; b < B; b++) {
         const ord = orders[b];
         for (let r = 0; r < rows; r++) {

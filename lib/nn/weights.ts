@@ -44,9 +44,11 @@ export function readWeights(net: WeightHolder): EnsembleWeights {
 export function writeWeights(net: WeightHolder, w: EnsembleWeights): void {
   if (w.layers.length !== net.members) throw new ShapeError(`setWeights: ${w.layers.length} members given, ${net.members} expected`);
   w.layers.forEach((ls, b) => {
-    if (ls.length !== net.weights[b].length) throw new ShapeError(`setWeights: member ${b} has ${ls.length} layers, expected ${net.weights[b].length}`);
+    if (ls.length !== net.weights[b].length)
+      throw new ShapeError(`setWeights: member ${b} has ${ls.length} layers, expected ${net.weights[b].length}`);
     ls.forEach((p, l) => {
-      const W = net.weights[b][l], Bv = net.biases[b][l];
+      const W = net.weights[b][l],
+        Bv = net.biases[b][l];
       if (p.w.length !== W.size || p.b.length !== Bv.size) {
         throw new ShapeError(`setWeights: member ${b} layer ${l} expects ${W.size} weights and ${Bv.size} biases`);
       }
@@ -68,7 +70,8 @@ export function writeWeights(net: WeightHolder, w: EnsembleWeights): void {
  * copies), and the source's normaliser copied when it has one.
  */
 export function polyakAverage(target: WeightHolder, source: WeightHolder, tau: number): void {
-  const a = target.variables(), s = source.variables();
+  const a = target.variables(),
+    s = source.variables();
   if (a.length !== s.length || a.some((v, i) => v.size !== s[i].size)) {
     throw new ShapeError("polyakUpdate: the source network has a different architecture");
   }

@@ -18,9 +18,9 @@
  * With the true dynamics as the model (lib/models/oracle.ts) and learning off, the same loop gives
  * the oracle's return: the best this planner can do.
  */
-import { type Rng, ValueError, checkInt, makeRng } from "../core";
+import { type Rng, ValueError, checkInt, makeRng, trialSeed } from "../core";
 import type { ContinuousEnv } from "../envs/types";
-import { randomPolicy, runEpisode } from "../mbrl/collect";
+import { randomStatePolicy, runEpisode } from "../envs/episode";
 import { EnsembleDynamicsModel } from "../models/ensemble";
 import { type Dataset, type DynamicsModel, type RewardFunction, concatDatasets, datasetSize } from "../models/types";
 import { MpcController } from "../planners/mpc";
@@ -113,7 +113,7 @@ export interface PetsConfig {
   /** Fit the model before every MPC trial. Default true. */
   learn?: boolean;
   seed: number;
-  /** Start-state seed of trial k (k = 0 is the first random trial); default seed * 1000 + k. */
+  /** Start-state seed of trial k (k = 0 is the first random trial); default trialSeed(seed, k) = seed * 1000 + k. */
   startSeed?: (k: number) => number;
   /** Called after each MPC trial; return true to stop early. */
   onTrial?: (t: PetsTrial) => boolean | void;
@@ -157,9 +157,9 @@ export async function runPets(cfg: PetsConfig): Promise<PetsResult> {
   const T = checkInt("runPets: trialSteps", cfg.trialSteps ?? env.maxSteps);
   const learn = cfg.learn ?? true;
   const rng = makeRng(cfg.seed);
-  const startSeed = cfg.startSeed ?? ((k: number) => (cfg.seed * 1000 + k) >>> 0);
+  const startSeed = cfg.startSeed ?? ((k: number) => trialSeed(cfg.seed, k));
   // 1. random trials
-  const pi0 = randomPolicy(env, rng.fork());
+  const pi0 = randomStatePolicy(env, rng.fork());
   const randomEpisodes = Array.from({ length: randomTrials }, (_, k) => runEpisode(env, pi0, { seed: startSeed(k), maxSteps: T }));
   let data = concatDatasets(...randomEpisodes.map((e) => e.data));
   const controller = new PetsController(cfg.model, cfg.reward, env.actionSpace.low, env.actionSpace.high, cfg.planner, cfg.rule ?? "greedy");

@@ -412,7 +412,7 @@ export interface MmGrad {
 /** Reverse-mode derivative of `momentMatch`: from adjoints of (M, S, V) to adjoints of (m, s[, X, beta]). */
 export function momentMatchBackward(cache: MmCache, Mbar: ArrayLike<number>, Sbar: ArrayLike<number>, Vbar: ArrayLike<number>): MmGrad {
   const { model, outputs, pairs, M, wantPoint } = cache;
-  const { n, D, E, iell2, beta } = model;
+  const { n, D, E, iell2 } = model;
   const gm = new Float64Array(D);
   const gs = new Float64Array(D * D);
   const gX = wantPoint ? new Float64Array(n * D) : undefined;

@@ -12,12 +12,12 @@
  * Everything is deterministic given the seed. The system is any ContinuousEnv with setState; its
  * raw state (plus optional Gaussian measurement noise, as the reference plant.noise) is what PILCO sees.
  */
-import { makeRng, ValueError, type Rng } from "../core";
+import { makeRng, trialSeed, ValueError, type Rng } from "../core";
 import type { ContinuousEnv } from "../envs/types";
 import { mat } from "../linalg";
-import { selectInducing, sparseGpView, subsetOfData, trainGps, type GpHyp, type MultiGp } from "../models/gp";
+import { sampleMvn, selectInducing, sparseGpView, subsetOfData, trainGps, type GpHyp, type MultiGp } from "../models/gp";
 import { squashValue, type SinSquash } from "./blocks";
-import { lbfgs } from "./lbfgs";
+import { lbfgs } from "../optim/lbfgs";
 import { mmModelFromGps, mmModelFromSparse } from "./momentMatch";
 import { policyAction, preparePolicy, rbfPolicy, linearPolicy, type Policy } from "./policy";
 import { propagate, type PilcoCost, type PilcoPlant, type Prediction } from "./propagate";
@@ -125,20 +125,9 @@ export function immediateCost(plant: PilcoPlant, cost: PilcoCost, x: ArrayLike<n
   return 1 - Math.exp(-q / (2 * cost.width * cost.width));
 }
 
-function sampleGaussian(mu: number[], S: number[], rng: Rng): number[] {
-  const D = mu.length;
-  const L = new Float64Array(D * D);
-  for (let i = 0; i < D; i++) for (let j = 0; j <= i; j++) {
-    let v = S[i * D + j];
-    for (let k = 0; k < j; k++) v -= L[i * D + k] * L[j * D + k];
-    L[i * D + j] = i === j ? Math.sqrt(Math.max(v, 0)) : v / (L[j * D + j] || 1);
-  }
-  const z = mu.map(() => rng.normal());
-  return mu.map((m, i) => {
-    let v = m;
-    for (let j = 0; j <= i; j++) v += L[i * D + j] * z[j];
-    return v;
-  });
+/** One draw from N(mu, S) (S row-major), as a plain array. */
+function sampleState(mu: readonly number[], S: readonly number[], rng: Rng): number[] {
+  return Array.from(sampleMvn(mu, mat(mu.length, mu.length, Float64Array.from(S)), 1, rng)[0]);
 }
 
 /** Runs one trial on the system: `act(x)` chooses the action from the observed state. */
@@ -146,7 +135,7 @@ export function runTrial(env: ContinuousEnv, sc: PilcoScenario, act: (x: number[
   const rep = sc.actionRepeat ?? 1;
   const noise = sc.obsNoiseStd ?? 0;
   env.reset(seed);
-  const s0 = sampleGaussian(sc.mu0, sc.S0, rng);
+  const s0 = sampleState(sc.mu0, sc.S0, rng);
   env.setState(s0);
   const observe = () => env.getState().map((v) => v + (noise > 0 ? rng.normal(0, noise) : 0));
   const states: number[][] = [observe()];
@@ -166,6 +155,85 @@ export function runTrial(env: ContinuousEnv, sc: PilcoScenario, act: (x: number[
   return { states, actions, trueStates };
 }
 
+/** Draws from the initial state distribution from which the RBF policy's centre distribution is estimated. */
+const CENTRE_SAMPLES = 2000;
+/** Added to the diagonal of the centres' covariance so it stays positive definite. */
+const CENTRE_COV_JITTER = 1e-6;
+/** Points of the grid over one period of a squashing function on which its largest output u_max is found. */
+const SQUASH_GRID_POINTS = 2001;
+
+/**
+ * The initial policy: an RBF network whose centres are drawn from the initial state distribution
+ * (their mean and covariance estimated from CENTRE_SAMPLES draws), or a linear policy. Inputs are
+ * the plant.poli entries of the augmented state.
+ */
+function initPolicy(sc: PilcoScenario, opts: PilcoOptions, rng: Rng): Policy {
+  const { plant } = sc;
+  const pIn = plant.poli.length;
+  if ((opts.policy ?? "rbf") !== "rbf") return linearPolicy(pIn, sc.squash);
+  const aug = Array.from({ length: CENTRE_SAMPLES }, () => plant.poli.map((i) => augment(plant, sampleState(sc.mu0, sc.S0, rng))[i]));
+  const cm = new Array(pIn).fill(0);
+  aug.forEach((a) => a.forEach((v, i) => (cm[i] += v / aug.length)));
+  const cc = new Array(pIn * pIn).fill(0);
+  aug.forEach((a) => {
+    for (let i = 0; i < pIn; i++) for (let j = 0; j < pIn; j++) cc[i * pIn + j] += ((a[i] - cm[i]) * (a[j] - cm[j])) / aug.length;
+  });
+  for (let i = 0; i < pIn; i++) cc[i * pIn + i] += CENTRE_COV_JITTER;
+  return rbfPolicy(pIn, sc.squash, { nBasis: opts.nBasis ?? 10, centreMean: cm, centreCov: cc, lengthscales: opts.policyLengthscales, rng });
+}
+
+/** The largest action each squashing can produce (u_max), found on a fine grid of one period. */
+function squashBounds(squash: readonly SinSquash[]): number[] {
+  const last = SQUASH_GRID_POINTS - 1;
+  return squash.map((q) => Math.max(...Array.from({ length: SQUASH_GRID_POINTS }, (_, i) => Math.abs(squashValue(q, (i / last) * 2 * Math.PI)))));
+}
+
+/**
+ * Step 2, the dynamics: one GP per state dimension on the observed state changes (a subset of the
+ * data beyond maxData points: the most recent 2 trials plus random older points), hyper-parameters
+ * warm-started from the previous fit.
+ */
+function fitDynamics(X: number[][], Y: number[][], stateDim: number, H: number, opts: PilcoOptions, rng: Rng, inits: GpHyp[] | undefined) {
+  const t0 = Date.now();
+  const idx = subsetOfData(X.length, opts.maxData ?? 300, rng, 2 * H);
+  const Xs = mat(idx.length, X[0].length, Float64Array.from(idx.flatMap((i) => X[i])));
+  const Ys = mat(idx.length, stateDim, Float64Array.from(idx.flatMap((i) => Y[i])));
+  const gps = trainGps(Xs, Ys, { maxIter: opts.gpIters ?? 100, inits });
+  return { gps, dataSize: idx.length, gpSeconds: (Date.now() - t0) / 1000 };
+}
+
+/**
+ * Step 3, policy search: L-BFGS on the summed expected cost of the moment-matched long-term
+ * prediction (analytic gradient), through the full GPs or, beyond `inducing` points, their sparse
+ * FITC view. Updates policy.params; returns the prediction of the optimised policy.
+ */
+function optimisePolicy(policy: Policy, gps: MultiGp, dataSize: number, sc: PilcoScenario, opts: PilcoOptions) {
+  const { plant, cost, H } = sc;
+  const t1 = Date.now();
+  let dyn = mmModelFromGps(gps);
+  if (opts.inducing && dataSize > opts.inducing) {
+    const D = gps.D;
+    const ell = Array.from({ length: D }, (_, d) => Math.min(...gps.gps.map((g) => Math.exp(g.hyp[d]))));
+    dyn = mmModelFromSparse(sparseGpView(gps, selectInducing(gps.X, opts.inducing, ell, H)));
+  }
+  const model = { plant, dyn };
+  let evals = 0;
+  const f = (p: Float64Array, g: Float64Array): number => {
+    evals++;
+    policy.params.set(p);
+    const r = propagate(model, policy, cost, sc.mu0, sc.S0, H, true);
+    g.set(r.grad!);
+    return r.total;
+  };
+  // No relative-decrease stop by default: like the reference's minimize, spend the whole budget of
+  // line searches. The predicted cost can sit on a plateau for many iterations (policy barely
+  // moving the pole) before a swing-up appears; stopping there froze the policy for good.
+  const res = lbfgs(f, policy.params, { maxIter: opts.policyIters ?? 100, onIter: opts.onOptIter, relTol: opts.policyRelTol ?? 0 });
+  policy.params.set(res.x);
+  const prediction = propagate(model, policy, cost, sc.mu0, sc.S0, H);
+  return { prediction, optSeconds: (Date.now() - t1) / 1000, optEvaluations: evals, optReason: res.reason, mmSize: dyn.n };
+}
+
 /** Runs PILCO on `env` for the scenario; see the file comment. */
 export function pilco(env: ContinuousEnv, sc: PilcoScenario, opts: PilcoOptions = {}): PilcoResult {
   const seed = opts.seed ?? 0;
@@ -174,23 +242,10 @@ export function pilco(env: ContinuousEnv, sc: PilcoScenario, opts: PilcoOptions 
   const D0 = plant.stateDim;
   const dt = env.dt * (sc.actionRepeat ?? 1);
   const nTrials = opts.trials ?? 15;
-  const maxData = opts.maxData ?? 300;
   if (sc.mu0.length !== D0) throw new ValueError(`pilco: mu0 has ${sc.mu0.length} entries, the plant state has ${D0}`);
 
   // Policy: inputs are plant.poli of the augmented state; centres drawn from the initial state distribution.
-  const pIn = plant.poli.length;
-  let policy: Policy;
-  if ((opts.policy ?? "rbf") === "rbf") {
-    const aug = Array.from({ length: 2000 }, () => plant.poli.map((i) => augment(plant, sampleGaussian(sc.mu0, sc.S0, rng))[i]));
-    const cm = new Array(pIn).fill(0);
-    aug.forEach((a) => a.forEach((v, i) => (cm[i] += v / aug.length)));
-    const cc = new Array(pIn * pIn).fill(0);
-    aug.forEach((a) => { for (let i = 0; i < pIn; i++) for (let j = 0; j < pIn; j++) cc[i * pIn + j] += ((a[i] - cm[i]) * (a[j] - cm[j])) / aug.length; });
-    for (let i = 0; i < pIn; i++) cc[i * pIn + i] += 1e-6;
-    policy = rbfPolicy(pIn, sc.squash, { nBasis: opts.nBasis ?? 10, centreMean: cm, centreCov: cc, lengthscales: opts.policyLengthscales, rng });
-  } else {
-    policy = linearPolicy(pIn, sc.squash);
-  }
+  const policy = initPolicy(sc, opts, rng);
 
   const X: number[][] = [];
   const Y: number[][] = [];
@@ -210,8 +265,16 @@ export function pilco(env: ContinuousEnv, sc: PilcoScenario, opts: PilcoOptions 
     const realCosts = run.trueStates.slice(1).map((x) => immediateCost(plant, cost, x));
     const ok = opts.success ? opts.success(run.trueStates) : false;
     const trial: PilcoTrial = {
-      index, states: run.trueStates, actions: run.actions, realCosts, success: ok,
-      gpSeconds: 0, optSeconds: 0, optEvaluations: 0, dataSize: 0, ...extra,
+      index,
+      states: run.trueStates,
+      actions: run.actions,
+      realCosts,
+      success: ok,
+      gpSeconds: 0,
+      optSeconds: 0,
+      optEvaluations: 0,
+      dataSize: 0,
+      ...extra,
     };
     trials.push(trial);
     opts.onTrial?.(trial);
@@ -219,52 +282,23 @@ export function pilco(env: ContinuousEnv, sc: PilcoScenario, opts: PilcoOptions 
   };
 
   // 1) Random trial: uniform actions in [-u_max, u_max].
-  // The largest action each squashing can produce (u_max), found on a fine grid of one period.
-  const uMax = sc.squash.map((q) => Math.max(...Array.from({ length: 2001 }, (_, i) => Math.abs(squashValue(q, (i / 2000) * 2 * Math.PI)))));
-  const r0 = runTrial(env, sc, () => uMax.map((u) => rng.uniform(-u, u)), rng, seed * 1000 + 0);
+  const uMax = squashBounds(sc.squash);
+  const r0 = runTrial(env, sc, () => uMax.map((u) => rng.uniform(-u, u)), rng, trialSeed(seed, 0));
   addData(r0.states, r0.actions);
   record(0, r0, {});
 
   for (let j = 1; j <= nTrials; j++) {
-    // 2) Dynamics GPs (subset of data beyond maxData points: the most recent 2 trials plus random older points).
-    const t0 = Date.now();
-    const idx = subsetOfData(X.length, maxData, rng, 2 * H);
-    const Xs = mat(idx.length, X[0].length, Float64Array.from(idx.flatMap((i) => X[i])));
-    const Ys = mat(idx.length, D0, Float64Array.from(idx.flatMap((i) => Y[i])));
-    gps = trainGps(Xs, Ys, { maxIter: opts.gpIters ?? 100, inits });
+    // 2) Dynamics GPs.
+    const fit = fitDynamics(X, Y, D0, H, opts, rng, inits);
+    gps = fit.gps;
     inits = gps.gps.map((g) => g.hyp);
-    const gpSeconds = (Date.now() - t0) / 1000;
-
     // 3) Policy search on the predicted summed expected cost.
-    const t1 = Date.now();
-    let dyn = mmModelFromGps(gps);
-    if (opts.inducing && idx.length > opts.inducing) {
-      const D = gps.D;
-      const ell = Array.from({ length: D }, (_, d) => Math.min(...gps!.gps.map((g) => Math.exp(g.hyp[d]))));
-      dyn = mmModelFromSparse(sparseGpView(gps, selectInducing(gps.X, opts.inducing, ell, H)));
-    }
-    const model = { plant, dyn };
-    let evals = 0;
-    const f = (p: Float64Array, g: Float64Array): number => {
-      evals++;
-      policy.params.set(p);
-      const r = propagate(model, policy, cost, sc.mu0, sc.S0, H, true);
-      g.set(r.grad!);
-      return r.total;
-    };
-    // No relative-decrease stop by default: like the reference's minimize, spend the whole budget of
-    // line searches. The predicted cost can sit on a plateau for many iterations (policy barely
-    // moving the pole) before a swing-up appears; stopping there froze the policy for good.
-    const res = lbfgs(f, policy.params, { maxIter: opts.policyIters ?? 100, onIter: opts.onOptIter, relTol: opts.policyRelTol ?? 0 });
-    policy.params.set(res.x);
-    const prediction = propagate(model, policy, cost, sc.mu0, sc.S0, H);
-    const optSeconds = (Date.now() - t1) / 1000;
-
+    const opt = optimisePolicy(policy, gps, fit.dataSize, sc, opts);
     // 4) Apply the policy to the system.
     const ctx = preparePolicy(policy);
-    const run = runTrial(env, sc, (x) => policyAction(ctx, plant.poli.map((i) => augment(plant, x)[i])), rng, seed * 1000 + j);
+    const run = runTrial(env, sc, (x) => policyAction(ctx, plant.poli.map((i) => augment(plant, x)[i])), rng, trialSeed(seed, j));
     addData(run.states, run.actions);
-    const trial = record(j, run, { prediction, gpSeconds, optSeconds, optEvaluations: evals, optReason: res.reason, dataSize: idx.length, mmSize: dyn.n });
+    const trial = record(j, run, { ...opt, gpSeconds: fit.gpSeconds, dataSize: fit.dataSize });
     if (trial.success && firstSuccess === null) {
       firstSuccess = j;
       if (opts.stopOnSuccess) break;
@@ -273,4 +307,3 @@ export function pilco(env: ContinuousEnv, sc: PilcoScenario, opts: PilcoOptions 
   const upTo = firstSuccess ?? trials.length - 1;
   return { trials, policy, gps, firstSuccess, interactionSeconds: (upTo + 1) * H * dt };
 }
-

@@ -205,7 +205,7 @@ for (let k = 0; k < H; k++) {
   let err = 0;
   for (let i = 0; i < N0 * 3; i++) err += (Smodel[i] - Strue[i]) ** 2;
   errorByStep.push(Math.sqrt(err / N0));
-  const { means } = model.predictMembers(Smodel, deterministicPolicy(Smodel, N0), N0, rng);
+  const { means } = model.sampleMembers(Smodel, deterministicPolicy(Smodel, N0), N0, rng);
   disagreementByStep.push(disagreement(means, N0, 3).reduce((s, d) => s + d, 0) / N0);
 }
 const ks = errorByStep.map((_, k) => k + 1);
@@ -239,7 +239,7 @@ console.log(`error after 1 step ${errorByStep[0].toFixed(3)}, after 3 steps ${er
 
 // %%
 const starts200 = observeAll(Float64Array.from(realStates(200, 300).flat()));
-const oneStep = model.predictMembers(starts200, deterministicPolicy(starts200, 200), 200, rng);
+const oneStep = model.sampleMembers(starts200, deterministicPolicy(starts200, 200), 200, rng);
 const d1 = Array.from(disagreement(oneStep.means, 200, 3)).sort((a, b) => a - b);
 const ALPHA = d1[Math.floor(0.9 * d1.length)];
 const KAPPA = 20;
@@ -344,7 +344,7 @@ function branchedRolloutsWithPenalty(
     members: 3,
     stateDim: 2,
     actionDim: 1,
-    predictMembers(S, A, n) {
+    sampleMembers(S, A, n) {
       const means = members.map((M) => {
         const out = new Float64Array(2 * n);
         for (let i = 0; i < n; i++) {

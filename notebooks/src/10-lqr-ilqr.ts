@@ -161,6 +161,15 @@ function riccatiGains(A: number[][], B: number[][], Q: number[][], R: number[][]
 // 5. if no step helps, add $\mu I$ to $Q_{uu}$ (Levenberg regularisation: shorter, more gradient-like steps) and retry.
 //
 // Because a step is only accepted when the true cost goes down, the cost decreases at every iteration.
+//
+// **Which curvature?** iLQR already drops the dynamics' second derivatives, so its local problem is
+// only a sound model of the cost when the cost's curvature $\nabla^2 c$ is positive semi-definite. The
+// arm's cost is a sum of squares, so we use its Gauss-Newton curvature $J^\top J$. For a cost given
+// only as a function, `ilqr` takes the finite-difference Hessian and, by default
+// (`curvature: "psd"`), clips its negative eigenvalues to zero: a saturating cost such as the
+// cart-pole swing-up's $1 - e^{-d^2 / 2\sigma^2}$ is concave far from the goal, and with its exact,
+// indefinite Hessian iLQR needs so much regularisation that it stalls well above the cost L-BFGS or
+// Gauss-Newton reach (`curvature: "exact"` shows it; test/control/ilqr-curvature.test.ts checks it).
 
 // %%
 const arm = new TwoLinkArm();

@@ -34,12 +34,15 @@ async function main(): Promise<void> {
   const res = ilqr(truth, cost, x0, zeros, {
     maxIter: quick ? 40 : 100,
     onIteration: ({ iter, cost: J, mu, alpha }) => {
-      if (iter % 10 === 0) console.log(`true model  iter ${String(iter).padStart(3)}  cost ${J.toFixed(5)}  mu ${mu.toExponential(1)}  alpha ${alpha ?? "-"}`);
+      if (iter % 10 === 0)
+        console.log(`true model  iter ${String(iter).padStart(3)}  cost ${J.toFixed(5)}  mu ${mu.toExponential(1)}  alpha ${alpha ?? "-"}`);
     },
   });
   const finalDistance = armDistance(res.xs[T], target);
   const costMonotone = res.costs.every((c, i) => i === 0 || c <= res.costs[i - 1]);
-  console.log(`true model: ${res.iterations} iterations (${res.reason}), cost ${res.costs[0].toFixed(3)} -> ${res.costs[res.costs.length - 1].toFixed(4)}, final distance ${(finalDistance * 100).toFixed(3)} cm, monotone ${costMonotone}`);
+  console.log(
+    `true model: ${res.iterations} iterations (${res.reason}), cost ${res.costs[0].toFixed(3)} -> ${res.costs[res.costs.length - 1].toFixed(4)}, final distance ${(finalDistance * 100).toFixed(3)} cm, monotone ${costMonotone}`,
+  );
 
   // 2. Learned model, version 1.0 loop.
   const rng = makeRng(7);
@@ -50,7 +53,8 @@ async function main(): Promise<void> {
   // Base policy: smooth random torques (a random walk), from the start state.
   const randomEpisodes = 30;
   for (let e = 0; e < randomEpisodes; e++) {
-    const xs = [Float64Array.from(x0)], us: Float64Array[] = [];
+    const xs = [Float64Array.from(x0)],
+      us: Float64Array[] = [];
     let u = [rng.uniform(-3, 3), rng.uniform(-3, 3)];
     for (let t = 0; t < T; t++) {
       u = u.map((v) => Math.max(-5, Math.min(5, 0.9 * v + rng.normal(0, 1))));
@@ -59,7 +63,14 @@ async function main(): Promise<void> {
     }
     record(xs, us);
   }
-  const model = new MlpDynamicsModel({ stateDim: 4, actionDim: 2, angleDims: [0, 1], hiddenSizes: [128, 128], maxEpochs: quick ? 60 : 100, seed: 3 });
+  const model = new MlpDynamicsModel({
+    stateDim: 4,
+    actionDim: 2,
+    angleDims: [0, 1],
+    hiddenSizes: [128, 128],
+    maxEpochs: quick ? 60 : 100,
+    seed: 3,
+  });
   const learned = dynamicsFromModel(model, { uLow: truth.uLow, uHigh: truth.uHigh });
   const rounds = quick ? 3 : 6;
   let finalDistanceLearnedModel = NaN;

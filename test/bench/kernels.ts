@@ -26,14 +26,21 @@ const quick = process.argv.includes("--quick");
 const noPython = process.argv.includes("--no-python") || quick;
 const STORED = { A: 30, B: 7.8, C: 0.78 }; // ms, the README's figures of 2026-11-22
 
-const E = 5, IN = 6, H = 200, OUT = 8, ROWS_FWD = 2000, ROWS_TRAIN = 256, N = 300;
+const E = 5,
+  IN = 6,
+  H = 200,
+  OUT = 8,
+  ROWS_FWD = 2000,
+  ROWS_TRAIN = 256,
+  N = 300;
 const DIMS = [IN, H, H, H, OUT];
 let FPR = 0;
 for (let l = 0; l < 4; l++) FPR += 2 * DIMS[l] * DIMS[l + 1];
 const FWD_FLOP = FPR * E * ROWS_FWD;
 const TRAIN_FLOP = (3 * FPR - 2 * IN * H) * E * ROWS_TRAIN;
 const CHOL_FLOP = N ** 3 / 3 + 2 * N ** 2;
-const MM_COUNT = 20_000, MM_D = 6;
+const MM_COUNT = 20_000,
+  MM_D = 6;
 const MM_FLOP = MM_COUNT * 2 * (2 * MM_D ** 3);
 
 interface Timing {
@@ -70,7 +77,9 @@ function threadCpu(): Map<string, number> {
 function cpuSplit(before: Map<string, number>, after: Map<string, number>, calls: number): [number | null, number | null, number | null] {
   if (!after.size) return [null, null, null];
   const main = String(process.pid);
-  let m = 0, o = 0, busiest = 0;
+  let m = 0,
+    o = 0,
+    busiest = 0;
   for (const [tid, t] of after) {
     const d = t - (before.get(tid) ?? 0);
     if (tid === main) m += d;
@@ -180,7 +189,8 @@ async function main(): Promise<void> {
   const onnx2 = onnxRuntime() ? await OnnxEnsemble.create(layers, "silu", 2) : null;
   let onnxErr = NaN;
   if (onnx2) {
-    const a = forwardArrays(fwdNet, xMembers), o = onnx2.run(xMembers);
+    const a = forwardArrays(fwdNet, xMembers),
+      o = onnx2.run(xMembers);
     onnxErr = Math.max(...a.map((m, b) => Math.max(...Array.from(m.mean, (v, i) => Math.abs(v - o[b][i])))));
   } else console.log("ONNX Runtime unavailable: A reports the tfjs path only");
   // B: one training step.
@@ -196,7 +206,8 @@ async function main(): Promise<void> {
     seed: 0,
   };
   const trainNet = new EnsembleMLP(trainCfg);
-  const xB = randTensor([E, ROWS_TRAIN, IN], 2) as tf.Tensor3D, yB = randTensor([E, ROWS_TRAIN, 4], 3) as tf.Tensor3D;
+  const xB = randTensor([E, ROWS_TRAIN, IN], 2) as tf.Tensor3D,
+    yB = randTensor([E, ROWS_TRAIN, 4], 3) as tf.Tensor3D;
   const loss0 = trainNet.trainStep(xB, yB);
   // C: a GP-like kernel matrix.
   const rng = makeRng(99);
@@ -213,8 +224,10 @@ async function main(): Promise<void> {
   let v: ArrayLike<number> = new Float64Array(N);
   // D: stacks of 6 x 6 matrices.
   const r2 = makeRng(5);
-  const As = Float64Array.from(r2.normals(MM_COUNT * MM_D * MM_D)), Ss = Float64Array.from(r2.normals(MM_COUNT * MM_D * MM_D));
-  const AS = new Float64Array(MM_COUNT * MM_D * MM_D), ASAt = new Float64Array(MM_COUNT * MM_D * MM_D);
+  const As = Float64Array.from(r2.normals(MM_COUNT * MM_D * MM_D)),
+    Ss = Float64Array.from(r2.normals(MM_COUNT * MM_D * MM_D));
+  const AS = new Float64Array(MM_COUNT * MM_D * MM_D),
+    ASAt = new Float64Array(MM_COUNT * MM_D * MM_D);
 
   const workloads: { key: string; fn: () => unknown; warmup?: number; maxRuns?: number; seconds?: number }[] = [
     { key: "Awasm", fn: () => forwardArrays(fwdNet, xMembers) },
@@ -235,7 +248,9 @@ async function main(): Promise<void> {
   const best = new Map<string, Timing>();
   const refRuns: Reference[] = [];
   for (let round = 0; round < R; round++) {
-    console.log(`round ${round + 1} of ${R}: our kernels${noPython ? "" : ", then one PyTorch/numpy process (bench_py.py, OpenBLAS, 2 threads)"}`);
+    console.log(
+      `round ${round + 1} of ${R}: our kernels${noPython ? "" : ", then one PyTorch/numpy process (bench_py.py, OpenBLAS, 2 threads)"}`,
+    );
     for (const w of workloads) {
       const t = await bench(w.fn, (w.seconds ?? tS) / R, round === 0 ? (w.warmup ?? 3) : 1, w.maxRuns ?? 500);
       const prev = best.get(w.key);
@@ -249,10 +264,15 @@ async function main(): Promise<void> {
   const loss1 = trainNet.trainStep(xB, yB);
   onnx1?.dispose();
   onnx2?.dispose();
-  const Awasm = best.get("Awasm")!, Aonnx1 = best.get("Aonnx1") ?? null, Aonnx2 = best.get("Aonnx2") ?? null, B = best.get("B")!;
+  const Awasm = best.get("Awasm")!,
+    Aonnx1 = best.get("Aonnx1") ?? null,
+    Aonnx2 = best.get("Aonnx2") ?? null,
+    B = best.get("B")!;
   // The path the planners take: ONNX Runtime with 2 threads where it loads.
   const A = Aonnx2 ?? Awasm;
-  const C = best.get("C")!, CL = best.get("CL")!, D = best.get("D")!;
+  const C = best.get("C")!,
+    CL = best.get("CL")!,
+    D = best.get("D")!;
   const resid = (u: ArrayLike<number>) => Math.max(...Array.from(matvec(K, u), (r, i) => Math.abs(r - y[i])));
   line("A  forward 5 x 2000, tfjs wasm (1 thread)", Awasm, FWD_FLOP);
   if (Aonnx1) line("A  forward 5 x 2000, ONNX Runtime 1 thread", Aonnx1, FWD_FLOP);
@@ -270,12 +290,23 @@ async function main(): Promise<void> {
     const xs = refRuns.map((r) => r[key]).filter((x): x is number => typeof x === "number");
     return xs.length ? Math.min(...xs) : undefined;
   };
-  const refA0 = bestRef("A"), refB0 = bestRef("B"), refC0 = bestRef("C"), refD = bestRef("D");
+  const refA0 = bestRef("A"),
+    refB0 = bestRef("B"),
+    refC0 = bestRef("C"),
+    refD = bestRef("D");
   const ref = refA0 !== undefined && refB0 !== undefined && refC0 !== undefined ? { A: refA0, B: refB0, C: refC0, D: refD ?? null } : null;
-  const refA = ref?.A ?? STORED.A, refB = ref?.B ?? STORED.B, refC = ref?.C ?? STORED.C;
-  const source = ref ? "PyTorch/numpy measured now on this machine" : "stored figures from /work/shared/refbench/README.md (Python not run)";
-  console.log(`reference (${source}): A ${refA.toFixed(2)} ms, B ${refB.toFixed(2)} ms, C ${refC.toFixed(3)} ms` + (ref?.D ? `, D ${ref.D.toFixed(2)} ms` : ""));
-  const bestA = A, bestB = B;
+  const refA = ref?.A ?? STORED.A,
+    refB = ref?.B ?? STORED.B,
+    refC = ref?.C ?? STORED.C;
+  const source = ref
+    ? "PyTorch/numpy measured now on this machine"
+    : "stored figures from /work/shared/refbench/README.md (Python not run)";
+  console.log(
+    `reference (${source}): A ${refA.toFixed(2)} ms, B ${refB.toFixed(2)} ms, C ${refC.toFixed(3)} ms` +
+      (ref?.D ? `, D ${ref.D.toFixed(2)} ms` : ""),
+  );
+  const bestA = A,
+    bestB = B;
   const ratio = (ours: number, theirs: number) => +(ours / theirs).toFixed(2);
   console.log(
     `ours / reference (time ratio, < 1 is faster): forward ${ratio(bestA.medianMs, refA)} (goal <= 1), ` +
@@ -303,7 +334,13 @@ async function main(): Promise<void> {
       cholesky300Gflops: round(CHOL_FLOP / C.medianMs / 1e6),
       luSolve300Ms: round(CL.medianMs),
       batched6x6Ms: round(D.medianMs),
-      reference: { source, forwardMs: round(refA), trainStepMs: round(refB), cholesky300Ms: round(refC), batched6x6Ms: ref?.D ? round(ref.D) : null },
+      reference: {
+        source,
+        forwardMs: round(refA),
+        trainStepMs: round(refB),
+        cholesky300Ms: round(refC),
+        batched6x6Ms: ref?.D ? round(ref.D) : null,
+      },
       ratios: {
         forward: ratio(bestA.medianMs, refA),
         trainStep: ratio(bestB.medianMs, refB),

@@ -115,7 +115,15 @@ async function petsRun(variant: AblationVariant, seed: number, label: string, st
 async function oracleReturns(seed: number): Promise<number[]> {
   const env = makeEnv(seed);
   // The same start states as PETS's first MPC trials (trial k starts from seed * 1000 + k).
-  const res = await runPets({ env, model: oracleModel(env), reward: envReward(env), planner: config.planner, trials: ORACLE_TRIALS, learn: false, seed });
+  const res = await runPets({
+    env,
+    model: oracleModel(env),
+    reward: envReward(env),
+    planner: config.planner,
+    trials: ORACLE_TRIALS,
+    learn: false,
+    seed,
+  });
   return res.trials.map((t) => t.return);
 }
 
@@ -276,7 +284,10 @@ async function paper() {
       config: { ...PAPER, trials, oracleTrialsPerSeed: oracleTrials },
       paperBand: PAPER_BAND,
       engine: { forward: onnxRuntime() ? "onnxruntime-node (CPU)" : "tfjs " + backendInfo().name, onnxThreads: onnxThreads() },
-      machine: { cores: os.cpus().length, loadAverageDuringRun: loads.length ? [Math.min(...loads), Math.max(...loads)].map((x) => +x.toFixed(1)) : null },
+      machine: {
+        cores: os.cpus().length,
+        loadAverageDuringRun: loads.length ? [Math.min(...loads), Math.max(...loads)].map((x) => +x.toFixed(1)) : null,
+      },
       seeds: results.map((r) => ({
         ...r,
         randomReturn: r.randomReturn === null ? null : Math.round(r.randomReturn * 10) / 10,
@@ -299,30 +310,61 @@ async function paper() {
   console.log(`pets --paper: ${seeds} seed(s) x ${trials} trials; ${backendInfo().message}; ONNX Runtime threads ${onnxThreads()}`);
   for (let seed = 1; seed <= seeds && !overBudget(); seed++) {
     const res: SeedResult = {
-      seed, randomReturn: null, oracleReturns: [], petsReturns: [], trainSeconds: [], planSeconds: [], otherSeconds: [],
-      decisionSeconds: [], decisionCpuSeconds: [], trainCpuSeconds: [],
+      seed,
+      randomReturn: null,
+      oracleReturns: [],
+      petsReturns: [],
+      trainSeconds: [],
+      planSeconds: [],
+      otherSeconds: [],
+      decisionSeconds: [],
+      decisionCpuSeconds: [],
+      trainCpuSeconds: [],
     };
     results.push(res);
     // The oracle: the same planner on the true dynamics, from PETS's first start states.
     const oe = env(seed);
     await runPets({
-      env: oe, model: oracleModel(oe), reward: envReward(oe), planner: PAPER.planner, trials: oracleTrials, learn: false, seed,
+      env: oe,
+      model: oracleModel(oe),
+      reward: envReward(oe),
+      planner: PAPER.planner,
+      trials: oracleTrials,
+      learn: false,
+      seed,
       randomTrials: PAPER.randomTrials,
       onTrial: (t) => {
         res.oracleReturns.push(t.return);
         loads.push(os.loadavg()[0]);
-        console.log(`  oracle seed ${seed} trial ${t.trial}: return ${t.return.toFixed(1)} (${t.decisionSeconds.toFixed(2)} s/decision) [${elapsed()}]`);
+        console.log(
+          `  oracle seed ${seed} trial ${t.trial}: return ${t.return.toFixed(1)} (${t.decisionSeconds.toFixed(2)} s/decision) [${elapsed()}]`,
+        );
         write(false);
         return overBudget();
       },
     });
     const pe = env(seed);
     const model = new EnsembleDynamicsModel({
-      stateDim: 4, actionDim: 1, angleDims: [2], members: PAPER.members, elites: PAPER.elites, hiddenSizes: PAPER.hiddenSizes,
-      learningRate: PAPER.learningRate, weightDecay: PAPER.weightDecay, batchSize: PAPER.batchSize, epochs: PAPER.epochsPerRound, seed,
+      stateDim: 4,
+      actionDim: 1,
+      angleDims: [2],
+      members: PAPER.members,
+      elites: PAPER.elites,
+      hiddenSizes: PAPER.hiddenSizes,
+      learningRate: PAPER.learningRate,
+      weightDecay: PAPER.weightDecay,
+      batchSize: PAPER.batchSize,
+      epochs: PAPER.epochsPerRound,
+      seed,
     });
     const run = await runPets({
-      env: pe, model, reward: envReward(pe), planner: PAPER.planner, trials, randomTrials: PAPER.randomTrials, seed,
+      env: pe,
+      model,
+      reward: envReward(pe),
+      planner: PAPER.planner,
+      trials,
+      randomTrials: PAPER.randomTrials,
+      seed,
       onTrial: (t: PetsTrial) => {
         const plan = t.decisionSeconds * PAPER.trialSteps;
         res.petsReturns.push(t.return);
@@ -350,8 +392,10 @@ async function paper() {
   const out = write(complete);
   // Per-decision time and its shares, over every PETS trial that ran.
   const all = (k: keyof SeedResult) => results.flatMap((r) => r[k] as number[]);
-  const train = all("trainSeconds").reduce((a, b) => a + b, 0), plan = all("planSeconds").reduce((a, b) => a + b, 0);
-  const other = all("otherSeconds").reduce((a, b) => a + b, 0), total = train + plan + other;
+  const train = all("trainSeconds").reduce((a, b) => a + b, 0),
+    plan = all("planSeconds").reduce((a, b) => a + b, 0);
+  const other = all("otherSeconds").reduce((a, b) => a + b, 0),
+    total = train + plan + other;
   const perTrialCpu = mean(all("decisionCpuSeconds")) * PAPER.trialSteps + mean(all("trainCpuSeconds"));
   const byTrial = Array.from({ length: trials }, (_, k) => {
     const xs = results.map((r) => r.petsReturns[k]).filter((x) => x !== undefined);
@@ -368,7 +412,10 @@ async function paper() {
       paperBand: PAPER_BAND,
       secondsPerDecision: all("decisionSeconds").length ? Number(mean(all("decisionSeconds")).toPrecision(3)) : null,
       cpuSecondsPerDecision: all("decisionCpuSeconds").length ? Number(mean(all("decisionCpuSeconds")).toPrecision(3)) : null,
-      shares: total > 0 ? { planning: +(plan / total).toFixed(3), training: +(train / total).toFixed(3), environment: +(other / total).toFixed(3) } : null,
+      shares:
+        total > 0
+          ? { planning: +(plan / total).toFixed(3), training: +(train / total).toFixed(3), environment: +(other / total).toFixed(3) }
+          : null,
       // One seed of `trials` trials at this run's CPU cost with the machine to itself: on one core
       // (all CPU time in sequence), and on two a lower bound (half of it: only the forward pass is threaded).
       projectedMinutesPerSeed: Number.isFinite(perTrialCpu)

@@ -27,27 +27,31 @@ export class PhaseClock {
     const target = proto as Record<string, unknown>;
     const original = target[method];
     if (typeof original !== "function") throw new Error(`PhaseClock: ${method} is not a method`);
-    const clock = this;
     this.seconds[phase] ??= 0;
     this.calls[phase] ??= 0;
+    // Arrows keep the clock as `this`; the wrapper below keeps the callee's own `this`.
+    const enter = (): number | null => {
+      if (this.active !== null) return null; // nested in another phase: counted there
+      this.active = phase;
+      this.calls[phase] += 1;
+      return performance.now();
+    };
+    const leave = (t: number) => {
+      this.seconds[phase] += (performance.now() - t) / 1000;
+      this.active = null;
+    };
     target[method] = function (this: unknown, ...args: unknown[]) {
-      if (clock.active !== null) return original.apply(this, args);
-      clock.active = phase;
-      clock.calls[phase] += 1;
-      const t = performance.now();
-      const done = () => {
-        clock.seconds[phase] += (performance.now() - t) / 1000;
-        clock.active = null;
-      };
+      const t = enter();
+      if (t === null) return original.apply(this, args);
       let out: unknown;
       try {
         out = original.apply(this, args);
       } catch (e) {
-        done();
+        leave(t);
         throw e;
       }
-      if (out instanceof Promise) return out.finally(done);
-      done();
+      if (out instanceof Promise) return out.finally(() => leave(t));
+      leave(t);
       return out;
     };
     this.restore.push(() => (target[method] = original));
@@ -95,7 +99,11 @@ export class PhaseClock {
       counted += v;
     }
     shares[rest] = +Math.max(0, 1 - counted / total).toFixed(3);
-    return { [`wallSecondsPer${per}`]: units > 0 ? Number((total / units).toPrecision(3)) : null, [`${per[0].toLowerCase()}${per.slice(1)}s`]: units, timeShares: shares };
+    return {
+      [`wallSecondsPer${per}`]: units > 0 ? Number((total / units).toPrecision(3)) : null,
+      [`${per[0].toLowerCase()}${per.slice(1)}s`]: units,
+      timeShares: shares,
+    };
   }
 
   /** Puts the original methods back. */

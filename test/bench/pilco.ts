@@ -59,7 +59,8 @@ function timeMomentMatching(n: number): number {
   const X = mat(n, 6);
   const Y = mat(n, 4);
   for (let i = 0; i < n * 6; i++) X.data[i] = rng.normal();
-  for (let i = 0; i < n; i++) for (let e = 0; e < 4; e++) Y.data[i * 4 + e] = Math.sin(X.data[i * 6 + e] + X.data[i * 6 + 5]) + 0.05 * rng.normal();
+  for (let i = 0; i < n; i++)
+    for (let e = 0; e < 4; e++) Y.data[i * 4 + e] = Math.sin(X.data[i * 6 + e] + X.data[i * 6 + 5]) + 0.05 * rng.normal();
   const model = mmModelFromGps(trainGps(X, Y, { maxIter: 5 }));
   const m = new Float64Array(6);
   const s = new Float64Array(36);
@@ -100,10 +101,14 @@ function runSystem(name: "cartpole" | "pendulum", seed: number): RunSummary {
       trialsRun++;
       const real = t.realCosts.reduce((a, b) => a + b, 0);
       console.log(
-        `${name} seed ${seed} trial ${t.index}: n=${t.dataSize}` + (t.mmSize !== undefined && t.mmSize !== t.dataSize ? ` (FITC on ${t.mmSize})` : "") + ` real cost ${real.toFixed(2)}` +
+        `${name} seed ${seed} trial ${t.index}: n=${t.dataSize}` +
+          (t.mmSize !== undefined && t.mmSize !== t.dataSize ? ` (FITC on ${t.mmSize})` : "") +
+          ` real cost ${real.toFixed(2)}` +
           (t.prediction ? ` predicted ${t.prediction.total.toFixed(2)}` : "") +
           ` success=${t.success}` +
-          (name === "cartpole" ? ` final tip distance ${Math.sqrt(cartpoleTipDistance2(t.states[t.states.length - 1])).toFixed(2)} m` : "") +
+          (name === "cartpole"
+            ? ` final tip distance ${Math.sqrt(cartpoleTipDistance2(t.states[t.states.length - 1])).toFixed(2)} m`
+            : "") +
           ` gp ${t.gpSeconds.toFixed(1)}s opt ${t.optSeconds.toFixed(1)}s (${t.optEvaluations} evals)` +
           ` elapsed ${((Date.now() - t0) / 1000).toFixed(0)}s`,
       );

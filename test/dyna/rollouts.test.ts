@@ -9,7 +9,7 @@ function offsetEnsemble(offsets: number[]): MemberEnsemble {
     members: offsets.length,
     stateDim: 1,
     actionDim: 1,
-    predictMembers(S: Float64Array, A: Float64Array, n: number, _rng: Rng) {
+    sampleMembers(S: Float64Array, A: Float64Array, n: number, _rng: Rng) {
       const means = offsets.map((o) => Float64Array.from({ length: n }, (_, i) => S[i] + A[i] + o));
       return { samples: means, means };
     },
@@ -76,7 +76,7 @@ describe("branched rollouts", () => {
       members: 2,
       stateDim: 1,
       actionDim: 1,
-      predictMembers(S, A, n) {
+      sampleMembers(S, A, n) {
         const m0 = Float64Array.from({ length: n }, (_, i) => S[i] + A[i]);
         const m1 = Float64Array.from({ length: n }, (_, i) => S[i] + A[i] + 0.5 * Math.abs(S[i]));
         return { samples: [m0, m0], means: [m0, m1] };

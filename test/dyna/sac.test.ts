@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend, makeRng, tf } from "../../lib/core";
 import { Pendulum } from "../../lib/envs";
 import { makeReplayBuffer, pushTransition } from "../../lib/dyna/buffer";
-import { DeltaEnsemble, disposeDynaResult, dynaStyle, pendulumObservationReward, realStepsToReach } from "../../lib/dyna/dyna";
+import { bufferToDataset, disposeDynaResult, dynaStyle, pendulumObservationReward, realStepsToReach } from "../../lib/dyna/dyna";
+import { EnsembleDynamicsModel } from "../../lib/models/ensemble";
 import { disagreement } from "../../lib/dyna/rollouts";
 import { disposeSac, makeSac, sacAct, sacSample, sacUpdate } from "../../lib/dyna/sac";
 
@@ -62,7 +63,7 @@ describe("soft actor-critic", () => {
 });
 
 describe("ensemble model for rollouts", () => {
-  it("predicts pendulum steps well on its data and its members disagree more far from it", () => {
+  it("predicts pendulum steps well on its data and its members disagree more far from it", async () => {
     const env = new Pendulum({ seed: 0 });
     const rng = makeRng(0);
     const buf = makeReplayBuffer(1200, 3, 1);
@@ -73,13 +74,13 @@ describe("ensemble model for rollouts", () => {
       pushTransition(buf, obs, a, out.reward, out.observation, false);
       obs = out.truncated ? env.reset() : out.observation;
     }
-    const model = new DeltaEnsemble({ stateDim: 3, actionDim: 1, members: 5, sample: false, seed: 1 });
-    model.fit(buf, { epochs: 40, batchSize: 128, seed: 2 });
+    const model = new EnsembleDynamicsModel({ stateDim: 3, actionDim: 1, members: 5, hiddenSizes: [64, 64], batchSize: 128, validFraction: 0, seed: 1 });
+    await model.fit(bufferToDataset(buf), { epochs: 40 });
     // one-step error on the training data, relative to the typical step size
     const n = 200;
     const S = buf.states.slice(0, 3 * n);
     const A = buf.actions.slice(0, n);
-    const { means } = model.predictMembers(S, A, n, rng);
+    const { means } = model.sampleMembers(S, A, n, rng);
     let err = 0;
     let step = 0;
     for (let i = 0; i < 3 * n; i++) {
@@ -89,7 +90,7 @@ describe("ensemble model for rollouts", () => {
     expect(Math.sqrt(err / step)).toBeLessThan(0.2);
     // far outside the data (spinning at 25 rad/s) the members disagree much more
     const inData = disagreement(means, n, 3).reduce((s, d) => s + d, 0) / n;
-    const far = model.predictMembers(Float64Array.from([1, 0, 25, 0, 1, -25]), Float64Array.from([2, -2]), 2, rng).means;
+    const far = model.sampleMembers(Float64Array.from([1, 0, 25, 0, 1, -25]), Float64Array.from([2, -2]), 2, rng).means;
     const dFar = disagreement(far, 2, 3);
     expect(Math.min(dFar[0], dFar[1])).toBeGreaterThan(5 * inData);
     model.dispose();

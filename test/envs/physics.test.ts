@@ -9,7 +9,6 @@ import {
   cartpoleSaturatingCost,
   cartpoleTip,
   cartpoleTipMatrix,
-  linearize,
   Pendulum,
   pendulumReward,
   TwoLinkArm,
@@ -151,33 +150,5 @@ describe("two-link arm", () => {
   });
   it("rejects an unreachable target", () => {
     expect(() => new TwoLinkArm({ target: [1, 1] })).toThrow(/out of reach/);
-  });
-});
-
-describe("linearize", () => {
-  it("A and B predict small perturbations of the true arm dynamics", () => {
-    const env = new TwoLinkArm();
-    const xs = [[0.8, 1.4, 0.3, -0.5], [0.1, 0.7, -1, 2]];
-    const us = [[1, -0.5], [-2, 0.3]];
-    const lin = linearize(env, xs, us);
-    for (let t = 0; t < xs.length; t++) {
-      const dx = [1e-4, -2e-4, 3e-4, 1e-4], du = [2e-4, -1e-4];
-      const truth = env.nextState(xs[t].map((v, i) => v + dx[i]), us[t].map((v, i) => v + du[i]));
-      for (let i = 0; i < 4; i++) {
-        let pred = lin[t].f[i];
-        for (let j = 0; j < 4; j++) pred += lin[t].A[i][j] * dx[j];
-        for (let j = 0; j < 2; j++) pred += lin[t].B[i][j] * du[j];
-        expect(Math.abs(pred - truth[i])).toBeLessThan(1e-7);
-      }
-      expect(lin[t].f).toEqual(env.nextState(xs[t], us[t]));
-    }
-  });
-  it("on the pendulum, A at the upright equilibrium is the exact discretisation to first order", () => {
-    const env = new Pendulum();
-    const [{ A, B }] = linearize(env, [[0, 0]], [[0]]);
-    // Continuous-time: xdot = [[0,1],[15,0]] x + [0,3] u; discrete A ~ I + dt Ac + dt^2 Ac^2 / 2.
-    expect(A[0][0]).toBeCloseTo(1 + 0.05 * 0.05 * 15 / 2, 3);
-    expect(A[1][0]).toBeCloseTo(0.05 * 15, 2);
-    expect(B[1][0]).toBeCloseTo(0.05 * 3, 2);
   });
 });

@@ -22,7 +22,7 @@ function data(n: number, seed: number) {
 
 describe("sparse (FITC) GP view", () => {
   it("with every training input as inducing input it reproduces the full GP", () => {
-    const { X, model } = data(25, 1);
+    const { model } = data(25, 1);
     const view = sparseGpView(model, Array.from({ length: 25 }, (_, i) => i));
     const Xs = mat(5, 2, Float64Array.from([0.1, 0.2, -1, 2, 2.5, -2.5, 0, 0, -3, 1]));
     for (let e = 0; e < 2; e++) {

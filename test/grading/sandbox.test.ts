@@ -5,7 +5,8 @@ import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
 import { closeTo, formatValue, sanitize } from "../../lib/grader/compare";
 import { compileExercise, neededSetup } from "../../lib/grader/extract";
-import { runSandbox, sandboxFlags, sandboxSelfTest } from "../../lib/grader/sandbox";
+import { FrameReader, frame, MAX_FRAME_BYTES, runSandbox, sandboxFlags, sandboxSelfTest } from "../../lib/grader/sandbox";
+import { libraryMirror } from "../../lib/grader/isolation";
 import { PROJECT_ROOT } from "../../lib/grader/spec";
 import { removeTmpDirs, tmpDir } from "./helpers";
 
@@ -13,15 +14,18 @@ afterAll(removeTmpDirs);
 
 const root = PROJECT_ROOT;
 
+const mirror = libraryMirror(root, null);
+
 function probe(code: string): Record<string, string> {
-  // The same flags as a grading child, but with Node's own require, to test the permission model itself.
-  const r = spawnSync(process.execPath, [...sandboxFlags(root, 128), "-e", code], { encoding: "utf8", env: {}, timeout: 20_000 });
+  // The same Node flags as a grading child, but with Node's own require and without the OS layer, to test the
+  // permission model itself (the second wall; hostile-os.test.ts tests the first).
+  const r = spawnSync(process.execPath, [...sandboxFlags(mirror, 128), "-e", code], { encoding: "utf8", env: {}, timeout: 20_000 });
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, string>;
 }
 
 describe("Node permission model of the grading child", () => {
-  it("denies reading solutions and tests, writing, child processes, workers and native addons; allows dist/", () => {
+  it("denies reading solutions, tests and the real dist/, writing, child processes, workers and native addons; allows the library mirror", () => {
     const scratch = tmpDir("probe");
     const out = probe(`
       const fs = require("fs");
@@ -37,13 +41,18 @@ describe("Node permission model of the grading child", () => {
       attempt("binding", () => process.binding("fs"));
       attempt("addon", () => process.dlopen({ exports: {} }, "/nonexistent.node"));
       attempt("eval", () => eval("1 + 1"));
-      attempt("dist", () => fs.readdirSync(${JSON.stringify(path.join(root, "dist"))}));
+      attempt("realDist", () => fs.readdirSync(${JSON.stringify(path.join(root, "dist"))}));
+      attempt("climb", () => fs.readdirSync(${JSON.stringify(path.join(mirror, "node_modules", "mbrl", "..", "..", ".."))}));
+      attempt("mirror", () => fs.readdirSync(${JSON.stringify(path.join(mirror, "node_modules", "mbrl", "core"))}));
       console.log(JSON.stringify(r));
     `);
-    for (const k of ["solutions", "specs", "lib", "etc", "write", "spawn", "worker", "binding"]) expect(out[k], k).toBe("ERR_ACCESS_DENIED");
+    for (const k of ["solutions", "specs", "lib", "etc", "write", "spawn", "worker", "binding", "realDist", "climb"]) expect(out[k], k).toBe("ERR_ACCESS_DENIED");
     expect(out.addon).toBe("ERR_DLOPEN_DISABLED");
     expect(out.eval).toMatch(/Code generation from strings disallowed/);
-    expect(out.dist).toBe("allowed");
+    expect(out.mirror).toBe("allowed");
+    // The mirror holds the library as a real directory: no symlink under it leads out.
+    expect(fs.lstatSync(path.join(mirror, "node_modules", "mbrl")).isDirectory()).toBe(true);
+    expect(fs.existsSync(path.join(mirror, "node_modules", "mbrl", "grader"))).toBe(false);
     expect(fs.existsSync(path.join(scratch, "x"))).toBe(false);
   });
 });
@@ -112,12 +121,49 @@ describe("sandbox protocol", () => {
     expect(o.results[1].ok).toBe(false);
   });
 
-  it("forged or extra messages end the run as a protocol failure", async () => {
+  it("the student code has no channel to the grader: no process.send, no built-in modules", async () => {
     const code = compiled(`(process as any).send({ type: "done" });\nfunction f() { return 1; }`, ["f"]);
     const o = await run(code, [{ fn: "f", args: [] }]);
-    expect(o.status).toBe("protocol");
-    const dup = compiled(`function f() { (process as any).send({ type: "result", index: 0, ok: true, value: 1 }); return 1; }`, ["f"]);
-    expect((await run(dup, [{ fn: "f", args: [] }])).status).toBe("protocol");
+    expect(o.status).toBe("load-error");
+    const probeAll = compiled(
+      `function f() {
+        const p: any = process;
+        const out: string[] = [];
+        for (const k of ["getBuiltinModule", "binding", "_linkedBinding", "dlopen", "_getActiveHandles", "loadEnvFile"]) {
+          try { out.push(k + ":" + typeof p[k](k === "getBuiltinModule" ? "fs" : "fs")); } catch (e) { out.push(k + ":blocked"); }
+        }
+        out.push("report:" + typeof p.report, "send:" + typeof p.send, "env:" + JSON.stringify(p.env));
+        return out;
+      }`,
+      ["f"],
+    );
+    const r = await run(probeAll, [{ fn: "f", args: [] }]);
+    expect(r.status, r.reason).toBe("done");
+    expect(r.results[0]).toEqual({
+      ok: true,
+      value: ["getBuiltinModule:blocked", "binding:blocked", "_linkedBinding:blocked", "dlopen:blocked", "_getActiveHandles:blocked", "loadEnvFile:blocked", "report:undefined", "send:undefined", "env:{}"],
+    });
+  });
+
+  it("frames above the size budget, past the total budget or undecodable end the run before decoding", () => {
+    const got: unknown[] = [];
+    const why: string[] = [];
+    const ok = new FrameReader((m) => got.push(m), (w) => why.push(w));
+    const f = frame({ type: "ready" });
+    ok.push(f.subarray(0, 3));
+    ok.push(f.subarray(3));
+    expect(got).toEqual([{ type: "ready" }]);
+    const big = new FrameReader((m) => got.push(m), (w) => why.push(w));
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(MAX_FRAME_BYTES + 1, 0);
+    big.push(head);
+    expect(why.pop()).toMatch(/limit/);
+    const total = new FrameReader((m) => got.push(m), (w) => why.push(w), 1 << 20, 2 << 20);
+    for (let i = 0; i < 5; i++) total.push(frame({ type: "x", s: "y".repeat(600_000) }));
+    expect(why.pop()).toMatch(/sent more than 2 MB/);
+    const junk = new FrameReader((m) => got.push(m), (w) => why.push(w));
+    junk.push(Buffer.from([0, 0, 0, 3, 0xff, 0xff, 0xff]));
+    expect(why.pop()).toMatch(/cannot be decoded/);
   });
 
   it("an exit after the cell loads, a timeout and a heap bomb end the run with a reason", async () => {

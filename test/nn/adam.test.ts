@@ -8,14 +8,16 @@ beforeAll(async () => {
 
 /** Adam written out plainly (Kingma and Ba, Algorithm 1, with PyTorch's epsilon placement and L2). */
 function referenceAdam(p: number[], grads: (p: number[]) => number[], steps: number, lr: number, wd = 0): number[] {
-  const m = p.map(() => 0), v = p.map(() => 0);
+  const m = p.map(() => 0),
+    v = p.map(() => 0);
   const q = p.slice();
   for (let t = 1; t <= steps; t++) {
     const g = grads(q).map((gi, i) => gi + wd * q[i]);
     for (let i = 0; i < q.length; i++) {
       m[i] = 0.9 * m[i] + 0.1 * g[i];
       v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
-      const mh = m[i] / (1 - 0.9 ** t), vh = v[i] / (1 - 0.999 ** t);
+      const mh = m[i] / (1 - 0.9 ** t),
+        vh = v[i] / (1 - 0.999 ** t);
       q[i] -= (lr * mh) / (Math.sqrt(vh) + 1e-8);
     }
   }
@@ -29,7 +31,8 @@ describe("Adam", () => {
       const v = tf.variable(tf.tensor1d(p0));
       const opt = new Adam([v], { learningRate: 0.05, weightDecay: wd });
       // loss = sum (p - c)^2 * w: gradient 2 w (p - c).
-      const c = [0.3, 0.1, -1], w = [1, 3, 0.5];
+      const c = [0.3, 0.1, -1],
+        w = [1, 3, 0.5];
       for (let t = 0; t < 25; t++) {
         opt.minimize(() => tf.sum(tf.mul(tf.square(tf.sub(v, tf.tensor1d(c))), tf.tensor1d(w))));
       }
@@ -44,9 +47,12 @@ describe("Adam", () => {
 
 describe("Adam on the backend's memory", () => {
   it("takes the same step from tensors and from arrays", () => {
-    const p0 = Float32Array.from(makeRng(1).normals(300)), g = Float32Array.from(makeRng(2).normals(300));
-    const a = tf.variable(tf.tensor2d(p0, [20, 15])), b = tf.variable(tf.tensor2d(p0, [20, 15]));
-    const oa = new Adam([a], { learningRate: 0.01, weightDecay: 0.1 }), ob = new Adam([b], { learningRate: 0.01, weightDecay: 0.1 });
+    const p0 = Float32Array.from(makeRng(1).normals(300)),
+      g = Float32Array.from(makeRng(2).normals(300));
+    const a = tf.variable(tf.tensor2d(p0, [20, 15])),
+      b = tf.variable(tf.tensor2d(p0, [20, 15]));
+    const oa = new Adam([a], { learningRate: 0.01, weightDecay: 0.1 }),
+      ob = new Adam([b], { learningRate: 0.01, weightDecay: 0.1 });
     const gt = tf.tensor2d(g, [20, 15]);
     for (let t = 0; t < 3; t++) {
       oa.step([gt]);

@@ -1,6 +1,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend, makeRng, tf } from "../../lib/core";
-import { EnsembleMLP, arrayForwardEngine, ensembleOnnxModel, forwardArrays, onnxRuntime, prepareArrayForward, releaseArrayForward } from "../../lib/nn";
+import {
+  EnsembleMLP,
+  arrayForwardEngine,
+  ensembleOnnxModel,
+  forwardArrays,
+  onnxRuntime,
+  prepareArrayForward,
+  releaseArrayForward,
+} from "../../lib/nn";
 
 beforeAll(async () => {
   await initBackend();
@@ -38,10 +46,15 @@ describe("forwardArrays (the planners' forward pass)", () => {
     const net = new EnsembleMLP(cfg);
     const r = makeRng(3);
     net.setInputNormalizer([0.5, -1, 0, 2, 1], [1, 2, 0.5, 1, 3]);
-    net.fit(Array.from({ length: 64 }, () => r.normals(5)), Array.from({ length: 64 }, () => r.normals(3)), { epochs: 2, normalizeInputs: false });
+    net.fit(
+      Array.from({ length: 64 }, () => r.normals(5)),
+      Array.from({ length: 64 }, () => r.normals(3)),
+      { epochs: 2, normalizeInputs: false },
+    );
     const xs = inputs([7, 0, 12], 1);
     expect(arrayForwardEngine(net)).toBe("tfjs");
-    const got = forwardArrays(net, xs), ref = reference(net, xs);
+    const got = forwardArrays(net, xs),
+      ref = reference(net, xs);
     got.forEach((g, b) => {
       // The means are the same products (normalisation in float32 either way); the head runs in
       // float64 JavaScript here, in float32 kernels there.
@@ -69,7 +82,11 @@ describe("forwardArrays (the planners' forward pass)", () => {
     });
     // A training step moves the weights: the loaded session is stale and must not be used.
     const r = makeRng(4);
-    net.fit(Array.from({ length: 32 }, () => r.normals(5)), Array.from({ length: 32 }, () => r.normals(3)), { epochs: 1 });
+    net.fit(
+      Array.from({ length: 32 }, () => r.normals(5)),
+      Array.from({ length: 32 }, () => r.normals(3)),
+      { epochs: 1 },
+    );
     expect(arrayForwardEngine(net)).toBe("tfjs");
     const after = forwardArrays(net, xs);
     expect(maxDiff(after[0].mean, viaOnnx[0].mean)).toBeGreaterThan(1e-4);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Pendulum } from "../../lib/envs";
-import { lbfgs } from "../../lib/pilco/lbfgs";
+import { lbfgs } from "../../lib/optim";
 import { augment, immediateCost, pilco } from "../../lib/pilco/pilco";
 import { cartpoleScenario, cartpoleSuccess, pendulumScenario, pendulumSuccess } from "../../lib/pilco/scenarios";
 
