@@ -26,6 +26,7 @@
 import { type Rng, tf, ShapeError, ValueError, checkInt, checkNumber, freshSeed, makeRng, refitSeed } from "../core";
 import { type Mat, type VecLike, mat } from "../linalg/mat";
 import { EnsembleMLP } from "../nn/ensemble";
+import { forwardArrays, prepareArrayForward, releaseArrayForward } from "../nn/inference";
 import type { Activation } from "../nn/ops";
 import { disagreement as maxPairwiseDistance } from "./uncertainty";
 import { type InputLayout, deltaArrays, deltaStats, inputLayout, writeInput } from "./features";
@@ -73,23 +74,6 @@ export interface EnsembleModelConfig {
   seed: number;
 }
 
-/** The defaults of EnsembleModelConfig (elites: all members; angleDims: none). */
-export const ENSEMBLE_MODEL_DEFAULTS = {
-  members: 5,
-  probabilistic: true,
-  bootstrap: true,
-  hiddenSizes: [200, 200, 200] as readonly number[],
-  activation: "silu" as Activation,
-  learningRate: 1e-3,
-  weightDecay: 0,
-  batchSize: 32,
-  epochs: 5,
-  minSteps: 0,
-  validFraction: 0.1,
-  minLogVar: -10,
-  maxLogVar: 0.5,
-};
-
 /** Per-member predictions for n rows: next-state means and variances (raw units), n x stateDim each. */
 export interface MemberPredictions {
   mean: Float64Array[];
@@ -121,7 +105,7 @@ export class EnsembleDynamicsModel implements DynamicsModel {
     this.actionDim = checkInt("EnsembleDynamicsModel: actionDim", cfg.actionDim);
     this.layout = inputLayout("EnsembleDynamicsModel", this.stateDim, this.actionDim, cfg.angleDims);
     const angleDims = this.layout.angleDims;
-    const members = checkInt("EnsembleDynamicsModel: members", cfg.members ?? ENSEMBLE_MODEL_DEFAULTS.members);
+    const members = checkInt("EnsembleDynamicsModel: members", cfg.members ?? 5);
     const elites = checkInt("EnsembleDynamicsModel: elites", cfg.elites ?? members);
     if (elites > members) throw new ValueError(`EnsembleDynamicsModel: elites (${elites}) must not exceed members (${members})`);
     this.cfg = {
@@ -129,24 +113,19 @@ export class EnsembleDynamicsModel implements DynamicsModel {
       actionDim: cfg.actionDim,
       angleDims,
       members,
-      probabilistic: cfg.probabilistic ?? ENSEMBLE_MODEL_DEFAULTS.probabilistic,
-      bootstrap: cfg.bootstrap ?? ENSEMBLE_MODEL_DEFAULTS.bootstrap,
+      probabilistic: cfg.probabilistic ?? true,
+      bootstrap: cfg.bootstrap ?? true,
       elites,
-      hiddenSizes: cfg.hiddenSizes ?? ENSEMBLE_MODEL_DEFAULTS.hiddenSizes,
-      activation: cfg.activation ?? ENSEMBLE_MODEL_DEFAULTS.activation,
-      learningRate: cfg.learningRate ?? ENSEMBLE_MODEL_DEFAULTS.learningRate,
-      weightDecay: cfg.weightDecay ?? ENSEMBLE_MODEL_DEFAULTS.weightDecay,
-      batchSize: checkInt("EnsembleDynamicsModel: batchSize", cfg.batchSize ?? ENSEMBLE_MODEL_DEFAULTS.batchSize),
-      epochs: checkInt("EnsembleDynamicsModel: epochs", cfg.epochs ?? ENSEMBLE_MODEL_DEFAULTS.epochs),
-      minSteps: checkInt("EnsembleDynamicsModel: minSteps", cfg.minSteps ?? ENSEMBLE_MODEL_DEFAULTS.minSteps, { allowZero: true }),
-      validFraction: checkNumber(
-        "EnsembleDynamicsModel: validFraction",
-        cfg.validFraction ?? ENSEMBLE_MODEL_DEFAULTS.validFraction,
-        0,
-        0.9,
-      ),
-      minLogVar: cfg.minLogVar ?? ENSEMBLE_MODEL_DEFAULTS.minLogVar,
-      maxLogVar: cfg.maxLogVar ?? ENSEMBLE_MODEL_DEFAULTS.maxLogVar,
+      hiddenSizes: cfg.hiddenSizes ?? [200, 200, 200],
+      activation: cfg.activation ?? "silu",
+      learningRate: cfg.learningRate ?? 1e-3,
+      weightDecay: cfg.weightDecay ?? 0,
+      batchSize: checkInt("EnsembleDynamicsModel: batchSize", cfg.batchSize ?? 32),
+      epochs: checkInt("EnsembleDynamicsModel: epochs", cfg.epochs ?? 5),
+      minSteps: checkInt("EnsembleDynamicsModel: minSteps", cfg.minSteps ?? 0, { allowZero: true }),
+      validFraction: checkNumber("EnsembleDynamicsModel: validFraction", cfg.validFraction ?? 0.1, 0, 0.9),
+      minLogVar: cfg.minLogVar ?? -10,
+      maxLogVar: cfg.maxLogVar ?? 0.5,
       seed: cfg.seed,
     };
     this.members = members;
@@ -217,6 +196,7 @@ export class EnsembleDynamicsModel implements DynamicsModel {
         opts.onEpoch?.(e, loss, vl);
       },
     });
+    await prepareArrayForward(this.net); // the planners' forward pass gets the new weights
     if (va) {
       this.memberValidLoss = this.heldOutLosses(va.x, va.y, va.n);
       const order = this.memberValidLoss.map((l, b) => ({ l, b })).sort((p, q) => p.l - q.l);
@@ -247,10 +227,7 @@ export class EnsembleDynamicsModel implements DynamicsModel {
    * runs once on its own rows. Returns next-state means and variances (raw units) for each row.
    */
   memberOutputs(S: Float64Array, A: Float64Array, member: ArrayLike<number>): { mean: Float64Array; variance: Float64Array | null } {
-    const ds = this.stateDim,
-      da = this.actionDim,
-      din = this.inputSize,
-      B = this.members;
+    const ds = this.stateDim, da = this.actionDim, din = this.inputSize, B = this.members;
     const n = member.length;
     if (S.length !== n * ds || A.length !== n * da) {
       throw new ShapeError(`EnsembleDynamicsModel.memberOutputs: expected ${n} x ${ds} states and ${n} x ${da} actions`);
@@ -261,13 +238,11 @@ export class EnsembleDynamicsModel implements DynamicsModel {
       if (!(b >= 0 && b < B && Number.isInteger(b))) throw new ValueError(`memberOutputs: member ${b} of row ${i} is not in 0..${B - 1}`);
       rowsOf[b].push(i);
     }
-    const outs = this.rawMemberOutputs(
-      rowsOf.map((rows) => {
-        const x = new Float32Array(rows.length * din);
-        rows.forEach((i, r) => writeInput(this.layout, S, i * ds, A, i * da, x, r * din));
-        return x;
-      }),
-    );
+    const outs = this.rawMemberOutputs(rowsOf.map((rows) => {
+      const x = new Float32Array(rows.length * din);
+      rows.forEach((i, r) => writeInput(this.layout, S, i * ds, A, i * da, x, r * din));
+      return x;
+    }));
     const meanOut = new Float64Array(n * ds);
     const varOut = this.probabilistic ? new Float64Array(n * ds) : null;
     for (let b = 0; b < B; b++) {
@@ -285,33 +260,12 @@ export class EnsembleDynamicsModel implements DynamicsModel {
 
   /**
    * Member b's network on its own rows xs[b] (features, rows x inputSize, flat): the normalised-delta
-   * mean m and the soft-bounded log-variance v per row (v null for deterministic members). One call
-   * of the network's own forward pass (EnsembleMLP.forwardMembers, input normalisation and head
-   * included), so the planners see exactly the function that was trained.
+   * mean m and the soft-bounded log-variance v per row (v null for deterministic members). The
+   * network's array forward pass (lib/nn/inference.ts): ONNX Runtime once the fit has loaded the
+   * weights into it, else the network's own forwardMembers.
    */
   rawMemberOutputs(xs: readonly Float32Array[]): { m: Float32Array; v: Float32Array | null }[] {
-    const din = this.inputSize,
-      B = this.members;
-    if (xs.length !== B) throw new ShapeError(`rawMemberOutputs: expected inputs for ${B} members, got ${xs.length}`);
-    const rows = xs.map((x) => x.length / din);
-    // A member without rows runs on one dummy row (its output is dropped): every member gets an input.
-    const inputs = xs.map((x, b) => (rows[b] > 0 ? tf.tensor2d(x, [rows[b], din]) : tf.zeros<tf.Rank.R2>([1, din])));
-    let out: { mean: tf.Tensor2D[]; logVar: tf.Tensor2D[] | null };
-    try {
-      out = this.net.forwardMembers(inputs);
-    } finally {
-      tf.dispose(inputs);
-    }
-    try {
-      return out.mean.map((mean, b) => {
-        if (rows[b] === 0) return { m: new Float32Array(0), v: this.probabilistic ? new Float32Array(0) : null };
-        const m = (mean.dataSync() as Float32Array).slice();
-        const v = out.logVar ? (out.logVar[b].dataSync() as Float32Array).slice() : null;
-        return { m, v };
-      });
-    } finally {
-      tf.dispose([...out.mean, ...(out.logVar ?? [])]);
-    }
+    return forwardArrays(this.net, xs).map((o) => ({ m: o.mean, v: this.probabilistic ? o.logVar : null }));
   }
 
   /**
@@ -332,9 +286,7 @@ export class EnsembleDynamicsModel implements DynamicsModel {
    * without rng). One forward pass of all members on the shared rows.
    */
   sampleMembers(S: Float64Array, A: Float64Array, n: number, rng: Rng | null): { samples: Float64Array[]; means: Float64Array[] } {
-    const ds = this.stateDim,
-      da = this.actionDim,
-      din = this.inputSize;
+    const ds = this.stateDim, da = this.actionDim, din = this.inputSize;
     if (S.length !== n * ds || A.length !== n * da) {
       throw new ShapeError(`EnsembleDynamicsModel.sampleMembers: expected ${n} x ${ds} states and ${n} x ${da} actions`);
     }
@@ -414,6 +366,7 @@ export class EnsembleDynamicsModel implements DynamicsModel {
   }
 
   dispose(): void {
+    releaseArrayForward(this.net);
     this.net.dispose();
   }
 }

@@ -50,14 +50,13 @@ export class Adam {
 
   /**
    * One update from gradients in the order of `vars`: tensors or plain arrays of the variables'
-   * sizes (null skips a variable). tick = false updates with the current step count instead of
-   * starting a new step (to finish a step whose other variables an earlier call updated).
+   * sizes (null skips a variable).
    */
-  step(grads: readonly (tf.Tensor | Float32Array | null | undefined)[], { tick = true }: { tick?: boolean } = {}): void {
+  step(grads: readonly (tf.Tensor | Float32Array | null | undefined)[]): void {
     if (grads.length !== this.vars.length) {
       throw new ShapeError(`Adam.step: expected ${this.vars.length} gradients, got ${grads.length}`);
     }
-    if (tick || this.t === 0) this.t++;
+    this.t++;
     const lr = this.learningRate / (1 - Math.pow(this.beta1, this.t));
     const sc2 = 1 / Math.sqrt(1 - Math.pow(this.beta2, this.t));
     for (let i = 0; i < this.vars.length; i++) {
@@ -72,7 +71,7 @@ export class Adam {
       const next = heapTensor(variable.shape);
       if (next) {
         // Views taken after the allocation above, which may have grown the heap.
-        const gv = g instanceof Float32Array ? g : heapView(g) ?? (g.dataSync() as Float32Array);
+        const gv = g instanceof Float32Array ? g : (heapView(g) ?? (g.dataSync() as Float32Array));
         this.update(i, heapView(variable) ?? (variable.dataSync() as Float32Array), gv, next.view, lr, sc2);
         variable.assign(next.tensor);
         next.tensor.dispose();
@@ -89,8 +88,14 @@ export class Adam {
 
   /** The fused Adam loop for variable i: out = p - lr m_hat / (sqrt(v_hat) + eps). */
   private update(i: number, p: Float32Array, g: Float32Array, out: Float32Array, lr: number, sc2: number): void {
-    const b1 = this.beta1, b2 = this.beta2, c1 = 1 - b1, c2 = 1 - b2, eps = this.eps;
-    const m = this.m[i], v = this.v[i], n = p.length;
+    const b1 = this.beta1,
+      b2 = this.beta2,
+      c1 = 1 - b1,
+      c2 = 1 - b2,
+      eps = this.eps;
+    const m = this.m[i],
+      v = this.v[i],
+      n = p.length;
     const wd = this.decay[i] ? this.wd : 0;
     // Two copies of the loop so the common one (no weight decay) has no branch inside.
     if (wd === 0) {
@@ -114,19 +119,7 @@ export class Adam {
     }
   }
 
-  /** Copies of the moments of variable i. */
-  moments(i: number): { m: Float32Array; v: Float32Array } {
-    return { m: this.m[i].slice(), v: this.v[i].slice() };
-  }
-
-  /** Sets the moments of variable i (after it was stepped elsewhere with the same step count). */
-  setMoments(i: number, m: Float32Array, v: Float32Array): void {
-    if (m.length !== this.m[i].length || v.length !== this.v[i].length) throw new ShapeError(`Adam.setMoments: wrong size for variable ${i}`);
-    this.m[i].set(m);
-    this.v[i].set(v);
-  }
-
-  /** A copy of the moments and step count (to continue training elsewhere, e.g. in a worker). */
+  /** A copy of the moments and step count (to save and resume training). */
   getState(): { m: Float32Array[]; v: Float32Array[]; t: number } {
     return { m: this.m.map((a) => a.slice()), v: this.v.map((a) => a.slice()), t: this.t };
   }

@@ -25,7 +25,8 @@ export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
   const [r, c] = x.shape;
   const out = x.dtype === "float32" ? heapTensor([c, r]) : null;
   if (!out) return tf.transpose(x);
-  const dst = out.view, src = heapView(x)!; // taken after the allocation, which may have grown the heap
+  const dst = out.view,
+    src = heapView(x)!; // taken after the allocation, which may have grown the heap
   const T = 32;
   for (let i0 = 0; i0 < r; i0 += T) {
     const i1 = Math.min(r, i0 + T);
@@ -48,10 +49,14 @@ export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
 function siluBackward(dh: tf.Tensor, y: tf.Tensor, s: tf.Tensor): tf.Tensor {
   const out = heapTensor(dh.shape);
   if (!out) return tf.mul(dh, tf.add(s, tf.sub(y, tf.mul(y, s))));
-  const o = out.view, d = heapView(dh)!, yv = heapView(y)!, sv = heapView(s)!;
+  const o = out.view,
+    d = heapView(dh)!,
+    yv = heapView(y)!,
+    sv = heapView(s)!;
   const f = Math.fround;
   for (let i = 0; i < o.length; i++) {
-    const yi = yv[i], si = sv[i];
+    const yi = yv[i],
+      si = sv[i];
     o[i] = f(d[i] * f(si + f(yi - f(yi * si))));
   }
   return out.tensor;
@@ -66,7 +71,8 @@ function columnSums(dz: tf.Tensor2D): tf.Tensor1D {
   const [r, c] = dz.shape;
   const out = heapTensor([c]);
   if (!out) return tf.reshape(mm(tf.ones([1, r]) as tf.Tensor2D, dz), [c]);
-  const o = out.view, d = heapView(dz)!;
+  const o = out.view,
+    d = heapView(dz)!;
   // o is a Float32Array: every store rounds to float32, like the product's accumulator.
   for (let i = 0; i < r; i++) {
     const row = i * c;
@@ -214,7 +220,8 @@ export function mlp(
         const Ss = sv.slice(L, L + S.length);
         let k = L + S.length;
         const Ws = W.map((w) => (w instanceof tf.Variable ? w : (sv[k++] as tf.Tensor2D)));
-        const dW: tf.Tensor[] = new Array(L), dB: tf.Tensor[] = new Array(L);
+        const dW: tf.Tensor[] = new Array(L),
+          dB: tf.Tensor[] = new Array(L);
         let dz = dy as tf.Tensor2D;
         let dx: tf.Tensor = dz;
         for (let l = L - 1; l >= 0; l--) {

@@ -130,6 +130,14 @@ export interface PetsTrial {
   trainSeconds: number;
   /** Mean seconds per MPC decision in the trial. */
   decisionSeconds: number;
+  /** Wall seconds of the whole MPC trial: planning plus the environment and bookkeeping. */
+  trialSeconds: number;
+  /**
+   * CPU seconds (all threads of this process) of the training round and of the MPC trial. On a
+   * shared machine wall-clock time mostly measures the other processes; CPU time is the steadier figure.
+   */
+  trainCpuSeconds: number;
+  trialCpuSeconds: number;
   /** The trial's visited states (for pictures). */
   states: number[][];
 }
@@ -161,14 +169,19 @@ export async function runPets(cfg: PetsConfig): Promise<PetsResult> {
     checkInterrupt();
     // 2. train the model on D
     let trainSeconds = 0;
+    const cpu0 = process.cpuUsage();
     if (learn) {
       if (datasetSize(data) < 2) throw new ValueError("runPets: need random trials (or data) before learning");
       trainSeconds = (await cfg.model.fit(data)).seconds;
     }
+    const cpu1 = process.cpuUsage();
     // 3. one MPC trial
     controller.newTrial(rng);
     const before = controller.decisionSeconds.length;
+    const t0 = performance.now();
     const ep = runEpisode(env, (s) => controller.act(s, rng), { seed: startSeed(randomTrials + k - 1), maxSteps: T });
+    const trialSeconds = (performance.now() - t0) / 1000;
+    const cpu2 = process.cpuUsage();
     // 4. aggregate
     data = concatDatasets(data, ep.data);
     const secs = controller.decisionSeconds.slice(before);
@@ -178,12 +191,20 @@ export async function runPets(cfg: PetsConfig): Promise<PetsResult> {
       transitions: datasetSize(data),
       trainSeconds,
       decisionSeconds: secs.reduce((a, b) => a + b, 0) / Math.max(secs.length, 1),
+      trialSeconds,
+      trainCpuSeconds: cpuSeconds(cpu0, cpu1),
+      trialCpuSeconds: cpuSeconds(cpu1, cpu2),
       states: ep.states,
     };
     out.push(t);
     if (cfg.onTrial?.(t)) break;
   }
   return { trials: out, randomReturns: randomEpisodes.map((e) => e.return), data, controller };
+}
+
+/** CPU seconds between two process.cpuUsage() readings. */
+function cpuSeconds(a: NodeJS.CpuUsage, b: NodeJS.CpuUsage): number {
+  return (b.user - a.user + b.system - a.system) / 1e6;
 }
 
 /** First trial (1-based) whose return reaches `threshold`, or null. */

@@ -10,6 +10,7 @@
  */
 import { makeDynaMaze } from "../../lib/envs";
 import { dynaQCurve, episodesToOptimal, epsilonGreedyOptimalSteps } from "../../lib/dyna/dynaQ";
+import { PhaseClock } from "./phases";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -18,6 +19,7 @@ const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 30 : 100;
 const episodes = 50;
 const ns = [0, 5, 50] as const;
 
+const clock = new PhaseClock().environments();
 const maze = makeDynaMaze();
 const optimal = maze.shortestPath();
 const epsilon = 0.1;
@@ -62,5 +64,7 @@ console.log(
     episodesWithin20PercentOf14: episodesTo14,
     stepsPerEpisode,
     seconds: (Date.now() - t0) / 1000,
+    // Per real step over all runs; the agent's share is Q-learning, model updates and the n planning updates.
+    ...clock.report(clock.calls.environment, "RealStep", "agent"),
   }),
 );

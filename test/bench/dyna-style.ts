@@ -11,6 +11,7 @@
  * Last line: {"bench":"dyna-style","seeds":3,"realTransitionsWithModel":N,"realTransitionsWithoutModel":N,...}
  * where each count is the real transitions after which the seed-averaged return reaches -300 and stays there.
  */
+import { PhaseClock } from "./phases";
 import { backendInfo, initBackend } from "../../lib/core";
 import { Pendulum } from "../../lib/envs";
 import {
@@ -39,6 +40,7 @@ function evalStarts(): number[][] {
 
 async function main(): Promise<void> {
   await initBackend();
+  const clock = new PhaseClock().environments().training();
   console.log(backendInfo().message);
   const common = {
     randomSteps: 400,
@@ -115,6 +117,9 @@ async function main(): Promise<void> {
       curveWithoutModel: meanFree,
       backend: backendInfo().name,
       seconds: Math.round((Date.now() - t0) / 1000),
+      // Per real environment step (evaluation episodes included); training covers the model fits and
+      // SAC's updates, the rest is mostly the imagined rollouts (Dyna's planning).
+      ...clock.report(clock.calls.environment, "RealStep", "rolloutsAndOther"),
     }),
   );
 }

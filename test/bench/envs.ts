@@ -40,7 +40,8 @@ function batchedRowsPerSecond(env: ContinuousSystem, rows: number): number {
   const A = new Float64Array(rows * env.actionSpace.dim);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < s0.length; j++) S[i * s0.length + j] = s0[j] + rng.normal(0, 0.3);
-    for (let j = 0; j < env.actionSpace.dim; j++) A[i * env.actionSpace.dim + j] = rng.uniform(env.actionSpace.low[j], env.actionSpace.high[j]);
+    for (let j = 0; j < env.actionSpace.dim; j++)
+      A[i * env.actionSpace.dim + j] = rng.uniform(env.actionSpace.low[j], env.actionSpace.high[j]);
   }
   const out = new Float64Array(S.length);
   return rate(() => {
@@ -65,7 +66,8 @@ function tfRowsPerSecond(env: ContinuousSystem, rows: number): number | null {
 function energyDrift(env: ContinuousSystem, s0: number[], steps: number): number {
   const zero = env.actionSpace.low.map(() => 0);
   const e0 = env.energy!(s0);
-  let s = s0, worst = 0;
+  let s = s0,
+    worst = 0;
   for (let i = 0; i < steps; i++) {
     s = env.nextState(s, zero);
     worst = Math.max(worst, Math.abs(env.energy!(s) - e0));
@@ -95,7 +97,9 @@ function energyDrift(env: ContinuousSystem, s0: number[], steps: number): number
       energyDrift: drift,
       energyDriftSeconds: frictionless ? n * frictionless.dt : null,
     };
-    console.log(`${name}: step ${sps.toFixed(0)}/s, batched ${bps.toFixed(0)} rows/s, tfjs ${tps === null ? "-" : tps.toFixed(0)} rows/s, energy drift ${drift === null ? "-" : drift.toExponential(2)}`);
+    console.log(
+      `${name}: step ${sps.toFixed(0)}/s, batched ${bps.toFixed(0)} rows/s, tfjs ${tps === null ? "-" : tps.toFixed(0)} rows/s, energy drift ${drift === null ? "-" : drift.toExponential(2)}`,
+    );
   }
   const maze = makeDynaMaze();
   const rng = makeRng(4);

@@ -10,6 +10,7 @@
  *    The figure is the final distance of the last (noise-free) run on the true arm.
  * Last line: {"bench":"ilqr","finalDistance":N,"costMonotone":true,"finalDistanceLearnedModel":N,...}
  */
+import { PhaseClock } from "./phases";
 import { initBackend, backendInfo, makeRng } from "../../lib/core";
 import { TwoLinkArm } from "../../lib/envs";
 import { armDistance, armReachCost, dynamicsFromEnv, dynamicsFromModel, ilqr, runFeedback } from "../../lib/control";
@@ -19,6 +20,7 @@ import { addTransition, emptyDataset } from "../../lib/models/types";
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
   await initBackend();
+  const clock = new PhaseClock().environments().training();
   const t0 = Date.now();
   const env = new TwoLinkArm();
   const truth = dynamicsFromEnv(env);
@@ -32,12 +34,15 @@ async function main(): Promise<void> {
   const res = ilqr(truth, cost, x0, zeros, {
     maxIter: quick ? 40 : 100,
     onIteration: ({ iter, cost: J, mu, alpha }) => {
-      if (iter % 10 === 0) console.log(`true model  iter ${String(iter).padStart(3)}  cost ${J.toFixed(5)}  mu ${mu.toExponential(1)}  alpha ${alpha ?? "-"}`);
+      if (iter % 10 === 0)
+        console.log(`true model  iter ${String(iter).padStart(3)}  cost ${J.toFixed(5)}  mu ${mu.toExponential(1)}  alpha ${alpha ?? "-"}`);
     },
   });
   const finalDistance = armDistance(res.xs[T], target);
   const costMonotone = res.costs.every((c, i) => i === 0 || c <= res.costs[i - 1]);
-  console.log(`true model: ${res.iterations} iterations (${res.reason}), cost ${res.costs[0].toFixed(3)} -> ${res.costs[res.costs.length - 1].toFixed(4)}, final distance ${(finalDistance * 100).toFixed(3)} cm, monotone ${costMonotone}`);
+  console.log(
+    `true model: ${res.iterations} iterations (${res.reason}), cost ${res.costs[0].toFixed(3)} -> ${res.costs[res.costs.length - 1].toFixed(4)}, final distance ${(finalDistance * 100).toFixed(3)} cm, monotone ${costMonotone}`,
+  );
 
   // 2. Learned model, version 1.0 loop.
   const rng = makeRng(7);
@@ -48,7 +53,8 @@ async function main(): Promise<void> {
   // Base policy: smooth random torques (a random walk), from the start state.
   const randomEpisodes = 30;
   for (let e = 0; e < randomEpisodes; e++) {
-    const xs = [Float64Array.from(x0)], us: Float64Array[] = [];
+    const xs = [Float64Array.from(x0)],
+      us: Float64Array[] = [];
     let u = [rng.uniform(-3, 3), rng.uniform(-3, 3)];
     for (let t = 0; t < T; t++) {
       u = u.map((v) => Math.max(-5, Math.min(5, 0.9 * v + rng.normal(0, 1))));
@@ -57,7 +63,14 @@ async function main(): Promise<void> {
     }
     record(xs, us);
   }
-  const model = new MlpDynamicsModel({ stateDim: 4, actionDim: 2, angleDims: [0, 1], hiddenSizes: [128, 128], maxEpochs: quick ? 60 : 100, seed: 3 });
+  const model = new MlpDynamicsModel({
+    stateDim: 4,
+    actionDim: 2,
+    angleDims: [0, 1],
+    hiddenSizes: [128, 128],
+    maxEpochs: quick ? 60 : 100,
+    seed: 3,
+  });
   const learned = dynamicsFromModel(model, { uLow: truth.uLow, uHigh: truth.uHigh });
   const rounds = quick ? 3 : 6;
   let finalDistanceLearnedModel = NaN;
@@ -92,6 +105,8 @@ async function main(): Promise<void> {
       quick,
       seconds: Number(seconds.toFixed(1)),
       backend: backendInfo().name,
+      // Per iLQR solve (one on the true arm, one per learned-model round); the rest of the time is iLQR itself.
+      ...clock.report(1 + roundDistances.length, "Solve", "planning"),
     }),
   );
 }

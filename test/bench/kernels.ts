@@ -1,37 +1,46 @@
 /**
  * `npm run bench -- kernels [--quick] [--no-python]`: speed of the numerics core, side by side with
  * PyTorch / numpy on the same machine (see /work/shared/refbench/README.md).
- *   A  ensemble forward: 5 MLPs 6 -> 200 -> 200 -> 200 -> 8 (SiLU) over 5 x 2,000 rows
- *   A2 the same split across two worker threads (both cores), if the parallel path is available
- *   B  one training step: Gaussian NLL with soft log-variance bounds, Adam, 5 x 256 rows
- *   B2 the same step on two cores: ParallelTrainer, members 0-1 on the main thread, 2-4 in a worker
+ *   A  ensemble forward: 5 MLPs 6 -> 200 -> 200 -> 200 -> 8 (SiLU) over 5 x 2,000 rows, as the
+ *      planners run it (forwardArrays, lib/nn/inference.ts): ONNX Runtime on both cores, the path
+ *      PETS takes after every fit; beside it ONNX Runtime on one thread and the tfjs wasm path
+ *      (the fallback where ONNX Runtime cannot load)
+ *   B  one training step: Gaussian NLL with soft log-variance bounds, Adam, 5 x 256 rows, the path
+ *      every model's fit takes (one thread; a two-core trainer was measured and removed, see
+ *      lib/nn/training.ts)
  *   C  300 x 300 float64 Cholesky plus solve (GP-sized), and LU solve
  *   D  moment-matching-sized work: 20,000 products A S A^T of 6 x 6 float64 matrices
  * GFLOP/s count matrix-product FLOPs only (2 m n k per product), as the Python reference does.
  * The shared host's speed drifts, so each figure is the best of three windows spread over the run
  * (rounds of all workloads, each followed by one PyTorch/numpy process, whose best counts likewise).
- * Ratios use the faster of the 1-thread and 2-core variants. The last line is one JSON object.
+ * Ratios use the paths the algorithms take (A: ONNX Runtime, 2 threads, where it loads). The last line is one JSON object.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import { initBackend, makeRng, tf } from "../../lib/core";
 import { cholesky, cholSolve, mat, matmulBatch, matvec, solve } from "../../lib/linalg";
-import { EnsembleMLP } from "../../lib/nn";
-import { ParallelEnsemble, ParallelTrainer } from "../../lib/nn/parallel";
+import { EnsembleMLP, OnnxEnsemble, forwardArrays, onnxRuntime } from "../../lib/nn";
 
 const quick = process.argv.includes("--quick");
 const noPython = process.argv.includes("--no-python") || quick;
 const STORED = { A: 30, B: 7.8, C: 0.78 }; // ms, the README's figures of 2026-11-22
 
-const E = 5, IN = 6, H = 200, OUT = 8, ROWS_FWD = 2000, ROWS_TRAIN = 256, N = 300;
+const E = 5,
+  IN = 6,
+  H = 200,
+  OUT = 8,
+  ROWS_FWD = 2000,
+  ROWS_TRAIN = 256,
+  N = 300;
 const DIMS = [IN, H, H, H, OUT];
 let FPR = 0;
 for (let l = 0; l < 4; l++) FPR += 2 * DIMS[l] * DIMS[l + 1];
 const FWD_FLOP = FPR * E * ROWS_FWD;
 const TRAIN_FLOP = (3 * FPR - 2 * IN * H) * E * ROWS_TRAIN;
 const CHOL_FLOP = N ** 3 / 3 + 2 * N ** 2;
-const MM_COUNT = 20_000, MM_D = 6;
+const MM_COUNT = 20_000,
+  MM_D = 6;
 const MM_FLOP = MM_COUNT * 2 * (2 * MM_D ** 3);
 
 interface Timing {
@@ -68,7 +77,9 @@ function threadCpu(): Map<string, number> {
 function cpuSplit(before: Map<string, number>, after: Map<string, number>, calls: number): [number | null, number | null, number | null] {
   if (!after.size) return [null, null, null];
   const main = String(process.pid);
-  let m = 0, o = 0, busiest = 0;
+  let m = 0,
+    o = 0,
+    busiest = 0;
   for (const [tid, t] of after) {
     const d = t - (before.get(tid) ?? 0);
     if (tid === main) m += d;
@@ -168,26 +179,21 @@ async function main(): Promise<void> {
   const R = quick ? 1 : 3;
 
   // ---- set-up of every workload ----
-  // A: ensemble forward, one thread; A2: the same split across the main thread and a worker.
+  // A: the planners' forward pass on arrays, through tfjs (wasm) and ONNX Runtime (1 and 2 threads).
   const fwdNet = new EnsembleMLP({ inputSize: IN, outputSize: OUT, hiddenSizes: [H, H, H], members: E, activation: "silu", seed: 0 });
   const xA = randTensor([E, ROWS_FWD, IN], 1) as tf.Tensor3D;
   const xArr = xA.dataSync() as Float32Array;
-  let par: ParallelEnsemble | null = null;
-  let fwdErr = NaN;
-  try {
-    par = await ParallelEnsemble.create(fwdNet, { workers: 1 });
-    const check = await par.forward(xArr, ROWS_FWD);
-    const ref = fwdNet.forwardMembers(xA);
-    fwdErr = 0;
-    ref.mean.forEach((m, b) => {
-      const r = m.dataSync();
-      for (let i = 0; i < r.length; i++) fwdErr = Math.max(fwdErr, Math.abs(r[i] - check.mean[b][i]));
-    });
-    tf.dispose(ref.mean);
-  } catch (e) {
-    console.log(`A2 parallel forward unavailable: ${(e as Error).message}`);
-  }
-  // B: one training step; B2: the same with ParallelTrainer (its own copy of the network).
+  const xMembers = Array.from({ length: E }, (_, b) => xArr.slice(b * ROWS_FWD * IN, (b + 1) * ROWS_FWD * IN));
+  const layers = fwdNet.getWeights().layers.map((ls) => ls.map((l, i) => ({ w: l.w, b: l.b, inSize: DIMS[i], outSize: DIMS[i + 1] })));
+  const onnx1 = onnxRuntime() ? await OnnxEnsemble.create(layers, "silu", 1) : null;
+  const onnx2 = onnxRuntime() ? await OnnxEnsemble.create(layers, "silu", 2) : null;
+  let onnxErr = NaN;
+  if (onnx2) {
+    const a = forwardArrays(fwdNet, xMembers),
+      o = onnx2.run(xMembers);
+    onnxErr = Math.max(...a.map((m, b) => Math.max(...Array.from(m.mean, (v, i) => Math.abs(v - o[b][i])))));
+  } else console.log("ONNX Runtime unavailable: A reports the tfjs path only");
+  // B: one training step.
   const trainCfg = {
     inputSize: IN,
     outputSize: 4,
@@ -199,16 +205,10 @@ async function main(): Promise<void> {
     learningRate: 1e-3,
     seed: 0,
   };
-  const trainNet = new EnsembleMLP(trainCfg), trainNet2 = new EnsembleMLP(trainCfg);
-  const xB = randTensor([E, ROWS_TRAIN, IN], 2) as tf.Tensor3D, yB = randTensor([E, ROWS_TRAIN, 4], 3) as tf.Tensor3D;
-  const xs = xB.dataSync() as Float32Array, ys = yB.dataSync() as Float32Array;
+  const trainNet = new EnsembleMLP(trainCfg);
+  const xB = randTensor([E, ROWS_TRAIN, IN], 2) as tf.Tensor3D,
+    yB = randTensor([E, ROWS_TRAIN, 4], 3) as tf.Tensor3D;
   const loss0 = trainNet.trainStep(xB, yB);
-  let trainer: ParallelTrainer | null = null;
-  try {
-    trainer = await ParallelTrainer.create(trainNet2);
-  } catch (e) {
-    console.log(`B2 parallel training unavailable: ${(e as Error).message}`);
-  }
   // C: a GP-like kernel matrix.
   const rng = makeRng(99);
   const X = rng.normals(N * 5);
@@ -224,21 +224,16 @@ async function main(): Promise<void> {
   let v: ArrayLike<number> = new Float64Array(N);
   // D: stacks of 6 x 6 matrices.
   const r2 = makeRng(5);
-  const As = Float64Array.from(r2.normals(MM_COUNT * MM_D * MM_D)), Ss = Float64Array.from(r2.normals(MM_COUNT * MM_D * MM_D));
-  const AS = new Float64Array(MM_COUNT * MM_D * MM_D), ASAt = new Float64Array(MM_COUNT * MM_D * MM_D);
+  const As = Float64Array.from(r2.normals(MM_COUNT * MM_D * MM_D)),
+    Ss = Float64Array.from(r2.normals(MM_COUNT * MM_D * MM_D));
+  const AS = new Float64Array(MM_COUNT * MM_D * MM_D),
+    ASAt = new Float64Array(MM_COUNT * MM_D * MM_D);
 
   const workloads: { key: string; fn: () => unknown; warmup?: number; maxRuns?: number; seconds?: number }[] = [
-    {
-      key: "A",
-      fn: () => {
-        const o = fwdNet.forwardMembers(xA);
-        for (const m of o.mean) m.dataSync();
-        tf.dispose(o.mean);
-      },
-    },
-    ...(par ? [{ key: "A2", fn: () => par!.forward(xArr, ROWS_FWD) }] : []),
+    { key: "Awasm", fn: () => forwardArrays(fwdNet, xMembers) },
+    ...(onnx1 ? [{ key: "Aonnx1", fn: () => onnx1.run(xMembers) }] : []),
+    ...(onnx2 ? [{ key: "Aonnx2", fn: () => onnx2.run(xMembers) }] : []),
     { key: "B", fn: () => trainNet.trainStep(xB, yB) },
-    ...(trainer ? [{ key: "B2", fn: () => trainer!.trainStep(xs, ys, ROWS_TRAIN) }] : []),
     { key: "C", fn: () => (v = cholSolve(cholesky(K), y)), warmup: 5, maxRuns: 3000 },
     { key: "CL", fn: () => (v = solve(K, y)), maxRuns: 1000, seconds: quick ? 0.5 : 2 },
     {
@@ -253,7 +248,9 @@ async function main(): Promise<void> {
   const best = new Map<string, Timing>();
   const refRuns: Reference[] = [];
   for (let round = 0; round < R; round++) {
-    console.log(`round ${round + 1} of ${R}: our kernels${noPython ? "" : ", then one PyTorch/numpy process (bench_py.py, OpenBLAS, 2 threads)"}`);
+    console.log(
+      `round ${round + 1} of ${R}: our kernels${noPython ? "" : ", then one PyTorch/numpy process (bench_py.py, OpenBLAS, 2 threads)"}`,
+    );
     for (const w of workloads) {
       const t = await bench(w.fn, (w.seconds ?? tS) / R, round === 0 ? (w.warmup ?? 3) : 1, w.maxRuns ?? 500);
       const prev = best.get(w.key);
@@ -265,39 +262,51 @@ async function main(): Promise<void> {
     }
   }
   const loss1 = trainNet.trainStep(xB, yB);
-  await par?.dispose();
-  if (trainer) await trainer.pull();
-  await trainer?.dispose();
-  const A = best.get("A")!, A2 = best.get("A2") ?? null, B = best.get("B")!, B2 = best.get("B2") ?? null;
-  const C = best.get("C")!, CL = best.get("CL")!, D = best.get("D")!;
+  onnx1?.dispose();
+  onnx2?.dispose();
+  const Awasm = best.get("Awasm")!,
+    Aonnx1 = best.get("Aonnx1") ?? null,
+    Aonnx2 = best.get("Aonnx2") ?? null,
+    B = best.get("B")!;
+  // The path the planners take: ONNX Runtime with 2 threads where it loads.
+  const A = Aonnx2 ?? Awasm;
+  const C = best.get("C")!,
+    CL = best.get("CL")!,
+    D = best.get("D")!;
   const resid = (u: ArrayLike<number>) => Math.max(...Array.from(matvec(K, u), (r, i) => Math.abs(r - y[i])));
-  const st = trainer?.stats;
-  line("A  ensemble forward 5 x 2000 (1 thread)", A, FWD_FLOP);
-  if (A2) line("A2 ensemble forward 5 x 2000 (main + 1 worker)", A2, FWD_FLOP, `  max |diff| vs 1 thread ${fwdErr.toExponential(1)}`);
+  line("A  forward 5 x 2000, tfjs wasm (1 thread)", Awasm, FWD_FLOP);
+  if (Aonnx1) line("A  forward 5 x 2000, ONNX Runtime 1 thread", Aonnx1, FWD_FLOP);
+  if (Aonnx2) line("A  forward 5 x 2000, ONNX Runtime 2 threads", Aonnx2, FWD_FLOP, `  max |diff| vs tfjs ${onnxErr.toExponential(1)}`);
   line("B  train step NLL+Adam 5 x 256", B, TRAIN_FLOP, `  loss ${loss0.toFixed(3)} -> ${loss1.toFixed(3)}`);
-  if (B2 && st) {
-    line("B2 train step, main + 1 worker", B2, TRAIN_FLOP, `  last step: main ${st.mainMs.toFixed(1)} ms, worker ${st.workerMs.toFixed(1)} ms, wait ${st.waitMs.toFixed(1)} ms`);
-  }
   line("C  Cholesky + solve 300 x 300 (float64)", C, CHOL_FLOP, `  residual ${resid(cholSolve(cholesky(K), y)).toExponential(1)}`);
   line("C' LU solve 300 x 300 (float64)", CL, (2 * N ** 3) / 3 + 2 * N ** 2, `  residual ${resid(v).toExponential(1)}`);
   line("D  20,000 x (A S A^T), 6 x 6 float64", D, MM_FLOP, "  (matmulBatch)");
   tf.dispose([xA, xB, yB]);
   fwdNet.dispose();
   trainNet.dispose();
-  trainNet2.dispose();
 
   // ---- the reference ----
   const bestRef = (key: keyof Reference) => {
     const xs = refRuns.map((r) => r[key]).filter((x): x is number => typeof x === "number");
     return xs.length ? Math.min(...xs) : undefined;
   };
-  const refA0 = bestRef("A"), refB0 = bestRef("B"), refC0 = bestRef("C"), refD = bestRef("D");
+  const refA0 = bestRef("A"),
+    refB0 = bestRef("B"),
+    refC0 = bestRef("C"),
+    refD = bestRef("D");
   const ref = refA0 !== undefined && refB0 !== undefined && refC0 !== undefined ? { A: refA0, B: refB0, C: refC0, D: refD ?? null } : null;
-  const refA = ref?.A ?? STORED.A, refB = ref?.B ?? STORED.B, refC = ref?.C ?? STORED.C;
-  const source = ref ? "PyTorch/numpy measured now on this machine" : "stored figures from /work/shared/refbench/README.md (Python not run)";
-  console.log(`reference (${source}): A ${refA.toFixed(2)} ms, B ${refB.toFixed(2)} ms, C ${refC.toFixed(3)} ms` + (ref?.D ? `, D ${ref.D.toFixed(2)} ms` : ""));
-  const bestA = A2 && A2.medianMs < A.medianMs ? A2 : A;
-  const bestB = B2 && B2.medianMs < B.medianMs ? B2 : B;
+  const refA = ref?.A ?? STORED.A,
+    refB = ref?.B ?? STORED.B,
+    refC = ref?.C ?? STORED.C;
+  const source = ref
+    ? "PyTorch/numpy measured now on this machine"
+    : "stored figures from /work/shared/refbench/README.md (Python not run)";
+  console.log(
+    `reference (${source}): A ${refA.toFixed(2)} ms, B ${refB.toFixed(2)} ms, C ${refC.toFixed(3)} ms` +
+      (ref?.D ? `, D ${ref.D.toFixed(2)} ms` : ""),
+  );
+  const bestA = A,
+    bestB = B;
   const ratio = (ours: number, theirs: number) => +(ours / theirs).toFixed(2);
   console.log(
     `ours / reference (time ratio, < 1 is faster): forward ${ratio(bestA.medianMs, refA)} (goal <= 1), ` +
@@ -312,19 +321,26 @@ async function main(): Promise<void> {
       simd: info.simd,
       quick,
       rounds: R,
+      forwardEngine: Aonnx2 ? "onnxruntime, 2 threads" : "tfjs wasm",
       ensembleForwardMs: round(A.medianMs),
       ensembleForwardGflops: round(FWD_FLOP / A.medianMs / 1e6),
-      ensembleForward2CoresMs: A2 ? round(A2.medianMs) : null,
-      ensembleForward2CoresGflops: A2 ? round(FWD_FLOP / A2.medianMs / 1e6) : null,
+      ensembleForwardWasmMs: round(Awasm.medianMs),
+      ensembleForwardOnnx1ThreadMs: Aonnx1 ? round(Aonnx1.medianMs) : null,
+      ensembleForwardOnnx2ThreadsMs: Aonnx2 ? round(Aonnx2.medianMs) : null,
       trainStepMs: round(B.medianMs),
       trainStepGflops: round(TRAIN_FLOP / B.medianMs / 1e6),
-      trainStep2CoresMs: B2 ? round(B2.medianMs) : null,
-      trainStep2CoresGflops: B2 ? round(TRAIN_FLOP / B2.medianMs / 1e6) : null,
+      trainStepCpuMs: B.cpuMainMs,
       cholesky300Ms: round(C.medianMs),
       cholesky300Gflops: round(CHOL_FLOP / C.medianMs / 1e6),
       luSolve300Ms: round(CL.medianMs),
       batched6x6Ms: round(D.medianMs),
-      reference: { source, forwardMs: round(refA), trainStepMs: round(refB), cholesky300Ms: round(refC), batched6x6Ms: ref?.D ? round(ref.D) : null },
+      reference: {
+        source,
+        forwardMs: round(refA),
+        trainStepMs: round(refB),
+        cholesky300Ms: round(refC),
+        batched6x6Ms: ref?.D ? round(ref.D) : null,
+      },
       ratios: {
         forward: ratio(bestA.medianMs, refA),
         trainStep: ratio(bestB.medianMs, refB),

@@ -14,6 +14,7 @@
  * Also: seconds per MPC decision and per training epoch of the dynamics MLP, with the backend.
  * Last line: one JSON object of the figures.
  */
+import { PhaseClock } from "./phases";
 import { backendInfo, initBackend, makeRng } from "../../lib/core";
 import { Hill } from "../../lib/envs/hill";
 import { Pendulum } from "../../lib/envs/pendulum";
@@ -79,7 +80,8 @@ async function pendulumV15(seed: number) {
     horizon: 20,
     cem: { population: S.cemPop, elites: Math.round(S.cemPop / 10), iterations: 4 },
     seed,
-    onEpisode: (e) => console.log(`  seed ${seed} v1.5 episode ${e.episode}: return ${e.return.toFixed(1)} (${e.transitions} transitions) [${elapsed()}]`),
+    onEpisode: (e) =>
+      console.log(`  seed ${seed} v1.5 episode ${e.episode}: return ${e.return.toFixed(1)} (${e.transitions} transitions) [${elapsed()}]`),
   });
   const trainDecisions = res.controller.planSeconds.length;
   const returns = evaluatePolicy(env, mpcPolicy(res.controller, makeRng(seed + 500)), S.evalEps, 10_000 + 100 * seed);
@@ -89,7 +91,15 @@ async function pendulumV15(seed: number) {
 
 async function pendulumV20(seed: number) {
   const env = new Pendulum({ seed, maxSteps: S.pendSteps });
-  const policy = new NeuralPolicy({ stateDim: 2, actionDim: 1, actionLow: [-2], actionHigh: [2], angleDims: [0], seed: seed + 1, learningRate: 3e-3 });
+  const policy = new NeuralPolicy({
+    stateDim: 2,
+    actionDim: 1,
+    actionLow: [-2],
+    actionHigh: [2],
+    angleDims: [0],
+    seed: seed + 1,
+    learningRate: 3e-3,
+  });
   const res = await mbrlV20({
     env,
     model: pendulumModel(seed),
@@ -102,7 +112,9 @@ async function pendulumV20(seed: number) {
     batchSize: 64,
     seed,
     onIteration: (r) =>
-      console.log(`  seed ${seed} v2.0 round ${r.iteration}: return ${r.return.toFixed(1)}, J ${r.objective.toFixed(1)}, |grad| ${r.gradNorm.toFixed(1)} [${elapsed()}]`),
+      console.log(
+        `  seed ${seed} v2.0 round ${r.iteration}: return ${r.return.toFixed(1)}, J ${r.objective.toFixed(1)}, |grad| ${r.gradNorm.toFixed(1)} [${elapsed()}]`,
+      ),
   });
   const t = performance.now();
   const returns = evaluatePolicy(env, policy.asStatePolicy(), S.evalEps, 10_000 + 100 * seed);
@@ -133,7 +145,10 @@ async function hill(seed: number) {
     actionRepeat: 10,
     evalSeed: 7 + seed,
     seed,
-    onIteration: (r) => console.log(`  seed ${seed} hill v1.0 round ${r.iteration}: predicted ${r.predicted.toFixed(1)}, real ${r.real.toFixed(1)} [${elapsed()}]`),
+    onIteration: (r) =>
+      console.log(
+        `  seed ${seed} hill v1.0 round ${r.iteration}: predicted ${r.predicted.toFixed(1)}, real ${r.real.toFixed(1)} [${elapsed()}]`,
+      ),
   });
   const last = v10.rounds[v10.rounds.length - 1];
   return { v05: { predicted: v05.predicted, real: v05.real }, v10: { predicted: last.predicted, real: last.real } };
@@ -141,6 +156,7 @@ async function hill(seed: number) {
 
 (async () => {
   await initBackend();
+  const clock = new PhaseClock().environments().training().planning();
   console.log(`mbrl-versions: ${SEEDS} seed(s)${quick ? " (quick)" : ""}; ${backendInfo().message}`);
   const v15: Awaited<ReturnType<typeof pendulumV15>>[] = [];
   const v20: Awaited<ReturnType<typeof pendulumV20>>[] = [];
@@ -158,8 +174,18 @@ async function hill(seed: number) {
     quick,
     seeds: SEEDS,
     pendulum: {
-      "v1.5": { meanReturn: r1(mean(v15.map((r) => r.meanReturn))), perSeed: v15.map((r) => r1(r.meanReturn)), realEpisodes: v15[0].realEpisodes, evalEpisodes: S.evalEps },
-      "v2.0": { meanReturn: r1(mean(v20.map((r) => r.meanReturn))), perSeed: v20.map((r) => r1(r.meanReturn)), realEpisodes: v20[0].realEpisodes, evalEpisodes: S.evalEps },
+      "v1.5": {
+        meanReturn: r1(mean(v15.map((r) => r.meanReturn))),
+        perSeed: v15.map((r) => r1(r.meanReturn)),
+        realEpisodes: v15[0].realEpisodes,
+        evalEpisodes: S.evalEps,
+      },
+      "v2.0": {
+        meanReturn: r1(mean(v20.map((r) => r.meanReturn))),
+        perSeed: v20.map((r) => r1(r.meanReturn)),
+        realEpisodes: v20[0].realEpisodes,
+        evalEpisodes: S.evalEps,
+      },
     },
     hill: {
       "v0.5": { predicted: r1(mean(hills.map((h) => h.v05.predicted))), real: r1(mean(hills.map((h) => h.v05.real))) },
@@ -169,6 +195,8 @@ async function hill(seed: number) {
     secondsPerDecision: Number(mean(v15.map((r) => r.secondsPerDecision)).toPrecision(3)),
     secondsPerPolicyAction: Number(mean(v20.map((r) => r.secondsPerAction)).toPrecision(3)),
     secondsPerEpoch: Number(mean(epochSeconds).toPrecision(3)),
+    // Per real environment step over the whole run (every version, evaluation included).
+    ...clock.report(clock.calls.environment, "RealStep"),
     backend: backendInfo().name + (backendInfo().simd ? "+simd" : ""),
     seconds: Math.round((performance.now() - t0) / 1000),
   };

@@ -13,9 +13,12 @@ function randn(shape: number[], seed: number): tf.Tensor {
 
 describe("ops", () => {
   it("dense has the same value and gradients as tf's own matMul + add", () => {
-    const x = randn([7, 5], 1) as tf.Tensor2D, w = randn([5, 3], 2) as tf.Tensor2D, b = randn([3], 3) as tf.Tensor1D;
+    const x = randn([7, 5], 1) as tf.Tensor2D,
+      w = randn([5, 3], 2) as tf.Tensor2D,
+      b = randn([3], 3) as tf.Tensor1D;
     const up = randn([7, 3], 4);
-    const f1 = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(dense(a as tf.Tensor2D, c as tf.Tensor2D, d as tf.Tensor1D), up));
+    const f1 = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
+      tf.sum(tf.mul(dense(a as tf.Tensor2D, c as tf.Tensor2D, d as tf.Tensor1D), up));
     const f2 = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(tf.add(tf.matMul(a as tf.Tensor2D, c as tf.Tensor2D), d), up));
     const g1 = tf.grads(f1)([x, w, b]);
     const g2 = tf.grads(f2)([x, w, b]);
@@ -27,9 +30,15 @@ describe("ops", () => {
   });
 
   it("transpose2d equals tf.transpose for tiled and ragged shapes", () => {
-    for (const [r, c] of [[256, 200], [33, 70], [1, 5], [64, 1]]) {
+    for (const [r, c] of [
+      [256, 200],
+      [33, 70],
+      [1, 5],
+      [64, 1],
+    ]) {
       const x = randn([r, c], r + c) as tf.Tensor2D;
-      const got = transpose2d(x), want = tf.transpose(x);
+      const got = transpose2d(x),
+        want = tf.transpose(x);
       expect(got.shape).toEqual([c, r]);
       expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
       tf.dispose([x, got, want]);
@@ -73,8 +82,10 @@ describe("ops", () => {
     const x = randn([6, 3], 50) as tf.Tensor2D;
     const ws = [randn([3, 5], 51) as tf.Tensor2D, randn([5, 2], 52) as tf.Tensor2D];
     const bs = [randn([5], 53) as tf.Tensor1D, randn([2], 54) as tf.Tensor1D];
-    const loss = (inputGrad: boolean) => (...a: tf.Tensor[]) =>
-      tf.sum(tf.square(mlp(a[0] as tf.Tensor2D, [a[1], a[2]] as tf.Tensor2D[], [a[3], a[4]] as tf.Tensor1D[], "silu", { inputGrad })));
+    const loss =
+      (inputGrad: boolean) =>
+      (...a: tf.Tensor[]) =>
+        tf.sum(tf.square(mlp(a[0] as tf.Tensor2D, [a[1], a[2]] as tf.Tensor2D[], [a[3], a[4]] as tf.Tensor1D[], "silu", { inputGrad })));
     const on = tf.grads(loss(true))([x, ...ws, ...bs]);
     const off = tf.grads(loss(false))([x, ...ws, ...bs]);
     expect(Array.from(off[0].dataSync())).toEqual(new Array(18).fill(0));
@@ -84,7 +95,9 @@ describe("ops", () => {
 
   it("silu's hand-written gradient matches finite differences", () => {
     const xs = [-4, -1.3, -0.2, 0, 0.4, 2.5];
-    const g = tf.grad((x: tf.Tensor) => tf.sum(silu(x)))(tf.tensor1d(xs)).dataSync();
+    const g = tf
+      .grad((x: tf.Tensor) => tf.sum(silu(x)))(tf.tensor1d(xs))
+      .dataSync();
     const s = (v: number) => v / (1 + Math.exp(-v));
     xs.forEach((v, i) => expect(g[i]).toBeCloseTo((s(v + 1e-4) - s(v - 1e-4)) / 2e-4, 4));
     const val = silu(tf.tensor1d(xs)).dataSync();
@@ -105,8 +118,10 @@ describe("ops", () => {
   });
 
   it("gaussianNll matches a hand computation", () => {
-    const mu = [0.5, -1], lv = [0.1, -2], y = [1, 0];
-    const ref = ((0.5 ** 2) * Math.exp(-0.1) + 0.1 + 1 * Math.exp(2) - 2) / 2;
+    const mu = [0.5, -1],
+      lv = [0.1, -2],
+      y = [1, 0];
+    const ref = (0.5 ** 2 * Math.exp(-0.1) + 0.1 + 1 * Math.exp(2) - 2) / 2;
     expect(gaussianNll(tf.tensor1d(mu), tf.tensor1d(lv), tf.tensor1d(y)).dataSync()[0]).toBeCloseTo(ref, 4);
   });
 });
@@ -114,7 +129,9 @@ describe("ops", () => {
 describe("EnsembleMLP", () => {
   it("initialises deterministically from the seed", () => {
     const cfg = { inputSize: 3, outputSize: 2, hiddenSizes: [8, 8], members: 3, seed: 5 };
-    const a = new EnsembleMLP(cfg), b = new EnsembleMLP(cfg), c = new EnsembleMLP({ ...cfg, seed: 6 });
+    const a = new EnsembleMLP(cfg),
+      b = new EnsembleMLP(cfg),
+      c = new EnsembleMLP({ ...cfg, seed: 6 });
     const x = [
       [0.1, 0.2, 0.3],
       [1, -1, 2],
@@ -137,7 +154,8 @@ describe("EnsembleMLP", () => {
     expect(tf.max(tf.abs(tf.sub(shared.mean, per.mean))).dataSync()[0]).toBe(0);
     // forward (head run once on stacked members) and forwardMembers (head per member) agree.
     const xs = randn([2, 5, 4], 10) as tf.Tensor3D;
-    const f3 = net.forward(xs), fm = net.forwardMembers(xs);
+    const f3 = net.forward(xs),
+      fm = net.forwardMembers(xs);
     expect(tf.max(tf.abs(tf.sub(f3.logVar!, tf.stack(fm.logVar!)))).dataSync()[0]).toBeLessThan(1e-6);
     expect(tf.max(tf.abs(tf.sub(f3.mean, tf.stack(fm.mean)))).dataSync()[0]).toBeLessThan(1e-6);
     expect(() => net.forward(randn([5, 3], 1) as tf.Tensor2D)).toThrow(ShapeError);
@@ -157,12 +175,23 @@ describe("EnsembleMLP", () => {
   });
 
   it("loss equals the average of the members' losses, with per-member and shared batches", () => {
-    const net = new EnsembleMLP({ inputSize: 2, outputSize: 2, hiddenSizes: [6], members: 3, head: "gaussian", boundPenalty: 0.01, seed: 3 });
-    const x3 = randn([3, 5, 2], 1) as tf.Tensor3D, y3 = randn([3, 5, 2], 2) as tf.Tensor3D;
+    const net = new EnsembleMLP({
+      inputSize: 2,
+      outputSize: 2,
+      hiddenSizes: [6],
+      members: 3,
+      head: "gaussian",
+      boundPenalty: 0.01,
+      seed: 3,
+    });
+    const x3 = randn([3, 5, 2], 1) as tf.Tensor3D,
+      y3 = randn([3, 5, 2], 2) as tf.Tensor3D;
     const o = net.forward(x3);
     let ref = 0;
     for (let b = 0; b < 3; b++) {
-      const m = o.mean.arraySync()[b], lv = o.logVar!.arraySync()[b], y = y3.arraySync()[b];
+      const m = o.mean.arraySync()[b],
+        lv = o.logVar!.arraySync()[b],
+        y = y3.arraySync()[b];
       let s = 0;
       for (let i = 0; i < 5; i++) for (let j = 0; j < 2; j++) s += (m[i][j] - y[i][j]) ** 2 * Math.exp(-lv[i][j]) + lv[i][j];
       ref += s / 10 / 3;
@@ -171,7 +200,8 @@ describe("EnsembleMLP", () => {
     expect(net.loss(x3, y3, "nll").dataSync()[0]).toBeCloseTo(ref + 0.01 * gap, 4);
     expect(net.loss(x3, y3, "nll", { penalty: false, scale: 0.5 }).dataSync()[0]).toBeCloseTo(0.5 * ref, 4);
     // A shared [rows, in] batch and shared targets: the same as giving every member that batch.
-    const x2 = randn([5, 2], 3) as tf.Tensor2D, y2 = randn([5, 2], 4) as tf.Tensor2D;
+    const x2 = randn([5, 2], 3) as tf.Tensor2D,
+      y2 = randn([5, 2], 4) as tf.Tensor2D;
     const a = net.loss(x2, y2, "mse").dataSync()[0];
     const b = net.loss(tf.stack([x2, x2, x2]) as tf.Tensor3D, tf.stack([y2, y2, y2]) as tf.Tensor3D, "mse").dataSync()[0];
     expect(a).toBeCloseTo(b, 5);
@@ -187,7 +217,8 @@ describe("EnsembleMLP", () => {
     const g = tf.grad(f)(tf.tensor1d(x0)).dataSync();
     for (let i = 0; i < 3; i++) {
       const h = 1e-2;
-      const xp = x0.slice(), xm = x0.slice();
+      const xp = x0.slice(),
+        xm = x0.slice();
       xp[i] += h;
       xm[i] -= h;
       const fd = (f(tf.tensor1d(xp)).dataSync()[0] - f(tf.tensor1d(xm)).dataSync()[0]) / (2 * h);
@@ -199,13 +230,22 @@ describe("EnsembleMLP", () => {
   it("fits a noisy function and learns the noise level with the Gaussian head", () => {
     const rng = makeRng(11);
     const n = 400;
-    const x: number[][] = [], y: number[][] = [];
+    const x: number[][] = [],
+      y: number[][] = [];
     for (let i = 0; i < n; i++) {
       const v = rng.uniform(-2, 2);
       x.push([v]);
       y.push([Math.sin(2 * v) + rng.normal(0, 0.1)]);
     }
-    const net = new EnsembleMLP({ inputSize: 1, outputSize: 1, hiddenSizes: [32, 32], members: 2, head: "gaussian", learningRate: 5e-3, seed: 3 });
+    const net = new EnsembleMLP({
+      inputSize: 1,
+      outputSize: 1,
+      hiddenSizes: [32, 32],
+      members: 2,
+      head: "gaussian",
+      learningRate: 5e-3,
+      seed: 3,
+    });
     const { losses } = net.fit(x, y, { epochs: 60, batchSize: 32 });
     expect(losses[losses.length - 1]).toBeLessThan(losses[0] - 1);
     const p = net.predict([[0.5], [-1]]);
@@ -220,7 +260,15 @@ describe("EnsembleMLP", () => {
   });
 
   it("trains a deterministic net with MSE on per-member minibatches", () => {
-    const net = new EnsembleMLP({ inputSize: 2, outputSize: 1, hiddenSizes: [16], members: 3, activation: "relu", learningRate: 1e-2, seed: 4 });
+    const net = new EnsembleMLP({
+      inputSize: 2,
+      outputSize: 1,
+      hiddenSizes: [16],
+      members: 3,
+      activation: "relu",
+      learningRate: 1e-2,
+      seed: 4,
+    });
     const x = randn([3, 64, 2], 1) as tf.Tensor3D;
     const y = tf.sum(x, 2, true) as tf.Tensor3D;
     const first = net.trainStep(x, y);
@@ -247,7 +295,8 @@ describe("EnsembleMLP", () => {
 
   it("round-trips weights and does Polyak updates", () => {
     const cfg = { inputSize: 2, outputSize: 2, hiddenSizes: [6], members: 2, head: "gaussian" as const, seed: 1 };
-    const a = new EnsembleMLP(cfg), b = new EnsembleMLP({ ...cfg, seed: 2 });
+    const a = new EnsembleMLP(cfg),
+      b = new EnsembleMLP({ ...cfg, seed: 2 });
     a.setInputNormalizer([1, 2], [3, 4]);
     b.setWeights(a.getWeights());
     const x = [[0.3, -0.4]];
@@ -264,7 +313,8 @@ describe("EnsembleMLP", () => {
 
   it("leaks no tensors across 1,000 forward calls and many training steps", () => {
     const net = new EnsembleMLP({ inputSize: 3, outputSize: 2, hiddenSizes: [8, 8], members: 3, head: "gaussian", seed: 1 });
-    const x = randn([3, 10, 3], 1) as tf.Tensor3D, y = randn([3, 10, 2], 2) as tf.Tensor3D;
+    const x = randn([3, 10, 3], 1) as tf.Tensor3D,
+      y = randn([3, 10, 2], 2) as tf.Tensor3D;
     net.trainStep(x, y); // creates the optimizer's slots once
     const start = tf.memory().numTensors;
     for (let i = 0; i < 1000; i++) {
@@ -276,7 +326,17 @@ describe("EnsembleMLP", () => {
       tf.dispose([...m.mean, ...m.logVar!]);
     }
     for (let i = 0; i < 50; i++) net.trainStep(x, y);
-    net.fit([[1, 2, 3], [4, 5, 6]], [[1, 2], [3, 4]], { epochs: 3 });
+    net.fit(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { epochs: 3 },
+    );
     expect(tf.memory().numTensors).toBe(start);
     const total = tf.memory().numTensors;
     net.dispose();
