@@ -123,7 +123,13 @@ function main() {
   const check = args.includes("--check");
   let files = args.filter((a) => !a.startsWith("--"));
   if (files.length === 0) {
-    files = fs.existsSync(srcDir) ? fs.readdirSync(srcDir).filter((f) => f.endsWith(".ts")).sort().map((f) => path.join(srcDir, f)) : [];
+    files = fs.existsSync(srcDir)
+      ? fs
+          .readdirSync(srcDir)
+          .filter((f) => f.endsWith(".ts"))
+          .sort()
+          .map((f) => path.join(srcDir, f))
+      : [];
   }
   const stale = [];
   for (const f of files) {

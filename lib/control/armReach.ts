@@ -23,12 +23,19 @@ export interface ArmReachCostOptions {
 
 export function armReachCost(opts: ArmReachCostOptions): TrajectoryCost {
   const { target } = opts;
-  const wPos = opts.wPos ?? 1, wVel = opts.wVel ?? ARM_COST.wVel, wCtrl = opts.wCtrl ?? ARM_COST.wCtrl;
-  const wPosF = opts.wPosFinal ?? 10, wVelF = opts.wVelFinal ?? 0.1;
+  const wPos = opts.wPos ?? 1,
+    wVel = opts.wVel ?? ARM_COST.wVel,
+    wCtrl = opts.wCtrl ?? ARM_COST.wCtrl;
+  const wPosF = opts.wPosFinal ?? 10,
+    wVelF = opts.wVelFinal ?? 0.1;
   const links = { l1: opts.l1 ?? ARM_PARAMS.l1, l2: opts.l2 ?? ARM_PARAMS.l2 };
   // leastSquaresCost halves the squared residual, hence the sqrt(2 w).
   const s = (w: number) => Math.sqrt(2 * w);
-  const sp = s(wPos), sv = s(wVel), su = s(wCtrl), spf = s(wPosF), svf = s(wVelF);
+  const sp = s(wPos),
+    sv = s(wVel),
+    su = s(wCtrl),
+    spf = s(wPosF),
+    svf = s(wVelF);
   return leastSquaresCost(
     (x, u) => {
       const p = armEndEffector(x[0], x[1], links);

@@ -30,18 +30,27 @@ export interface LinearGaussianController {
 }
 
 /** Builds a controller from K, k (absolute form) and covariances; factorises each Sigma_t. */
-export function linearGaussianController(K: readonly Mat[], k: readonly ArrayLike<number>[], cov: readonly Mat[]): LinearGaussianController {
+export function linearGaussianController(
+  K: readonly Mat[],
+  k: readonly ArrayLike<number>[],
+  cov: readonly Mat[],
+): LinearGaussianController {
   const T = K.length;
   if (T === 0) throw new ShapeError("linearGaussianController: no time steps");
   if (k.length !== T || cov.length !== T) {
     throw new ShapeError(`linearGaussianController: K, k and cov need the same length, got ${T}, ${k.length}, ${cov.length}`);
   }
-  const m = K[0].rows, n = K[0].cols;
-  const cholCov: Mat[] = [], precision: Mat[] = [], logDetCov: number[] = [];
+  const m = K[0].rows,
+    n = K[0].cols;
+  const cholCov: Mat[] = [],
+    precision: Mat[] = [],
+    logDetCov: number[] = [];
   for (let t = 0; t < T; t++) {
-    if (K[t].rows !== m || K[t].cols !== n) throw new ShapeError(`linearGaussianController: K[${t}] is ${K[t].rows} x ${K[t].cols}, expected ${m} x ${n}`);
+    if (K[t].rows !== m || K[t].cols !== n)
+      throw new ShapeError(`linearGaussianController: K[${t}] is ${K[t].rows} x ${K[t].cols}, expected ${m} x ${n}`);
     if (k[t].length !== m) throw new ShapeError(`linearGaussianController: k[${t}] has length ${k[t].length}, expected ${m}`);
-    if (cov[t].rows !== m || cov[t].cols !== m) throw new ShapeError(`linearGaussianController: cov[${t}] is ${cov[t].rows} x ${cov[t].cols}, expected ${m} x ${m}`);
+    if (cov[t].rows !== m || cov[t].cols !== m)
+      throw new ShapeError(`linearGaussianController: cov[${t}] is ${cov[t].rows} x ${cov[t].cols}, expected ${m} x ${m}`);
     const L = cholesky(cov[t], { name: `controller covariance at step ${t}` });
     cholCov.push(L);
     precision.push(cholInverse(L));

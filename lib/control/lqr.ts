@@ -122,12 +122,16 @@ export function lqrBackward(p: LqrProblem, opts: LqrOptions = {}): LqrSolution {
   const { n, m } = p;
   const mu = opts.mu ?? 0;
   if (!(mu >= 0)) throw new ValueError(`lqr: mu must be >= 0, got ${mu}`);
-  const K: Mat[] = new Array(T), k: Float64Array[] = new Array(T);
-  const Quus: Mat[] = new Array(T), Qus: Float64Array[] = new Array(T);
-  const V: Mat[] = new Array(T + 1), v: Float64Array[] = new Array(T + 1);
+  const K: Mat[] = new Array(T),
+    k: Float64Array[] = new Array(T);
+  const Quus: Mat[] = new Array(T),
+    Qus: Float64Array[] = new Array(T);
+  const V: Mat[] = new Array(T + 1),
+    v: Float64Array[] = new Array(T + 1);
   V[T] = p.CT ? symmetrize(p.CT) : mat(n, n);
   v[T] = p.cT ? Float64Array.from(p.cT) : new Float64Array(n);
-  let dJ1 = 0, dJ2 = 0;
+  let dJ1 = 0,
+    dJ2 = 0;
   for (let t = T - 1; t >= 0; t--) {
     const F = p.F[t];
     const VF = matmul(V[t + 1], F);
@@ -141,7 +145,8 @@ export function lqrBackward(p: LqrProblem, opts: LqrOptions = {}): LqrSolution {
     const Qxx = block(Q, 0, n, 0, n);
     const Qux = block(Q, n, n + m, 0, n);
     const Quu = block(Q, n, n + m, n, n + m);
-    const qx = q.subarray(0, n), qu = q.slice(n);
+    const qx = q.subarray(0, n),
+      qu = q.slice(n);
     let L: Mat;
     try {
       L = cholesky(mu > 0 ? addDiag(Quu, mu) : Quu, { maxTries: 0, name: `Q_uu at step ${t}` });
@@ -195,7 +200,11 @@ export function quadraticValue(C: Mat, c: ArrayLike<number>, z: ArrayLike<number
 }
 
 /** The deterministic closed-loop rollout of u_t = K_t x_t + k_t from x0, with its total cost. */
-export function lqrRollout(p: LqrProblem, sol: Pick<LqrSolution, "K" | "k">, x0: ArrayLike<number>): {
+export function lqrRollout(
+  p: LqrProblem,
+  sol: Pick<LqrSolution, "K" | "k">,
+  x0: ArrayLike<number>,
+): {
   xs: Float64Array[];
   us: Float64Array[];
   cost: number;

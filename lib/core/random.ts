@@ -52,7 +52,10 @@ function checkSeed(seed: number): number {
 export function makeRng(seed: number): Rng {
   checkSeed(seed);
   const sm = splitmix32(seed);
-  let a = sm(), b = sm(), c = sm(), d = sm();
+  let a = sm(),
+    b = sm(),
+    c = sm(),
+    d = sm();
   if ((a | b | c | d) === 0) a = 1; // xoshiro's all-zero state is a fixed point
 
   function nextUint32(): number {

@@ -61,8 +61,7 @@ export function pushTransition(
   const { stateDim: ds, actionDim: da } = buf;
   if (s.length !== ds || s2.length !== ds || a.length !== da) {
     throw new ShapeError(
-      `replay buffer: expected states of length ${ds} and actions of length ${da}, ` +
-        `got ${s.length}, ${s2.length} and ${a.length}`,
+      `replay buffer: expected states of length ${ds} and actions of length ${da}, ` + `got ${s.length}, ${s2.length} and ${a.length}`,
     );
   }
   const i = buf.head;

@@ -126,14 +126,7 @@ export function epsilonGreedy(Q: ArrayLike<number>, s: number, nActions: number,
 }
 
 /** One Q-learning update: Q(s,a) += alpha [r + gamma max_a' Q(s',a') - Q(s,a)], no bootstrap at the end. */
-export function qLearningUpdate(
-  agent: DynaQAgent,
-  s: number,
-  a: number,
-  reward: number,
-  next: number,
-  done: boolean,
-): void {
+export function qLearningUpdate(agent: DynaQAgent, s: number, a: number, reward: number, next: number, done: boolean): void {
   const { Q, nActions, alpha, gamma } = agent;
   let target = reward;
   if (!done) {
@@ -146,14 +139,7 @@ export function qLearningUpdate(
 }
 
 /** Model learning: the deterministic model remembers the latest outcome of (s, a). */
-export function modelUpdate(
-  agent: DynaQAgent,
-  s: number,
-  a: number,
-  reward: number,
-  next: number,
-  done: boolean,
-): void {
+export function modelUpdate(agent: DynaQAgent, s: number, a: number, reward: number, next: number, done: boolean): void {
   const m = agent.model;
   const i = s * agent.nActions + a;
   if (m.actionsTaken[s].length === 0) m.observedStates.push(s);

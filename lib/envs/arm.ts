@@ -94,7 +94,10 @@ export function armElbow(q1: number, params: Pick<ArmParams, "l1"> = ARM_PARAMS)
 
 /** Jacobian dp/dq of the end-effector position (2 x 2). */
 export function armEndEffectorJacobian(q1: number, q2: number, params: Pick<ArmParams, "l1" | "l2"> = ARM_PARAMS): number[][] {
-  const s1 = Math.sin(q1), c1 = Math.cos(q1), s12 = Math.sin(q1 + q2), c12 = Math.cos(q1 + q2);
+  const s1 = Math.sin(q1),
+    c1 = Math.cos(q1),
+    s12 = Math.sin(q1 + q2),
+    c12 = Math.cos(q1 + q2);
   return [
     [-params.l1 * s1 - params.l2 * s12, -params.l2 * s12],
     [params.l1 * c1 + params.l2 * c12, params.l2 * c12],
@@ -103,7 +106,9 @@ export function armEndEffectorJacobian(q1: number, q2: number, params: Pick<ArmP
 
 /** Mass matrix M(q) (depends on q2 only), as [[M11, M12], [M12, M22]]. */
 export function armMassMatrix(q2: number, p: ArmParams = ARM_PARAMS): number[][] {
-  const a1 = p.I1 + p.I2 + p.m2 * p.l1 * p.l1, a2 = p.m2 * p.l1 * p.s2, a3 = p.I2;
+  const a1 = p.I1 + p.I2 + p.m2 * p.l1 * p.l1,
+    a2 = p.m2 * p.l1 * p.s2,
+    a3 = p.I2;
   const c2 = Math.cos(q2);
   return [
     [a1 + 2 * a2 * c2, a3 + a2 * c2],
@@ -115,12 +120,28 @@ export function armMassMatrix(q2: number, p: ArmParams = ARM_PARAMS): number[][]
  * Joint accelerations qddot = M^-1 (tau - C - B qdot - G) of one state; written into out[0..1].
  * Shared by the integrator and exported for inverse/forward-dynamics exercises.
  */
-export function armAcceleration(q1: number, q2: number, qd1: number, qd2: number, tau1: number, tau2: number, p: ArmParams, out: Float64Array | number[]): void {
-  const a1 = p.I1 + p.I2 + p.m2 * p.l1 * p.l1, a2 = p.m2 * p.l1 * p.s2, a3 = p.I2;
-  const c2 = Math.cos(q2), s2 = Math.sin(q2);
-  const M11 = a1 + 2 * a2 * c2, M12 = a3 + a2 * c2, M22 = a3;
-  const C1 = -a2 * s2 * qd2 * (2 * qd1 + qd2), C2 = a2 * s2 * qd1 * qd1;
-  let G1 = 0, G2 = 0;
+export function armAcceleration(
+  q1: number,
+  q2: number,
+  qd1: number,
+  qd2: number,
+  tau1: number,
+  tau2: number,
+  p: ArmParams,
+  out: Float64Array | number[],
+): void {
+  const a1 = p.I1 + p.I2 + p.m2 * p.l1 * p.l1,
+    a2 = p.m2 * p.l1 * p.s2,
+    a3 = p.I2;
+  const c2 = Math.cos(q2),
+    s2 = Math.sin(q2);
+  const M11 = a1 + 2 * a2 * c2,
+    M12 = a3 + a2 * c2,
+    M22 = a3;
+  const C1 = -a2 * s2 * qd2 * (2 * qd1 + qd2),
+    C2 = a2 * s2 * qd1 * qd1;
+  let G1 = 0,
+    G2 = 0;
   if (p.g !== 0) {
     const c12 = Math.cos(q1 + q2);
     G1 = p.g * ((p.m1 * p.s1 + p.m2 * p.l1) * Math.cos(q1) + p.m2 * p.s2 * c12);
@@ -186,11 +207,14 @@ export class TwoLinkArm extends ContinuousSystem {
 
   private costAt(a: ArrayLike<number>, ao: number, s2: ArrayLike<number>, s2o: number): number {
     const { l1, l2 } = this.params;
-    const q1 = s2[s2o], q2 = s2[s2o + 1];
+    const q1 = s2[s2o],
+      q2 = s2[s2o + 1];
     const ex = l1 * Math.cos(q1) + l2 * Math.cos(q1 + q2) - this.target[0];
     const ey = l1 * Math.sin(q1) + l2 * Math.sin(q1 + q2) - this.target[1];
-    const v1 = s2[s2o + 2], v2 = s2[s2o + 3];
-    const u1 = a[ao], u2 = a[ao + 1];
+    const v1 = s2[s2o + 2],
+      v2 = s2[s2o + 3];
+    const u1 = a[ao],
+      u2 = a[ao + 1];
     return ex * ex + ey * ey + this.costWeights.wVel * (v1 * v1 + v2 * v2) + this.costWeights.wCtrl * (u1 * u1 + u2 * u2);
   }
 
@@ -237,9 +261,12 @@ export class TwoLinkArm extends ContinuousSystem {
     const p = this.params;
     return tf.tidy(() => {
       const [u1, u2] = columnsTf(clipColumnsTf(actions, this.actionSpace.low, this.actionSpace.high));
-      const a1 = p.I1 + p.I2 + p.m2 * p.l1 * p.l1, a2 = p.m2 * p.l1 * p.s2, a3 = p.I2;
+      const a1 = p.I1 + p.I2 + p.m2 * p.l1 * p.l1,
+        a2 = p.m2 * p.l1 * p.s2,
+        a3 = p.I2;
       const deriv = ([q1, q2, qd1, qd2]: tf.Tensor2D[]): tf.Tensor2D[] => {
-        const c2 = tf.cos(q2), s2 = tf.sin(q2);
+        const c2 = tf.cos(q2),
+          s2 = tf.sin(q2);
         const M11 = tf.add(tf.mul(c2, 2 * a2), a1);
         const M12 = tf.add(tf.mul(c2, a2), a3);
         const C1 = tf.mul(tf.mul(s2, -a2), tf.mul(qd2, tf.add(tf.mul(qd1, 2), qd2)));
@@ -282,11 +309,15 @@ export class TwoLinkArm extends ContinuousSystem {
   /** A 240 x 240 frame seen from above: shoulder at the centre, both links, the target as a green ring. */
   render(state?: number[]): string {
     const x = this.stateToRender(state);
-    const scale = 150, cx = 120, cy = 130;
+    const scale = 150,
+      cx = 120,
+      cy = 130;
     const [ex, ey] = armElbow(x[0], this.params);
     const [px, py] = armEndEffector(x[0], x[1], this.params);
     const S = (u: number, v: number): [number, number] => [cx + u * scale, cy - v * scale];
-    const [sx1, sy1] = S(ex, ey), [sx2, sy2] = S(px, py), [tx, ty] = S(this.target[0], this.target[1]);
+    const [sx1, sy1] = S(ex, ey),
+      [sx2, sy2] = S(px, py),
+      [tx, ty] = S(this.target[0], this.target[1]);
     const u = state ? [0, 0] : this.lastU;
     const reach = (this.params.l1 + this.params.l2) * scale;
     const body =

@@ -124,8 +124,11 @@ export class CartPole extends ContinuousSystem {
 
   protected deriv(z: Float64Array, u: Float64Array, dz: Float64Array): void {
     const { M, m, l, b, g } = this.params;
-    const xd = z[1], th = z[2], thd = z[3];
-    const s = Math.sin(th), c = Math.cos(th);
+    const xd = z[1],
+      th = z[2],
+      thd = z[3];
+    const s = Math.sin(th),
+      c = Math.cos(th);
     const D = 4 * (M + m) - 3 * m * c * c;
     const force = u[0] - b * xd;
     dz[0] = xd;
@@ -179,7 +182,8 @@ export class CartPole extends ContinuousSystem {
     return tf.tidy(() => {
       const u = clipColumnsTf(actions, this.actionSpace.low, this.actionSpace.high);
       const deriv = ([, xd, th, thd]: tf.Tensor2D[]): tf.Tensor2D[] => {
-        const s = tf.sin(th), c = tf.cos(th);
+        const s = tf.sin(th),
+          c = tf.cos(th);
         const D = tf.sub(4 * (M + m), tf.mul(tf.square(c), 3 * m));
         const force = tf.sub(u, tf.mul(xd, b));
         const thd2s = tf.mul(tf.square(thd), s);
@@ -214,7 +218,9 @@ export class CartPole extends ContinuousSystem {
   render(state?: number[]): string {
     const z = this.stateToRender(state);
     const scale = 80; // px per metre
-    const W = 320, cx = W / 2, ground = 130;
+    const W = 320,
+      cx = W / 2,
+      ground = 130;
     // The view is centred on x = 0 and follows the cart only when it nears an edge, so the cart never
     // jumps across the screen; ticks every metre (labelled) show where on the track it is.
     const span = W / scale;

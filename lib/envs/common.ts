@@ -19,7 +19,14 @@ export function box(
   if (lo.length !== dim || hi.length !== dim || units.length !== dim) {
     throw new ShapeError(`box: names, low, high and units must all have ${dim} entries`);
   }
-  return Object.freeze({ kind: "box", dim, low: Object.freeze(lo), high: Object.freeze(hi), names: Object.freeze([...names]), units: Object.freeze([...units]) });
+  return Object.freeze({
+    kind: "box",
+    dim,
+    low: Object.freeze(lo),
+    high: Object.freeze(hi),
+    names: Object.freeze([...names]),
+    units: Object.freeze([...units]),
+  });
 }
 
 export function discrete(names: readonly string[]): DiscreteSpace {
@@ -87,7 +94,9 @@ export function checkAction(system: string, action: readonly number[], space: Bo
     throw new ShapeError(`${system}: the action must be an array of ${space.dim} number(s), got ${typeof action}`);
   }
   if (action.length !== space.dim) {
-    throw new ShapeError(`${system}: the action must have ${space.dim} entr${space.dim === 1 ? "y" : "ies"} (${space.names.join(", ")}), got ${action.length}`);
+    throw new ShapeError(
+      `${system}: the action must have ${space.dim} entr${space.dim === 1 ? "y" : "ies"} (${space.names.join(", ")}), got ${action.length}`,
+    );
   }
   const out = new Array<number>(space.dim);
   let clipped = false;
@@ -200,7 +209,14 @@ export abstract class ContinuousSystem implements ContinuousEnv {
   /** Continuous-time derivative dx/dt = f(x, u), written into dx. `u` is already clipped. */
   protected abstract deriv(x: Float64Array, u: Float64Array, dx: Float64Array): void;
   /** Reward of the transition (s, a, s2), rows read from flat arrays at the given offsets; `a` is clipped. */
-  protected abstract rewardAt(s: ArrayLike<number>, so: number, a: ArrayLike<number>, ao: number, s2: ArrayLike<number>, s2o: number): number;
+  protected abstract rewardAt(
+    s: ArrayLike<number>,
+    so: number,
+    a: ArrayLike<number>,
+    ao: number,
+    s2: ArrayLike<number>,
+    s2o: number,
+  ): number;
   /** A start state drawn from the system's start distribution. */
   protected abstract sampleInitialState(rng: Rng): number[];
   abstract observe(state: readonly number[]): number[];
@@ -258,7 +274,8 @@ export abstract class ContinuousSystem implements ContinuousEnv {
     if (n !== m) throw new ShapeError(`${this.name}: dynamics got ${n} state rows but ${m} action rows`);
     checkFiniteBatch(this.name, "dynamics: actions", actions, this.actionDim);
     const result = out ?? new Float64Array(n * this.stateDim);
-    if (result.length !== n * this.stateDim) throw new ShapeError(`${this.name}: dynamics: out has length ${result.length}, expected ${n * this.stateDim}`);
+    if (result.length !== n * this.stateDim)
+      throw new ShapeError(`${this.name}: dynamics: out has length ${result.length}, expected ${n * this.stateDim}`);
     if (result === states) throw new ValueError(`${this.name}: dynamics: out must not be the states array`);
     for (let i = 0; i < n; i++) this.integrate(states, i * this.stateDim, actions, i * this.actionDim, result, i * this.stateDim);
     return result;

@@ -34,7 +34,15 @@ export interface HillParams {
   xMax: number;
 }
 
-export const HILL_PARAMS: Readonly<HillParams> = Object.freeze({ height: 3, xPeak: 4, wLeft: 2.5, wRight: 0.7, kSlide: 0.5, xMin: -5, xMax: 10 });
+export const HILL_PARAMS: Readonly<HillParams> = Object.freeze({
+  height: 3,
+  xPeak: 4,
+  wLeft: 2.5,
+  wRight: 0.7,
+  kSlide: 0.5,
+  xMin: -5,
+  xMax: 10,
+});
 
 /** Height of the landscape at x. */
 export function hillHeight(x: number, p: HillParams = HILL_PARAMS): number {
@@ -158,7 +166,12 @@ export class Hill extends ContinuousSystem {
   /** A 320 x 200 frame: the landscape from x = -3 to 8, the point, the summit flag. */
   render(state?: number[]): string {
     const s = this.stateToRender(state);
-    const x0 = -3, x1 = 8, W = 320, base = 165, sx = W / (x1 - x0), sy = 40;
+    const x0 = -3,
+      x1 = 8,
+      W = 320,
+      base = 165,
+      sx = W / (x1 - x0),
+      sy = 40;
     const X = (x: number) => (x - x0) * sx;
     const Y = (h: number) => base - h * sy;
     let pts = "";

@@ -41,19 +41,45 @@ export const DYNA_MAZE: MazeLayout = Object.freeze({
   cols: 9,
   start: [2, 0] as Cell,
   goal: [0, 8] as Cell,
-  walls: Object.freeze([[1, 2], [2, 2], [3, 2], [0, 7], [1, 7], [2, 7], [4, 5]] as Cell[]),
+  walls: Object.freeze([
+    [1, 2],
+    [2, 2],
+    [3, 2],
+    [0, 7],
+    [1, 7],
+    [2, 7],
+    [4, 5],
+  ] as Cell[]),
 });
 
 const row3 = (cols: number[]): Cell[] => cols.map((c) => [3, c] as Cell);
 
 /** Example 8.2, first 1000 steps: a wall across row 3 with the gap at the right end. */
-export const BLOCKING_MAZE_BEFORE: MazeLayout = Object.freeze({ rows: 6, cols: 9, start: [5, 3] as Cell, goal: [0, 8] as Cell, walls: Object.freeze(row3([0, 1, 2, 3, 4, 5, 6, 7])) });
+export const BLOCKING_MAZE_BEFORE: MazeLayout = Object.freeze({
+  rows: 6,
+  cols: 9,
+  start: [5, 3] as Cell,
+  goal: [0, 8] as Cell,
+  walls: Object.freeze(row3([0, 1, 2, 3, 4, 5, 6, 7])),
+});
 /** Example 8.2, after 1000 steps: the right gap closes, a gap opens at the left end. */
-export const BLOCKING_MAZE_AFTER: MazeLayout = Object.freeze({ ...BLOCKING_MAZE_BEFORE, walls: Object.freeze(row3([1, 2, 3, 4, 5, 6, 7, 8])) });
+export const BLOCKING_MAZE_AFTER: MazeLayout = Object.freeze({
+  ...BLOCKING_MAZE_BEFORE,
+  walls: Object.freeze(row3([1, 2, 3, 4, 5, 6, 7, 8])),
+});
 /** Example 8.3, first 3000 steps: the only gap is at the left end. */
-export const SHORTCUT_MAZE_BEFORE: MazeLayout = Object.freeze({ rows: 6, cols: 9, start: [5, 3] as Cell, goal: [0, 8] as Cell, walls: Object.freeze(row3([1, 2, 3, 4, 5, 6, 7, 8])) });
+export const SHORTCUT_MAZE_BEFORE: MazeLayout = Object.freeze({
+  rows: 6,
+  cols: 9,
+  start: [5, 3] as Cell,
+  goal: [0, 8] as Cell,
+  walls: Object.freeze(row3([1, 2, 3, 4, 5, 6, 7, 8])),
+});
 /** Example 8.3, after 3000 steps: a second, shorter gap opens at the right end. */
-export const SHORTCUT_MAZE_AFTER: MazeLayout = Object.freeze({ ...SHORTCUT_MAZE_BEFORE, walls: Object.freeze(row3([1, 2, 3, 4, 5, 6, 7])) });
+export const SHORTCUT_MAZE_AFTER: MazeLayout = Object.freeze({
+  ...SHORTCUT_MAZE_BEFORE,
+  walls: Object.freeze(row3([1, 2, 3, 4, 5, 6, 7])),
+});
 
 export interface MazeOptions {
   /** Episode length limit (truncated when reached). Default Infinity (episodes end at the goal). */
@@ -139,8 +165,10 @@ export class Maze implements TabularEnv {
   transition(s: number, a: number): TabularTransition {
     this.checkStateIndex(s);
     this.checkActionIndex(a);
-    const r = Math.floor(s / this.cols), c = s % this.cols;
-    const nr = r + MOVES[a][0], nc = c + MOVES[a][1];
+    const r = Math.floor(s / this.cols),
+      c = s % this.cols;
+    const nr = r + MOVES[a][0],
+      nc = c + MOVES[a][1];
     let next = s;
     if (nr >= 0 && nr < this.rows && nc >= 0 && nc < this.cols && !this.wallMask[nr * this.cols + nc]) next = nr * this.cols + nc;
     const atGoal = next === this.goalState;
@@ -258,19 +286,27 @@ export function makeDynaMaze(options: Omit<MazeOptions, "phases"> = {}): Maze {
 
 /** The blocking maze of Example 8.2: switches after `switchAt` total steps (book: 1000). */
 export function makeBlockingMaze(options: Omit<MazeOptions, "phases"> & { switchAt?: number } = {}): Maze {
-  return new Maze(BLOCKING_MAZE_BEFORE, { name: "blockingmaze", ...options, phases: [{ from: options.switchAt ?? 1000, layout: BLOCKING_MAZE_AFTER }] });
+  return new Maze(BLOCKING_MAZE_BEFORE, {
+    name: "blockingmaze",
+    ...options,
+    phases: [{ from: options.switchAt ?? 1000, layout: BLOCKING_MAZE_AFTER }],
+  });
 }
 
 /** The shortcut maze of Example 8.3: opens the shortcut after `switchAt` total steps (book: 3000). */
 export function makeShortcutMaze(options: Omit<MazeOptions, "phases"> & { switchAt?: number } = {}): Maze {
-  return new Maze(SHORTCUT_MAZE_BEFORE, { name: "shortcutmaze", ...options, phases: [{ from: options.switchAt ?? 3000, layout: SHORTCUT_MAZE_AFTER }] });
+  return new Maze(SHORTCUT_MAZE_BEFORE, {
+    name: "shortcutmaze",
+    ...options,
+    phases: [{ from: options.switchAt ?? 3000, layout: SHORTCUT_MAZE_AFTER }],
+  });
 }
 
 export interface MazeRenderOptions {
   /** State where the agent is drawn (omit for none). */
   agent?: number;
   /** Action values Q[s][a] (nStates rows of 4): draws arrows for the greedy action(s) of each free cell. */
-  q?: readonly (ArrayLike<number>)[];
+  q?: readonly ArrayLike<number>[];
   /** Or the greedy actions directly: one action index (or list of tied actions, or -1 for none) per state. */
   policy?: readonly (number | readonly number[])[];
   /** Per-state values to shade the cells (e.g. max_a Q); scaled to the largest. */
@@ -281,9 +317,10 @@ export interface MazeRenderOptions {
 }
 
 /** The greedy action(s) of each state: all actions within 1e-12 of the max; none when all are equal. */
-export function greedyActions(q: readonly (ArrayLike<number>)[]): number[][] {
+export function greedyActions(q: readonly ArrayLike<number>[]): number[][] {
   return q.map((row) => {
-    let best = -Infinity, worst = Infinity;
+    let best = -Infinity,
+      worst = Infinity;
     for (let a = 0; a < row.length; a++) {
       best = Math.max(best, row[a]);
       worst = Math.min(worst, row[a]);
@@ -303,9 +340,12 @@ export function renderMaze(maze: Maze, options: MazeRenderOptions = {}): string 
   const cs = options.cell ?? 24;
   const { rows, cols } = maze;
   const pad = 4;
-  const w = cols * cs + 2 * pad, h = rows * cs + 2 * pad;
-  if (options.q && options.q.length !== maze.nStates) throw new ValueError(`renderMaze: q has ${options.q.length} rows, expected ${maze.nStates}`);
-  if (options.policy && options.policy.length !== maze.nStates) throw new ValueError(`renderMaze: policy has ${options.policy.length} entries, expected ${maze.nStates}`);
+  const w = cols * cs + 2 * pad,
+    h = rows * cs + 2 * pad;
+  if (options.q && options.q.length !== maze.nStates)
+    throw new ValueError(`renderMaze: q has ${options.q.length} rows, expected ${maze.nStates}`);
+  if (options.policy && options.policy.length !== maze.nStates)
+    throw new ValueError(`renderMaze: policy has ${options.policy.length} entries, expected ${maze.nStates}`);
   const arrows: number[][] | null = options.q
     ? greedyActions(options.q)
     : options.policy
@@ -318,7 +358,8 @@ export function renderMaze(maze: Maze, options: MazeRenderOptions = {}): string 
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const s = r * cols + c;
-      const x = pad + c * cs, y = pad + r * cs;
+      const x = pad + c * cs,
+        y = pad + r * cs;
       let fill = "#ffffff";
       if (maze.isWall(r, c)) fill = "#444444";
       else if (options.values && vmax > 0) {
@@ -331,7 +372,8 @@ export function renderMaze(maze: Maze, options: MazeRenderOptions = {}): string 
       }
     }
   }
-  const label = (cell: Cell, s: string) => text(pad + cell[1] * cs + cs * 0.3, pad + cell[0] * cs + cs * 0.72, s, Math.round(cs * 0.55), ' font-weight="bold" fill="#2ca02c"');
+  const label = (cell: Cell, s: string) =>
+    text(pad + cell[1] * cs + cs * 0.3, pad + cell[0] * cs + cs * 0.72, s, Math.round(cs * 0.55), ' font-weight="bold" fill="#2ca02c"');
   body += label(layout.start, "S") + label(layout.goal, "G");
   if (options.agent !== undefined) {
     const [r, c] = maze.cellOf(options.agent);
@@ -342,10 +384,13 @@ export function renderMaze(maze: Maze, options: MazeRenderOptions = {}): string 
 
 function arrow(cx: number, cy: number, a: number, len: number): string {
   const [dr, dc] = MOVES[a];
-  const x2 = cx + dc * len, y2 = cy + dr * len;
+  const x2 = cx + dc * len,
+    y2 = cy + dr * len;
   // Arrow head: two short strokes back from the tip.
-  const hx = -dc * len * 0.4, hy = -dr * len * 0.4;
-  const px = -dr * len * 0.3, py = dc * len * 0.3;
+  const hx = -dc * len * 0.4,
+    hy = -dr * len * 0.4;
+  const px = -dr * len * 0.3,
+    py = dc * len * 0.3;
   return (
     line(cx, cy, x2, y2, "#1f77b4", 1.5) +
     line(x2, y2, x2 + hx + px, y2 + hy + py, "#1f77b4", 1.5) +

@@ -159,7 +159,9 @@ export class Pendulum extends ContinuousSystem {
   /** A 200 x 200 frame: the rod from the pivot (up is theta = 0), the torque as a bar below. */
   render(state?: number[]): string {
     const s = this.stateToRender(state);
-    const cx = 100, cy = 95, len = 70;
+    const cx = 100,
+      cy = 95,
+      len = 70;
     const tipX = cx - len * Math.sin(s[0]); // positive theta turns counter-clockwise
     const tipY = cy - len * Math.cos(s[0]);
     const u = state ? 0 : this.lastU;

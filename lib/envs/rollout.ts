@@ -41,7 +41,11 @@ export interface RolloutOptions {
  *   const { frames } = rollout(new Pendulum({ start: "down" }), randomPolicy(pendulum.actionSpace, 0), { frames: true });
  * then hand `frames` to the animation player of lib/viz.
  */
-export function rollout<Obs, Act, State>(env: Env<Obs, Act, State>, policy: Policy<Obs, Act>, options: RolloutOptions = {}): Rollout<Obs, Act> {
+export function rollout<Obs, Act, State>(
+  env: Env<Obs, Act, State>,
+  policy: Policy<Obs, Act>,
+  options: RolloutOptions = {},
+): Rollout<Obs, Act> {
   const steps = options.steps ?? (Number.isFinite(env.maxSteps) ? env.maxSteps : 1000);
   let obs = env.reset(options.seed);
   const out: Rollout<Obs, Act> = {

@@ -62,7 +62,8 @@ export function hillClimbPolicy(env: Hill): Policy<number[], number[]> {
 /** Maze: follow a shortest path to the goal (breadth-first distances of the current layout). */
 export function mazeShortestPathPolicy(maze: Maze): Policy<number, number> {
   return (s) => {
-    let best = 0, bestDist = Infinity;
+    let best = 0,
+      bestDist = Infinity;
     for (let a = 0; a < maze.nActions; a++) {
       const { next, terminated } = maze.transition(s, a);
       const d = terminated ? 0 : next === s ? Infinity : maze.shortestPath(next);

@@ -28,16 +28,18 @@ export function negLogPolicyQuadratic(pBar: LinearGaussianController, t: number)
   }
   const P = pBar.precision[t];
   const PM = mat(m, nz);
-  for (let i = 0; i < m; i++) for (let a = 0; a < m; a++) {
-    const pia = P.data[i * m + a];
-    for (let j = 0; j < nz; j++) PM.data[i * nz + j] += pia * M.data[a * nz + j];
-  }
+  for (let i = 0; i < m; i++)
+    for (let a = 0; a < m; a++) {
+      const pia = P.data[i * m + a];
+      for (let j = 0; j < nz; j++) PM.data[i * nz + j] += pia * M.data[a * nz + j];
+    }
   const C = mat(nz, nz);
-  for (let a = 0; a < m; a++) for (let i = 0; i < nz; i++) {
-    const mai = M.data[a * nz + i];
-    if (mai === 0) continue;
-    for (let j = 0; j < nz; j++) C.data[i * nz + j] += mai * PM.data[a * nz + j];
-  }
+  for (let a = 0; a < m; a++)
+    for (let i = 0; i < nz; i++) {
+      const mai = M.data[a * nz + i];
+      if (mai === 0) continue;
+      for (let j = 0; j < nz; j++) C.data[i * nz + j] += mai * PM.data[a * nz + j];
+    }
   const Pk = matvec(P, pBar.k[t]);
   const c = new Float64Array(nz);
   for (let a = 0; a < m; a++) for (let i = 0; i < nz; i++) c[i] -= M.data[a * nz + i] * Pk[a];
@@ -56,16 +58,22 @@ export function surrogateController(
   eta: number,
 ): LinearGaussianController {
   const { T, n, m } = dyn;
-  const C: Mat[] = [], c: Float64Array[] = [];
+  const C: Mat[] = [],
+    c: Float64Array[] = [];
   for (let t = 0; t < T; t++) {
     const kl = negLogPolicyQuadratic(pBar, t);
-    const Ct = mat(n + m, n + m), ct = new Float64Array(n + m);
+    const Ct = mat(n + m, n + m),
+      ct = new Float64Array(n + m);
     for (let i = 0; i < Ct.data.length; i++) Ct.data[i] = cost.C[t].data[i] / eta + kl.C.data[i];
     for (let i = 0; i < n + m; i++) ct[i] = cost.c[t][i] / eta + kl.c[i];
     C.push(Ct);
     c.push(ct);
   }
-  const CT = mat(n, n, cost.CT.data.map((v) => v / eta));
+  const CT = mat(
+    n,
+    n,
+    cost.CT.data.map((v) => v / eta),
+  );
   const cT = cost.cT.map((v) => v / eta);
   const problem: LqrProblem = { n, m, F: dyn.F, f: dyn.f, C, c, CT, cT };
   const sol = lqrBackward(problem);
@@ -127,14 +135,17 @@ export function klConstrainedUpdate(
   opts: KlStepOptions = {},
 ): KlStepResult {
   if (!(epsilon > 0)) throw new ValueError(`klConstrainedUpdate: epsilon must be > 0, got ${epsilon}`);
-  const etaMin = opts.etaMin ?? 1e-6, etaMax = opts.etaMax ?? 1e16;
+  const etaMin = opts.etaMin ?? 1e-6,
+    etaMax = opts.etaMax ?? 1e16;
   const tol = opts.tolFraction ?? 0.1;
   const maxIter = opts.maxIter ?? 50;
   let eta = Math.min(etaMax, Math.max(etaMin, opts.eta0 ?? 1));
-  let lo = etaMin, hi = etaMax;
+  let lo = etaMin,
+    hi = etaMax;
   const history: { eta: number; kl: number }[] = [];
   type Candidate = { controller: LinearGaussianController; eta: number; kl: number };
-  let feasible: Candidate | null = null, infeasible: Candidate | null = null;
+  let feasible: Candidate | null = null,
+    infeasible: Candidate | null = null;
   let status: KlStepResult["status"] = "maxIter";
   for (let it = 0; it < maxIter; it++) {
     let ctrl: LinearGaussianController;

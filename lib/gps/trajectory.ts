@@ -32,7 +32,9 @@ export interface QuadraticTrajectoryCost {
 
 function checkCompatible(dyn: LinearGaussianDynamics, ctrl: LinearGaussianController): void {
   if (dyn.T !== ctrl.T || dyn.n !== ctrl.n || dyn.m !== ctrl.m) {
-    throw new ShapeError(`dynamics (T=${dyn.T}, n=${dyn.n}, m=${dyn.m}) and controller (T=${ctrl.T}, n=${ctrl.n}, m=${ctrl.m}) do not match`);
+    throw new ShapeError(
+      `dynamics (T=${dyn.T}, n=${dyn.n}, m=${dyn.m}) and controller (T=${ctrl.T}, n=${ctrl.n}, m=${ctrl.m}) do not match`,
+    );
   }
 }
 
@@ -48,12 +50,17 @@ export function forwardMarginals(
 ): TrajectoryMarginals {
   checkCompatible(dyn, ctrl);
   const { T, n, m } = dyn;
-  if (x0Mean.length !== n || x0Cov.rows !== n) throw new ShapeError(`forwardMarginals: the initial state has dimension ${x0Mean.length}, expected ${n}`);
-  const xMean: Float64Array[] = [Float64Array.from(x0Mean)], xCov = [symmetrize(x0Cov)];
-  const zMean: Float64Array[] = [], zCov: Mat[] = [];
+  if (x0Mean.length !== n || x0Cov.rows !== n)
+    throw new ShapeError(`forwardMarginals: the initial state has dimension ${x0Mean.length}, expected ${n}`);
+  const xMean: Float64Array[] = [Float64Array.from(x0Mean)],
+    xCov = [symmetrize(x0Cov)];
+  const zMean: Float64Array[] = [],
+    zCov: Mat[] = [];
   const nz = n + m;
   for (let t = 0; t < T; t++) {
-    const mu = xMean[t], S = xCov[t], K = ctrl.K[t];
+    const mu = xMean[t],
+      S = xCov[t],
+      K = ctrl.K[t];
     const u = matvec(K, mu);
     for (let i = 0; i < m; i++) u[i] += ctrl.k[t][i];
     const KS = matmul(K, S); // m x n
@@ -105,7 +112,8 @@ export function expectedCost(cost: QuadraticTrajectoryCost, marg: TrajectoryMarg
  * absolute coordinates: l(z) ~ l0 + g^T (z - z_hat) + 1/2 (z - z_hat)^T H (z - z_hat).
  */
 export function quadratizeCost(cost: TrajectoryCost, xs: readonly Float64Array[], us: readonly Float64Array[]): QuadraticTrajectoryCost {
-  const T = us.length, n = xs[0].length;
+  const T = us.length,
+    n = xs[0].length;
   const absolute = (e: { l: number; lz: Float64Array; lzz: Mat }, zh: Float64Array) => {
     const Hz = matvec(e.lzz, zh);
     const c = new Float64Array(zh.length);
@@ -116,7 +124,9 @@ export function quadratizeCost(cost: TrajectoryCost, xs: readonly Float64Array[]
     }
     return { C: e.lzz, c, c0 };
   };
-  const C: Mat[] = [], c: Float64Array[] = [], c0: number[] = [];
+  const C: Mat[] = [],
+    c: Float64Array[] = [],
+    c0: number[] = [];
   for (let t = 0; t < T; t++) {
     const zh = concat(xs[t], us[t]);
     const e = cost.runningExpansion
@@ -184,7 +194,8 @@ export function sampleLinearGaussianTrajectory(
   rng: Rng,
   dynChol: Mat[],
 ): Trajectory {
-  const xs: Float64Array[] = [Float64Array.from(x0)], us: Float64Array[] = [];
+  const xs: Float64Array[] = [Float64Array.from(x0)],
+    us: Float64Array[] = [];
   for (let t = 0; t < dyn.T; t++) {
     const u = sampleAction(ctrl, t, xs[t], rng);
     const xn = matvec(dyn.F[t], concat(xs[t], u));

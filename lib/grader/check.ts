@@ -47,9 +47,11 @@ function errorOf(cell: NbCell | undefined): ErrorOutput | undefined {
   return e ? { ename: String(e.ename ?? ""), evalue: String(e.evalue ?? ""), traceback: (e.traceback as string[]) ?? [] } : undefined;
 }
 
+/** ANSI colour codes in kernel tracebacks. */
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+
 function firstLines(s: string, n = 4): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/\x1b\[[0-9;]*m/g, "").split("\n").slice(0, n).join("\n");
+  return s.replace(ANSI_COLOUR, "").split("\n").slice(0, n).join("\n");
 }
 
 /** The exercises the release recorded (metadata.mbrl.exercises), if any. */
@@ -66,10 +68,12 @@ export function staticWarnings(nb: Notebook, fileBytes: number): string[] {
   const released = releasedExercises(nb);
   if (released) {
     for (const id of released) {
-      if (!present.includes(id)) warnings.push(`exercise "${id}" has no exercise cell: it was deleted or renamed; grading will score it 0 (not attempted)`);
+      if (!present.includes(id))
+        warnings.push(`exercise "${id}" has no exercise cell: it was deleted or renamed; grading will score it 0 (not attempted)`);
     }
     for (const id of present) {
-      if (!released.includes(id)) warnings.push(`exercise cell "${id}" is not one of this notebook's exercises (renamed?); grading ignores it`);
+      if (!released.includes(id))
+        warnings.push(`exercise cell "${id}" is not one of this notebook's exercises (renamed?); grading ignores it`);
     }
   }
   nb.cells.forEach((c, i) => {
@@ -77,7 +81,9 @@ export function staticWarnings(nb: Notebook, fileBytes: number): string[] {
     if (!m || !isLocked(c) || typeof m.checksum !== "string") return;
     if (nbgraderChecksum(c) !== m.checksum) {
       const what = m.grade ? "check cell" : "locked cell";
-      warnings.push(`the ${what} ${m.grade_id ? `"${m.grade_id}" ` : ""}(cell ${i + 1}) was edited: grading uses the original, so your edit does not count`);
+      warnings.push(
+        `the ${what} ${m.grade_id ? `"${m.grade_id}" ` : ""}(cell ${i + 1}) was edited: grading uses the original, so your edit does not count`,
+      );
     }
   });
   const outputBytes = nb.cells.reduce((s, c) => s + (c.outputs ? JSON.stringify(c.outputs).length : 0), 0);
@@ -111,9 +117,17 @@ export function exerciseChecks(executed: Notebook, expected?: string[]): Exercis
     if (notSolved(own) || notSolved(failing) || (cellSource(cells[i]).includes(`not implemented yet: ${id}`) && failing)) {
       out.push({ id, status: "not attempted", message: `the stub still throws "not implemented yet: ${id}"` });
     } else if (own) {
-      out.push({ id, status: "fail", message: `the exercise cell fails: ${firstLines(own.traceback.join("\n") || `${own.ename}: ${own.evalue}`)}` });
+      out.push({
+        id,
+        status: "fail",
+        message: `the exercise cell fails: ${firstLines(own.traceback.join("\n") || `${own.ename}: ${own.evalue}`)}`,
+      });
     } else if (failing) {
-      out.push({ id, status: "fail", message: firstLines(failing.ename === "TypeScriptCompileError" ? failing.traceback.join("\n") : `${failing.evalue}`) });
+      out.push({
+        id,
+        status: "fail",
+        message: firstLines(failing.ename === "TypeScriptCompileError" ? failing.traceback.join("\n") : `${failing.evalue}`),
+      });
     } else if (!checks.length) {
       out.push({ id, status: "pass", message: "no visible check" });
     } else {

@@ -32,7 +32,19 @@ interface Args {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(["out", "jobs", "timeout", "gradescope", "notebooks", "solutions", "specs", "roster", "deadline", "manifest", "return"]);
+const VALUE_FLAGS = new Set([
+  "out",
+  "jobs",
+  "timeout",
+  "gradescope",
+  "notebooks",
+  "solutions",
+  "specs",
+  "roster",
+  "deadline",
+  "manifest",
+  "return",
+]);
 
 function parseArgs(argv: string[]): Args {
   const positional: string[] = [];

@@ -18,7 +18,7 @@ function esc(s: string): string {
 /** What happened to an exercise, in a student's words. */
 export function exerciseVerdict(e: ExerciseResult): string {
   if (e.status === "missing") return "not attempted: no exercise cell with this id in the submission (deleted or renamed)";
-  if (e.reason === "not implemented yet") return "not attempted: the exercise still throws \"not implemented yet\"";
+  if (e.reason === "not implemented yet") return 'not attempted: the exercise still throws "not implemented yet"';
   if (e.status !== "ok") return `${e.status.replace(/-/g, " ")}${e.reason ? `: ${e.reason}` : ""}`;
   return e.passed === e.total ? `all ${e.total} hidden tests passed` : testsPassed(e);
 }
@@ -83,7 +83,12 @@ export interface FeedbackEntry {
 }
 
 /** Writes every result's page (OUT/<submission>/feedback.html) and OUT/feedback.json; returns the entries. */
-export function writeFeedback(out: string, results: SubmissionResult[], recordDir: (out: string, submission: string) => string, late: (r: SubmissionResult) => string | undefined = () => undefined): FeedbackEntry[] {
+export function writeFeedback(
+  out: string,
+  results: SubmissionResult[],
+  recordDir: (out: string, submission: string) => string,
+  late: (r: SubmissionResult) => string | undefined = () => undefined,
+): FeedbackEntry[] {
   const entries: FeedbackEntry[] = [];
   for (const r of results) {
     const page = path.join(recordDir(out, r.submission), "feedback.html");

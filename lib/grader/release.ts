@@ -28,7 +28,11 @@ import { defaultPaths, type GraderPaths } from "./spec";
 
 function notebookFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 function writeNotebook(file: string, nb: Notebook): void {
@@ -153,15 +157,19 @@ const PROJECT_FILES = [
   "datasets",
 ];
 
-const junk = (rel: string) =>
-  /(^|\/)(node_modules|\.ipynb_checkpoints|\.git|dist|__pycache__)(\/|$)/.test(rel) || /\.tmp-\d+$/.test(rel);
+const junk = (rel: string) => /(^|\/)(node_modules|\.ipynb_checkpoints|\.git|dist|__pycache__)(\/|$)/.test(rel) || /\.tmp-\d+$/.test(rel);
 
 function copyProjectFiles(root: string, dest: string, extra: string[], outDir: string, skip: (rel: string) => boolean = () => false): void {
   const outAbs = path.resolve(outDir);
   for (const rel of [...PROJECT_FILES, ...extra]) {
     const src = path.join(root, rel);
     if (!fs.existsSync(src)) continue;
-    copyTree(src, path.join(dest, rel), (r) => junk(r) || skip(`${rel}/${r}`) || path.resolve(root, rel, r) === outAbs || (rel === "jupyterlab" && r === "app"), "");
+    copyTree(
+      src,
+      path.join(dest, rel),
+      (r) => junk(r) || skip(`${rel}/${r}`) || path.resolve(root, rel, r) === outAbs || (rel === "jupyterlab" && r === "app"),
+      "",
+    );
   }
 }
 
@@ -247,7 +255,11 @@ exit 0
 export function gradescopeBundle(outDir: string, paths: GraderPaths = defaultPaths()): { dir: string; zip: string } {
   const root = paths.root;
   assertOutsideSources(root, outDir);
-  for (const [what, p] of [["notebooks", paths.notebooksDir], ["solutions", paths.solutionsDir], ["specs", paths.specsDir]]) {
+  for (const [what, p] of [
+    ["notebooks", paths.notebooksDir],
+    ["solutions", paths.solutionsDir],
+    ["specs", paths.specsDir],
+  ]) {
     const r = path.relative(root, p);
     if (r.startsWith("..") || path.isAbsolute(r)) throw new Error(`the ${what} folder ${p} must be inside the project ${root}`);
   }

@@ -26,7 +26,7 @@ export function formatTable(r: SubmissionResult): string {
           ? `${e.status}: ${e.reason ?? ""}`
           : e.passed === e.total
             ? "all checks pass"
-            : e.reason ?? `${e.total - e.passed} check(s) fail`;
+            : (e.reason ?? `${e.total - e.passed} check(s) fail`);
       lines.push(`  ${pad(e.id, w)}${pad(fmt(e.score), 8)}${pad(fmt(e.maxScore), 6)}${pad(`${e.passed}/${e.total}`, 8)}${result}`);
     }
     for (const e of r.exercises) {
@@ -122,7 +122,18 @@ export function gradebookCsv(results: SubmissionResult[], opts?: GradebookOption
   if (opts) return rosterGradebook(results, opts);
   const ids: string[] = [];
   for (const r of results) for (const e of r.exercises) if (!ids.includes(e.id)) ids.push(e.id);
-  const header = ["submission", "notebook", "score", "max_score", ...ids, "status", "reason", "locked_cells_changed", "graded_at", "sha256"];
+  const header = [
+    "submission",
+    "notebook",
+    "score",
+    "max_score",
+    ...ids,
+    "status",
+    "reason",
+    "locked_cells_changed",
+    "graded_at",
+    "sha256",
+  ];
   const rows = [...results]
     .sort((a, b) => (a.submission < b.submission ? -1 : a.submission > b.submission ? 1 : 0))
     .map((r) => {
@@ -168,7 +179,14 @@ function rosterGradebook(results: SubmissionResult[], opts: GradebookOptions): s
       }),
       r.error ? "error" : "graded",
       opts.late?.(r) ?? "",
-      r.error ?? r.exercises.filter((e) => e.status !== "ok" || e.reason).map((e) => `${e.id}: ${e.status === "missing" || e.reason === "not implemented yet" ? "not attempted" : `${e.status}${e.reason ? `: ${e.reason}` : ""}`}`).join("; "),
+      r.error ??
+        r.exercises
+          .filter((e) => e.status !== "ok" || e.reason)
+          .map(
+            (e) =>
+              `${e.id}: ${e.status === "missing" || e.reason === "not implemented yet" ? "not attempted" : `${e.status}${e.reason ? `: ${e.reason}` : ""}`}`,
+          )
+          .join("; "),
       r.gradedAt,
     ]);
   const seen = new Set(results.map((r) => student(r.submission)));

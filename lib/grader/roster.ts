@@ -22,15 +22,13 @@ function csvCells(line: string): string[] {
       if (ch === '"' && line[i + 1] === '"') {
         cur += '"';
         i++;
-      }
-      else if (ch === '"') quoted = false;
+      } else if (ch === '"') quoted = false;
       else cur += ch;
     } else if (ch === '"') quoted = true;
     else if (ch === ",") {
       cells.push(cur.trim());
       cur = "";
-    }
-    else cur += ch;
+    } else cur += ch;
   }
   cells.push(cur.trim());
   return cells;
@@ -79,7 +77,11 @@ function duration(ms: number): string {
 }
 
 /** "submitted 2026-12-02 01:10 UTC, 1 h 11 min after the deadline", or undefined when on time. */
-export function lateness(r: Pick<SubmissionResult, "submission" | "file">, deadline: Date | undefined, manifest?: Map<string, Date>): string | undefined {
+export function lateness(
+  r: Pick<SubmissionResult, "submission" | "file">,
+  deadline: Date | undefined,
+  manifest?: Map<string, Date>,
+): string | undefined {
   if (!deadline) return undefined;
   let when = manifest?.get(r.submission) ?? manifest?.get(studentOf(r.submission));
   if (!when) {
@@ -90,6 +92,9 @@ export function lateness(r: Pick<SubmissionResult, "submission" | "file">, deadl
     }
   }
   if (when.getTime() <= deadline.getTime()) return undefined;
-  const iso = when.toISOString().replace("T", " ").replace(/:\d\d\.\d+Z$/, " UTC");
+  const iso = when
+    .toISOString()
+    .replace("T", " ")
+    .replace(/:\d\d\.\d+Z$/, " UTC");
   return `submitted ${iso}, ${duration(when.getTime() - deadline.getTime())} after the deadline`;
 }

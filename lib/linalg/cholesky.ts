@@ -76,7 +76,8 @@ export function choleskyWithJitter(A: MatLike, opts: CholeskyOptions = {}): Chol
 }
 
 function checkInput(a: Mat, name: string, symmetric: boolean): void {
-  const n = a.rows, d = a.data;
+  const n = a.rows,
+    d = a.data;
   let maxAbs = 0;
   for (let i = 0; i < d.length; i++) {
     const v = d[i];
@@ -136,7 +137,8 @@ function factorInto(A: Float64Array, L: Float64Array, n: number, jitter: number,
     else for (let j = 0; j < i; j += 2) block4x2(A, L, n, r0, j);
     // The 4 x 4 diagonal block, row by row.
     for (let r = 0; r < 4; r++) {
-      const ri = r0 + r * n, ii = i + r;
+      const ri = r0 + r * n,
+        ii = i + r;
       for (let j = i; j < ii; j++) L[ri + j] = (A[ri + j] - dotRows(L, ri, L, j * n, j)) / L[j * n + j];
       const d = A[ri + ii] + jitter - dotRows(L, ri, L, ri, ii);
       if (!(d > 0)) return { index: ii, value: d };
@@ -155,12 +157,26 @@ function factorInto(A: Float64Array, L: Float64Array, n: number, jitter: number,
 
 /** Entries (i..i+3, j) and (i..i+3, j+1) of L, where r0 = i n; j is even and j + 1 < i. */
 function block4x2(A: Float64Array, L: Float64Array, n: number, r0: number, j: number): void {
-  const r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-  const rj = j * n, rl = rj + n;
-  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+  const r1 = r0 + n,
+    r2 = r1 + n,
+    r3 = r2 + n;
+  const rj = j * n,
+    rl = rj + n;
+  let a0 = 0,
+    a1 = 0,
+    a2 = 0,
+    a3 = 0,
+    b0 = 0,
+    b1 = 0,
+    b2 = 0,
+    b3 = 0;
   for (let p = 0; p < j; p++) {
-    const lj = L[rj + p], ll = L[rl + p];
-    const x0 = L[r0 + p], x1 = L[r1 + p], x2 = L[r2 + p], x3 = L[r3 + p];
+    const lj = L[rj + p],
+      ll = L[rl + p];
+    const x0 = L[r0 + p],
+      x1 = L[r1 + p],
+      x2 = L[r2 + p],
+      x3 = L[r3 + p];
     a0 += x0 * lj;
     b0 += x0 * ll;
     a1 += x1 * lj;
@@ -170,8 +186,13 @@ function block4x2(A: Float64Array, L: Float64Array, n: number, r0: number, j: nu
     a3 += x3 * lj;
     b3 += x3 * ll;
   }
-  const djj = L[rj + j], dll = L[rl + j + 1], llj = L[rl + j];
-  const c0 = (A[r0 + j] - a0) / djj, c1 = (A[r1 + j] - a1) / djj, c2 = (A[r2 + j] - a2) / djj, c3 = (A[r3 + j] - a3) / djj;
+  const djj = L[rj + j],
+    dll = L[rl + j + 1],
+    llj = L[rl + j];
+  const c0 = (A[r0 + j] - a0) / djj,
+    c1 = (A[r1 + j] - a1) / djj,
+    c2 = (A[r2 + j] - a2) / djj,
+    c3 = (A[r3 + j] - a3) / djj;
   L[r0 + j] = c0;
   L[r1 + j] = c1;
   L[r2 + j] = c2;
@@ -183,12 +204,29 @@ function block4x2(A: Float64Array, L: Float64Array, n: number, r0: number, j: nu
 }
 
 /** block4x2 with the inner products done by the wasm SIMD kernel (L is a view of its memory). */
-function block4x2Simd(A: Float64Array, L: Float64Array, n: number, r0: number, j: number, kern: SimdKernel, s: Float64Array, outByte: number): void {
-  const r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-  const rj = j * n, rl = rj + n;
+function block4x2Simd(
+  A: Float64Array,
+  L: Float64Array,
+  n: number,
+  r0: number,
+  j: number,
+  kern: SimdKernel,
+  s: Float64Array,
+  outByte: number,
+): void {
+  const r1 = r0 + n,
+    r2 = r1 + n,
+    r3 = r2 + n;
+  const rj = j * n,
+    rl = rj + n;
   kern.dot4x2(r0 * 8, r1 * 8, r2 * 8, r3 * 8, rj * 8, rl * 8, j, outByte);
-  const djj = L[rj + j], dll = L[rl + j + 1], llj = L[rl + j];
-  const c0 = (A[r0 + j] - s[0]) / djj, c1 = (A[r1 + j] - s[1]) / djj, c2 = (A[r2 + j] - s[2]) / djj, c3 = (A[r3 + j] - s[3]) / djj;
+  const djj = L[rj + j],
+    dll = L[rl + j + 1],
+    llj = L[rl + j];
+  const c0 = (A[r0 + j] - s[0]) / djj,
+    c1 = (A[r1 + j] - s[1]) / djj,
+    c2 = (A[r2 + j] - s[2]) / djj,
+    c3 = (A[r3 + j] - s[3]) / djj;
   L[r0 + j] = c0;
   L[r1 + j] = c1;
   L[r2 + j] = c2;
@@ -267,9 +305,13 @@ export function solveUpper(U: MatLike, b: VecLike): Float64Array;
 export function solveUpper(U: MatLike, B: MatLike | VecLike): Mat | Float64Array {
   const u = asMat(U);
   const r = rhs("solveUpper", u, B);
-  const n = u.rows, m = r.m, T = u.data, X = r.x;
+  const n = u.rows,
+    m = r.m,
+    T = u.data,
+    X = r.x;
   for (let i = n - 1; i >= 0; i--) {
-    const ti = i * n, d = T[ti + i];
+    const ti = i * n,
+      d = T[ti + i];
     checkPivot("solveUpper", d, i, n);
     const xi = i * m;
     if (m === 1) {
@@ -290,9 +332,11 @@ export function solveUpper(U: MatLike, B: MatLike | VecLike): Mat | Float64Array
 
 /** Forward substitution in place on X (n x m, row-major). */
 function forwardInPlace(l: Mat, X: Float64Array, m: number): void {
-  const n = l.rows, T = l.data;
+  const n = l.rows,
+    T = l.data;
   for (let i = 0; i < n; i++) {
-    const ti = i * n, d = T[ti + i];
+    const ti = i * n,
+      d = T[ti + i];
     checkPivot("solveLower", d, i, n);
     if (m === 1) {
       X[i] = (X[i] - dotRows(T, ti, X, 0, i)) / d;
@@ -312,9 +356,11 @@ function forwardInPlace(l: Mat, X: Float64Array, m: number): void {
 
 /** Backward substitution with L^T in place: row i of L (contiguous) updates the rows above it. */
 function backwardTInPlace(l: Mat, X: Float64Array, m: number): void {
-  const n = l.rows, T = l.data;
+  const n = l.rows,
+    T = l.data;
   for (let i = n - 1; i >= 0; i--) {
-    const ti = i * n, d = T[ti + i];
+    const ti = i * n,
+      d = T[ti + i];
     checkPivot("solveLowerT", d, i, n);
     const xi = i * m;
     const inv = 1 / d;

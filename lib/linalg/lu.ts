@@ -32,7 +32,8 @@ export function lu(A: MatLike): LU {
     scale = Math.max(scale, Math.abs(d[i]));
   }
   for (let k = 0; k < n; k++) {
-    let p = k, best = Math.abs(d[k * n + k]);
+    let p = k,
+      best = Math.abs(d[k * n + k]);
     for (let i = k + 1; i < n; i++) {
       const v = Math.abs(d[i * n + k]);
       if (v > best) {
@@ -66,8 +67,14 @@ function eliminate(d: Float64Array, n: number, k: number): void {
   let i = k + 1;
   // Four rows per pass over the pivot row: each loaded pivot entry serves four updates.
   for (; i + 4 <= n; i += 4) {
-    const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-    const l0 = (d[r0 + k] *= inv), l1 = (d[r1 + k] *= inv), l2 = (d[r2 + k] *= inv), l3 = (d[r3 + k] *= inv);
+    const r0 = i * n,
+      r1 = r0 + n,
+      r2 = r1 + n,
+      r3 = r2 + n;
+    const l0 = (d[r0 + k] *= inv),
+      l1 = (d[r1 + k] *= inv),
+      l2 = (d[r2 + k] *= inv),
+      l3 = (d[r3 + k] *= inv);
     for (let j = k + 1; j < n; j++) {
       const p = d[rk + j];
       d[r0 + j] -= l0 * p;
@@ -88,7 +95,8 @@ function eliminate(d: Float64Array, n: number, k: number): void {
 export function luSolve(f: LU, B: Mat | readonly (readonly number[])[]): Mat;
 export function luSolve(f: LU, b: VecLike): Float64Array;
 export function luSolve(f: LU, B: MatLike | VecLike): Mat | Float64Array {
-  const n = f.lu.rows, d = f.lu.data;
+  const n = f.lu.rows,
+    d = f.lu.data;
   let m: number, src: Float64Array, isVec: boolean;
   if (isMat(B) || (Array.isArray(B) && B.length > 0 && typeof B[0] !== "number")) {
     const b = asMat(B as MatLike);
@@ -107,7 +115,8 @@ export function luSolve(f: LU, B: MatLike | VecLike): Mat | Float64Array {
   for (let i = 0; i < n; i++) X.set(src.subarray(f.piv[i] * m, f.piv[i] * m + m), i * m);
   // L y = P b (unit diagonal), then U x = y.
   for (let i = 0; i < n; i++) {
-    const ri = i * n, xi = i * m;
+    const ri = i * n,
+      xi = i * m;
     for (let k = 0; k < i; k++) {
       const l = d[ri + k];
       if (l === 0) continue;
@@ -116,7 +125,8 @@ export function luSolve(f: LU, B: MatLike | VecLike): Mat | Float64Array {
     }
   }
   for (let i = n - 1; i >= 0; i--) {
-    const ri = i * n, xi = i * m;
+    const ri = i * n,
+      xi = i * m;
     for (let k = i + 1; k < n; k++) {
       const u = d[ri + k];
       if (u === 0) continue;

@@ -25,12 +25,7 @@ export type VecLike = ArrayLike<number>;
 export function isMat(x: unknown): x is Mat {
   if (x === null || typeof x !== "object") return false;
   const m = x as Partial<Mat>;
-  return (
-    typeof m.rows === "number" &&
-    typeof m.cols === "number" &&
-    m.data instanceof Float64Array &&
-    m.data.length === m.rows * m.cols
-  );
+  return typeof m.rows === "number" && typeof m.cols === "number" && m.data instanceof Float64Array && m.data.length === m.rows * m.cols;
 }
 
 /** A rows x cols Mat; wraps `data` (no copy) when given, else zeros. */
@@ -137,7 +132,8 @@ export function transpose(A: MatLike): Mat {
   const a = asMat(A);
   const { rows: n, cols: m } = a;
   const out = mat(m, n);
-  const s = a.data, d = out.data;
+  const s = a.data,
+    d = out.data;
   const T = 32;
   for (let i0 = 0; i0 < n; i0 += T) {
     const i1 = Math.min(n, i0 + T);
@@ -157,7 +153,8 @@ function sameShape(what: string, a: Mat, b: Mat): void {
 
 /** A + B. */
 export function add(A: MatLike, B: MatLike): Mat {
-  const a = asMat(A), b = asMat(B);
+  const a = asMat(A),
+    b = asMat(B);
   sameShape("add", a, b);
   const out = mat(a.rows, a.cols);
   for (let i = 0; i < a.data.length; i++) out.data[i] = a.data[i] + b.data[i];
@@ -166,7 +163,8 @@ export function add(A: MatLike, B: MatLike): Mat {
 
 /** A - B. */
 export function sub(A: MatLike, B: MatLike): Mat {
-  const a = asMat(A), b = asMat(B);
+  const a = asMat(A),
+    b = asMat(B);
   sameShape("sub", a, b);
   const out = mat(a.rows, a.cols);
   for (let i = 0; i < a.data.length; i++) out.data[i] = a.data[i] - b.data[i];
@@ -225,7 +223,8 @@ export function checkFiniteMat(what: string, A: Mat): void {
   const d = A.data;
   for (let i = 0; i < d.length; i++) {
     if (!Number.isFinite(d[i])) {
-      const r = Math.floor(i / A.cols), c = i % A.cols;
+      const r = Math.floor(i / A.cols),
+        c = i % A.cols;
       throw new ValueError(`${what}: entry (${r}, ${c}) of the ${A.rows} x ${A.cols} matrix is ${d[i]}`);
     }
   }
@@ -236,18 +235,29 @@ export function checkFiniteMat(what: string, A: Mat): void {
  * JavaScript loop fast; rows of C are computed four at a time so each loaded row of B is used four times.
  */
 export function matmul(A: MatLike, B: MatLike): Mat {
-  const a = asMat(A), b = asMat(B);
+  const a = asMat(A),
+    b = asMat(B);
   if (a.cols !== b.rows) {
     throw new ShapeError(`matmul: inner sizes differ, ${a.rows} x ${a.cols} times ${b.rows} x ${b.cols}`);
   }
-  const n = a.rows, K = a.cols, m = b.cols;
+  const n = a.rows,
+    K = a.cols,
+    m = b.cols;
   const out = mat(n, m);
-  const A_ = a.data, B_ = b.data, C = out.data;
+  const A_ = a.data,
+    B_ = b.data,
+    C = out.data;
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const c0 = i * m, c1 = c0 + m, c2 = c1 + m, c3 = c2 + m;
+    const c0 = i * m,
+      c1 = c0 + m,
+      c2 = c1 + m,
+      c3 = c2 + m;
     for (let k = 0; k < K; k++) {
-      const a0 = A_[i * K + k], a1 = A_[(i + 1) * K + k], a2 = A_[(i + 2) * K + k], a3 = A_[(i + 3) * K + k];
+      const a0 = A_[i * K + k],
+        a1 = A_[(i + 1) * K + k],
+        a2 = A_[(i + 2) * K + k],
+        a3 = A_[(i + 3) * K + k];
       const bk = k * m;
       for (let j = 0; j < m; j++) {
         const bv = B_[bk + j];
@@ -272,16 +282,22 @@ export function matmul(A: MatLike, B: MatLike): Mat {
 
 /** C = A^T B without forming A^T. */
 export function matmulTN(A: MatLike, B: MatLike): Mat {
-  const a = asMat(A), b = asMat(B);
+  const a = asMat(A),
+    b = asMat(B);
   if (a.rows !== b.rows) {
     throw new ShapeError(`matmulTN: A^T B needs equal row counts, got ${a.rows} x ${a.cols} and ${b.rows} x ${b.cols}`);
   }
-  const K = a.rows, n = a.cols, m = b.cols;
+  const K = a.rows,
+    n = a.cols,
+    m = b.cols;
   const out = mat(n, m);
-  const A_ = a.data, B_ = b.data, C = out.data;
+  const A_ = a.data,
+    B_ = b.data,
+    C = out.data;
   // Row k of A and row k of B give the rank-one update a_k b_k^T; both are read with unit stride.
   for (let k = 0; k < K; k++) {
-    const ak = k * n, bk = k * m;
+    const ak = k * n,
+      bk = k * m;
     for (let i = 0; i < n; i++) {
       const av = A_[ak + i];
       if (av === 0) continue;
@@ -294,13 +310,18 @@ export function matmulTN(A: MatLike, B: MatLike): Mat {
 
 /** C = A B^T without forming B^T: each entry is a dot product of two contiguous rows. */
 export function matmulNT(A: MatLike, B: MatLike): Mat {
-  const a = asMat(A), b = asMat(B);
+  const a = asMat(A),
+    b = asMat(B);
   if (a.cols !== b.cols) {
     throw new ShapeError(`matmulNT: A B^T needs equal column counts, got ${a.rows} x ${a.cols} and ${b.rows} x ${b.cols}`);
   }
-  const n = a.rows, m = b.rows, K = a.cols;
+  const n = a.rows,
+    m = b.rows,
+    K = a.cols;
   const out = mat(n, m);
-  const A_ = a.data, B_ = b.data, C = out.data;
+  const A_ = a.data,
+    B_ = b.data,
+    C = out.data;
   for (let i = 0; i < n; i++) {
     const ai = i * K;
     for (let j = 0; j < m; j++) C[i * m + j] = dotRows(A_, ai, B_, j * K, K);
@@ -324,25 +345,38 @@ export function matmulBatch(
   n: number,
   { transB = false, out }: { transB?: boolean; out?: Float64Array } = {},
 ): Float64Array {
-  for (const [what, v] of [["count", count], ["m", m], ["k", k], ["n", n]] as const) {
+  for (const [what, v] of [
+    ["count", count],
+    ["m", m],
+    ["k", k],
+    ["n", n],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new ShapeError(`matmulBatch: ${what} must be a non-negative integer, got ${v}`);
   }
   if (a.length !== count * m * k) throw new ShapeError(`matmulBatch: A holds ${a.length} numbers, not ${count} x ${m} x ${k}`);
   if (b.length !== count * k * n) throw new ShapeError(`matmulBatch: B holds ${b.length} numbers, not ${count} x ${k} x ${n}`);
   const C = out ?? new Float64Array(count * m * n);
   if (C.length !== count * m * n) throw new ShapeError(`matmulBatch: out holds ${C.length} numbers, not ${count} x ${m} x ${n}`);
-  const sa = m * k, sb = k * n, sc = m * n;
+  const sa = m * k,
+    sb = k * n,
+    sc = m * n;
   // B_i's entry (q, j) sits at bq * q + bj * j: row-major, or transposed storage.
-  const bq = transB ? 1 : n, bj = transB ? k : 1;
+  const bq = transB ? 1 : n,
+    bj = transB ? k : 1;
   for (let t = 0; t < count; t++) {
-    const ao = t * sa, bo = t * sb, co = t * sc;
+    const ao = t * sa,
+      bo = t * sb,
+      co = t * sc;
     // Entries as dot products kept in registers, two rows of C at a time so each loaded entry of B
     // is used twice (tiny matrices sit in L1: B's stride costs nothing, stores into C would).
     let i = 0;
     for (; i + 2 <= m; i += 2) {
-      const a0 = ao + i * k, a1 = a0 + k, c0 = co + i * n;
+      const a0 = ao + i * k,
+        a1 = a0 + k,
+        c0 = co + i * n;
       for (let j = 0; j < n; j++) {
-        let s0 = 0, s1 = 0;
+        let s0 = 0,
+          s1 = 0;
         for (let q = 0, p = bo + j * bj; q < k; q++, p += bq) {
           const bv = b[p];
           s0 += a[a0 + q] * bv;
@@ -353,7 +387,8 @@ export function matmulBatch(
       }
     }
     if (i < m) {
-      const a0 = ao + i * k, c0 = co + i * n;
+      const a0 = ao + i * k,
+        c0 = co + i * n;
       for (let j = 0; j < n; j++) {
         let s0 = 0;
         for (let q = 0, p = bo + j * bj; q < k; q++, p += bq) s0 += a[a0 + q] * b[p];
@@ -394,7 +429,10 @@ export function outer(x: VecLike, y: VecLike): Mat {
  * latency of one chain of additions. The workhorse of Cholesky and the triangular solves.
  */
 export function dotRows(a: Float64Array, ai: number, b: Float64Array, bi: number, len: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   let k = 0;
   for (; k + 4 <= len; k += 4) {
     s0 += a[ai + k] * b[bi + k];
@@ -408,7 +446,8 @@ export function dotRows(a: Float64Array, ai: number, b: Float64Array, bi: number
 
 /** The largest absolute entry of A - B (for tests and sanity checks). */
 export function maxAbsDiff(A: MatLike, B: MatLike): number {
-  const a = asMat(A), b = asMat(B);
+  const a = asMat(A),
+    b = asMat(B);
   sameShape("maxAbsDiff", a, b);
   let m = 0;
   for (let i = 0; i < a.data.length; i++) m = Math.max(m, Math.abs(a.data[i] - b.data[i]));

@@ -48,7 +48,8 @@ const OP = {
   simd: 0xfd,
 };
 const EMPTY = 0x40; // block type: no result
-const I32 = 0x7f, V128 = 0x7b;
+const I32 = 0x7f,
+  V128 = 0x7b;
 
 function uleb(n: number): number[] {
   const out: number[] = [];
@@ -79,7 +80,12 @@ const lane = (k: number) => [OP.simd, 0x21, k]; // f64x2.extract_lane
 
 function assemble(): Uint8Array {
   // Parameters 0..7: a0 a1 a2 a3 bj bl len out. Locals: 8 k, 9 end (i32); 10..17 acc, 18 x, 19 yj, 20 yl (v128).
-  const K = 8, END = 9, ACC = 10, X = 18, YJ = 19, YL = 20;
+  const K = 8,
+    END = 9,
+    ACC = 10,
+    X = 18,
+    YJ = 19,
+    YL = 20;
   const body: number[] = [];
   const emit = (...xs: (number | number[])[]) => xs.forEach((x) => (Array.isArray(x) ? body.push(...x) : body.push(x)));
   emit(get(6), OP.i32Const, 3, OP.i32Shl, set(END)); // end = len * 8 bytes

@@ -84,7 +84,9 @@ export class NeuralPolicy {
    * minibatch Adam on mean ||pi(s) - a*||^2. Returns the loss of each epoch.
    */
   fitActions(states: readonly VecLike[], targets: readonly VecLike[], epochs: number, batchSize: number, rng: Rng): number[] {
-    const n = states.length, ds = this.cfg.stateDim, da = this.cfg.actionDim;
+    const n = states.length,
+      ds = this.cfg.stateDim,
+      da = this.cfg.actionDim;
     const losses: number[] = [];
     for (let e = 0; e < epochs; e++) {
       checkInterrupt();

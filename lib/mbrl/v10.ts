@@ -46,9 +46,7 @@ export async function mbrlV10(cfg: V10Config): Promise<{ rounds: V10Round[]; dat
   const rng = makeRng(cfg.seed);
   // 1. run the base policy to collect D
   const pi0 = cfg.basePolicy ?? randomPolicy(cfg.env, rng);
-  let data = concatDatasets(
-    ...Array.from({ length: cfg.baseEpisodes }, () => runEpisode(cfg.env, pi0, { seed: freshSeed(rng) }).data),
-  );
+  let data = concatDatasets(...Array.from({ length: cfg.baseEpisodes }, () => runEpisode(cfg.env, pi0, { seed: freshSeed(rng) }).data));
   const rounds: V10Round[] = [];
   for (let it = 0; it < cfg.iterations; it++) {
     // 2. learn the dynamics model on all data so far

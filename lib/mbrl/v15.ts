@@ -90,9 +90,7 @@ export async function mbrlV15(cfg: V15Config): Promise<V15Result> {
   const refitEvery = cfg.refitEvery ?? env.maxSteps;
   // 1. run the base policy to collect D
   const pi0 = cfg.basePolicy ?? randomPolicy(env, rng);
-  const data = concatDatasets(
-    ...Array.from({ length: cfg.baseEpisodes }, () => runEpisode(env, pi0, { seed: freshSeed(rng) }).data),
-  );
+  const data = concatDatasets(...Array.from({ length: cfg.baseEpisodes }, () => runEpisode(env, pi0, { seed: freshSeed(rng) }).data));
   // 2. learn the dynamics model
   await cfg.model.fit(data);
   const controller = makeMpc(env, cfg.model, cfg.reward, cfg.horizon, cfg.cem, cfg);

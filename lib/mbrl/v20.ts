@@ -106,7 +106,8 @@ export interface V20Round {
 
 /** Samples n start states from D as a tensor. */
 function sampleStates(D: Dataset, n: number, rng: Rng): tf.Tensor2D {
-  const N = datasetSize(D), ds = D.states[0].length;
+  const N = datasetSize(D),
+    ds = D.states[0].length;
   const buf = new Float32Array(n * ds);
   for (let i = 0; i < n; i++) buf.set(D.states[rng.int(N)], i * ds);
   return tf.tensor2d(buf, [n, ds]);
@@ -121,15 +122,14 @@ export async function mbrlV20(cfg: V20Config): Promise<{ rounds: V20Round[]; dat
   const noise = cfg.explorationNoise ?? 0.1 * 0.5 * (env.actionSpace.high[0] - env.actionSpace.low[0]);
   // 1. run the base policy to collect D
   const pi0 = cfg.basePolicy ?? randomPolicy(env, rng);
-  let data = concatDatasets(
-    ...Array.from({ length: cfg.baseEpisodes }, () => runEpisode(env, pi0, { seed: freshSeed(rng) }).data),
-  );
+  let data = concatDatasets(...Array.from({ length: cfg.baseEpisodes }, () => runEpisode(env, pi0, { seed: freshSeed(rng) }).data));
   const rounds: V20Round[] = [];
   for (let it = 0; it < cfg.iterations; it++) {
     // 2. learn the dynamics model on D
     await model.fit(data);
     // 3. backpropagate through f into the policy (gradient ascent on J, norm clipped)
-    let objective = NaN, normSum = 0;
+    let objective = NaN,
+      normSum = 0;
     for (let k = 0; k < cfg.policySteps; k++) {
       const S0 = sampleStates(data, batch, rng);
       const g = policyGradient(model, reward, policy, S0, H, cfg.gamma ?? 1);

@@ -64,7 +64,9 @@ export function rbfFeatures(
   const C = isNumberList(centers) ? mat(centers.length, 1, centers) : asMat(centers);
   if (C.rows === 0) throw new ShapeError("rbfFeatures: no centres given");
   checkFinite("rbfFeatures centres", C.data);
-  const d = C.cols, K = C.rows, off = bias ? 1 : 0;
+  const d = C.cols,
+    K = C.rows,
+    off = bias ? 1 : 0;
   const inv2l2 = 1 / (2 * lengthscale * lengthscale);
   return {
     name: `${K} RBFs (lengthscale ${lengthscale})${bias ? " + bias" : ""}`,
@@ -157,10 +159,12 @@ export function fitBayesLinear(features: FeatureMap, X: Inputs, y: ArrayLike<num
     throw new ValueError(`fitBayesLinear: priorStd and noiseStd must be positive, got ${priorStd} and ${noiseStd}`);
   }
   const Phi = featureMatrix(features, X);
-  const n = Phi.rows, M = Phi.cols;
+  const n = Phi.rows,
+    M = Phi.cols;
   if (y.length !== n) throw new ShapeError(`fitBayesLinear: ${n} inputs but ${y.length} targets`);
   checkFinite("fitBayesLinear y", y);
-  const alpha = 1 / (priorStd * priorStd), beta = 1 / (noiseStd * noiseStd);
+  const alpha = 1 / (priorStd * priorStd),
+    beta = 1 / (noiseStd * noiseStd);
   // A = alpha I + beta Phi^T Phi and b = beta Phi^T y, accumulated row by row.
   const A = mat(M, M);
   const b = new Float64Array(M);
@@ -192,7 +196,12 @@ export function fitBayesLinear(features: FeatureMap, X: Inputs, y: ArrayLike<num
   let mm = 0;
   for (let r = 0; r < M; r++) mm += mean[r] * mean[r];
   const logEvidence =
-    0.5 * M * Math.log(alpha) + 0.5 * n * Math.log(beta) - 0.5 * beta * sse - 0.5 * alpha * mm - 0.5 * logDetChol(L) - 0.5 * n * Math.log(2 * Math.PI);
+    0.5 * M * Math.log(alpha) +
+    0.5 * n * Math.log(beta) -
+    0.5 * beta * sse -
+    0.5 * alpha * mm -
+    0.5 * logDetChol(L) -
+    0.5 * n * Math.log(2 * Math.PI);
   return { features, priorStd, noiseStd, n, mean, cov, precisionChol: L, logEvidence };
 }
 
@@ -215,8 +224,10 @@ export interface BayesLinearPrediction {
 /** The posterior predictive distribution at inputs X, its variance split into its two parts. */
 export function bayesLinearPredict(post: BayesLinearPosterior, X: Inputs): BayesLinearPrediction {
   const Phi = featureMatrix(post.features, X);
-  const n = Phi.rows, M = Phi.cols;
-  const mean = new Float64Array(n), epistemicVar = new Float64Array(n);
+  const n = Phi.rows,
+    M = Phi.cols;
+  const mean = new Float64Array(n),
+    epistemicVar = new Float64Array(n);
   const noise = post.noiseStd * post.noiseStd;
   for (let i = 0; i < n; i++) {
     const phi = Phi.data.subarray(i * M, (i + 1) * M);
@@ -251,7 +262,8 @@ export function sampleWeights(post: BayesLinearPosterior, nSamples: number, rng:
 /** Whole functions from the posterior: for each of nSamples weight samples w, the values w^T phi(x) at X. */
 export function sampleFunctions(post: BayesLinearPosterior, X: Inputs, nSamples: number, rng: Rng): Float64Array[] {
   const Phi = featureMatrix(post.features, X);
-  const n = Phi.rows, M = Phi.cols;
+  const n = Phi.rows,
+    M = Phi.cols;
   return sampleWeights(post, nSamples, rng).map((w) => {
     const f = new Float64Array(n);
     for (let i = 0; i < n; i++) {
@@ -274,7 +286,9 @@ function inputsToMat(what: string, X: Inputs, inputSize: number): Mat {
   if (isNumberList(X)) {
     if (X.length === 0) return mat(0, inputSize);
     if (inputSize !== 1) {
-      throw new ShapeError(`${what}: a plain list of numbers is a column of scalar inputs, but the features take inputs of size ${inputSize}`);
+      throw new ShapeError(
+        `${what}: a plain list of numbers is a column of scalar inputs, but the features take inputs of size ${inputSize}`,
+      );
     }
     return mat(X.length, 1, Array.from(X));
   }

@@ -227,7 +227,10 @@ export class EnsembleDynamicsModel implements DynamicsModel {
    * runs once on its own rows. Returns next-state means and variances (raw units) for each row.
    */
   memberOutputs(S: Float64Array, A: Float64Array, member: ArrayLike<number>): { mean: Float64Array; variance: Float64Array | null } {
-    const ds = this.stateDim, da = this.actionDim, din = this.inputSize, B = this.members;
+    const ds = this.stateDim,
+      da = this.actionDim,
+      din = this.inputSize,
+      B = this.members;
     const n = member.length;
     if (S.length !== n * ds || A.length !== n * da) {
       throw new ShapeError(`EnsembleDynamicsModel.memberOutputs: expected ${n} x ${ds} states and ${n} x ${da} actions`);
@@ -238,11 +241,13 @@ export class EnsembleDynamicsModel implements DynamicsModel {
       if (!(b >= 0 && b < B && Number.isInteger(b))) throw new ValueError(`memberOutputs: member ${b} of row ${i} is not in 0..${B - 1}`);
       rowsOf[b].push(i);
     }
-    const outs = this.rawMemberOutputs(rowsOf.map((rows) => {
-      const x = new Float32Array(rows.length * din);
-      rows.forEach((i, r) => writeInput(this.layout, S, i * ds, A, i * da, x, r * din));
-      return x;
-    }));
+    const outs = this.rawMemberOutputs(
+      rowsOf.map((rows) => {
+        const x = new Float32Array(rows.length * din);
+        rows.forEach((i, r) => writeInput(this.layout, S, i * ds, A, i * da, x, r * din));
+        return x;
+      }),
+    );
     const meanOut = new Float64Array(n * ds);
     const varOut = this.probabilistic ? new Float64Array(n * ds) : null;
     for (let b = 0; b < B; b++) {
@@ -286,7 +291,9 @@ export class EnsembleDynamicsModel implements DynamicsModel {
    * without rng). One forward pass of all members on the shared rows.
    */
   sampleMembers(S: Float64Array, A: Float64Array, n: number, rng: Rng | null): { samples: Float64Array[]; means: Float64Array[] } {
-    const ds = this.stateDim, da = this.actionDim, din = this.inputSize;
+    const ds = this.stateDim,
+      da = this.actionDim,
+      din = this.inputSize;
     if (S.length !== n * ds || A.length !== n * da) {
       throw new ShapeError(`EnsembleDynamicsModel.sampleMembers: expected ${n} x ${ds} states and ${n} x ${da} actions`);
     }

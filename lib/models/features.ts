@@ -56,7 +56,8 @@ export function deltaStats(states: readonly VecLike[], nextStates: readonly VecL
   if (n === 0) throw new ValueError("deltaStats: no transitions");
   if (nextStates.length !== n) throw new ShapeError(`deltaStats: ${n} states but ${nextStates.length} next states`);
   const d = states[0].length;
-  const mean = new Float64Array(d), std = new Float64Array(d);
+  const mean = new Float64Array(d),
+    std = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += (nextStates[i][j] - states[i][j]) / n;
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) std[j] += (nextStates[i][j] - states[i][j] - mean[j]) ** 2 / n;
   for (let j = 0; j < d; j++) std[j] = Math.max(Math.sqrt(std[j]), 1e-6);
@@ -79,10 +80,14 @@ export function deltaArrays<T extends Float32Array | Float64Array>(
   sigma: VecLike,
   make: (length: number) => T,
 ): { x: T; y: T; n: number } {
-  const n = datasetSize(D), ds = f.stateDim, din = f.inputSize;
-  const x = make(n * din), y = make(n * ds);
+  const n = datasetSize(D),
+    ds = f.stateDim,
+    din = f.inputSize;
+  const x = make(n * din),
+    y = make(n * ds);
   for (let i = 0; i < n; i++) {
-    const s = D.states[i], s2 = D.nextStates[i];
+    const s = D.states[i],
+      s2 = D.nextStates[i];
     writeInput(f, s, 0, D.actions[i], 0, x, i * din);
     for (let j = 0; j < ds; j++) y[i * ds + j] = normalizedDelta(s, s2, mu, sigma, j);
   }

@@ -76,7 +76,8 @@ export function makeGmm(weights: ArrayLike<number>, means: readonly ArrayLike<nu
  * substitution is inlined because EM calls this N K times per iteration.
  */
 function logGauss(x: ArrayLike<number>, mu: Float64Array, L: Mat, logDet: number, work: Float64Array): number {
-  const d = mu.length, l = L.data;
+  const d = mu.length,
+    l = L.data;
   let q = 0;
   for (let i = 0; i < d; i++) {
     let s = x[i] - mu[i];
@@ -101,7 +102,9 @@ function rowsOf(what: string, X: MatLike, d?: number): Mat {
  */
 export function gmmLogJoint(gmm: Gmm, X: MatLike): { logJoint: Mat; logLik: Float64Array } {
   const x = rowsOf("gmmLogJoint", X, gmm.d);
-  const N = x.rows, K = gmm.K, d = gmm.d;
+  const N = x.rows,
+    K = gmm.K,
+    d = gmm.d;
   const logJoint = mat(N, K);
   const logLik = new Float64Array(N);
   const logDets = gmm.chols.map((L) => logDetChol(L));
@@ -141,7 +144,8 @@ export function sampleGmm(gmm: Gmm, N: number, rng: Rng): Mat {
   checkInt("sampleGmm: N", N);
   const out = mat(N, gmm.d);
   for (let i = 0; i < N; i++) {
-    let u = rng.uniform(), k = 0;
+    let u = rng.uniform(),
+      k = 0;
     while (k < gmm.K - 1 && u > gmm.weights[k]) u -= gmm.weights[k++];
     const e = rng.normals(gmm.d);
     const L = gmm.chols[k];
@@ -156,7 +160,8 @@ export function sampleGmm(gmm: Gmm, N: number, rng: Rng): Mat {
 
 /** Mean and covariance of the whole data set. */
 function dataMoments(x: Mat): { mean: Float64Array; cov: Mat } {
-  const N = x.rows, d = x.cols;
+  const N = x.rows,
+    d = x.cols;
   const mean = new Float64Array(d);
   for (let i = 0; i < N; i++) for (let a = 0; a < d; a++) mean[a] += x.data[i * d + a] / N;
   const cov = mat(d, d);
@@ -171,7 +176,8 @@ function dataMoments(x: Mat): { mean: Float64Array; cov: Mat } {
 
 /** k-means++-style seeding: means spread over the data, shared data covariance, equal weights. */
 function initGmm(x: Mat, K: number, rng: Rng, ridge: Float64Array): Gmm {
-  const N = x.rows, d = x.cols;
+  const N = x.rows,
+    d = x.cols;
   const { cov } = dataMoments(x);
   for (let a = 0; a < d; a++) cov.data[a * d + a] += ridge[a];
   const centers: number[] = [rng.int(N)];
@@ -183,24 +189,30 @@ function initGmm(x: Mat, K: number, rng: Rng, ridge: Float64Array): Gmm {
       let s = 0;
       for (let a = 0; a < d; a++) {
         const v = x.data[i * d + a] - x.data[c * d + a];
-        s += v * v / (cov.data[a * d + a] || 1);
+        s += (v * v) / (cov.data[a * d + a] || 1);
       }
       dist[i] = Math.min(dist[i], s);
       total += dist[i];
     }
-    let u = rng.uniform(0, total), pick = 0;
+    let u = rng.uniform(0, total),
+      pick = 0;
     while (pick < N - 1 && u > dist[pick]) u -= dist[pick++];
     centers.push(pick);
   }
   const means = centers.map((c) => x.data.slice(c * d, (c + 1) * d));
-  return makeGmm(new Float64Array(K).fill(1 / K), means, means.map(() => cov));
+  return makeGmm(
+    new Float64Array(K).fill(1 / K),
+    means,
+    means.map(() => cov),
+  );
 }
 
 /** Fits a K-component GMM to the rows of X by EM. */
 export function fitGmm(X: MatLike, K: number, rng: Rng, opts: GmmFitOptions = {}): GmmFitResult {
   const x = rowsOf("fitGmm", X);
   checkInt("fitGmm: K", K);
-  const N = x.rows, d = x.cols;
+  const N = x.rows,
+    d = x.cols;
   if (N < K) throw new ValueError(`fitGmm: ${N} points cannot support ${K} components`);
   const maxIter = opts.maxIter ?? 100;
   const tol = opts.tol ?? 1e-6;
@@ -209,7 +221,8 @@ export function fitGmm(X: MatLike, K: number, rng: Rng, opts: GmmFitOptions = {}
   for (let a = 0; a < d; a++) ridge[a] = (opts.reg ?? 1e-6) * Math.max(dataCov.data[a * d + a], 1e-12);
   let gmm: Gmm;
   if (opts.init) {
-    if (opts.init.K !== K || opts.init.d !== d) throw new ShapeError(`fitGmm: init has K=${opts.init.K}, d=${opts.init.d}; expected ${K}, ${d}`);
+    if (opts.init.K !== K || opts.init.d !== d)
+      throw new ShapeError(`fitGmm: init has K=${opts.init.K}, d=${opts.init.d}; expected ${K}, ${d}`);
     gmm = opts.init;
   } else {
     gmm = initGmm(x, K, rng, ridge);
@@ -289,7 +302,8 @@ export function gmmMoments(gmm: Gmm, w: ArrayLike<number> = gmm.weights): { mean
   for (let k = 0; k < gmm.K; k++) for (let a = 0; a < d; a++) mean[a] += w[k] * gmm.means[k][a];
   const cov = mat(d, d);
   for (let k = 0; k < gmm.K; k++) {
-    const mk = gmm.means[k], Sk = gmm.covs[k].data;
+    const mk = gmm.means[k],
+      Sk = gmm.covs[k].data;
     for (let a = 0; a < d; a++) {
       for (let b = 0; b < d; b++) {
         cov.data[a * d + b] += w[k] * (Sk[a * d + b] + (mk[a] - mean[a]) * (mk[b] - mean[b]));

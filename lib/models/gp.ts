@@ -13,17 +13,7 @@
  * (`trainGps`), the form PILCO's moment matching (lib/pilco/momentMatch.ts) consumes.
  */
 import { ShapeError, ValueError, checkFinite, checkInt, type Rng } from "../core";
-import {
-  type Mat,
-  type MatLike,
-  type VecLike,
-  asMat,
-  cholInverse,
-  choleskyWithJitter,
-  cholSolve,
-  mat,
-  solveLower,
-} from "../linalg";
+import { type Mat, type MatLike, type VecLike, asMat, cholInverse, choleskyWithJitter, cholSolve, mat, solveLower } from "../linalg";
 import { lbfgs } from "../optim/lbfgs";
 
 /** Log hyper-parameters [log ell_1..D, log sf, log sn] as a Float64Array of length D + 2. */
@@ -73,7 +63,9 @@ export function seArd(X1: MatLike, X2: MatLike, hyp: GpHyp): Mat {
   for (let d = 0; d < D; d++) iell2[d] = Math.exp(-2 * hyp[d]);
   const sf2 = Math.exp(2 * hyp[D]);
   const K = mat(a.rows, b.rows);
-  const ad = a.data, bd = b.data, kd = K.data;
+  const ad = a.data,
+    bd = b.data,
+    kd = K.data;
   for (let i = 0; i < a.rows; i++) {
     for (let j = 0; j < b.rows; j++) {
       let q = 0;
@@ -126,7 +118,8 @@ export function gpPredict(gp: Gp, Xsin: MatLike, { includeNoise = false } = {}):
   const Xs = asMat(Xsin);
   if (Xs.cols !== gp.D) throw new ShapeError(`gpPredict: test inputs have ${Xs.cols} columns, the GP has ${gp.D}`);
   const Ks = seArd(Xs, gp.X, gp.hyp); // m x n
-  const m = Xs.rows, n = gp.n;
+  const m = Xs.rows,
+    n = gp.n;
   const mean = new Float64Array(m);
   const variance = new Float64Array(m);
   const sf2 = Math.exp(2 * gp.hyp[gp.D]);
@@ -134,7 +127,10 @@ export function gpPredict(gp: Gp, Xsin: MatLike, { includeNoise = false } = {}):
   const v = new Float64Array(n);
   for (let i = 0; i < m; i++) {
     let mu = 0;
-    for (let j = 0; j < n; j++) { v[j] = Ks.data[i * n + j]; mu += v[j] * gp.beta[j]; }
+    for (let j = 0; j < n; j++) {
+      v[j] = Ks.data[i * n + j];
+      mu += v[j] * gp.beta[j];
+    }
     mean[i] = mu;
     const w = solveLower(gp.L, v);
     let q = 0;
@@ -147,7 +143,8 @@ export function gpPredict(gp: Gp, Xsin: MatLike, { includeNoise = false } = {}):
 /** Posterior mean and full covariance of f at the rows of Xs (for joint samples). */
 export function gpPredictJoint(gp: Gp, Xsin: MatLike): { mean: Float64Array; cov: Mat } {
   const Xs = asMat(Xsin);
-  const m = Xs.rows, n = gp.n;
+  const m = Xs.rows,
+    n = gp.n;
   const Ks = seArd(Xs, gp.X, gp.hyp);
   const Kss = seArd(Xs, Xs, gp.hyp);
   const mean = new Float64Array(m);
@@ -211,7 +208,8 @@ export function gpSample(gp: Gp | null, Xs: MatLike, nSamples: number, rng: Rng,
  */
 export function gpNegLogMarginal(Xin: MatLike, yin: VecLike, hyp: GpHyp, grad?: Float64Array): number {
   const X = asMat(Xin);
-  const n = X.rows, D = X.cols;
+  const n = X.rows,
+    D = X.cols;
   let gp: Gp;
   try {
     gp = fitGp(X, yin, hyp);
@@ -228,8 +226,10 @@ export function gpNegLogMarginal(Xin: MatLike, yin: VecLike, hyp: GpHyp, grad?: 
   const sf2 = Math.exp(2 * hyp[D]);
   const sn2 = Math.exp(2 * hyp[D + 1]);
   grad.fill(0);
-  const xd = X.data, b = gp.beta;
-  let gsf = 0, gsn = 0;
+  const xd = X.data,
+    b = gp.beta;
+  let gsf = 0,
+    gsn = 0;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const W = iK.data[i * n + j] - b[i] * b[j];
@@ -288,7 +288,8 @@ export function hypPenalty(hyp: GpHyp, xStd: VecLike, curb: HypCurb, grad?: Floa
 function columnStd(X: Mat): Float64Array {
   const s = new Float64Array(X.cols);
   for (let d = 0; d < X.cols; d++) {
-    let m = 0, v = 0;
+    let m = 0,
+      v = 0;
     for (let i = 0; i < X.rows; i++) m += X.data[i * X.cols + d];
     m /= X.rows;
     for (let i = 0; i < X.rows; i++) v += (X.data[i * X.cols + d] - m) ** 2;
@@ -340,7 +341,7 @@ export function trainGp(Xin: MatLike, y: VecLike, opts: TrainGpOptions = {}): Tr
   const init = opts.init ? Float64Array.from(opts.init) : defaultHyp(X, y);
   if (init.length !== X.cols + 2) throw new ShapeError(`trainGp: init has ${init.length} entries, expected ${X.cols + 2}`);
   const xStd = columnStd(X);
-  const curb = opts.curb === false ? null : opts.curb ?? {};
+  const curb = opts.curb === false ? null : (opts.curb ?? {});
   const objective = (h: Float64Array, g: Float64Array): number => {
     let f = gpNegLogMarginal(X, y, h, g);
     if (curb && Number.isFinite(f)) f += hypPenalty(h, xStd, curb, g);
@@ -384,7 +385,10 @@ export function subsetOfData(n: number, maxN: number, rng: Rng, keepLast = 0): n
   checkInt("subsetOfData maxN", maxN);
   if (n <= maxN) return Array.from({ length: n }, (_, i) => i);
   const last = Math.min(keepLast, maxN);
-  const older = rng.permutation(n - last).slice(0, maxN - last).sort((a, b) => a - b);
+  const older = rng
+    .permutation(n - last)
+    .slice(0, maxN - last)
+    .sort((a, b) => a - b);
   const recent = Array.from({ length: last }, (_, i) => n - last + i);
   return older.concat(recent);
 }
@@ -415,7 +419,9 @@ export interface SparseGpView {
 /** Builds the FITC view of `model` with the training rows `inducing` as inducing inputs. */
 export function sparseGpView(model: MultiGp, inducing: number[]): SparseGpView {
   const { X } = model;
-  const n = X.rows, D = X.cols, M = inducing.length;
+  const n = X.rows,
+    D = X.cols,
+    M = inducing.length;
   if (M === 0) throw new ShapeError("sparseGpView: no inducing inputs");
   const Z = mat(M, D);
   inducing.forEach((r, i) => {
@@ -443,12 +449,13 @@ export function sparseGpView(model: MultiGp, inducing: number[]): SparseGpView {
     // A = K_mm + K_mn Lambda^{-1} K_nm.
     const A = mat(M, M);
     const kd = Kmn.data;
-    for (let a = 0; a < M; a++) for (let b = 0; b <= a; b++) {
-      let v = Kmm.data[a * M + b];
-      for (let j = 0; j < n; j++) v += kd[a * n + j] * ilam[j] * kd[b * n + j];
-      A.data[a * M + b] = v;
-      A.data[b * M + a] = v;
-    }
+    for (let a = 0; a < M; a++)
+      for (let b = 0; b <= a; b++) {
+        let v = Kmm.data[a * M + b];
+        for (let j = 0; j < n; j++) v += kd[a * n + j] * ilam[j] * kd[b * n + j];
+        A.data[a * M + b] = v;
+        A.data[b * M + a] = v;
+      }
     const LA = choleskyWithJitter(A, { name: "K_mm + K_mn Lambda^-1 K_nm", checkSymmetric: false }).L;
     const r = new Float64Array(M);
     for (let a = 0; a < M; a++) {
@@ -477,10 +484,12 @@ export function sparsePredict(view: SparseGpView, output: number, Xsin: MatLike)
   const sf2 = Math.exp(2 * h[view.Z.cols]);
   const mean = new Float64Array(Xs.rows);
   const variance = new Float64Array(Xs.rows);
-  const beta = view.betas[output], iK = view.iKs[output];
+  const beta = view.betas[output],
+    iK = view.iKs[output];
   for (let s = 0; s < Xs.rows; s++) {
     const k = Ks.data.subarray(s * M, (s + 1) * M);
-    let mu = 0, q = 0;
+    let mu = 0,
+      q = 0;
     for (let a = 0; a < M; a++) {
       mu += k[a] * beta[a];
       let v = 0;
@@ -499,7 +508,8 @@ export function sparsePredict(view: SparseGpView, output: number, Xsin: MatLike)
  */
 export function selectInducing(Xin: MatLike, M: number, ell: VecLike, keepLast = 0): number[] {
   const X = asMat(Xin);
-  const n = X.rows, D = X.cols;
+  const n = X.rows,
+    D = X.cols;
   checkInt("selectInducing M", M);
   if (n <= M) return Array.from({ length: n }, (_, i) => i);
   const chosen: number[] = [];
@@ -517,8 +527,13 @@ export function selectInducing(Xin: MatLike, M: number, ell: VecLike, keepLast =
   for (let r = Math.max(n - Math.min(keepLast, M), 0); r < n; r++) take(r);
   if (chosen.length === 0) take(0);
   while (chosen.length < M) {
-    let best = -1, bd = -1;
-    for (let i = 0; i < n; i++) if (dist[i] > bd) { bd = dist[i]; best = i; }
+    let best = -1,
+      bd = -1;
+    for (let i = 0; i < n; i++)
+      if (dist[i] > bd) {
+        bd = dist[i];
+        best = i;
+      }
     take(best);
   }
   return chosen.sort((a, b) => a - b);

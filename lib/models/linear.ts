@@ -10,13 +10,7 @@
  */
 import { type Rng, tf, ValueError, checkFinite, checkLength } from "../core";
 import { type Mat, type VecLike, addDiag, cholesky, cholSolve, mat, matmulTN } from "../linalg";
-import {
-  type Dataset,
-  type DifferentiableModel,
-  type FitReport,
-  checkBatch,
-  datasetSize,
-} from "./types";
+import { type Dataset, type DifferentiableModel, type FitReport, checkBatch, datasetSize } from "./types";
 
 export interface LinearModelConfig {
   stateDim: number;
@@ -49,11 +43,15 @@ export class LinearModel implements DifferentiableModel {
     const t0 = performance.now();
     const n = datasetSize(D);
     if (n === 0) throw new ValueError("LinearModel.fit: the dataset is empty");
-    const ds = this.stateDim, da = this.actionDim, p = ds + da + 1;
+    const ds = this.stateDim,
+      da = this.actionDim,
+      p = ds + da + 1;
     const X = mat(n, p);
     const Y = mat(n, ds);
     for (let i = 0; i < n; i++) {
-      const s = D.states[i], a = D.actions[i], s2 = D.nextStates[i];
+      const s = D.states[i],
+        a = D.actions[i],
+        s2 = D.nextStates[i];
       checkLength(`LinearModel.fit: state ${i}`, s, ds);
       checkLength(`LinearModel.fit: action ${i}`, a, da);
       checkLength(`LinearModel.fit: next state ${i}`, s2, ds);
@@ -66,10 +64,7 @@ export class LinearModel implements DifferentiableModel {
     checkFinite("LinearModel.fit: targets", Y.data);
     const L = cholesky(addDiag(matmulTN(X, X), this.ridge), { name: "LinearModel normal equations" });
     this.W = cholSolve(L, matmulTN(X, Y));
-    const pred = this.predictBatch(
-      mat(n, ds, Float64Array.from(D.states.flat())),
-      mat(n, da, Float64Array.from(D.actions.flat())),
-    );
+    const pred = this.predictBatch(mat(n, ds, Float64Array.from(D.states.flat())), mat(n, da, Float64Array.from(D.actions.flat())));
     let mse = 0;
     for (let i = 0; i < n; i++) for (let j = 0; j < ds; j++) mse += (pred.data[i * ds + j] - D.nextStates[i][j]) ** 2;
     mse /= n * ds;
@@ -84,7 +79,8 @@ export class LinearModel implements DifferentiableModel {
 
   predictBatch(S: Mat, A: Mat, _rng?: Rng): Mat {
     const n = checkBatch("LinearModel.predictBatch", this, S, A);
-    const ds = this.stateDim, da = this.actionDim;
+    const ds = this.stateDim,
+      da = this.actionDim;
     const W = this.W.data;
     const out = mat(n, ds);
     for (let i = 0; i < n; i++) {
@@ -99,7 +95,8 @@ export class LinearModel implements DifferentiableModel {
   }
 
   predictTensor(S: tf.Tensor2D, A: tf.Tensor2D): tf.Tensor2D {
-    const ds = this.stateDim, da = this.actionDim;
+    const ds = this.stateDim,
+      da = this.actionDim;
     return tf.tidy(() => {
       const W = tf.tensor2d(Float32Array.from(this.W.data), [ds + da + 1, ds]);
       const Ws = W.slice([0, 0], [ds, ds]);

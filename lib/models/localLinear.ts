@@ -35,14 +35,18 @@ export interface LinearGaussianDynamics {
 /** Checks that all samples have the same T, n and m; returns them. */
 export function checkSamples(what: string, samples: readonly Trajectory[]): { N: number; T: number; n: number; m: number } {
   if (samples.length === 0) throw new ShapeError(`${what}: no samples`);
-  const T = samples[0].us.length, n = samples[0].xs[0].length, m = samples[0].us[0]?.length ?? 0;
+  const T = samples[0].us.length,
+    n = samples[0].xs[0].length,
+    m = samples[0].us[0]?.length ?? 0;
   if (T === 0) throw new ShapeError(`${what}: samples have no actions`);
   samples.forEach((s, i) => {
     if (s.us.length !== T || s.xs.length !== T + 1) {
       throw new ShapeError(`${what}: sample ${i} has ${s.xs.length} states and ${s.us.length} actions, expected ${T + 1} and ${T}`);
     }
-    for (let t = 0; t <= T; t++) if (s.xs[t].length !== n) throw new ShapeError(`${what}: sample ${i} state ${t} has length ${s.xs[t].length}, expected ${n}`);
-    for (let t = 0; t < T; t++) if (s.us[t].length !== m) throw new ShapeError(`${what}: sample ${i} action ${t} has length ${s.us[t].length}, expected ${m}`);
+    for (let t = 0; t <= T; t++)
+      if (s.xs[t].length !== n) throw new ShapeError(`${what}: sample ${i} state ${t} has length ${s.xs[t].length}, expected ${n}`);
+    for (let t = 0; t < T; t++)
+      if (s.us[t].length !== m) throw new ShapeError(`${what}: sample ${i} action ${t} has length ${s.us[t].length}, expected ${m}`);
   });
   return { N: samples.length, T, n, m };
 }
@@ -61,10 +65,15 @@ export function linearRegressionStep(
 ): { F: Mat; f: Float64Array; cov: Mat } {
   const N = X.length;
   if (N === 0 || U.length !== N || Xnext.length !== N) {
-    throw new ShapeError(`linearRegressionStep: need the same positive number of x, u and x', got ${X.length}, ${U.length}, ${Xnext.length}`);
+    throw new ShapeError(
+      `linearRegressionStep: need the same positive number of x, u and x', got ${X.length}, ${U.length}, ${Xnext.length}`,
+    );
   }
-  const n = X[0].length, m = U[0].length, p = n + m + 1;
-  const Z = mat(N, p), Y = mat(N, n);
+  const n = X[0].length,
+    m = U[0].length,
+    p = n + m + 1;
+  const Z = mat(N, p),
+    Y = mat(N, n);
   for (let i = 0; i < N; i++) {
     for (let j = 0; j < n; j++) Z.data[i * p + j] = X[i][j];
     for (let j = 0; j < m; j++) Z.data[i * p + n + j] = U[i][j];
@@ -112,9 +121,17 @@ export function linearRegressionStep(
 /** Version 1.0: linearRegressionStep at every time step. */
 export function fitLocalDynamicsRidge(samples: readonly Trajectory[], { ridge = 1e-6, minVar = 1e-6 } = {}): LinearGaussianDynamics {
   const { T, n, m } = checkSamples("fitLocalDynamicsRidge", samples);
-  const F: Mat[] = [], f: Float64Array[] = [], cov: Mat[] = [];
+  const F: Mat[] = [],
+    f: Float64Array[] = [],
+    cov: Mat[] = [];
   for (let t = 0; t < T; t++) {
-    const r = linearRegressionStep(samples.map((s) => s.xs[t]), samples.map((s) => s.us[t]), samples.map((s) => s.xs[t + 1]), ridge, minVar);
+    const r = linearRegressionStep(
+      samples.map((s) => s.xs[t]),
+      samples.map((s) => s.us[t]),
+      samples.map((s) => s.xs[t + 1]),
+      ridge,
+      minVar,
+    );
     F.push(r.F);
     f.push(r.f);
     cov.push(r.cov);
@@ -153,7 +170,12 @@ export function transitionTuples(samples: readonly Trajectory[]): Mat {
 export function fitDynamicsGmm(
   samples: readonly Trajectory[],
   rng: Rng,
-  { K, maxClusters = 20, pointsPerCluster = 40, maxIter = 100 }: { K?: number; maxClusters?: number; pointsPerCluster?: number; maxIter?: number } = {},
+  {
+    K,
+    maxClusters = 20,
+    pointsPerCluster = 40,
+    maxIter = 100,
+  }: { K?: number; maxClusters?: number; pointsPerCluster?: number; maxIter?: number } = {},
 ): Gmm {
   const pts = transitionTuples(samples);
   const k = K ?? Math.max(2, Math.min(maxClusters, Math.floor(pts.rows / pointsPerCluster)));
@@ -171,7 +193,11 @@ export function niwPriorFromGmm(gmm: Gmm, pts: Mat, strength = 1): NiwPrior {
   const w = new Float64Array(gmm.K);
   for (let i = 0; i < R.rows; i++) for (let k = 0; k < gmm.K; k++) w[k] += R.data[i * gmm.K + k] / R.rows;
   const { mean, cov } = gmmMoments(gmm, w);
-  const Phi = mat(cov.rows, cov.cols, cov.data.map((v) => v * strength));
+  const Phi = mat(
+    cov.rows,
+    cov.cols,
+    cov.data.map((v) => v * strength),
+  );
   return { mu0: mean, Phi, m: strength, n0: strength };
 }
 
@@ -182,7 +208,8 @@ export function niwPriorFromGmm(gmm: Gmm, pts: Mat, strength = 1): NiwPrior {
  * with S the scatter of the points about x_bar. Without a prior: the sample mean and covariance.
  */
 export function jointGaussianPosterior(pts: Mat, prior?: NiwPrior): { mean: Float64Array; cov: Mat } {
-  const N = pts.rows, D = pts.cols;
+  const N = pts.rows,
+    D = pts.cols;
   checkInt("jointGaussianPosterior: rows", N);
   const xbar = new Float64Array(D);
   for (let i = 0; i < N; i++) for (let a = 0; a < D; a++) xbar[a] += pts.data[i * D + a] / N;
@@ -193,8 +220,17 @@ export function jointGaussianPosterior(pts: Mat, prior?: NiwPrior): { mean: Floa
       for (let b = 0; b < D; b++) S.data[a * D + b] += da * (pts.data[i * D + b] - xbar[b]);
     }
   }
-  if (!prior) return { mean: xbar, cov: mat(D, D, S.data.map((v) => v / N)) };
-  if (prior.mu0.length !== D || prior.Phi.rows !== D) throw new ShapeError(`jointGaussianPosterior: prior has dimension ${prior.mu0.length}, points ${D}`);
+  if (!prior)
+    return {
+      mean: xbar,
+      cov: mat(
+        D,
+        D,
+        S.data.map((v) => v / N),
+      ),
+    };
+  if (prior.mu0.length !== D || prior.Phi.rows !== D)
+    throw new ShapeError(`jointGaussianPosterior: prior has dimension ${prior.mu0.length}, points ${D}`);
   const { mu0, Phi, m, n0 } = prior;
   const mean = new Float64Array(D);
   for (let a = 0; a < D; a++) mean[a] = (m * mu0[a] + N * xbar[a]) / (m + N);
@@ -214,8 +250,11 @@ export function jointGaussianPosterior(pts: Mat, prior?: NiwPrior): { mean: Floa
  * diagonal of Sigma_zz first (the samples of one step barely vary in some directions).
  */
 export function conditionJointGaussian(mean: Float64Array, cov: Mat, dz: number, reg = 1e-6): { F: Mat; f: Float64Array; cov: Mat } {
-  const D = mean.length, dy = D - dz;
-  const Szz = mat(dz, dz), Szy = mat(dz, dy), Syy = mat(dy, dy);
+  const D = mean.length,
+    dy = D - dz;
+  const Szz = mat(dz, dz),
+    Szy = mat(dz, dy),
+    Syy = mat(dy, dy);
   for (let a = 0; a < dz; a++) {
     for (let b = 0; b < dz; b++) Szz.data[a * dz + b] = cov.data[a * D + b];
     Szz.data[a * dz + a] += reg;
@@ -259,7 +298,9 @@ export function fitLocalDynamicsPrior(
   const { N, T, n, m } = checkSamples("fitLocalDynamicsPrior", samples);
   const D = 2 * n + m;
   if (gmm.d !== D) throw new ShapeError(`fitLocalDynamicsPrior: the GMM has dimension ${gmm.d}, tuples have ${D}`);
-  const F: Mat[] = [], f: Float64Array[] = [], cov: Mat[] = [];
+  const F: Mat[] = [],
+    f: Float64Array[] = [],
+    cov: Mat[] = [];
   for (let t = 0; t < T; t++) {
     const pts = mat(N, D);
     samples.forEach((s, i) => {

@@ -76,7 +76,8 @@ export function normalizedDeltaLoss(
   sigma: VecLike,
 ): number {
   const n = out.length;
-  if (states.length !== n || nextStates.length !== n) throw new ShapeError("normalizedDeltaLoss: out, states and nextStates need the same number of rows");
+  if (states.length !== n || nextStates.length !== n)
+    throw new ShapeError("normalizedDeltaLoss: out, states and nextStates need the same number of rows");
   if (n === 0) throw new ValueError("normalizedDeltaLoss: no rows");
   const d = mu.length;
   let sum = 0;
@@ -96,7 +97,8 @@ export function trajectoryWindows(D: Dataset, k: number): number[] {
   const n = datasetSize(D);
   const linked = new Uint8Array(n); // linked[i] = transition i+1 continues transition i
   for (let i = 0; i + 1 < n; i++) {
-    const a = D.nextStates[i], b = D.states[i + 1];
+    const a = D.nextStates[i],
+      b = D.states[i + 1];
     let same = a.length === b.length;
     for (let j = 0; same && j < a.length; j++) same = a[j] === b[j];
     linked[i] = same ? 1 : 0;
@@ -220,13 +222,16 @@ export class MlpDynamicsModel implements DifferentiableModel {
 
   /** Mean squared normalised k-step open-loop error over the windows of D starting at `starts`. */
   private kStepLossTensor(D: Dataset, starts: readonly number[], k: number): tf.Scalar {
-    const ds = this.stateDim, da = this.actionDim, m = starts.length;
+    const ds = this.stateDim,
+      da = this.actionDim,
+      m = starts.length;
     const s0 = new Float32Array(m * ds);
     starts.forEach((i, r) => s0.set(D.states[i], r * ds));
     let S: tf.Tensor2D = tf.tensor2d(s0, [m, ds]);
     const errs: tf.Scalar[] = [];
     for (let j = 0; j < k; j++) {
-      const a = new Float32Array(m * da), y = new Float32Array(m * ds);
+      const a = new Float32Array(m * da),
+        y = new Float32Array(m * ds);
       starts.forEach((i, r) => {
         a.set(D.actions[i + j], r * da);
         y.set(D.nextStates[i + j], r * ds);
@@ -267,27 +272,34 @@ export class MlpDynamicsModel implements DifferentiableModel {
 
     const windows = k > 1 ? trajectoryWindows(D, k) : [];
     if (k > 1 && windows.length === 0) throw new ValueError(`MlpDynamicsModel.fit: no ${k}-step trajectory windows in the data`);
-    const nTrain = X.rows, din = this.inputSize, ds = this.stateDim;
+    const nTrain = X.rows,
+      din = this.inputSize,
+      ds = this.stateDim;
     const bs = Math.min(cfg.batchSize, nTrain);
-    const xs = Float32Array.from(X.data), ys = Float32Array.from(Y.data);
-    const trainLoss: number[] = [], validLoss: number[] = [];
+    const xs = Float32Array.from(X.data),
+      ys = Float32Array.from(Y.data);
+    const trainLoss: number[] = [],
+      validLoss: number[] = [];
     let best = Infinity;
     let bestWeights: EnsembleWeights | null = null;
     let sinceBest = 0;
     for (let epoch = 0; epoch < cfg.maxEpochs; epoch++) {
       checkInterrupt();
-      let sum = 0, count = 0;
+      let sum = 0,
+        count = 0;
       if (k === 1) {
         const order = rng.permutation(nTrain);
         for (let lo = 0; lo < nTrain; lo += bs) {
           const rows = Math.min(bs, nTrain - lo);
-          const xb = new Float32Array(rows * din), yb = new Float32Array(rows * ds);
+          const xb = new Float32Array(rows * din),
+            yb = new Float32Array(rows * ds);
           for (let r = 0; r < rows; r++) {
             const i = order[lo + r];
             xb.set(xs.subarray(i * din, (i + 1) * din), r * din);
             yb.set(ys.subarray(i * ds, (i + 1) * ds), r * ds);
           }
-          const xt = tf.tensor2d(xb, [rows, din]), yt = tf.tensor2d(yb, [rows, ds]);
+          const xt = tf.tensor2d(xb, [rows, din]),
+            yt = tf.tensor2d(yb, [rows, ds]);
           sum += this.net.trainStep(xt, yt, "mse") * rows;
           count += rows;
           xt.dispose();

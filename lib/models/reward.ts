@@ -121,7 +121,11 @@ export class RewardModel implements RewardFunction {
     this.rewardStd = Math.max(Math.sqrt(v), 1e-6);
     const rows = D.states.map((s, i) => this.features(s, D.actions[i], D.nextStates[i]));
     const X = mat(n, rows[0].length, Float64Array.from(rows.flat()));
-    const Y = mat(n, 1, Float64Array.from(D.rewards, (r) => (r - this.rewardMean) / this.rewardStd));
+    const Y = mat(
+      n,
+      1,
+      Float64Array.from(D.rewards, (r) => (r - this.rewardMean) / this.rewardStd),
+    );
     const rng: Rng = makeRng(refitSeed(this.cfg.seed, ++this.fits, REWARD_REFIT_SEED_STRIDE));
     const { losses } = this.net.fit(X, Y, {
       epochs: this.cfg.epochs ?? 100,

@@ -51,7 +51,8 @@ export class PetsController {
     readonly planner: PetsPlannerConfig,
     readonly rule: DecisionRule = "greedy",
   ) {
-    if (!DECISION_RULES.includes(rule)) throw new ValueError(`PetsController: unknown decision rule "${String(rule)}" (use ${DECISION_RULES.join(", ")})`);
+    if (!DECISION_RULES.includes(rule))
+      throw new ValueError(`PetsController: unknown decision rule "${String(rule)}" (use ${DECISION_RULES.join(", ")})`);
     const base = particleDynamics(model);
     this.baseMembers = () => base.memberIds;
     // Posterior sampling sees only the sampled member; the others see the elites.
@@ -163,7 +164,14 @@ export async function runPets(cfg: PetsConfig): Promise<PetsResult> {
   const pi0 = randomStatePolicy(env, rng.fork());
   const randomEpisodes = Array.from({ length: randomTrials }, (_, k) => runEpisode(env, pi0, { seed: startSeed(k), maxSteps: T }));
   let data = concatDatasets(...randomEpisodes.map((e) => e.data));
-  const controller = new PetsController(cfg.model, cfg.reward, env.actionSpace.low, env.actionSpace.high, cfg.planner, cfg.rule ?? "greedy");
+  const controller = new PetsController(
+    cfg.model,
+    cfg.reward,
+    env.actionSpace.low,
+    env.actionSpace.high,
+    cfg.planner,
+    cfg.rule ?? "greedy",
+  );
   const out: PetsTrial[] = [];
   for (let k = 1; k <= trials; k++) {
     checkInterrupt();

@@ -106,22 +106,27 @@ export function particleProblem(
   if (score !== "mean" && score !== "optimism") throw new ValueError(`PETS planner: unknown score "${String(score)}"`);
   const kind: Propagation = score === "optimism" ? "TSinf" : (cfg.propagation ?? "TS1");
   const beta = checkNumber("PETS planner: beta", cfg.beta ?? 1);
-  const ds = dyn.stateDim, da = dyn.actionDim;
+  const ds = dyn.stateDim,
+    da = dyn.actionDim;
   const W = ds + 2; // per particle: state, member, return so far
   const stepModel: DynamicsModel = {
     name: "particles",
     stateDim: P * W,
     actionDim: da,
     fit: () => Promise.reject(new ValueError("the particle problem's model is not fitted")),
-    predict: (s: VecLike, a: VecLike, rng?: Rng) => stepModel.predictBatch(mat(1, P * W, Float64Array.from(s)), mat(1, da, Float64Array.from(a)), rng).data,
+    predict: (s: VecLike, a: VecLike, rng?: Rng) =>
+      stepModel.predictBatch(mat(1, P * W, Float64Array.from(s)), mat(1, da, Float64Array.from(a)), rng).data,
     predictBatch: (X: Mat, A: Mat, rng?: Rng): Mat => {
       if (!rng) throw new ValueError("particle problem: propagation needs an rng");
-      const N = X.rows, n = N * P;
-      const S = new Float64Array(n * ds), Ar = new Float64Array(n * da);
+      const N = X.rows,
+        n = N * P;
+      const S = new Float64Array(n * ds),
+        Ar = new Float64Array(n * da);
       const fixed = new Int32Array(n);
       for (let i = 0; i < N; i++) {
         for (let p = 0; p < P; p++) {
-          const src = i * P * W + p * W, r = i * P + p;
+          const src = i * P * W + p * W,
+            r = i * P + p;
           for (let j = 0; j < ds; j++) S[r * ds + j] = X.data[src + j];
           fixed[r] = X.data[src + ds];
           for (let k = 0; k < da; k++) Ar[r * da + k] = A.data[i * da + k];
@@ -132,7 +137,8 @@ export function particleProblem(
       const out = mat(N, P * W);
       for (let i = 0; i < N; i++) {
         for (let p = 0; p < P; p++) {
-          const dst = i * P * W + p * W, r = i * P + p;
+          const dst = i * P * W + p * W,
+            r = i * P + p;
           for (let j = 0; j < ds; j++) out.data[dst + j] = next[r * ds + j];
           out.data[dst + ds] = kind === "TSinf" ? fixed[r] : member[r];
           out.data[dst + ds + 1] = X.data[dst + ds + 1] + rew[r];
@@ -144,7 +150,8 @@ export function particleProblem(
   const zeroReward: RewardFunction = { batch: (X: Mat) => new Float64Array(X.rows) };
   const terminalValue = (X: Mat): Float64Array => {
     const N = X.rows;
-    const rets = new Float64Array(N * P), mem = new Float64Array(N * P);
+    const rets = new Float64Array(N * P),
+      mem = new Float64Array(N * P);
     for (let i = 0; i < N; i++) {
       for (let p = 0; p < P; p++) {
         rets[i * P + p] = X.data[i * P * W + p * W + ds + 1];
@@ -206,7 +213,8 @@ export function particleFan(
   const seqs = makeSequences(1, cfg.horizon, pp.dyn.actionDim);
   setSequence(seqs, 0, actions);
   const { returns, states } = evaluateSequences(pp.problem, pp.lift(s0, rng), seqs, rng, true);
-  const ds = pp.dyn.stateDim, W = pp.width;
+  const ds = pp.dyn.stateDim,
+    W = pp.width;
   const out: number[][][] = Array.from({ length: pp.particles }, () => []);
   for (const X of states!) {
     for (let p = 0; p < pp.particles; p++) out[p].push(Array.from(X.data.subarray(p * W, p * W + ds)));

@@ -91,7 +91,8 @@ export function propagateParticles(
   rng: Rng,
 ): { states: number[][][]; members: number[][] } {
   const P = checkInt("propagateParticles: particles", particles);
-  const ds = dyn.stateDim, da = dyn.actionDim;
+  const ds = dyn.stateDim,
+    da = dyn.actionDim;
   if (s0.length !== ds) throw new ShapeError(`propagateParticles: s0 has length ${s0.length}, expected ${ds}`);
   let S = new Float64Array(P * ds);
   for (let p = 0; p < P; p++) for (let j = 0; j < ds; j++) S[p * ds + j] = s0[j];

@@ -17,27 +17,41 @@ import type { MmOut } from "./momentMatch";
 export function gTrig(mu: number, v: number): MmOut {
   const e = Math.exp(-v / 2);
   const e4 = Math.exp(-2 * v);
-  const sm = Math.sin(mu), cm = Math.cos(mu);
-  const s2 = Math.sin(2 * mu), c2 = Math.cos(2 * mu);
+  const sm = Math.sin(mu),
+    cm = Math.cos(mu);
+  const s2 = Math.sin(2 * mu),
+    c2 = Math.cos(2 * mu);
   const M = Float64Array.of(e * sm, e * cm);
-  const Ess = 0.5 * (1 - e4 * c2), Ecc = 0.5 * (1 + e4 * c2), Esc = 0.5 * e4 * s2;
+  const Ess = 0.5 * (1 - e4 * c2),
+    Ecc = 0.5 * (1 + e4 * c2),
+    Esc = 0.5 * e4 * s2;
   const S = Float64Array.of(Ess - M[0] * M[0], Esc - M[0] * M[1], Esc - M[0] * M[1], Ecc - M[1] * M[1]);
   const V = Float64Array.of(e * cm, -e * sm);
   return { M, S, V };
 }
 
 /** Adjoint of gTrig: returns [dmu, dv]. */
-export function gTrigBackward(mu: number, v: number, Mb: ArrayLike<number>, Sb: ArrayLike<number>, Vb: ArrayLike<number>): [number, number] {
+export function gTrigBackward(
+  mu: number,
+  v: number,
+  Mb: ArrayLike<number>,
+  Sb: ArrayLike<number>,
+  Vb: ArrayLike<number>,
+): [number, number] {
   const e = Math.exp(-v / 2);
   const e4 = Math.exp(-2 * v);
-  const sm = Math.sin(mu), cm = Math.cos(mu);
-  const s2 = Math.sin(2 * mu), c2 = Math.cos(2 * mu);
-  const M0 = e * sm, M1 = e * cm;
+  const sm = Math.sin(mu),
+    cm = Math.cos(mu);
+  const s2 = Math.sin(2 * mu),
+    c2 = Math.cos(2 * mu);
+  const M0 = e * sm,
+    M1 = e * cm;
   // S = E[yy^T] - M M^T.
   const m0b = Mb[0] - (2 * Sb[0] * M0 + (Sb[1] + Sb[2]) * M1);
   const m1b = Mb[1] - (2 * Sb[3] * M1 + (Sb[1] + Sb[2]) * M0);
   const escb = Sb[1] + Sb[2];
-  let dmu = 0, dv = 0;
+  let dmu = 0,
+    dv = 0;
   // E[sin^2] = (1 - e4 c2)/2, E[cos^2] = (1 + e4 c2)/2, E[sc] = e4 s2 / 2.
   dmu += Sb[0] * e4 * s2 - Sb[3] * e4 * s2 + escb * e4 * c2;
   dv += Sb[0] * e4 * c2 - Sb[3] * e4 * c2 - escb * e4 * s2;
@@ -76,13 +90,16 @@ export function squashValue(q: SinSquash, x: number): number {
 /** Moments of sum_k w_k sin(k x) for x ~ N(mu, v). V = cov(x, u)/v. */
 export function gSin(q: SinSquash, mu: number, v: number): MmOut {
   const { k, w } = q;
-  let M = 0, E2 = 0, V = 0;
+  let M = 0,
+    E2 = 0,
+    V = 0;
   for (let i = 0; i < k.length; i++) {
     const ei = Math.exp((-k[i] * k[i] * v) / 2);
     M += w[i] * ei * Math.sin(k[i] * mu);
     V += w[i] * k[i] * ei * Math.cos(k[i] * mu);
     for (let j = 0; j < k.length; j++) {
-      const dk = k[i] - k[j], sk = k[i] + k[j];
+      const dk = k[i] - k[j],
+        sk = k[i] + k[j];
       E2 += 0.5 * w[i] * w[j] * (Math.exp((-dk * dk * v) / 2) * Math.cos(dk * mu) - Math.exp((-sk * sk * v) / 2) * Math.cos(sk * mu));
     }
   }
@@ -95,19 +112,23 @@ export function gSinBackward(q: SinSquash, mu: number, v: number, Mb: number, Sb
   let M = 0;
   for (let i = 0; i < k.length; i++) M += w[i] * Math.exp((-k[i] * k[i] * v) / 2) * Math.sin(k[i] * mu);
   const mb = Mb - 2 * Sb * M;
-  let dmu = 0, dv = 0;
+  let dmu = 0,
+    dv = 0;
   for (let i = 0; i < k.length; i++) {
     const ki = k[i];
     const ei = Math.exp((-ki * ki * v) / 2);
-    const s = Math.sin(ki * mu), c = Math.cos(ki * mu);
+    const s = Math.sin(ki * mu),
+      c = Math.cos(ki * mu);
     dmu += mb * w[i] * ei * ki * c + Vb * w[i] * ki * ei * -ki * s;
-    dv += mb * w[i] * ei * s * (-ki * ki / 2) + Vb * w[i] * ki * c * ei * (-ki * ki / 2);
+    dv += mb * w[i] * ei * s * ((-ki * ki) / 2) + Vb * w[i] * ki * c * ei * ((-ki * ki) / 2);
     for (let j = 0; j < k.length; j++) {
-      const dk = ki - k[j], sk = ki + k[j];
-      const ed = Math.exp((-dk * dk * v) / 2), es = Math.exp((-sk * sk * v) / 2);
+      const dk = ki - k[j],
+        sk = ki + k[j];
+      const ed = Math.exp((-dk * dk * v) / 2),
+        es = Math.exp((-sk * sk * v) / 2);
       const f = 0.5 * w[i] * w[j] * Sb;
       dmu += f * (-ed * dk * Math.sin(dk * mu) + es * sk * Math.sin(sk * mu));
-      dv += f * (ed * (-dk * dk / 2) * Math.cos(dk * mu) - es * (-sk * sk / 2) * Math.cos(sk * mu));
+      dv += f * (ed * ((-dk * dk) / 2) * Math.cos(dk * mu) - es * ((-sk * sk) / 2) * Math.cos(sk * mu));
     }
   }
   return [dmu, dv];
@@ -130,23 +151,27 @@ export interface LossSatResult {
 export function lossSat(m: ArrayLike<number>, S: ArrayLike<number>, W: ArrayLike<number>, z: ArrayLike<number>): LossSatResult {
   const d = m.length;
   const B = mat(d, d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-    let v = i === j ? 1 : 0;
-    for (let k = 0; k < d; k++) v += S[i * d + k] * W[k * d + j];
-    B.data[i * d + j] = v;
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      let v = i === j ? 1 : 0;
+      for (let k = 0; k < d; k++) v += S[i * d + k] * W[k * d + j];
+      B.data[i * d + j] = v;
+    }
   const Bi = inv(B).data;
   // G = W (I + S W)^{-1}, symmetric in exact arithmetic.
   const G = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-    let v = 0;
-    for (let k = 0; k < d; k++) v += W[i * d + k] * Bi[k * d + j];
-    G[i * d + j] = v;
-  }
-  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) {
-    const v = 0.5 * (G[i * d + j] + G[j * d + i]);
-    G[i * d + j] = v; G[j * d + i] = v;
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      let v = 0;
+      for (let k = 0; k < d; k++) v += W[i * d + k] * Bi[k * d + j];
+      G[i * d + j] = v;
+    }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < i; j++) {
+      const v = 0.5 * (G[i * d + j] + G[j * d + i]);
+      G[i * d + j] = v;
+      G[j * d + i] = v;
+    }
   const diff = new Float64Array(d);
   for (let i = 0; i < d; i++) diff[i] = m[i] - z[i];
   const Gd = new Float64Array(d);

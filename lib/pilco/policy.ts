@@ -78,7 +78,10 @@ export function rbfPolicy(inputDim: number, squash: SinSquash[], init: RbfInit):
   const D = inputDim;
   const p = new Float64Array(nBasis * D + nBasis * actionDim + D);
   // Centres: mean + L z with L the Cholesky factor of the covariance.
-  const { L } = choleskyWithJitter(mat(D, D, Float64Array.from(init.centreCov)), { name: "policy centre covariance", checkSymmetric: false });
+  const { L } = choleskyWithJitter(mat(D, D, Float64Array.from(init.centreCov)), {
+    name: "policy centre covariance",
+    checkSymmetric: false,
+  });
   for (let i = 0; i < nBasis; i++) {
     const z = Array.from({ length: D }, () => init.rng.normal());
     for (let d = 0; d < D; d++) {
@@ -153,7 +156,8 @@ export interface PolicyCache {
 /** Moments of the unsquashed policy output u~ for an input x ~ N(m, s). */
 export function policyMoments(ctx: PolicyCtx, m: ArrayLike<number>, s: ArrayLike<number>): { out: MmOut; cache: PolicyCache } {
   const p = ctx.policy;
-  const D = p.inputDim, E = p.actionDim;
+  const D = p.inputDim,
+    E = p.actionDim;
   if (m.length !== D) throw new ShapeError(`policyMoments: input has length ${m.length}, the policy expects ${D}`);
   if (p.kind === "rbf") {
     // Scaled coordinates: m~ = m / ell, s~ = s / (ell ell^T); V = V~ / ell.
@@ -182,20 +186,28 @@ export function policyMoments(ctx: PolicyCtx, m: ArrayLike<number>, s: ArrayLike
     M[a] = v;
   }
   const S = new Float64Array(E * E);
-  for (let a = 0; a < E; a++) for (let b = 0; b < E; b++) {
-    let v = 0;
-    for (let d = 0; d < D; d++) v += AS[a * D + d] * A[b * D + d];
-    S[a * E + b] = v;
-  }
+  for (let a = 0; a < E; a++)
+    for (let b = 0; b < E; b++) {
+      let v = 0;
+      for (let d = 0; d < D; d++) v += AS[a * D + d] * A[b * D + d];
+      S[a * E + b] = v;
+    }
   const V = new Float64Array(D * E);
   for (let d = 0; d < D; d++) for (let a = 0; a < E; a++) V[d * E + a] = A[a * D + d];
   return { out: { M, S, V }, cache: { m: Float64Array.from(m), s: Float64Array.from(s) } };
 }
 
 /** Reverse mode through `policyMoments`: returns the input adjoints, accumulates parameter adjoints in ctx. */
-export function policyBackward(ctx: PolicyCtx, cache: PolicyCache, Mb: ArrayLike<number>, Sb: ArrayLike<number>, Vb: ArrayLike<number>): { m: Float64Array; s: Float64Array } {
+export function policyBackward(
+  ctx: PolicyCtx,
+  cache: PolicyCache,
+  Mb: ArrayLike<number>,
+  Sb: ArrayLike<number>,
+  Vb: ArrayLike<number>,
+): { m: Float64Array; s: Float64Array } {
   const p = ctx.policy;
-  const D = p.inputDim, E = p.actionDim;
+  const D = p.inputDim,
+    E = p.actionDim;
   if (p.kind === "rbf") {
     const ell = ctx.ell!;
     const n = p.nBasis;
@@ -219,7 +231,8 @@ export function policyBackward(ctx: PolicyCtx, cache: PolicyCache, Mb: ArrayLike
     for (let k = 0; k < E * n; k++) ctx.gBeta![k] += g.beta![k];
     return { m: gm, s: gs };
   }
-  const A = p.params, gA = ctx.gParams;
+  const A = p.params,
+    gA = ctx.gParams;
   const { m, s } = cache;
   const gm = new Float64Array(D);
   const gs = new Float64Array(D * D);
@@ -231,19 +244,21 @@ export function policyBackward(ctx: PolicyCtx, cache: PolicyCache, Mb: ArrayLike
     }
   }
   // S = A s A^T: gs = A^T Sb A, gA += (Sb + Sb^T) A s.
-  for (let d = 0; d < D; d++) for (let e = 0; e < D; e++) {
-    let v = 0;
-    for (let a = 0; a < E; a++) for (let b = 0; b < E; b++) v += A[a * D + d] * Sb[a * E + b] * A[b * D + e];
-    gs[d * D + e] = v;
-  }
-  for (let a = 0; a < E; a++) for (let d = 0; d < D; d++) {
-    let v = 0;
-    for (let b = 0; b < E; b++) {
-      const sb = Sb[a * E + b] + Sb[b * E + a];
-      for (let k = 0; k < D; k++) v += sb * A[b * D + k] * s[k * D + d];
+  for (let d = 0; d < D; d++)
+    for (let e = 0; e < D; e++) {
+      let v = 0;
+      for (let a = 0; a < E; a++) for (let b = 0; b < E; b++) v += A[a * D + d] * Sb[a * E + b] * A[b * D + e];
+      gs[d * D + e] = v;
     }
-    gA[a * D + d] += v;
-  }
+  for (let a = 0; a < E; a++)
+    for (let d = 0; d < D; d++) {
+      let v = 0;
+      for (let b = 0; b < E; b++) {
+        const sb = Sb[a * E + b] + Sb[b * E + a];
+        for (let k = 0; k < D; k++) v += sb * A[b * D + k] * s[k * D + d];
+      }
+      gA[a * D + d] += v;
+    }
   return { m: gm, s: gs };
 }
 
@@ -266,19 +281,21 @@ export function finishPolicyGradient(ctx: PolicyCtx): Float64Array {
     for (let i = 0; i < n; i++) g[n * D + i * E + a] += ybar[i];
     // Kbar = -ybar beta^T; dK_ij/dx~_i = -K_ij (x~_i - x~_j) (unit length-scales).
     const beta = ctx.mm!.beta.subarray(a * n, (a + 1) * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      if (i === j) continue;
-      const kb = -(ybar[i] * beta[j] + ybar[j] * beta[i]) * K[i * n + j];
-      for (let d = 0; d < D; d++) g[i * D + d] -= kb * (Xs[i * D + d] - Xs[j * D + d]);
-    }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        if (i === j) continue;
+        const kb = -(ybar[i] * beta[j] + ybar[j] * beta[i]) * K[i * n + j];
+        for (let d = 0; d < D; d++) g[i * D + d] -= kb * (Xs[i * D + d] - Xs[j * D + d]);
+      }
   }
   // x~ = x / ell: dx~/dx = 1/ell, dx~/dlog ell = -x~.
   const gl = g.subarray(n * (D + E), n * (D + E) + D);
-  for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) {
-    const gx = g[i * D + d];
-    gl[d] -= gx * Xs[i * D + d];
-    g[i * D + d] = gx / ell[d];
-  }
+  for (let i = 0; i < n; i++)
+    for (let d = 0; d < D; d++) {
+      const gx = g[i * D + d];
+      gl[d] -= gx * Xs[i * D + d];
+      g[i * D + d] = gx / ell[d];
+    }
   ctx.gBeta!.fill(0);
   return g;
 }
@@ -286,7 +303,8 @@ export function finishPolicyGradient(ctx: PolicyCtx): Float64Array {
 /** The unsquashed output u~(x) for one policy-input vector x. */
 export function policyRaw(ctx: PolicyCtx, x: ArrayLike<number>): number[] {
   const p = ctx.policy;
-  const D = p.inputDim, E = p.actionDim;
+  const D = p.inputDim,
+    E = p.actionDim;
   const u: number[] = [];
   for (let a = 0; a < E; a++) {
     let v = 0;

@@ -74,7 +74,10 @@ function subMoments(z: Joint, idx: number[]): { m: Float64Array; s: Float64Array
 
 /** Appends a block's outputs (moments `out` of f(z[idx])) to the joint; records the tape entry. */
 function append(z: Joint, idx: number[], out: MmOut, back: BlockBackward, tape: TapeEntry[] | null): Joint {
-  const nz = z.n, k = idx.length, e = out.M.length, n = nz + e;
+  const nz = z.n,
+    k = idx.length,
+    e = out.M.length,
+    n = nz + e;
   const m = new Float64Array(n);
   const S = new Float64Array(n * n);
   m.set(z.m);
@@ -82,12 +85,13 @@ function append(z: Joint, idx: number[], out: MmOut, back: BlockBackward, tape: 
   for (let i = 0; i < nz; i++) S.set(z.S.subarray(i * nz, (i + 1) * nz), i * n);
   const Scols = new Float64Array(nz * k);
   for (let i = 0; i < nz; i++) for (let j = 0; j < k; j++) Scols[i * k + j] = z.S[i * nz + idx[j]];
-  for (let i = 0; i < nz; i++) for (let a = 0; a < e; a++) {
-    let v = 0;
-    for (let j = 0; j < k; j++) v += Scols[i * k + j] * out.V[j * e + a];
-    S[i * n + nz + a] = v;
-    S[(nz + a) * n + i] = v;
-  }
+  for (let i = 0; i < nz; i++)
+    for (let a = 0; a < e; a++) {
+      let v = 0;
+      for (let j = 0; j < k; j++) v += Scols[i * k + j] * out.V[j * e + a];
+      S[i * n + nz + a] = v;
+      S[(nz + a) * n + i] = v;
+    }
   for (let a = 0; a < e; a++) for (let b = 0; b < e; b++) S[(nz + a) * n + nz + b] = 0.5 * (out.S[a * e + b] + out.S[b * e + a]);
   tape?.push({ idx, nz, e, V: out.V, Scols, back });
   return { m, S, n };
@@ -96,7 +100,8 @@ function append(z: Joint, idx: number[], out: MmOut, back: BlockBackward, tape: 
 /** Reverse of `append`: adjoints of the bigger joint -> adjoints of the smaller one (block backward included). */
 function appendBackward(t: TapeEntry, mb: Float64Array, Sb: Float64Array): { mb: Float64Array; Sb: Float64Array } {
   const { idx, nz, e, V, Scols } = t;
-  const k = idx.length, n = nz + e;
+  const k = idx.length,
+    n = nz + e;
   const mbo = mb.slice(0, nz);
   const Sbo = new Float64Array(nz * nz);
   for (let i = 0; i < nz; i++) for (let j = 0; j < nz; j++) Sbo[i * nz + j] = Sb[i * n + j];
@@ -107,16 +112,18 @@ function appendBackward(t: TapeEntry, mb: Float64Array, Sb: Float64Array): { mb:
   const Xb = new Float64Array(nz * e);
   for (let i = 0; i < nz; i++) for (let a = 0; a < e; a++) Xb[i * e + a] = Sb[i * n + nz + a] + Sb[(nz + a) * n + i];
   const Vb = new Float64Array(k * e);
-  for (let j = 0; j < k; j++) for (let a = 0; a < e; a++) {
-    let v = 0;
-    for (let i = 0; i < nz; i++) v += Scols[i * k + j] * Xb[i * e + a];
-    Vb[j * e + a] = v;
-  }
-  for (let i = 0; i < nz; i++) for (let j = 0; j < k; j++) {
-    let v = 0;
-    for (let a = 0; a < e; a++) v += Xb[i * e + a] * V[j * e + a];
-    Sbo[i * nz + idx[j]] += v;
-  }
+  for (let j = 0; j < k; j++)
+    for (let a = 0; a < e; a++) {
+      let v = 0;
+      for (let i = 0; i < nz; i++) v += Scols[i * k + j] * Xb[i * e + a];
+      Vb[j * e + a] = v;
+    }
+  for (let i = 0; i < nz; i++)
+    for (let j = 0; j < k; j++) {
+      let v = 0;
+      for (let a = 0; a < e; a++) v += Xb[i * e + a] * V[j * e + a];
+      Sbo[i * nz + idx[j]] += v;
+    }
   const g = t.back(Mb, SbB, Vb);
   for (let i = 0; i < k; i++) {
     mbo[idx[i]] += g.m[i];
@@ -128,11 +135,18 @@ function appendBackward(t: TapeEntry, mb: Float64Array, Sb: Float64Array): { mb:
 /** Appends [sin, cos] of every angle in `angi` (trig moment matching, one angle at a time). */
 function augmentTrig(z: Joint, angi: number[], tape: TapeEntry[] | null): Joint {
   for (const a of angi) {
-    const mu = z.m[a], v = z.S[a * z.n + a];
-    z = append(z, [a], gTrig(mu, v), (Mb, Sb, Vb) => {
-      const [dmu, dv] = gTrigBackward(mu, v, Mb, Sb, Vb);
-      return { m: [dmu], s: [dv] };
-    }, tape);
+    const mu = z.m[a],
+      v = z.S[a * z.n + a];
+    z = append(
+      z,
+      [a],
+      gTrig(mu, v),
+      (Mb, Sb, Vb) => {
+        const [dmu, dv] = gTrigBackward(mu, v, Mb, Sb, Vb);
+        return { m: [dmu], s: [dv] };
+      },
+      tape,
+    );
   }
   return z;
 }
@@ -144,7 +158,13 @@ export interface PilcoModel {
 }
 
 /** One prediction step; with a tape, records what the backward pass needs. Returns the next state. */
-function stepForward(model: PilcoModel, pctx: PolicyCtx, m: Float64Array, S: Float64Array, tape: TapeEntry[] | null): { m: Float64Array; S: Float64Array; nz: number } {
+function stepForward(
+  model: PilcoModel,
+  pctx: PolicyCtx,
+  m: Float64Array,
+  S: Float64Array,
+  tape: TapeEntry[] | null,
+): { m: Float64Array; S: Float64Array; nz: number } {
   const { plant, dyn } = model;
   const D0 = plant.stateDim;
   let z = joint(m, S);
@@ -158,12 +178,19 @@ function stepForward(model: PilcoModel, pctx: PolicyCtx, m: Float64Array, S: Flo
   const uTilde0 = z.n - E;
   for (let a = 0; a < E; a++) {
     const j = uTilde0 + a;
-    const mu = z.m[j], v = z.S[j * z.n + j];
+    const mu = z.m[j],
+      v = z.S[j * z.n + j];
     const q = pctx.policy.squash[a];
-    z = append(z, [j], gSin(q, mu, v), (Mb, Sb, Vb) => {
-      const [dmu, dv] = gSinBackward(q, mu, v, Mb[0], Sb[0], Vb[0]);
-      return { m: [dmu], s: [dv] };
-    }, tape);
+    z = append(
+      z,
+      [j],
+      gSin(q, mu, v),
+      (Mb, Sb, Vb) => {
+        const [dmu, dv] = gSinBackward(q, mu, v, Mb[0], Sb[0], Vb[0]);
+        return { m: [dmu], s: [dv] };
+      },
+      tape,
+    );
     uIdx.push(z.n - 1);
   }
   // Dynamics GPs on [dyni, u].
@@ -182,15 +209,23 @@ function stepForward(model: PilcoModel, pctx: PolicyCtx, m: Float64Array, S: Flo
       Sn[i * D0 + j] = z.S[i * z.n + j] + z.S[(base + i) * z.n + base + j] + z.S[i * z.n + base + j] + z.S[(base + i) * z.n + j];
     }
   }
-  for (let i = 0; i < D0; i++) for (let j = 0; j < i; j++) {
-    const v = 0.5 * (Sn[i * D0 + j] + Sn[j * D0 + i]);
-    Sn[i * D0 + j] = v; Sn[j * D0 + i] = v;
-  }
+  for (let i = 0; i < D0; i++)
+    for (let j = 0; j < i; j++) {
+      const v = 0.5 * (Sn[i * D0 + j] + Sn[j * D0 + i]);
+      Sn[i * D0 + j] = v;
+      Sn[j * D0 + i] = v;
+    }
   return { m: mn, S: Sn, nz: z.n };
 }
 
 /** Reverse of one step: adjoints of (m_{t+1}, S_{t+1}) -> adjoints of (m_t, S_t); policy adjoints accumulate. */
-function stepBackward(D0: number, nz: number, tape: TapeEntry[], mb: Float64Array, Sb: Float64Array): { mb: Float64Array; Sb: Float64Array } {
+function stepBackward(
+  D0: number,
+  nz: number,
+  tape: TapeEntry[],
+  mb: Float64Array,
+  Sb: Float64Array,
+): { mb: Float64Array; Sb: Float64Array } {
   const base = nz - D0;
   let zmb: Float64Array = new Float64Array(nz);
   let zSb: Float64Array = new Float64Array(nz * nz);
@@ -214,7 +249,12 @@ function stepBackward(D0: number, nz: number, tape: TapeEntry[], mb: Float64Arra
 }
 
 /** Expected cost of a state distribution and its derivatives (trig augmentation included). */
-export function expectedCost(plant: PilcoPlant, cost: PilcoCost, m: ArrayLike<number>, S: ArrayLike<number>): { L: number; dm: Float64Array; dS: Float64Array } {
+export function expectedCost(
+  plant: PilcoPlant,
+  cost: PilcoCost,
+  m: ArrayLike<number>,
+  S: ArrayLike<number>,
+): { L: number; dm: Float64Array; dS: Float64Array } {
   const tape: TapeEntry[] = [];
   const z = augmentTrig(joint(m, S), plant.angi, tape);
   const k = cost.idx.length;
@@ -237,10 +277,12 @@ export function expectedCost(plant: PilcoPlant, cost: PilcoCost, m: ArrayLike<nu
 }
 
 function symmetrise(S: Float64Array, D: number): Float64Array {
-  for (let i = 0; i < D; i++) for (let j = 0; j < i; j++) {
-    const v = 0.5 * (S[i * D + j] + S[j * D + i]);
-    S[i * D + j] = v; S[j * D + i] = v;
-  }
+  for (let i = 0; i < D; i++)
+    for (let j = 0; j < i; j++) {
+      const v = 0.5 * (S[i * D + j] + S[j * D + i]);
+      S[i * D + j] = v;
+      S[j * D + i] = v;
+    }
   return S;
 }
 
@@ -266,22 +308,29 @@ export function propagate(
   wantGrad = false,
 ): Prediction & { grad?: Float64Array } {
   const D0 = model.plant.stateDim;
-  if (m0.length !== D0 || S0.length !== D0 * D0) throw new ShapeError(`propagate: initial state must have ${D0} entries and a ${D0}x${D0} covariance`);
+  if (m0.length !== D0 || S0.length !== D0 * D0)
+    throw new ShapeError(`propagate: initial state must have ${D0} entries and a ${D0}x${D0} covariance`);
   const pctx = preparePolicy(policy);
   const means: Float64Array[] = [Float64Array.from(m0)];
   const covs: Float64Array[] = [Float64Array.from(S0)];
   const costs: number[] = [];
   const tapes: { tape: TapeEntry[]; nz: number }[] = [];
   const costGrads: { dm: Float64Array; dS: Float64Array }[] = [];
-  let m: Float64Array = means[0], S: Float64Array = covs[0];
+  let m: Float64Array = means[0],
+    S: Float64Array = covs[0];
   for (let t = 0; t < H; t++) {
     const tape: TapeEntry[] | null = wantGrad ? [] : null;
     const r = stepForward(model, pctx, m, S, tape);
-    m = r.m; S = r.S;
-    means.push(m); covs.push(S);
+    m = r.m;
+    S = r.S;
+    means.push(m);
+    covs.push(S);
     const c = expectedCost(model.plant, cost, m, S);
     costs.push(c.L);
-    if (wantGrad) { tapes.push({ tape: tape!, nz: r.nz }); costGrads.push({ dm: c.dm, dS: c.dS }); }
+    if (wantGrad) {
+      tapes.push({ tape: tape!, nz: r.nz });
+      costGrads.push({ dm: c.dm, dS: c.dS });
+    }
   }
   const total = costs.reduce((a, b) => a + b, 0);
   if (!wantGrad) return { means, covs, costs, total };
@@ -303,18 +352,28 @@ export function propagate(
  * Moments of the (squashed) action for a state x ~ N(m, S): the mean and covariance of u and
  * cov(x, u) (stateDim x actionDim), through the trig augmentation, the policy and the squashing.
  */
-export function controlMoments(plant: PilcoPlant, policy: Policy, m: ArrayLike<number>, S: ArrayLike<number>): { M: Float64Array; S: Float64Array; C: Float64Array } {
+export function controlMoments(
+  plant: PilcoPlant,
+  policy: Policy,
+  m: ArrayLike<number>,
+  S: ArrayLike<number>,
+): { M: Float64Array; S: Float64Array; C: Float64Array } {
   const pctx = preparePolicy(policy);
   let z = augmentTrig(joint(m, S), plant.angi, null);
   const pin = subMoments(z, plant.poli);
-  const none: BlockBackward = () => { throw new Error("controlMoments: no derivatives"); };
+  const none: BlockBackward = () => {
+    throw new Error("controlMoments: no derivatives");
+  };
   z = append(z, plant.poli, policyMoments(pctx, pin.m, pin.s).out, none, null);
-  const E = policy.actionDim, start = z.n - E;
+  const E = policy.actionDim,
+    start = z.n - E;
   for (let a = 0; a < E; a++) {
     const j = start + a;
     z = append(z, [j], gSin(policy.squash[a], z.m[j], z.S[j * z.n + j]), none, null);
   }
-  const D0 = plant.stateDim, n = z.n, u0 = n - E;
+  const D0 = plant.stateDim,
+    n = z.n,
+    u0 = n - E;
   const M = z.m.slice(u0);
   const Su = new Float64Array(E * E);
   const C = new Float64Array(D0 * E);

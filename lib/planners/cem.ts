@@ -12,16 +12,7 @@
  */
 import { type Rng, ShapeError, ValueError, checkInt, checkNumber } from "../core";
 import type { VecLike } from "../linalg/mat";
-import {
-  type Plan,
-  type PlanProblem,
-  type Planner,
-  checkProblem,
-  clipSequences,
-  evaluateSequences,
-  makeSequences,
-  topK,
-} from "./problem";
+import { type Plan, type PlanProblem, type Planner, checkProblem, clipSequences, evaluateSequences, makeSequences, topK } from "./problem";
 
 export interface CemConfig {
   /** Candidates per iteration. */

@@ -10,15 +10,7 @@
 import { type Rng, tf, ShapeError, ValueError, checkInt, checkNumber } from "../core";
 import type { VecLike } from "../linalg/mat";
 import { isDifferentiable } from "../models/types";
-import {
-  type Plan,
-  type PlanProblem,
-  type Planner,
-  checkProblem,
-  evaluateSequences,
-  makeSequences,
-  sequenceRows,
-} from "./problem";
+import { type Plan, type PlanProblem, type Planner, checkProblem, evaluateSequences, makeSequences, sequenceRows } from "./problem";
 
 export interface GradientShootingConfig {
   /** Adam steps. */
@@ -79,7 +71,8 @@ export function gradientShooting(
   const lr = checkNumber("gradientShooting: learningRate", cfg.learningRate ?? 0.1, 0);
   const initStd = cfg.initStd ?? 0.5;
   if (s0.length !== ds) throw new ShapeError(`gradientShooting: s0 has length ${s0.length}, expected ${ds}`);
-  if (warmStart && warmStart.length !== H) throw new ShapeError(`gradientShooting: warmStart has ${warmStart.length} actions, expected ${H}`);
+  if (warmStart && warmStart.length !== H)
+    throw new ShapeError(`gradientShooting: warmStart has ${warmStart.length} actions, expected ${H}`);
 
   // One variable per time step, each R x da (row r = restart r).
   const z0 = new Float32Array(H * R * da);
@@ -93,7 +86,10 @@ export function gradientShooting(
   }
   const Z = Array.from({ length: H }, (_, t) => tf.variable(tf.tensor2d(z0.subarray(t * R * da, (t + 1) * R * da), [R, da])));
   const optimizer = tf.train.adam(lr);
-  const S0 = tf.tensor2d(Array.from({ length: R }, () => Array.from(s0)), [R, ds]);
+  const S0 = tf.tensor2d(
+    Array.from({ length: R }, () => Array.from(s0)),
+    [R, ds],
+  );
   const lossHistory: number[] = [];
   try {
     for (let it = 0; it < iters; it++) {

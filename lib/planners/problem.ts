@@ -110,7 +110,8 @@ export function evaluateSequences(
   keepStates = false,
 ): { returns: Float64Array; states?: Mat[] } {
   const { H, da, ds, gamma } = checkProblem(p);
-  if (seqs.H !== H || seqs.da !== da) throw new ShapeError(`evaluateSequences: sequences are ${seqs.H} x ${seqs.da}, problem is ${H} x ${da}`);
+  if (seqs.H !== H || seqs.da !== da)
+    throw new ShapeError(`evaluateSequences: sequences are ${seqs.H} x ${seqs.da}, problem is ${H} x ${da}`);
   if (s0.length !== ds) throw new ShapeError(`evaluateSequences: s0 has length ${s0.length}, expected ${ds}`);
   const n = seqs.n;
   let S = mat(n, ds);

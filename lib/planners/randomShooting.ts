@@ -5,15 +5,7 @@
  */
 import { type Rng, checkInt } from "../core";
 import type { VecLike } from "../linalg/mat";
-import {
-  type Plan,
-  type PlanProblem,
-  type Planner,
-  checkProblem,
-  evaluateSequences,
-  makeSequences,
-  sequenceRows,
-} from "./problem";
+import { type Plan, type PlanProblem, type Planner, checkProblem, evaluateSequences, makeSequences, sequenceRows } from "./problem";
 
 export interface RandomShootingConfig {
   /** Number of candidate sequences N. */

@@ -42,7 +42,9 @@ export function animationHtml(frames: string[], opts: AnimationOptions = {}): st
     `#${id} .stage{position:relative}#${id} .ctl{font:12px sans-serif;margin-top:4px}` +
     `#${id} .ctl button{margin-right:4px}#${id} .ctl input{vertical-align:middle;width:220px}`;
   const divs = frames
-    .map((f, i) => `<div class="f" style="animation-delay:${((i * period) / n).toFixed(3)}s${i === 0 ? ";position:relative" : ""}">${f}</div>`)
+    .map(
+      (f, i) => `<div class="f" style="animation-delay:${((i * period) / n).toFixed(3)}s${i === 0 ? ";position:relative" : ""}">${f}</div>`,
+    )
     .join("");
   const captions = JSON.stringify(opts.captions ?? []);
   const script =

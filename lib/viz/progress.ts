@@ -67,7 +67,9 @@ export function progress(total: number, opts: ProgressOptions = {}): ProgressBar
     if (ending) {
       const planned = done < total ? ` (${ending === "done" ? "stopped early; " : ""}${total} planned)` : "";
       const filled = ending === "done" || done >= total ? 24 : Math.round((done / total) * 24);
-      const extra = Object.entries(info).map(([k, v]) => `${k} ${typeof v === "number" ? fmt(v) : v}`).join(", ");
+      const extra = Object.entries(info)
+        .map(([k, v]) => `${k} ${typeof v === "number" ? fmt(v) : v}`)
+        .join(", ");
       const count = ending === "done" ? `${done}/${done}` : `${done}/${total}`;
       return (
         `${label} [${"#".repeat(filled)}${"-".repeat(24 - filled)}] ${count} ${ending}${planned}` +

@@ -74,7 +74,10 @@ function checkSeries(s: Series): void {
   if (s.x.length !== s.y.length) {
     throw new ShapeError(`series "${s.name}": x has ${s.x.length} values but y has ${s.y.length}`);
   }
-  for (const [k, v] of [["lower", s.lower], ["upper", s.upper]] as const) {
+  for (const [k, v] of [
+    ["lower", s.lower],
+    ["upper", s.upper],
+  ] as const) {
     if (v && v.length !== s.x.length) {
       throw new ShapeError(`series "${s.name}": ${k} has ${v.length} values, expected ${s.x.length}`);
     }
@@ -147,7 +150,13 @@ export function lineChart(series: Series[], opts: ChartOptions = {}): VegaLiteSp
       strokeDash: {
         field: "dashed",
         type: "nominal",
-        scale: { domain: ["solid", "dashed"], range: [[1, 0], [6, 4]] },
+        scale: {
+          domain: ["solid", "dashed"],
+          range: [
+            [1, 0],
+            [6, 4],
+          ],
+        },
         legend: null,
       },
     },
@@ -228,8 +237,20 @@ export function scatterChart(groups: ScatterGroup[], opts: ChartOptions & { size
     data: { values: rows },
     mark: { type: "point", filled: true, size: opts.size ?? 30, opacity: opts.opacity ?? 0.7 },
     encoding: {
-      x: { field: "x", type: "quantitative", title: opts.xTitle ?? "x", scale: axisScale(opts.logX, opts.xDomain), ...axisFor(opts.integerX) },
-      y: { field: "y", type: "quantitative", title: opts.yTitle ?? "y", scale: axisScale(opts.logY, opts.yDomain), ...axisFor(opts.integerY) },
+      x: {
+        field: "x",
+        type: "quantitative",
+        title: opts.xTitle ?? "x",
+        scale: axisScale(opts.logX, opts.xDomain),
+        ...axisFor(opts.integerX),
+      },
+      y: {
+        field: "y",
+        type: "quantitative",
+        title: opts.yTitle ?? "y",
+        scale: axisScale(opts.logY, opts.yDomain),
+        ...axisFor(opts.integerY),
+      },
       color: { field: "group", type: "nominal", title: null, scale: { domain: names } },
     },
   });
@@ -342,7 +363,9 @@ export function histogram(
   for (const g of groups) {
     const counts = new Array<number>(bins).fill(0);
     for (let i = 0; i < g.values.length; i++) counts[Math.min(bins - 1, Math.floor((g.values[i] - lo) / width))]++;
-    counts.forEach((c, b) => rows.push({ group: g.name, x0: lo + b * width, x1: lo + (b + 1) * width, density: c / (g.values.length * width) }));
+    counts.forEach((c, b) =>
+      rows.push({ group: g.name, x0: lo + b * width, x1: lo + (b + 1) * width, density: c / (g.values.length * width) }),
+    );
   }
   const names = groups.map((g) => g.name);
   return withBundle({
@@ -375,7 +398,10 @@ export interface Bar {
  */
 export function barChart(bars: Bar[], opts: ChartOptions & { format?: string } = {}): VegaLiteSpec {
   if (bars.length === 0) throw new ShapeError("barChart: no bars given");
-  checkFinite("barChart values", bars.map((b) => b.value));
+  checkFinite(
+    "barChart values",
+    bars.map((b) => b.value),
+  );
   const names = bars.map((b) => b.name);
   const grouped = bars.some((b) => b.group !== undefined);
   const y = { field: "name", type: "nominal", title: null, sort: names };

@@ -88,7 +88,10 @@ await display(
 // tensor work in `tf.tidy`, which frees every intermediate tensor when it returns.
 
 // %%
-const W = tf.tensor2d([[1, 2], [3, 4]]);
+const W = tf.tensor2d([
+  [1, 2],
+  [3, 4],
+]);
 const v = tf.tensor2d([[1], [-1]]);
 const Wv = tf.tidy(() => tf.matMul(W, v));
 console.log("W v =", Array.from(Wv.dataSync()));
@@ -176,16 +179,28 @@ function lookAhead(model: Outcome[][][], V: number[], gamma: number): number[][]
 {
   // State 0, action 0: 80 % to state 1 (reward 1, V = 10), 20 % to state 2 (reward 0, V = 0).
   const coin: Outcome[][][] = [
-    [[{ prob: 0.8, next: 1, reward: 1, done: false }, { prob: 0.2, next: 2, reward: 0, done: false }]],
+    [
+      [
+        { prob: 0.8, next: 1, reward: 1, done: false },
+        { prob: 0.2, next: 2, reward: 0, done: false },
+      ],
+    ],
     [[]],
     [[]],
   ];
-  checkClose("a stochastic model: the expectation over outcomes, weighted by their probabilities", lookAhead(coin, [0, 10, 0], 0.9)[0][0], 0.8 * (1 + 9));
+  checkClose(
+    "a stochastic model: the expectation over outcomes, weighted by their probabilities",
+    lookAhead(coin, [0, 10, 0], 0.9)[0][0],
+    0.8 * (1 + 9),
+  );
   const end: Outcome[][][] = [[[{ prob: 1, next: 1, reward: 5, done: true }]], [[]]];
   checkClose("the episode ends: no future value after a terminal outcome", lookAhead(end, [0, 100], 0.9)[0][0], 5);
   checkClose("the immediate reward is not discounted", lookAhead(end, [0, 0], 0.5)[0][0], 5);
   const shape = lookAhead(coin, [0, 10, 0], 0.9);
-  check("one row per state, one entry per action (Q = 0 without outcomes)", shape.length === 3 && shape[1].length === 1 && shape[1][0] === 0);
+  check(
+    "one row per state, one entry per action (Q = 0 without outcomes)",
+    shape.length === 3 && shape[1].length === 1 && shape[1][0] === 0,
+  );
 }
 
 // %% [markdown]
@@ -298,12 +313,16 @@ checkClose("the Monte Carlo estimate is close to the exact value", running[EPISO
 function chainFrame(s: number, t: number): string {
   const cells = Array.from({ length: N_CELLS }, (_, i) => {
     const fill = i === N_CELLS - 1 ? "#7c7" : i === 0 ? "#ccc" : "#fff";
-    return `<rect x="${10 + i * 50}" y="20" width="46" height="46" fill="${fill}" stroke="#333"/>` +
-      `<text x="${33 + i * 50}" y="84" font-size="11" text-anchor="middle">${vStar[i].toFixed(2)}</text>`;
+    return (
+      `<rect x="${10 + i * 50}" y="20" width="46" height="46" fill="${fill}" stroke="#333"/>` +
+      `<text x="${33 + i * 50}" y="84" font-size="11" text-anchor="middle">${vStar[i].toFixed(2)}</text>`
+    );
   }).join("");
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="370" height="95" viewBox="0 0 370 95">` +
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="370" height="95" viewBox="0 0 370 95">` +
     `<text x="10" y="13" font-size="12">t = ${t}</text>${cells}` +
-    `<circle cx="${33 + s * 50}" cy="43" r="15" fill="#37c"/></svg>`;
+    `<circle cx="${33 + s * 50}" cy="43" r="15" fill="#37c"/></svg>`
+  );
 }
 const frames: string[] = [];
 let cell = START;
@@ -371,7 +390,12 @@ animate(tourRollout("dynamaze").frames, { fps: 6, title: "Dyna maze: following a
 const ICY = [0, 0, 0, 0, 0.7, 0.7, 0];
 const RIGHT = new Array(N_CELLS).fill(0.8);
 const icyTruth = evaluate(chainModel(ICY), RIGHT)[START];
-interface Step { s: number; a: number; next: number; reward: number }
+interface Step {
+  s: number;
+  a: number;
+  next: number;
+  reward: number;
+}
 function icyEpisode(rng: ReturnType<typeof makeRng>): Step[] {
   const steps: Step[] = [];
   let s = START;
@@ -409,7 +433,16 @@ for (const n of EPISODE_COUNTS) {
     const rng = makeRng(1000 + seed);
     const episodes = Array.from({ length: n }, () => icyEpisode(rng));
     const data = episodes.flat();
-    const mcEstimate = episodes.reduce((acc, e) => acc + discountedReturn(e.map((d) => d.reward), GAMMA), 0) / n;
+    const mcEstimate =
+      episodes.reduce(
+        (acc, e) =>
+          acc +
+          discountedReturn(
+            e.map((d) => d.reward),
+            GAMMA,
+          ),
+        0,
+      ) / n;
     mc += Math.abs(mcEstimate - icyTruth) / SEEDS;
     table += Math.abs(evaluate(tableModel(data), RIGHT)[START] - icyTruth) / SEEDS;
     shared += Math.abs(evaluate(sharedSlipModel(data), RIGHT)[START] - icyTruth) / SEEDS;
@@ -426,7 +459,13 @@ await display(
       { name: "model-based (outcome table)", x: EPISODE_COUNTS, y: errors.table, points: true },
       { name: "model-based (one shared slip: wrong model)", x: EPISODE_COUNTS, y: errors.shared, points: true },
     ],
-    { title: "Sample efficiency and asymptotic error: estimating V(start)", xTitle: "episodes of experience", yTitle: "mean |error| over 40 seeds", logX: true, logY: true },
+    {
+      title: "Sample efficiency and asymptotic error: estimating V(start)",
+      xTitle: "episodes of experience",
+      yTitle: "mean |error| over 40 seeds",
+      logX: true,
+      logY: true,
+    },
   ),
 );
 
@@ -452,14 +491,18 @@ await display(
   // Same learned probabilities, new rewards attached to the outcomes.
   const relabelled = learned.map((row) => row.map((outs) => outs.map((o) => ({ ...o, reward: leftPays(o.next) }))));
   const newTruth = evaluate(chainModel(ICY, leftPays), RIGHT)[START];
-  console.log(`new task, from the same 50 episodes: model-based V(start) ${evaluate(relabelled, RIGHT)[START].toFixed(4)}, exact ${newTruth.toFixed(4)}`);
+  console.log(
+    `new task, from the same 50 episodes: model-based V(start) ${evaluate(relabelled, RIGHT)[START].toFixed(4)}, exact ${newTruth.toFixed(4)}`,
+  );
   console.log("a model-free value estimate of the old task says nothing about the new one: it needs new episodes.");
   // Compute at decision time: planning costs look-ahead sweeps, acting from a table costs a lookup.
   const t0 = performance.now();
   const plans = 200;
   for (let k = 0; k < plans; k++) evaluate(learned, null);
   const planMs = (performance.now() - t0) / plans;
-  console.log(`computation: one plan by value iteration on the model (200 sweeps) ${planMs.toFixed(3)} ms; acting from a learned Q table is one lookup`);
+  console.log(
+    `computation: one plan by value iteration on the model (200 sweeps) ${planMs.toFixed(3)} ms; acting from a learned Q table is one lookup`,
+  );
 }
 
 // %% [markdown]

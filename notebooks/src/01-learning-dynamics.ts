@@ -69,7 +69,10 @@ const wrap = (th: number) => Math.atan2(Math.sin(th), Math.cos(th));
 console.log(`${D.states.length} transitions; returns of the random episodes: ${baseEpisodes.map((e) => e.return.toFixed(0)).join(", ")}`);
 await display(
   scatterChart([{ name: "random-policy data", x: D.states.map((s) => wrap(s[0])), y: D.states.map((s) => s[1]) }], {
-    title: "Where the base policy's data lies", xTitle: "theta (wrapped, 0 = upright)", yTitle: "thetadot", size: 8,
+    title: "Where the base policy's data lies",
+    xTitle: "theta (wrapped, 0 = upright)",
+    yTitle: "thetadot",
+    size: 8,
   }),
 );
 
@@ -177,14 +180,22 @@ const mlp = new MlpDynamicsModel({ stateDim: 2, actionDim: 1, angleDims: [0], hi
 const fitReport = await mlp.fit(D);
 const linear = new LinearModel({ stateDim: 2, actionDim: 1 });
 await linear.fit(D);
-console.log(`MLP: ${fitReport.epochs} epochs in ${fitReport.seconds.toFixed(1)} s, best held-out loss ${Math.min(...fitReport.validLoss).toExponential(2)}`);
+console.log(
+  `MLP: ${fitReport.epochs} epochs in ${fitReport.seconds.toFixed(1)} s, best held-out loss ${Math.min(...fitReport.validLoss).toExponential(2)}`,
+);
 await display(
   lineChart(
     [
       { name: "training loss", x: fitReport.trainLoss.map((_, i) => i + 1), y: fitReport.trainLoss },
       { name: "held-out loss", x: fitReport.validLoss.map((_, i) => i + 1), y: fitReport.validLoss },
     ],
-    { title: "Normalised delta MLP: loss per epoch", xTitle: "epoch", yTitle: "mean squared error (normalised)", logY: true, integerX: true },
+    {
+      title: "Normalised delta MLP: loss per epoch",
+      xTitle: "epoch",
+      yTitle: "mean squared error (normalised)",
+      logY: true,
+      integerX: true,
+    },
   ),
 );
 
@@ -213,7 +224,12 @@ await display(
       { name: "truth", x: horizonSteps, y: theta(testEpisode.states) },
       { name: "MLP (normalised deltas)", x: horizonSteps, y: theta(rollout(mlp, testEpisode.states[0], testEpisode.actions)) },
       { name: "linear", x: horizonSteps, y: theta(rollout(linear, testEpisode.states[0], testEpisode.actions)) },
-      { name: "physics (2 parameters)", x: horizonSteps, y: theta(rollout(physicsModel, testEpisode.states[0], testEpisode.actions)), dashed: true },
+      {
+        name: "physics (2 parameters)",
+        x: horizonSteps,
+        y: theta(rollout(physicsModel, testEpisode.states[0], testEpisode.actions)),
+        dashed: true,
+      },
     ],
     { title: "100-step open-loop rollout from the same start, same torques", xTitle: "step", yTitle: "theta (rad, unwrapped)" },
   ),
@@ -250,7 +266,10 @@ function kStepError(A: number[][], B: number[][], states: number[][], actions: n
   checkClose("... two steps off by 2, over two windows", kStepError([[1]], [[0]], line, ones, 2), 4);
   // The fitted linear model, in A/B form: s' = (I + W_s^T) s + W_a^T a (+ a bias we drop here).
   const W = linear.W.data;
-  const A = [[1 + W[0], W[2]], [W[1], 1 + W[3]]];
+  const A = [
+    [1 + W[0], W[2]],
+    [W[1], 1 + W[3]],
+  ];
   const B = [[W[4]], [W[5]]];
   const e1 = kStepError(A, B, testEpisode.states, testEpisode.actions, 1);
   const e10 = kStepError(A, B, testEpisode.states, testEpisode.actions, 10);
@@ -302,7 +321,10 @@ const mlpK = new MlpDynamicsModel({ stateDim: 2, actionDim: 1, angleDims: [0], h
 const kReport = await mlpK.fit(D);
 console.log(`5-step model: ${kReport.epochs} epochs in ${kReport.seconds.toFixed(1)} s`);
 const mlpKErrors = errorCurve(mlpK);
-for (let i = 0; i < ks.length; i++) console.log(`k = ${String(ks[i]).padStart(2)}: one-step-trained ${mlpErrors[i].toExponential(2)}, 5-step-trained ${mlpKErrors[i].toExponential(2)}`);
+for (let i = 0; i < ks.length; i++)
+  console.log(
+    `k = ${String(ks[i]).padStart(2)}: one-step-trained ${mlpErrors[i].toExponential(2)}, 5-step-trained ${mlpKErrors[i].toExponential(2)}`,
+  );
 await display(
   lineChart(
     [
@@ -351,8 +373,14 @@ const hillModel: DynamicsModel = {
   },
 };
 const v05 = await mbrlV05({
-  env: hill, model: hillModel, reward: hillReward, baseEpisodes: 10,
-  cem: { population: 200, elites: 20, iterations: 8 }, actionRepeat: 10, evalSeed: 8, seed: 1,
+  env: hill,
+  model: hillModel,
+  reward: hillReward,
+  baseEpisodes: 10,
+  cem: { population: 200, elites: 20, iterations: 8 },
+  actionRepeat: 10,
+  evalSeed: 8,
+  seed: 1,
 });
 console.log(`v0.5 plan: the model predicts a return of ${v05.predicted.toFixed(1)}; on the real hill it gets ${v05.real.toFixed(1)}`);
 const stepsH = v05.predictedStates.map((_, t) => t);

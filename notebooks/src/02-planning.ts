@@ -67,14 +67,35 @@ console.log(`start state (hanging down): theta = ${sDown[0].toFixed(2)}, thetado
 // %%
 const shootNs = [10, 30, 100, 300, 1000, 3000];
 const shootSeeds = [1, 2, 3, 4, 5];
-const shootBest = shootNs.map((n) => shootSeeds.map((seed) => randomShooting(problem, sDown, { numCandidates: n }, makeRng(seed)).predictedReturn));
-shootNs.forEach((n, i) => console.log(`random shooting, N = ${String(n).padStart(4)}: best predicted return over 30 steps, mean of 5 seeds ${(shootBest[i].reduce((a, b) => a + b, 0) / 5).toFixed(1)}`));
+const shootBest = shootNs.map((n) =>
+  shootSeeds.map((seed) => randomShooting(problem, sDown, { numCandidates: n }, makeRng(seed)).predictedReturn),
+);
+shootNs.forEach((n, i) =>
+  console.log(
+    `random shooting, N = ${String(n).padStart(4)}: best predicted return over 30 steps, mean of 5 seeds ${(shootBest[i].reduce((a, b) => a + b, 0) / 5).toFixed(1)}`,
+  ),
+);
 const perSeed = shootSeeds.map((_, k) => shootNs.map((_, i) => shootBest[i][k]));
 const band = meanBand(perSeed, "minmax");
 await display(
-  lineChart([{ name: "best of N (mean; band: min to max over 5 seeds)", x: shootNs, y: band.mean, lower: band.lower, upper: band.upper, points: true }], {
-    title: "Random shooting: more samples, slowly better plans", xTitle: "candidates N", yTitle: "best predicted return (30 steps)", logX: true,
-  }),
+  lineChart(
+    [
+      {
+        name: "best of N (mean; band: min to max over 5 seeds)",
+        x: shootNs,
+        y: band.mean,
+        lower: band.lower,
+        upper: band.upper,
+        points: true,
+      },
+    ],
+    {
+      title: "Random shooting: more samples, slowly better plans",
+      xTitle: "candidates N",
+      yTitle: "best predicted return (30 steps)",
+      logX: true,
+    },
+  ),
 );
 
 // %% [markdown]
@@ -114,10 +135,28 @@ function cemRefit(elites: number[][], mean: number[], std: number[], alpha: numb
 
 // %% check id=cem-refit
 {
-  const r0 = cemRefit([[1, 2], [3, 2]], [0, 0], [1, 1], 0, 0);
+  const r0 = cemRefit(
+    [
+      [1, 2],
+      [3, 2],
+    ],
+    [0, 0],
+    [1, 1],
+    0,
+    0,
+  );
   checkClose("alpha = 0: the elites' mean", r0.mean, [2, 2]);
   checkClose("alpha = 0: the elites' population std", r0.std, [1, 0]);
-  const r1 = cemRefit([[1, 2], [3, 2]], [0, 0], [1, 1], 0.25, 0);
+  const r1 = cemRefit(
+    [
+      [1, 2],
+      [3, 2],
+    ],
+    [0, 0],
+    [1, 1],
+    0.25,
+    0,
+  );
   checkClose("smoothed mean", r1.mean, [1.5, 1.5]);
   checkClose("smoothed variance", r1.std, [1, Math.sqrt(0.25)]);
   checkClose("the floor", cemRefit([[1], [1]], [0], [0], 0, 0.3).std, [0.3]);
@@ -135,16 +174,27 @@ function cemRefit(elites: number[][], mean: number[], std: number[], alpha: numb
 // %%
 const cem = cemPlan(problem, sDown, { population: 200, elites: 20, iterations: 6, alpha: 0.1 }, makeRng(2), undefined, true);
 const hist = cem.history!;
-console.log(`CEM: best predicted return ${cem.predictedReturn.toFixed(1)} with 6 x 200 = 1,200 samples (random shooting with 1000: see above)`);
+console.log(
+  `CEM: best predicted return ${cem.predictedReturn.toFixed(1)} with 6 x 200 = 1,200 samples (random shooting with 1000: see above)`,
+);
 await display(
   combine([
     scatterChart(
-      hist.map((h, i) => ({ name: `iteration ${i + 1}`, x: Array.from(h.firstActions, () => i + 1 + 0.3 * (Math.random() - 0.5)), y: Array.from(h.firstActions) })),
+      hist.map((h, i) => ({
+        name: `iteration ${i + 1}`,
+        x: Array.from(h.firstActions, () => i + 1 + 0.3 * (Math.random() - 0.5)),
+        y: Array.from(h.firstActions),
+      })),
       { title: "Samples of the first action a_0", xTitle: "CEM iteration", yTitle: "a_0 (torque)", size: 10, width: 300, integerX: true },
     ),
     lineChart(
       [
-        { name: "mean std of the sampling distribution", x: hist.map((_, i) => i + 1), y: hist.map((h) => h.std.reduce((a, b) => a + b, 0) / h.std.length), points: true },
+        {
+          name: "mean std of the sampling distribution",
+          x: hist.map((_, i) => i + 1),
+          y: hist.map((h) => h.std.reduce((a, b) => a + b, 0) / h.std.length),
+          points: true,
+        },
       ],
       { title: "The distribution shrinks", xTitle: "CEM iteration", yTitle: "std (N m)", width: 300, integerX: true },
     ),
@@ -173,13 +223,26 @@ const short: PlanProblem = { ...problem, horizon: 15 };
 const grad = gradientShooting(short, sDown, { iterations: 40, learningRate: 0.3, restarts: 4 }, makeRng(3));
 console.log(`gradient shooting, returns of the 4 restarts: ${grad.restartReturns.map((r) => r.toFixed(2)).join(", ")}`);
 const col = collocation(short, sDown, { iterations: 120, learningRate: 0.1, rounds: 4 }, makeRng(3));
-console.log(`collocation: return when its actions are shot through the model ${col.predictedReturn.toFixed(2)}, largest dynamics violation ${col.maxDefect.toExponential(1)}`);
+console.log(
+  `collocation: return when its actions are shot through the model ${col.predictedReturn.toFixed(2)}, largest dynamics violation ${col.maxDefect.toExponential(1)}`,
+);
 const cemShort = cemPlan(short, sDown, { population: 200, elites: 20, iterations: 5 }, makeRng(3));
 console.log(`CEM on the same 15-step problem: ${cemShort.predictedReturn.toFixed(2)}`);
 await display(
   lineChart(
-    [{ name: "collocation: squared dynamics violation", x: col.history.map((_, i) => i + 1), y: col.history.map((h) => Math.max(h.defect, 1e-12)) }],
-    { title: "Collocation pulls the states onto a feasible trajectory as the penalty grows", xTitle: "Adam step", yTitle: "sum of squared defects", logY: true },
+    [
+      {
+        name: "collocation: squared dynamics violation",
+        x: col.history.map((_, i) => i + 1),
+        y: col.history.map((h) => Math.max(h.defect, 1e-12)),
+      },
+    ],
+    {
+      title: "Collocation pulls the states onto a feasible trajectory as the penalty grows",
+      xTitle: "Adam step",
+      yTitle: "sum of squared defects",
+      logY: true,
+    },
   ),
 );
 
@@ -197,14 +260,25 @@ await display(
 const long: PlanProblem = { ...problem, horizon: 40 };
 const gradLong = gradientShooting(long, sDown, { iterations: 40, learningRate: 0.3, restarts: 6 }, makeRng(4));
 const cemLong = cemPlan(long, sDown, { population: 200, elites: 20, iterations: 5 }, makeRng(4));
-console.log(`H = 40, gradient shooting restarts: ${gradLong.restartReturns.map((r) => r.toFixed(1)).join(", ")}; CEM ${cemLong.predictedReturn.toFixed(1)}`);
+console.log(
+  `H = 40, gradient shooting restarts: ${gradLong.restartReturns.map((r) => r.toFixed(1)).join(", ")}; CEM ${cemLong.predictedReturn.toFixed(1)}`,
+);
 await display(
   barChart(
     [
-      ...gradLong.restartReturns.map((r, i) => ({ name: `gradient restart ${i + 1}`, value: r, group: "gradient shooting (40 Adam steps)" })),
+      ...gradLong.restartReturns.map((r, i) => ({
+        name: `gradient restart ${i + 1}`,
+        value: r,
+        group: "gradient shooting (40 Adam steps)",
+      })),
       { name: "CEM (200 x 5)", value: cemLong.predictedReturn, group: "CEM" },
     ],
-    { title: "Horizon 40: where each restart ends (predicted return)", xTitle: "predicted return (higher is better)", width: 420, format: ".1f" },
+    {
+      title: "Horizon 40: where each restart ends (predicted return)",
+      xTitle: "predicted return (higher is better)",
+      width: 420,
+      format: ".1f",
+    },
   ),
 );
 
@@ -233,7 +307,7 @@ await display(
 const energyValue = (S: { rows: number; data: Float64Array }) => {
   const out = new Float64Array(S.rows);
   for (let i = 0; i < S.rows; i++) {
-    const E = (S.data[2 * i + 1] ** 2) / 6 + 5 * Math.cos(S.data[2 * i]); // 5 = upright at rest
+    const E = S.data[2 * i + 1] ** 2 / 6 + 5 * Math.cos(S.data[2 * i]); // 5 = upright at rest
     out[i] = -0.5 * (5 - E) ** 2;
   }
   return out;
@@ -245,7 +319,9 @@ for (const withV of [false, true]) {
   const rng = makeRng(5);
   const ep = runEpisode(tvEnv, (s) => mpc.act(s, rng), { seed: 1 });
   const th = ep.states[ep.states.length - 1][0];
-  console.log(`H = 6 ${withV ? "with" : "without"} terminal value: return ${ep.return.toFixed(1)}, final |theta| ${Math.abs(Math.atan2(Math.sin(th), Math.cos(th))).toFixed(2)} rad`);
+  console.log(
+    `H = 6 ${withV ? "with" : "without"} terminal value: return ${ep.return.toFixed(1)}, final |theta| ${Math.abs(Math.atan2(Math.sin(th), Math.cos(th))).toFixed(2)} rad`,
+  );
 }
 
 // %% [markdown]
@@ -261,17 +337,25 @@ for (const withV of [false, true]) {
 
 // %%
 const GAMMA_TV = 0.98;
-const NTH = 41, NDOT = 41, TORQUES = [-2, -1, 0, 1, 2];
+const NTH = 41,
+  NDOT = 41,
+  TORQUES = [-2, -1, 0, 1, 2];
 const gridTheta = (i: number) => -Math.PI + (2 * Math.PI * i) / (NTH - 1);
 const gridThdot = (j: number) => -8 + (16 * j) / (NDOT - 1);
 /** V between grid points: bilinear interpolation, the angle wrapped into [-pi, pi]. */
 function readGrid(V: Float64Array, th: number, thdot: number): number {
   const x = ((Math.atan2(Math.sin(th), Math.cos(th)) + Math.PI) / (2 * Math.PI)) * (NTH - 1);
   const y = Math.min(NDOT - 1, Math.max(0, ((thdot + 8) / 16) * (NDOT - 1)));
-  const i = Math.min(NTH - 2, Math.floor(x)), j = Math.min(NDOT - 2, Math.floor(y));
-  const fx = x - i, fy = y - j;
-  return (1 - fx) * (1 - fy) * V[i * NDOT + j] + fx * (1 - fy) * V[(i + 1) * NDOT + j] +
-    (1 - fx) * fy * V[i * NDOT + j + 1] + fx * fy * V[(i + 1) * NDOT + j + 1];
+  const i = Math.min(NTH - 2, Math.floor(x)),
+    j = Math.min(NDOT - 2, Math.floor(y));
+  const fx = x - i,
+    fy = y - j;
+  return (
+    (1 - fx) * (1 - fy) * V[i * NDOT + j] +
+    fx * (1 - fy) * V[(i + 1) * NDOT + j] +
+    (1 - fx) * fy * V[i * NDOT + j + 1] +
+    fx * fy * V[(i + 1) * NDOT + j + 1]
+  );
 }
 // Every (grid state, torque) pair once through the model and the reward: the look-ahead table.
 const nPairs = NTH * NDOT * TORQUES.length;
@@ -297,7 +381,9 @@ for (let sweep = 0; sweep < 200; sweep++) {
   }
   Vgrid = updated;
 }
-console.log(`learned V: hanging down at rest ${readGrid(Vgrid, Math.PI, 0).toFixed(1)}, upright at rest ${readGrid(Vgrid, 0, 0).toFixed(1)}`);
+console.log(
+  `learned V: hanging down at rest ${readGrid(Vgrid, Math.PI, 0).toFixed(1)}, upright at rest ${readGrid(Vgrid, 0, 0).toFixed(1)}`,
+);
 const learnedValue = (S: { rows: number; data: Float64Array }) => {
   const out = new Float64Array(S.rows);
   for (let i = 0; i < S.rows; i++) out[i] = readGrid(Vgrid, S.data[2 * i], S.data[2 * i + 1]);
@@ -319,7 +405,12 @@ await display(
       { name: "MPC, no terminal value", x: horizonsTV, y: returnsTV.without, points: true },
       { name: "MPC + learned V(s_H)", x: horizonsTV, y: returnsTV.learned, points: true },
     ],
-    { title: "Return vs planning horizon (150 steps from hanging down)", xTitle: "horizon H (steps)", yTitle: "episode return (0 is perfect)", integerX: true },
+    {
+      title: "Return vs planning horizon (150 steps from hanging down)",
+      xTitle: "horizon H (steps)",
+      yTitle: "episode return (0 is perfect)",
+      integerX: true,
+    },
   ),
 );
 
@@ -419,25 +510,60 @@ function mpcLoop(x0: number, T: number, replanEvery: number, H: number): { xs: n
 const env6 = new Pendulum({ seed: 3 });
 const makeModel = () => new MlpDynamicsModel({ stateDim: 2, actionDim: 1, angleDims: [0], hiddenSizes: [64, 64], maxEpochs: 40, seed: 1 });
 const openCem = { population: 150, elites: 15, iterations: 5 };
-const v05 = await mbrlV05({ env: env6, model: makeModel(), reward: envReward(env6), baseEpisodes: 1, cem: openCem, actionRepeat: 10, evalSeed: 42, seed: 1 });
+const v05 = await mbrlV05({
+  env: env6,
+  model: makeModel(),
+  reward: envReward(env6),
+  baseEpisodes: 1,
+  cem: openCem,
+  actionRepeat: 10,
+  evalSeed: 42,
+  seed: 1,
+});
 console.log(`v0.5 (1 random episode): predicted ${v05.predicted.toFixed(0)}, real ${v05.real.toFixed(0)}`);
-const v10 = await mbrlV10({ env: env6, model: makeModel(), reward: envReward(env6), baseEpisodes: 1, iterations: 3, cem: openCem, actionRepeat: 10, evalSeed: 42, seed: 1 });
-for (const r of v10.rounds) console.log(`v1.0 round ${r.iteration} (${r.transitions} transitions): predicted ${r.predicted.toFixed(0)}, real ${r.real.toFixed(0)}`);
+const v10 = await mbrlV10({
+  env: env6,
+  model: makeModel(),
+  reward: envReward(env6),
+  baseEpisodes: 1,
+  iterations: 3,
+  cem: openCem,
+  actionRepeat: 10,
+  evalSeed: 42,
+  seed: 1,
+});
+for (const r of v10.rounds)
+  console.log(`v1.0 round ${r.iteration} (${r.transitions} transitions): predicted ${r.predicted.toFixed(0)}, real ${r.real.toFixed(0)}`);
 const v15 = await mbrlV15({
-  env: env6, model: makeModel(), reward: envReward(env6), baseEpisodes: 1, mpcEpisodes: 2, horizon: 15,
-  cem: { population: 100, elites: 10, iterations: 3 }, seed: 1,
+  env: env6,
+  model: makeModel(),
+  reward: envReward(env6),
+  baseEpisodes: 1,
+  mpcEpisodes: 2,
+  horizon: 15,
+  cem: { population: 100, elites: 10, iterations: 3 },
+  seed: 1,
 });
 for (const c of v15.curve) console.log(`v1.5 episode ${c.episode} (${c.transitions} transitions after it): return ${c.return.toFixed(0)}`);
 const decision = v15.controller.planSeconds;
-console.log(`MPC decision time: ${(1000 * decision.reduce((a, b) => a + b, 0) / decision.length).toFixed(0)} ms per step`);
+console.log(`MPC decision time: ${((1000 * decision.reduce((a, b) => a + b, 0)) / decision.length).toFixed(0)} ms per step`);
 await display(
   lineChart(
     [
       { name: "v0.5 (open loop)", x: [200], y: [v05.real], points: true },
-      { name: "v1.0 (open loop, aggregate, refit)", x: v10.rounds.map((r) => r.transitions), y: v10.rounds.map((r) => r.real), points: true },
+      {
+        name: "v1.0 (open loop, aggregate, refit)",
+        x: v10.rounds.map((r) => r.transitions),
+        y: v10.rounds.map((r) => r.real),
+        points: true,
+      },
       { name: "v1.5 (MPC)", x: v15.curve.map((c) => c.transitions - 200), y: v15.curve.map((c) => c.return), points: true },
     ],
-    { title: "Pendulum swing-up: return vs real transitions used before the episode", xTitle: "real transitions in D", yTitle: "episode return" },
+    {
+      title: "Pendulum swing-up: return vs real transitions used before the episode",
+      xTitle: "real transitions in D",
+      yTitle: "episode return",
+    },
   ),
 );
 
@@ -480,17 +606,30 @@ const hillModel: DynamicsModel = {
   },
 };
 const hillV10 = await mbrlV10({
-  env: hill, model: hillModel, reward: hillReward, baseEpisodes: 10, iterations: 3,
-  cem: { population: 200, elites: 20, iterations: 8 }, actionRepeat: 10, evalSeed: 8, seed: 1,
+  env: hill,
+  model: hillModel,
+  reward: hillReward,
+  baseEpisodes: 10,
+  iterations: 3,
+  cem: { population: 200, elites: 20, iterations: 8 },
+  actionRepeat: 10,
+  evalSeed: 8,
+  seed: 1,
 });
 for (const r of hillV10.rounds) {
   const xs = r.realStates.map((st) => st[0]);
-  console.log(`hill v1.0 round ${r.iteration} (${r.transitions} transitions): predicted ${r.predicted.toFixed(1)}, real ${r.real.toFixed(1)}, furthest x ${Math.max(...xs).toFixed(2)}`);
+  console.log(
+    `hill v1.0 round ${r.iteration} (${r.transitions} transitions): predicted ${r.predicted.toFixed(1)}, real ${r.real.toFixed(1)}, furthest x ${Math.max(...xs).toFixed(2)}`,
+  );
 }
 await display(
   combine([
     lineChart(
-      hillV10.rounds.map((r) => ({ name: `round ${r.iteration}${r.iteration === 0 ? " (= v0.5)" : ""}`, x: r.realStates.map((_, t) => t), y: r.realStates.map((st) => hillHeight(st[0])) })),
+      hillV10.rounds.map((r) => ({
+        name: `round ${r.iteration}${r.iteration === 0 ? " (= v0.5)" : ""}`,
+        x: r.realStates.map((_, t) => t),
+        y: r.realStates.map((st) => hillHeight(st[0])),
+      })),
       { title: "Real height along each round's plan", xTitle: "step", yTitle: "true height (summit 3)", width: 340 },
     ),
     lineChart(

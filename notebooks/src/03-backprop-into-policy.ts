@@ -34,7 +34,18 @@ import { display, lineChart, barChart, combine } from "mbrl/viz";
 import { check, checkClose } from "mbrl/exercise";
 import { Pendulum } from "mbrl/envs";
 import { MlpDynamicsModel, envReward, concatDatasets } from "mbrl/models";
-import { runEpisode, randomPolicy, evaluatePolicy, NeuralPolicy, mbrlV20, policyGradient, makeMpc, mpcPolicy, dagger, plannerExpert } from "mbrl/mbrl";
+import {
+  runEpisode,
+  randomPolicy,
+  evaluatePolicy,
+  NeuralPolicy,
+  mbrlV20,
+  policyGradient,
+  makeMpc,
+  mpcPolicy,
+  dagger,
+  plannerExpert,
+} from "mbrl/mbrl";
 import { cemPlan } from "mbrl/planners";
 
 await initBackend();
@@ -90,12 +101,22 @@ function unrolledObjective(theta: number[], starts: number[][], H: number, gamma
 {
   checkClose("upright at rest with zero action: nothing to lose", unrolledObjective([0, 0, 0], [[0, 0]], 5, 1), 0);
   checkClose("H = 1: just the first reward", unrolledObjective([0, 0, 0], [[Math.PI, 0]], 1, 0.9), -(Math.PI ** 2));
-  const two = unrolledObjective([0, 0, 0], [[Math.PI, 0], [0.5, 1]], 3, 0.9);
+  const two = unrolledObjective(
+    [0, 0, 0],
+    [
+      [Math.PI, 0],
+      [0.5, 1],
+    ],
+    3,
+    0.9,
+  );
   const a = unrolledObjective([0, 0, 0], [[Math.PI, 0]], 3, 0.9);
   const b = unrolledObjective([0, 0, 0], [[0.5, 1]], 3, 0.9);
   checkClose("the mean over start states", two, (a + b) / 2);
-  check("a stabilising policy beats doing nothing near upright",
-    unrolledObjective([-8, -2, 0], [[0.3, 0]], 40, 0.99) > unrolledObjective([0, 0, 0], [[0.3, 0]], 40, 0.99));
+  check(
+    "a stabilising policy beats doing nothing near upright",
+    unrolledObjective([-8, -2, 0], [[0.3, 0]], 40, 0.99) > unrolledObjective([0, 0, 0], [[0.3, 0]], 40, 0.99),
+  );
 }
 
 // %% [markdown]
@@ -128,7 +149,13 @@ function modelJacobian(s: number[], a: number, damping = 0): { fs: number[][]; f
   const inV = Math.abs(raw) < 8 ? 1 : 0;
   const dv = [inV * 0.05 * 15 * Math.cos(s[0]), inV * (1 - damping)]; // d thdot' / d(th, thdot)
   const dva = inV * inU * 0.05 * 3; // d thdot' / da
-  return { fs: [[1 + 0.05 * dv[0], 0.05 * dv[1]], [dv[0], dv[1]]], fa: [0.05 * dva, dva] };
+  return {
+    fs: [
+      [1 + 0.05 * dv[0], 0.05 * dv[1]],
+      [dv[0], dv[1]],
+    ],
+    fa: [0.05 * dva, dva],
+  };
 }
 
 /** Derivatives of a = pi_theta(s): ds = d a / d s (2 numbers), dtheta = d a / d theta (3 numbers). */
@@ -169,10 +196,46 @@ function bpttGradient(theta: number[], starts: number[][], H: number, gamma: num
       return (unrolledObjective(up, starts, H, gamma) - unrolledObjective(down, starts, H, gamma)) / (2 * e);
     });
   const th = [-1.5, -0.4, 0.2];
-  checkClose("closed loop: two steps, where s_1 also moves a_1 (lambda needs g_t * dpi/ds)", bpttGradient(th, [[0.4, 0.2]], 2, 1), fd(th, [[0.4, 0.2]], 2, 1), 1e-5);
-  checkClose("one step: only the reward's own gradient, dr/da * dpi/dtheta", bpttGradient(th, [[0.4, 0.2]], 1, 1), fd(th, [[0.4, 0.2]], 1, 1), 1e-5);
-  checkClose("discounted: later rewards count gamma^t in the backward pass too", bpttGradient(th, [[0.4, 0.2]], 6, 0.5), fd(th, [[0.4, 0.2]], 6, 0.5), 1e-5);
-  checkClose("agrees with finite differences over 20 steps from two starts", bpttGradient(th, [[0.4, 0.2], [2, -1]], 20, 0.95), fd(th, [[0.4, 0.2], [2, -1]], 20, 0.95), 1e-4);
+  checkClose(
+    "closed loop: two steps, where s_1 also moves a_1 (lambda needs g_t * dpi/ds)",
+    bpttGradient(th, [[0.4, 0.2]], 2, 1),
+    fd(th, [[0.4, 0.2]], 2, 1),
+    1e-5,
+  );
+  checkClose(
+    "one step: only the reward's own gradient, dr/da * dpi/dtheta",
+    bpttGradient(th, [[0.4, 0.2]], 1, 1),
+    fd(th, [[0.4, 0.2]], 1, 1),
+    1e-5,
+  );
+  checkClose(
+    "discounted: later rewards count gamma^t in the backward pass too",
+    bpttGradient(th, [[0.4, 0.2]], 6, 0.5),
+    fd(th, [[0.4, 0.2]], 6, 0.5),
+    1e-5,
+  );
+  checkClose(
+    "agrees with finite differences over 20 steps from two starts",
+    bpttGradient(
+      th,
+      [
+        [0.4, 0.2],
+        [2, -1],
+      ],
+      20,
+      0.95,
+    ),
+    fd(
+      th,
+      [
+        [0.4, 0.2],
+        [2, -1],
+      ],
+      20,
+      0.95,
+    ),
+    1e-4,
+  );
 }
 
 // %% [markdown]
@@ -198,7 +261,10 @@ function bpttGradient(theta: number[], starts: number[][], H: number, gamma: num
   const steps = Array.from({ length: T }, (_, t) => t + 1);
   const hs = [1, 2, 5, 10, 20, 40, 60, 100];
   const product = cases.map((c) => {
-    let M = [[1, 0], [0, 1]];
+    let M = [
+      [1, 0],
+      [0, 1],
+    ];
     let s = c.s0.slice();
     const norms: number[] = [];
     for (let t = 0; t < T; t++) {
@@ -220,8 +286,21 @@ function bpttGradient(theta: number[], starts: number[][], H: number, gamma: num
   }));
   await display(
     combine([
-      lineChart(product, { title: "|d s_t / d s_0| (closed loop)", xTitle: "step t", yTitle: "norm of the Jacobian product", logY: true, width: 330 }),
-      lineChart(grads, { title: "|dJ/dtheta| vs horizon (your bpttGradient)", xTitle: "horizon H", yTitle: "gradient norm", logY: true, logX: true, width: 330 }),
+      lineChart(product, {
+        title: "|d s_t / d s_0| (closed loop)",
+        xTitle: "step t",
+        yTitle: "norm of the Jacobian product",
+        logY: true,
+        width: 330,
+      }),
+      lineChart(grads, {
+        title: "|dJ/dtheta| vs horizon (your bpttGradient)",
+        xTitle: "horizon H",
+        yTitle: "gradient norm",
+        logY: true,
+        logX: true,
+        width: 330,
+      }),
     ]),
   );
 }
@@ -241,7 +320,12 @@ function bpttGradient(theta: number[], starts: number[][], H: number, gamma: num
 // fixed, and plot $J$ for a short and a long horizon. A gradient method only sees the local slope.
 
 // %%
-const startsHand = [[Math.PI, 0], [2, 0.5], [-2.5, -0.5], [1, 0]];
+const startsHand = [
+  [Math.PI, 0],
+  [2, 0.5],
+  [-2.5, -0.5],
+  [1, 0],
+];
 const theta0s = Array.from({ length: 161 }, (_, i) => -8 + 0.1 * i);
 const landscape = (H: number) => theta0s.map((t0) => unrolledObjective([t0, -0.5, 0], startsHand, H, 0.99) / H);
 await display(
@@ -274,7 +358,15 @@ await modelP.fit(dataP);
 const horizons = [1, 5, 10, 20, 40, 80];
 const starts = tf.tensor2d(dataP.states.slice(0, 32));
 const normSeries = [0, 1, 2].map((k) => {
-  const policy = new NeuralPolicy({ stateDim: 2, actionDim: 1, actionLow: [-2], actionHigh: [2], angleDims: [0], hiddenSizes: [32, 32], seed: 10 + k });
+  const policy = new NeuralPolicy({
+    stateDim: 2,
+    actionDim: 1,
+    actionLow: [-2],
+    actionHigh: [2],
+    angleDims: [0],
+    hiddenSizes: [32, 32],
+    seed: 10 + k,
+  });
   const norms = horizons.map((H) => {
     const g = policyGradient(modelP, envReward(envP), policy, starts, H);
     tf.dispose(g.grads);
@@ -283,7 +375,15 @@ const normSeries = [0, 1, 2].map((k) => {
   policy.dispose();
   return { name: `random policy ${k + 1}`, x: horizons, y: norms, points: true };
 });
-await display(lineChart(normSeries, { title: "|dJ/dtheta| vs horizon (learned pendulum model)", xTitle: "horizon H", yTitle: "gradient norm", logX: true, logY: true }));
+await display(
+  lineChart(normSeries, {
+    title: "|dJ/dtheta| vs horizon (learned pendulum model)",
+    xTitle: "horizon H",
+    yTitle: "gradient norm",
+    logX: true,
+    logY: true,
+  }),
+);
 
 // %% [markdown]
 // The norm grows by orders of magnitude with the horizon (the sum has more terms, and each term's
@@ -303,15 +403,36 @@ await display(lineChart(normSeries, { title: "|dJ/dtheta| vs horizon (learned pe
 // %%
 const env4 = new Pendulum({ seed: 4 });
 const model4 = new MlpDynamicsModel({ stateDim: 2, actionDim: 1, angleDims: [0], hiddenSizes: [64, 64], maxEpochs: 40, seed: 4 });
-const policy4 = new NeuralPolicy({ stateDim: 2, actionDim: 1, actionLow: [-2], actionHigh: [2], angleDims: [0], seed: 5, learningRate: 3e-3 });
+const policy4 = new NeuralPolicy({
+  stateDim: 2,
+  actionDim: 1,
+  actionLow: [-2],
+  actionHigh: [2],
+  angleDims: [0],
+  seed: 5,
+  learningRate: 3e-3,
+});
 const v20 = await mbrlV20({
-  env: env4, model: model4, reward: envReward(env4), policy: policy4,
-  baseEpisodes: 1, iterations: 9, horizon: 30, policySteps: 25, batchSize: 64, seed: 4,
-  onIteration: (r) => console.log(`round ${r.iteration}: episode return ${r.return.toFixed(0)}, model J ${r.objective.toFixed(1)}, mean |grad| ${r.gradNorm.toFixed(1)}`),
+  env: env4,
+  model: model4,
+  reward: envReward(env4),
+  policy: policy4,
+  baseEpisodes: 1,
+  iterations: 9,
+  horizon: 30,
+  policySteps: 25,
+  batchSize: 64,
+  seed: 4,
+  onIteration: (r) =>
+    console.log(
+      `round ${r.iteration}: episode return ${r.return.toFixed(0)}, model J ${r.objective.toFixed(1)}, mean |grad| ${r.gradNorm.toFixed(1)}`,
+    ),
 });
 await display(
   lineChart([{ name: "v2.0 episode return", x: v20.rounds.map((r) => r.transitions), y: v20.rounds.map((r) => r.return), points: true }], {
-    title: "Version 2.0: return of each collected episode", xTitle: "real transitions in D", yTitle: "return (higher is better; 0 is perfect)",
+    title: "Version 2.0: return of each collected episode",
+    xTitle: "real transitions in D",
+    yTitle: "return (higher is better; 0 is perfect)",
   }),
 );
 
@@ -336,12 +457,29 @@ console.log(`policy: mean return ${meanOf(policyReturns).toFixed(0)} over 3 epis
 console.log(`MPC:    return ${meanOf(mpcReturns).toFixed(0)} on the first of those starts, ${mpcMs.toFixed(1)} ms per decision`);
 await display(
   combine([
-    barChart([{ name: "policy (v2.0), first start", value: policyReturns[0] }, { name: "MPC, same start", value: mpcReturns[0] }], {
-      title: "Return on the same start", xTitle: "episode return (0 is perfect)", width: 260,
-    }),
-    barChart([{ name: "policy (v2.0)", value: policyMs }, { name: "MPC (CEM 100 x 3, H = 15)", value: mpcMs }], {
-      title: "Time per decision", xTitle: "ms per decision (log)", logX: true, width: 260,
-    }),
+    barChart(
+      [
+        { name: "policy (v2.0), first start", value: policyReturns[0] },
+        { name: "MPC, same start", value: mpcReturns[0] },
+      ],
+      {
+        title: "Return on the same start",
+        xTitle: "episode return (0 is perfect)",
+        width: 260,
+      },
+    ),
+    barChart(
+      [
+        { name: "policy (v2.0)", value: policyMs },
+        { name: "MPC (CEM 100 x 3, H = 15)", value: mpcMs },
+      ],
+      {
+        title: "Time per decision",
+        xTitle: "ms per decision (log)",
+        logX: true,
+        width: 260,
+      },
+    ),
   ]),
 );
 
@@ -372,10 +510,24 @@ await display(
 const daggerEnv = new Pendulum({ seed: 7, maxSteps: 100 });
 const daggerProblem = { model: model4, reward: envReward(daggerEnv), horizon: 15, actionLow: [-2], actionHigh: [2] };
 const teacher = plannerExpert((s, rng) => cemPlan(daggerProblem, s, { population: 100, elites: 10, iterations: 3 }, rng));
-const student = new NeuralPolicy({ stateDim: 2, actionDim: 1, actionLow: [-2], actionHigh: [2], angleDims: [0], seed: 8, learningRate: 3e-3 });
+const student = new NeuralPolicy({
+  stateDim: 2,
+  actionDim: 1,
+  actionLow: [-2],
+  actionHigh: [2],
+  angleDims: [0],
+  seed: 8,
+  learningRate: 3e-3,
+});
 const distilled = await dagger({
-  env: daggerEnv, expert: teacher, policy: student, iterations: 2, epochs: 40, seed: 9,
-  onIteration: (r) => console.log(`DAgger round ${r.iteration}: the policy's return ${r.policyReturn.toFixed(0)} before retraining on ${r.labels} labels`),
+  env: daggerEnv,
+  expert: teacher,
+  policy: student,
+  iterations: 2,
+  epochs: 40,
+  seed: 9,
+  onIteration: (r) =>
+    console.log(`DAgger round ${r.iteration}: the policy's return ${r.policyReturn.toFixed(0)} before retraining on ${r.labels} labels`),
 });
 // The same start for both: the teacher as a warm-started MPC controller, the distilled policy after its last refit.
 const teacherReturns = evaluatePolicy(daggerEnv, mpcPolicy(mpc4, makeRng(11)), 1, 7000);
@@ -383,14 +535,31 @@ const studentReturns = evaluatePolicy(daggerEnv, student.asStatePolicy(), 1, 700
 await display(
   lineChart(
     [
-      { name: "distilled policy, its own episode in each round", x: distilled.rounds.map((r) => r.iteration), y: distilled.rounds.map((r) => r.policyReturn), points: true },
-      { name: "distilled policy after the last refit (evaluation start)", x: [distilled.rounds.length], y: [studentReturns[0]], points: true },
+      {
+        name: "distilled policy, its own episode in each round",
+        x: distilled.rounds.map((r) => r.iteration),
+        y: distilled.rounds.map((r) => r.policyReturn),
+        points: true,
+      },
+      {
+        name: "distilled policy after the last refit (evaluation start)",
+        x: [distilled.rounds.length],
+        y: [studentReturns[0]],
+        points: true,
+      },
       { name: "MPC teacher (evaluation start)", x: [0, distilled.rounds.length], y: [teacherReturns[0], teacherReturns[0]], dashed: true },
     ],
-    { title: "DAgger: the policy's return per round (100-step episodes)", xTitle: "DAgger round (0 = behaviour cloning only)", yTitle: "return", integerX: true },
+    {
+      title: "DAgger: the policy's return per round (100-step episodes)",
+      xTitle: "DAgger round (0 = behaviour cloning only)",
+      yTitle: "return",
+      integerX: true,
+    },
   ),
 );
-console.log(`same start, 100 steps: distilled policy after the last refit ${studentReturns[0].toFixed(0)}, MPC teacher ${teacherReturns[0].toFixed(0)}`);
+console.log(
+  `same start, 100 steps: distilled policy after the last refit ${studentReturns[0].toFixed(0)}, MPC teacher ${teacherReturns[0].toFixed(0)}`,
+);
 student.dispose();
 
 // %% [markdown]

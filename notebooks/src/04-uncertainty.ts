@@ -53,7 +53,8 @@ console.log(backend.message);
 
 /** mean +/- k standard deviations, from a mean and a variance. */
 function band(mean: ArrayLike<number>, variance: ArrayLike<number>, k = 2): { lower: number[]; upper: number[] } {
-  const lower: number[] = [], upper: number[] = [];
+  const lower: number[] = [],
+    upper: number[] = [];
   for (let i = 0; i < mean.length; i++) {
     lower.push(mean[i] - k * Math.sqrt(variance[i]));
     upper.push(mean[i] + k * Math.sqrt(variance[i]));
@@ -82,10 +83,16 @@ const trueNoiseVar = grid.map((x) => data.noiseStd(x) ** 2);
 const inGap = (x: number) => x > data.gap[0] && x < data.gap[1];
 const outside = (x: number) => x < data.range[0] || x > data.range[1];
 const onData = (x: number) => !inGap(x) && !outside(x);
-console.log(`${data.x.length} points on [${data.range}] without (${data.gap}); noise std from ${data.noiseStd(-4)} to ${data.noiseStd(4).toFixed(2)}`);
+console.log(
+  `${data.x.length} points on [${data.range}] without (${data.gap}); noise std from ${data.noiseStd(-4)} to ${data.noiseStd(4).toFixed(2)}`,
+);
 await display(
   lineChart([{ name: "truth ± 2 noise sd", x: grid, y: truthOnGrid, ...band(truthOnGrid, trueNoiseVar) }], {
-    title: "The data: noise that grows to the right, a gap in the middle", xTitle: "x", yTitle: "y", width: 560, yDomain: [-3.5, 3.5],
+    title: "The data: noise that grows to the right, a gap in the middle",
+    xTitle: "x",
+    yTitle: "y",
+    width: 560,
+    yDomain: [-3.5, 3.5],
     observations: { x: data.x, y: data.y },
   }),
 );
@@ -145,10 +152,24 @@ await display(
         { name: "posterior samples", x: ws.map((w) => w[0]), y: ws.map((w) => w[1]) },
         { name: "true weights", x: [-0.3], y: [0.5] },
       ],
-      { title: `N = ${N}`, xTitle: "w0 (intercept)", yTitle: "w1 (slope)", width: 200, height: 200, size: 14, xDomain: [-3, 3], yDomain: [-3, 3] },
+      {
+        title: `N = ${N}`,
+        xTitle: "w0 (intercept)",
+        yTitle: "w1 (slope)",
+        width: 200,
+        height: 200,
+        size: 14,
+        xDomain: [-3, 3],
+        yDomain: [-3, 3],
+      },
     );
   });
-  await display(combine([combine(charts.slice(0, 2)), combine(charts.slice(2))], { direction: "vertical", title: "Samples from p(w | first N points)" }));
+  await display(
+    combine([combine(charts.slice(0, 2)), combine(charts.slice(2))], {
+      direction: "vertical",
+      title: "Samples from p(w | first N points)",
+    }),
+  );
 }
 
 // %% [markdown]
@@ -165,7 +186,10 @@ await display(
 // $w^\top \phi(x)$. The samples agree where there are data and fan out in the gap and outside.
 
 // %%
-const rbf = rbfFeatures(Array.from({ length: 25 }, (_, k) => -6 + 0.5 * k), 0.6);
+const rbf = rbfFeatures(
+  Array.from({ length: 25 }, (_, k) => -6 + 0.5 * k),
+  0.6,
+);
 const noiseCandidates = [0.05, 0.1, 0.15, 0.2, 0.3, 0.4];
 const evidences = noiseCandidates.map((s) => fitBayesLinear(rbf, data.x, data.y, { priorStd: 1, noiseStd: s }).logEvidence);
 const blrNoise = noiseCandidates[evidences.indexOf(Math.max(...evidences))];
@@ -177,11 +201,20 @@ const blrSamples = sampleFunctions(blr, grid, 6, makeRng(3));
 await display(
   combine([
     lineChart(
-      [...blrSamples.map((f, k) => ({ name: `sample ${k + 1}`, x: grid, y: Array.from(f) })), { name: "truth", x: grid, y: truthOnGrid, dashed: true }],
+      [
+        ...blrSamples.map((f, k) => ({ name: `sample ${k + 1}`, x: grid, y: Array.from(f) })),
+        { name: "truth", x: grid, y: truthOnGrid, dashed: true },
+      ],
       {
-        title: "Functions drawn from the posterior", xTitle: "x", yTitle: "y", width: 330, height: 240, yDomain: [-3.5, 3.5],
+        title: "Functions drawn from the posterior",
+        xTitle: "x",
+        yTitle: "y",
+        width: 330,
+        height: 240,
+        yDomain: [-3.5, 3.5],
         observations: { x: data.x, y: data.y },
-      }),
+      },
+    ),
     lineChart(
       [
         { name: "± 2 sd total", x: grid, y: Array.from(blrPred.mean), ...band(blrPred.mean, blrPred.variance) },
@@ -189,9 +222,15 @@ await display(
         { name: "truth", x: grid, y: truthOnGrid, dashed: true },
       ],
       {
-        title: "Predictive bands", xTitle: "x", yTitle: "y", width: 330, height: 240, yDomain: [-3.5, 3.5],
+        title: "Predictive bands",
+        xTitle: "x",
+        yTitle: "y",
+        width: 330,
+        height: 240,
+        yDomain: [-3.5, 3.5],
         observations: { x: data.x, y: data.y },
-      }),
+      },
+    ),
   ]),
 );
 
@@ -208,14 +247,25 @@ await display(
 // %%
 {
   const order = makeRng(4).permutation(data.x.length);
-  const curves: Series[] = [bayesLinearPrior(rbf, { priorStd: 1, noiseStd: blrNoise })].concat(
-    [5, 20, 150].map((N) => fitBayesLinear(rbf, order.slice(0, N).map((i) => data.x[i]), order.slice(0, N).map((i) => data.y[i]), { priorStd: 1, noiseStd: blrNoise })),
-  ).map((post) => ({
-    name: post.n === 0 ? "prior (N = 0)" : `N = ${post.n}`,
-    x: grid,
-    y: Array.from(bayesLinearPredict(post, grid).epistemicVar, Math.sqrt),
-  }));
-  await display(lineChart(curves, { title: "Epistemic sd of f(x) as data arrive", xTitle: "x", yTitle: "sd of w^T phi(x)", width: 560, height: 220 }));
+  const curves: Series[] = [bayesLinearPrior(rbf, { priorStd: 1, noiseStd: blrNoise })]
+    .concat(
+      [5, 20, 150].map((N) =>
+        fitBayesLinear(
+          rbf,
+          order.slice(0, N).map((i) => data.x[i]),
+          order.slice(0, N).map((i) => data.y[i]),
+          { priorStd: 1, noiseStd: blrNoise },
+        ),
+      ),
+    )
+    .map((post) => ({
+      name: post.n === 0 ? "prior (N = 0)" : `N = ${post.n}`,
+      x: grid,
+      y: Array.from(bayesLinearPredict(post, grid).epistemicVar, Math.sqrt),
+    }));
+  await display(
+    lineChart(curves, { title: "Epistemic sd of f(x) as data arrive", xTitle: "x", yTitle: "sd of w^T phi(x)", width: 560, height: 220 }),
+  );
 }
 
 // %% [markdown]
@@ -254,9 +304,14 @@ await display(
       { name: "truth", x: grid, y: truthOnGrid, dashed: true },
     ],
     {
-      title: "Deterministic network: one answer everywhere", xTitle: "x", yTitle: "y", width: 560, yDomain: [-3.5, 3.5],
+      title: "Deterministic network: one answer everywhere",
+      xTitle: "x",
+      yTitle: "y",
+      width: 560,
+      yDomain: [-3.5, 3.5],
       observations: { x: data.x, y: data.y },
-    }),
+    },
+  ),
 );
 
 // %% [markdown]
@@ -276,7 +331,8 @@ await display(
 // %%
 {
   const rngB = makeRng(21);
-  const xb: number[] = [], yb: number[] = [];
+  const xb: number[] = [],
+    yb: number[] = [];
   for (let i = 0; i < 200; i++) {
     const x = rngB.uniform(-2, 2);
     const branch = rngB.uniform() < 0.5 ? 1 : -1; // falls one way or the other
@@ -284,7 +340,11 @@ await display(
     yb.push(branch * (1.2 + 0.3 * x) + 0.1 * rngB.normal());
   }
   const mseNet = new EnsembleMLP({ inputSize: 1, outputSize: 1, hiddenSizes: [32, 32], head: "deterministic", learningRate: LR, seed: 2 });
-  mseNet.fit(xb.map((v) => [v]), yb.map((v) => [v]), { epochs: 150, batchSize: 32 });
+  mseNet.fit(
+    xb.map((v) => [v]),
+    yb.map((v) => [v]),
+    { epochs: 150, batchSize: 32 },
+  );
   const gridB = Array.from({ length: 81 }, (_, i) => -2 + 0.05 * i);
   const fitB = mseNet.predict(gridB.map((v) => [v])).mean[0].map((r) => r[0]);
   const atData = mseNet.predict(xb.map((v) => [v])).mean[0].map((r) => r[0]);
@@ -301,8 +361,14 @@ await display(
   );
   const nearFit = yb.filter((yv, i) => Math.abs(yv - atData[i]) < 0.3).length / yb.length;
   const toMode = gridB.reduce((acc, x, i) => acc + Math.abs(Math.abs(fitB[i]) - (1.2 + 0.3 * x)), 0) / gridB.length;
-  console.log(`mean distance from the MSE fit to the nearest mode: ${toMode.toFixed(2)}; data points within 0.3 of the fit: ${(100 * nearFit).toFixed(0)} %`);
-  check("the MSE fit lies between the modes, where there are no data", nearFit < 0.05, `${(100 * nearFit).toFixed(0)} % of the points are near it`);
+  console.log(
+    `mean distance from the MSE fit to the nearest mode: ${toMode.toFixed(2)}; data points within 0.3 of the fit: ${(100 * nearFit).toFixed(0)} %`,
+  );
+  check(
+    "the MSE fit lies between the modes, where there are no data",
+    nearFit < 0.05,
+    `${(100 * nearFit).toFixed(0)} % of the points are near it`,
+  );
 }
 
 // %% [markdown]
@@ -409,9 +475,15 @@ await display(
         { name: "truth", x: grid, y: truthOnGrid, dashed: true },
       ],
       {
-        title: "Probabilistic network", xTitle: "x", yTitle: "y", width: 330, height: 240, yDomain: [-3.5, 3.5],
+        title: "Probabilistic network",
+        xTitle: "x",
+        yTitle: "y",
+        width: 330,
+        height: 240,
+        yDomain: [-3.5, 3.5],
         observations: { x: data.x, y: data.y },
-      }),
+      },
+    ),
     lineChart(
       [
         { name: "predicted sd", x: grid, y: probPred.aleatoric.map(Math.sqrt) },
@@ -439,15 +511,23 @@ await display(
 // %%
 t0 = Date.now();
 const unboundedNet = new EnsembleMLP({
-  inputSize: 1, outputSize: 1, hiddenSizes: HIDDEN, head: "gaussian", learningRate: LR, seed: 2,
-  minLogVar: -40, maxLogVar: 40, learnLogVarBounds: false,
+  inputSize: 1,
+  outputSize: 1,
+  hiddenSizes: HIDDEN,
+  head: "gaussian",
+  learningRate: LR,
+  seed: 2,
+  minLogVar: -40,
+  maxLogVar: 40,
+  learnLogVarBounds: false,
 });
 const unboundedLosses = unboundedNet.fit(X, Y, { epochs: EPOCHS, batchSize: 32 }).losses;
 console.log(`without bounds: trained in ${seconds(t0)} s; final loss ${unboundedLosses[unboundedLosses.length - 1].toFixed(3)}`);
 {
   const wide = Array.from({ length: 241 }, (_, i) => -12 + 0.1 * i);
   const lv = (net: EnsembleMLP) => net.predict(wide.map((v) => [v])).logVar![0].map((r) => r[0]);
-  const lo = probNet.minLogVar!.dataSync()[0], hi = probNet.maxLogVar!.dataSync()[0];
+  const lo = probNet.minLogVar!.dataSync()[0],
+    hi = probNet.maxLogVar!.dataSync()[0];
   await display(
     lineChart(
       [
@@ -497,7 +577,15 @@ console.log(`without bounds: trained in ${seconds(t0)} s; final loss ${unbounded
 
 // %%
 t0 = Date.now();
-const bootNet = new EnsembleMLP({ inputSize: 1, outputSize: 1, hiddenSizes: HIDDEN, members: 5, head: "gaussian", learningRate: LR, seed: 3 });
+const bootNet = new EnsembleMLP({
+  inputSize: 1,
+  outputSize: 1,
+  hiddenSizes: HIDDEN,
+  members: 5,
+  head: "gaussian",
+  learningRate: LR,
+  seed: 3,
+});
 bootNet.fit(X, Y, { epochs: EPOCHS, batchSize: 32, bootstrap: true });
 console.log(`bootstrap ensemble (5 members) trained in ${seconds(t0)} s`);
 const bootPred = predictOnGrid(bootNet);
@@ -507,9 +595,15 @@ function ensembleCharts(pred: ReturnType<typeof predictOnGrid>, title: string, w
     lineChart(
       [...pred.means.map((m, b) => ({ name: `member ${b + 1}`, x: grid, y: m })), { name: "truth", x: grid, y: truthOnGrid, dashed: true }],
       {
-        title: `${title}: the members' means`, xTitle: "x", yTitle: "y", width, height: 240, yDomain: [-3.5, 3.5],
+        title: `${title}: the members' means`,
+        xTitle: "x",
+        yTitle: "y",
+        width,
+        height: 240,
+        yDomain: [-3.5, 3.5],
         observations: { x: data.x, y: data.y },
-      }),
+      },
+    ),
     lineChart(
       [
         { name: "± 2 sd total", x: grid, y: pred.mean, ...band(pred.mean, pred.total) },
@@ -517,9 +611,15 @@ function ensembleCharts(pred: ReturnType<typeof predictOnGrid>, title: string, w
         { name: "truth", x: grid, y: truthOnGrid, dashed: true },
       ],
       {
-        title: `${title}: total vs aleatoric band`, xTitle: "x", yTitle: "y", width, height: 240, yDomain: [-3.5, 3.5],
+        title: `${title}: total vs aleatoric band`,
+        xTitle: "x",
+        yTitle: "y",
+        width,
+        height: 240,
+        yDomain: [-3.5, 3.5],
         observations: { x: data.x, y: data.y },
-      }),
+      },
+    ),
   ];
 }
 await display(combine(ensembleCharts(bootPred, "Bootstrap PE")));
@@ -536,9 +636,14 @@ await display(combine(ensembleCharts(bootPred, "Bootstrap PE")));
     const v = xs.filter((_, i) => keep(grid[i]));
     return v.reduce((a, b) => a + b, 0) / v.length;
   };
-  const aleSd = bootPred.aleatoric.map(Math.sqrt), epiSd = bootPred.epistemic.map(Math.sqrt);
-  console.log(`mean epistemic sd: on the data ${mean(epiSd, onData).toFixed(3)}, in the gap ${mean(epiSd, inGap).toFixed(3)}, outside ${mean(epiSd, outside).toFixed(3)}`);
-  console.log(`mean aleatoric sd: on the data ${mean(aleSd, onData).toFixed(3)} (true noise ${mean(trueNoiseVar.map(Math.sqrt), onData).toFixed(3)})`);
+  const aleSd = bootPred.aleatoric.map(Math.sqrt),
+    epiSd = bootPred.epistemic.map(Math.sqrt);
+  console.log(
+    `mean epistemic sd: on the data ${mean(epiSd, onData).toFixed(3)}, in the gap ${mean(epiSd, inGap).toFixed(3)}, outside ${mean(epiSd, outside).toFixed(3)}`,
+  );
+  console.log(
+    `mean aleatoric sd: on the data ${mean(aleSd, onData).toFixed(3)} (true noise ${mean(trueNoiseVar.map(Math.sqrt), onData).toFixed(3)})`,
+  );
   await display(
     lineChart(
       [
@@ -567,7 +672,15 @@ await display(combine(ensembleCharts(bootPred, "Bootstrap PE")));
 
 // %%
 t0 = Date.now();
-const initNet = new EnsembleMLP({ inputSize: 1, outputSize: 1, hiddenSizes: HIDDEN, members: 5, head: "gaussian", learningRate: LR, seed: 3 });
+const initNet = new EnsembleMLP({
+  inputSize: 1,
+  outputSize: 1,
+  hiddenSizes: HIDDEN,
+  members: 5,
+  head: "gaussian",
+  learningRate: LR,
+  seed: 3,
+});
 initNet.fit(X, Y, { epochs: EPOCHS, batchSize: 32, bootstrap: false });
 console.log(`random-init ensemble (5 members, same data) trained in ${seconds(t0)} s`);
 const initPred = predictOnGrid(initNet);
@@ -638,14 +751,31 @@ function ensembleDisagreement(means: number[][][]): number[] {
 {
   checkClose("two members 3-4-5 apart", ensembleDisagreement([[[0, 0]], [[3, 4]]]), [5]);
   checkClose("the farthest pair counts, not the average", ensembleDisagreement([[[0]], [[1]], [[-2]]]), [3]);
-  checkClose("one member: no disagreement", ensembleDisagreement([[[1, 2], [3, 4]]]), [0, 0]);
+  checkClose(
+    "one member: no disagreement",
+    ensembleDisagreement([
+      [
+        [1, 2],
+        [3, 4],
+      ],
+    ]),
+    [0, 0],
+  );
   const rng = makeRng(5);
-  const B = 4, n = 6, D = 3;
+  const B = 4,
+    n = 6,
+    D = 3;
   const rand = Array.from({ length: B }, () => Array.from({ length: n }, () => Array.from({ length: D }, () => rng.normal())));
   checkClose(
     "agrees with the library's disagreement on random means",
     ensembleDisagreement(rand),
-    Array.from(disagreement(rand.map((m) => Float64Array.from(m.flat())), n, D)),
+    Array.from(
+      disagreement(
+        rand.map((m) => Float64Array.from(m.flat())),
+        n,
+        D,
+      ),
+    ),
     1e-9,
   );
 }
@@ -665,14 +795,22 @@ function ensembleDisagreement(means: number[][][]): number[] {
         { name: "random-init PE", x: grid, y: dInit },
       ],
       {
-        title: "Disagreement between the members' means (dots: training inputs)", xTitle: "x", yTitle: "d(x)", width: 560, height: 240,
+        title: "Disagreement between the members' means (dots: training inputs)",
+        xTitle: "x",
+        yTitle: "d(x)",
+        width: 560,
+        height: 240,
         observations: { x: data.x, y: data.x.map(() => -0.05) },
-      }),
+      },
+    ),
   );
   const at = (d: number[], keep: (x: number) => boolean) => Math.max(...d.filter((_, i) => keep(grid[i])));
   console.log(`largest d on the data: bootstrap ${at(dBoot, onData).toFixed(2)}, random init ${at(dInit, onData).toFixed(2)}`);
   console.log(`largest d in the gap:  bootstrap ${at(dBoot, inGap).toFixed(2)}, random init ${at(dInit, inGap).toFixed(2)}`);
-  check("both ensembles disagree more in the gap than anywhere on the data", at(dBoot, inGap) > at(dBoot, onData) && at(dInit, inGap) > at(dInit, onData));
+  check(
+    "both ensembles disagree more in the gap than anywhere on the data",
+    at(dBoot, inGap) > at(dBoot, onData) && at(dInit, inGap) > at(dInit, onData),
+  );
 }
 
 // %% [markdown]

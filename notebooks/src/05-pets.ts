@@ -34,15 +34,7 @@ import { display, lineChart, combine, progress } from "mbrl/viz";
 import { check, checkClose } from "mbrl/exercise";
 import { CartPole } from "mbrl/envs";
 import { envReward, oracleModel } from "mbrl/models";
-import {
-  runPets,
-  ablationModel,
-  particleFan,
-  optimisticReturns,
-  petsPlanner,
-  type PetsPlannerConfig,
-  type DecisionRule,
-} from "mbrl/pets";
+import { runPets, ablationModel, particleFan, optimisticReturns, petsPlanner, type PetsPlannerConfig, type DecisionRule } from "mbrl/pets";
 import { randomPolicy, runEpisode } from "mbrl/mbrl";
 import { loadResult } from "mbrl/datasets";
 
@@ -70,7 +62,15 @@ const NB = {
 const makeEnv = (seed: number) => new CartPole({ reward: "pets", maxSteps: NB.trialSteps, seed });
 const env = makeEnv(0);
 const reward = envReward(env);
-const modelConfig = (seed: number) => ({ stateDim: 4, actionDim: 1, angleDims: [2], hiddenSizes: NB.hiddenSizes, epochs: 5, minSteps: 100, seed });
+const modelConfig = (seed: number) => ({
+  stateDim: 4,
+  actionDim: 1,
+  angleDims: [2],
+  hiddenSizes: NB.hiddenSizes,
+  epochs: 5,
+  minSteps: 100,
+  seed,
+});
 console.log("notebook settings:", JSON.stringify(NB));
 const randomRet = runEpisode(env, randomPolicy(env, makeRng(1)), { seed: 1 }).return;
 console.log(`a random policy scores ${randomRet.toFixed(1)} over ${NB.trialSteps} steps (the force penalty dominates)`);
@@ -130,10 +130,20 @@ function ts1Propagate(
     { A: [[1, 0]], c: [0], std: [0] },
     { A: [[1, 0]], c: [1], std: [0] },
   ];
-  const r = ts1Propagate([0], Array.from({ length: 8 }, () => [0]), twoWorlds, 50, 3);
+  const r = ts1Propagate(
+    [0],
+    Array.from({ length: 8 }, () => [0]),
+    twoWorlds,
+    50,
+    3,
+  );
   check("one path per particle, H + 1 states each", r.states.length === 50 && r.states.every((p) => p.length === 9));
   check("one row of members per step", r.members.length === 8 && r.members.every((row) => row.length === 50));
-  checkClose("particles start at s0", r.states.map((p) => p[0]), Array.from({ length: 50 }, () => [0]));
+  checkClose(
+    "particles start at s0",
+    r.states.map((p) => p[0]),
+    Array.from({ length: 50 }, () => [0]),
+  );
   let consistent = true;
   for (let t = 0; t < 8; t++) for (let p = 0; p < 50; p++) consistent &&= r.states[p][t + 1][0] - r.states[p][t][0] === r.members[t][p];
   check("each step follows the member drawn for it", consistent);
@@ -205,11 +215,30 @@ function optimisticScore(returns: number[][], members: number[][], beta: number)
   );
   checkClose("beta = 0 is the mean of the members' opinions", optimisticScore([[1, 3, 6, 6]], [[0, 0, 1, 1]], 0), [4]);
   checkClose("beta scales the bonus for disagreement (std 2)", optimisticScore([[1, 3, 6, 6]], [[0, 0, 1, 1]], 1.5), [7]);
-  checkClose("candidates are scored separately", optimisticScore([[2, 2], [0, 4]], [[0, 1], [0, 1]], 1), [2, 4]);
+  checkClose(
+    "candidates are scored separately",
+    optimisticScore(
+      [
+        [2, 2],
+        [0, 4],
+      ],
+      [
+        [0, 1],
+        [0, 1],
+      ],
+      1,
+    ),
+    [2, 4],
+  );
   const rng = makeRng(2);
   const R = Array.from({ length: 4 }, () => Array.from({ length: 10 }, () => rng.normal()));
   const M = Array.from({ length: 4 }, () => Array.from({ length: 10 }, () => rng.int(5)));
-  checkClose("agrees with the library's optimisticReturns", optimisticScore(R, M, 0.7), Array.from(optimisticReturns(R.flat(), M.flat(), 4, 10, 0.7)), 1e-12);
+  checkClose(
+    "agrees with the library's optimisticReturns",
+    optimisticScore(R, M, 0.7),
+    Array.from(optimisticReturns(R.flat(), M.flat(), 4, 10, 0.7)),
+    1e-12,
+  );
 }
 
 // %% [markdown]
@@ -238,7 +267,15 @@ const petsRun = await runPets({
   onTrial: (t) => bar.update(t.trial, { return: t.return.toFixed(1), "s/decision": t.decisionSeconds.toFixed(3) }),
 });
 bar.close();
-const oracleRun = await runPets({ env: makeEnv(1), model: oracleModel(env), reward, planner: NB.planner, trials: NB.trials, learn: false, seed: 1 });
+const oracleRun = await runPets({
+  env: makeEnv(1),
+  model: oracleModel(env),
+  reward,
+  planner: NB.planner,
+  trials: NB.trials,
+  learn: false,
+  seed: 1,
+});
 const trialIdx = petsRun.trials.map((t) => t.trial);
 const oracleMean = oracleRun.trials.reduce((a, t) => a + t.return, 0) / NB.trials;
 await display(
@@ -252,7 +289,9 @@ await display(
   ),
 );
 console.log("PETS returns:", petsRun.trials.map((t) => t.return.toFixed(1)).join(", "), ` | oracle mean ${oracleMean.toFixed(1)}`);
-console.log(`seconds per decision ${(petsRun.trials.reduce((a, t) => a + t.decisionSeconds, 0) / NB.trials).toFixed(3)}, per training round ${(petsRun.trials.reduce((a, t) => a + t.trainSeconds, 0) / NB.trials).toFixed(2)}`);
+console.log(
+  `seconds per decision ${(petsRun.trials.reduce((a, t) => a + t.decisionSeconds, 0) / NB.trials).toFixed(3)}, per training round ${(petsRun.trials.reduce((a, t) => a + t.trainSeconds, 0) / NB.trials).toFixed(2)}`,
+);
 
 // %% [markdown]
 // After one random trial the model knows only the bottom of the swing, and the first plans barely
@@ -271,10 +310,19 @@ const BENCH = {
   oracleReturn: 14.9,
   randomReturn: -12.1,
   returnByTrial: [2.5, 4.9, 4.1, 7.4, 8.5, 7.1, 10.2, 12.5, 7.9, 15.6, 16.8, 15.4, 10.2, 15.2, 13.1],
-  returnByTrialPerSeed: [[4.1, 6.4, 1.4, 8.7, 8.5, 5.8, 12.3, 19.2, 5.7, 20.5, 16, 15.9, 11.4, 15.3, 10], [2.4, 6.8, 6.9, 5.8, 6.3, 11.5, 11.1, 11.3, 7.7, 17, 19.7, 13.9, 12, 11.1, 11.4], [1, 1.3, 4.1, 7.6, 10.6, 4.1, 7.3, 7.1, 10.4, 9.1, 14.9, 16.4, 7.2, 19.3, 17.9]],
+  returnByTrialPerSeed: [
+    [4.1, 6.4, 1.4, 8.7, 8.5, 5.8, 12.3, 19.2, 5.7, 20.5, 16, 15.9, 11.4, 15.3, 10],
+    [2.4, 6.8, 6.9, 5.8, 6.3, 11.5, 11.1, 11.3, 7.7, 17, 19.7, 13.9, 12, 11.1, 11.4],
+    [1, 1.3, 4.1, 7.6, 10.6, 4.1, 7.3, 7.1, 10.4, 9.1, 14.9, 16.4, 7.2, 19.3, 17.9],
+  ],
   trialsTo90PercentOfOracle: 10,
   ablation: { D: 9, P: 11, DE: 10, PE: 10 } as Record<string, number | null>,
-  ablationReturnByTrial: { D: [-0.3, 1.8, 4.5, 5, 13, 10.9, 11.9, 13.1, 15, 10.2, 4.9, 13.5, 8.6, 13.9, 13], P: [-0.2, 4.8, 6.4, 5.8, 8.2, 8.4, 11.7, 12.4, 9.5, 9.7, 15, 8.3, 15, 15.5, 14.5], DE: [3.6, 5, 7.2, 7.2, 8.1, 10.6, 9.1, 13.1, 9.4, 13.7, 13.9, 11.4, 12.3, 8.8, 9.5], PE: [2.5, 4.9, 4.1, 7.4, 8.5, 7.1, 10.2, 12.5, 7.9, 15.6, 16.8, 15.4, 10.2, 15.2, 13.1] } as Record<string, number[]>,
+  ablationReturnByTrial: {
+    D: [-0.3, 1.8, 4.5, 5, 13, 10.9, 11.9, 13.1, 15, 10.2, 4.9, 13.5, 8.6, 13.9, 13],
+    P: [-0.2, 4.8, 6.4, 5.8, 8.2, 8.4, 11.7, 12.4, 9.5, 9.7, 15, 8.3, 15, 15.5, 14.5],
+    DE: [3.6, 5, 7.2, 7.2, 8.1, 10.6, 9.1, 13.1, 9.4, 13.7, 13.9, 11.4, 12.3, 8.8, 9.5],
+    PE: [2.5, 4.9, 4.1, 7.4, 8.5, 7.1, 10.2, 12.5, 7.9, 15.6, 16.8, 15.4, 10.2, 15.2, 13.1],
+  } as Record<string, number[]>,
   secondsPerDecision: 0.473,
   secondsPerTrainingRound: 5.77,
 };
@@ -323,16 +371,36 @@ console.log(
   const truth = [s0];
   for (const a of plan.actions) truth.push(env.nextState(truth[truth.length - 1], a));
   const charts = (["TS1", "TSinf"] as const).map((kind) => {
-    const fan = particleFan(pe, reward, env.actionSpace.low, env.actionSpace.high, { ...planCfg, propagation: kind }, s0, plan.actions, makeRng(8));
+    const fan = particleFan(
+      pe,
+      reward,
+      env.actionSpace.low,
+      env.actionSpace.high,
+      { ...planCfg, propagation: kind },
+      s0,
+      plan.actions,
+      makeRng(8),
+    );
     const steps = truth.map((_, t) => t);
     // TS1 particles hop between members: one colour. TSinf particles keep theirs: one colour per member.
     const group = (p: number) => (kind === "TS1" ? "particles" : `member ${fan.members[p] + 1}`);
     return lineChart(
       [
-        ...fan.states.map((path, p) => ({ name: `particle ${p + 1}`, group: group(p), x: steps, y: path.map((s) => s[2]), ...(kind === "TS1" ? { color: "#8fb3d9" } : {}) })),
+        ...fan.states.map((path, p) => ({
+          name: `particle ${p + 1}`,
+          group: group(p),
+          x: steps,
+          y: path.map((s) => s[2]),
+          ...(kind === "TS1" ? { color: "#8fb3d9" } : {}),
+        })),
         { name: "true system", x: steps, y: truth.map((s) => s[2]), color: "black" },
       ],
-      { title: `${kind}: pole angle of 20 particles (score ${fan.score.toFixed(1)})`, xTitle: "step", yTitle: "theta (rad), pi = upright", width: 330 },
+      {
+        title: `${kind}: pole angle of 20 particles (score ${fan.score.toFixed(1)})`,
+        xTitle: "step",
+        yTitle: "theta (rad), pi = upright",
+        width: 330,
+      },
     );
   });
   await display(combine(charts));
@@ -378,7 +446,12 @@ for (const [v, curve] of Object.entries(BENCH.ablationReturnByTrial)) {
   if (names.length > 0) {
     await display(
       lineChart(
-        names.map((v) => ({ name: v, x: BENCH.ablationReturnByTrial[v].map((_, k) => k + 1), y: BENCH.ablationReturnByTrial[v], points: true })),
+        names.map((v) => ({
+          name: v,
+          x: BENCH.ablationReturnByTrial[v].map((_, k) => k + 1),
+          y: BENCH.ablationReturnByTrial[v],
+          points: true,
+        })),
         { title: "Benchmark (stored): ablation, mean return per trial over 3 seeds", xTitle: "trial", yTitle: "return", integerX: true },
       ),
     );
@@ -443,7 +516,12 @@ for (const [v, curve] of Object.entries(BENCH.ablationReturnByTrial)) {
     const run = await runPets({ env: makeEnv(3), model, reward, planner: { ...NB.planner, beta: 1 }, trials: RULE_TRIALS, seed: 3, rule });
     model.dispose();
     const drawn = rule === "posterior" ? ` (member drawn for the last trial: ${run.controller.sampledMember})` : "";
-    curves.push({ name: rule, x: [0, ...run.trials.map((t) => t.trial)], y: [run.randomReturns[0], ...run.trials.map((t) => t.return)], points: true });
+    curves.push({
+      name: rule,
+      x: [0, ...run.trials.map((t) => t.trial)],
+      y: [run.randomReturns[0], ...run.trials.map((t) => t.return)],
+      points: true,
+    });
     console.log(`${rule.padEnd(10)} returns: ${run.trials.map((t) => t.return.toFixed(1)).join(", ")}${drawn}`);
   }
   await display(
@@ -498,8 +576,21 @@ for (const [v, curve] of Object.entries(BENCH.ablationReturnByTrial)) {
   const oracleMean = oracle.reduce((a, b) => a + b, 0) / Math.max(oracle.length, 1);
   const xs = Array.from({ length: trials }, (_, k) => k + 1);
   curves.push({ name: `oracle (mean of ${oracle.length} trials)`, x: xs, y: xs.map(() => oracleMean), dashed: true });
-  curves.push({ name: "PETS / mbrl-lib band", x: xs, y: xs.map(() => (band.low + band.high) / 2), lower: xs.map(() => band.low), upper: xs.map(() => band.high) });
-  await display(lineChart(curves, { title: "PETS at the papers' scale (stored: npm run bench -- pets --paper)", xTitle: "trial", yTitle: "return", xDomain: [1, trials] }));
+  curves.push({
+    name: "PETS / mbrl-lib band",
+    x: xs,
+    y: xs.map(() => (band.low + band.high) / 2),
+    lower: xs.map(() => band.low),
+    upper: xs.map(() => band.high),
+  });
+  await display(
+    lineChart(curves, {
+      title: "PETS at the papers' scale (stored: npm run bench -- pets --paper)",
+      xTitle: "trial",
+      yTitle: "return",
+      xDomain: [1, trials],
+    }),
+  );
 }
 
 // %% [markdown]

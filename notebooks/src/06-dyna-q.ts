@@ -27,15 +27,7 @@ import { makeRng } from "mbrl/core";
 import { display, displayHtml, lineChart, meanBand } from "mbrl/viz";
 import { check, checkClose } from "mbrl/exercise";
 import { makeDynaMaze, makeShortcutMaze, makeBlockingMaze, renderMaze, MAZE_ACTIONS } from "mbrl/envs";
-import {
-  dynaQRun,
-  dynaQContinuing,
-  planningUpdates,
-  qRows,
-  dynaModelTable,
-  episodesToOptimal,
-  epsilonGreedyOptimalSteps,
-} from "mbrl/dyna";
+import { dynaQRun, dynaQContinuing, planningUpdates, qRows, dynaModelTable, episodesToOptimal, epsilonGreedyOptimalSteps } from "mbrl/dyna";
 
 // %% [markdown]
 // ## 1. The Dyna maze
@@ -113,13 +105,32 @@ function dynaQPlanning(Q: number[][], model: DynaModelTable, n: number, alpha: n
   const tiny: DynaModelTable = {
     observedStates: [0, 1],
     actionsTaken: [[1], [1], []],
-    reward: [[0, 0], [0, 1], [0, 0]],
-    next: [[0, 1], [0, 2], [0, 0]],
-    done: [[false, false], [false, true], [false, false]],
+    reward: [
+      [0, 0],
+      [0, 1],
+      [0, 0],
+    ],
+    next: [
+      [0, 1],
+      [0, 2],
+      [0, 0],
+    ],
+    done: [
+      [false, false],
+      [false, true],
+      [false, false],
+    ],
   };
-  const Q0 = [[0, 0], [0, 0], [0, 0]];
+  const Q0 = [
+    [0, 0],
+    [0, 0],
+    [0, 0],
+  ];
   const Q1 = dynaQPlanning(Q0, tiny, 200, 0.5, 0.9, 1);
-  check("Q is not modified in place", Q0.every((row) => row.every((v) => v === 0)));
+  check(
+    "Q is not modified in place",
+    Q0.every((row) => row.every((v) => v === 0)),
+  );
   checkClose("after many updates, Q(1, right) -> 1 (terminal: no bootstrap)", Q1[1][1], 1, 1e-6);
   checkClose("after many updates, Q(0, right) -> gamma * 1", Q1[0][1], 0.9, 1e-6);
   check("untried actions are never updated", Q1[0][0] === 0 && Q1[1][0] === 0);
@@ -152,10 +163,14 @@ function dynaQPlanning(Q: number[][], model: DynaModelTable, n: number, alpha: n
 const RUNS = 30;
 const EPISODES = 50;
 const curves = [0, 5, 50].map((n) => {
-  const runs = Array.from({ length: RUNS }, (_, r) => dynaQRun(maze, { planningSteps: n }, { episodes: EPISODES, seed: 1000 + r }).stepsPerEpisode);
+  const runs = Array.from(
+    { length: RUNS },
+    (_, r) => dynaQRun(maze, { planningSteps: n }, { episodes: EPISODES, seed: 1000 + r }).stepsPerEpisode,
+  );
   return { n, band: meanBand(runs, "stderr") };
 });
-for (const { n, band } of curves) console.log(`n = ${String(n).padStart(2)}: first episode ${band.mean[0].toFixed(0)} steps (mean of ${RUNS} runs)`);
+for (const { n, band } of curves)
+  console.log(`n = ${String(n).padStart(2)}: first episode ${band.mean[0].toFixed(0)} steps (mean of ${RUNS} runs)`);
 const episodes = Array.from({ length: EPISODES - 1 }, (_, i) => i + 2);
 await display(
   lineChart(
@@ -169,7 +184,12 @@ await display(
       })),
       { name: "shortest path (14)", x: episodes, y: episodes.map(() => 14), dashed: true },
     ],
-    { title: "Dyna-Q on the Dyna maze: n planning steps (mean of 30 runs)", xTitle: "episode", yTitle: "steps per episode", yDomain: [0, 800] },
+    {
+      title: "Dyna-Q on the Dyna maze: n planning steps (mean of 30 runs)",
+      xTitle: "episode",
+      yTitle: "steps per episode",
+      yDomain: [0, 800],
+    },
   ),
 );
 
@@ -184,7 +204,9 @@ await display(
 const floor = epsilonGreedyOptimalSteps(maze, 0.1);
 console.log(`epsilon-greedy around an optimal policy: ${floor.toFixed(2)} steps per episode on average`);
 for (const { n, band } of curves) {
-  console.log(`n = ${String(n).padStart(2)}: within 20 % of it for good from episode ${episodesToOptimal(band.mean, floor, 0.2) ?? "> 50"}`);
+  console.log(
+    `n = ${String(n).padStart(2)}: within 20 % of it for good from episode ${episodesToOptimal(band.mean, floor, 0.2) ?? "> 50"}`,
+  );
 }
 
 // %% [markdown]
@@ -208,11 +230,15 @@ function halfwayThroughEpisode2(n: number, seed: number): string {
   // First find how long episode 2 is for this seed, then rerun the same seed and stop half-way.
   const length2 = dynaQRun(maze, { planningSteps: n }, { episodes: 2, seed }).stepsPerEpisode[1];
   const half = Math.ceil(length2 / 2);
-  const { agent } = dynaQRun(maze, { planningSteps: n }, {
-    episodes: 2,
-    seed,
-    onStep: ({ episode, step }) => episode === 1 && step >= half,
-  });
+  const { agent } = dynaQRun(
+    maze,
+    { planningSteps: n },
+    {
+      episodes: 2,
+      seed,
+      onStep: ({ episode, step }) => episode === 1 && step >= half,
+    },
+  );
   return renderMaze(maze, { q: qRows(agent), title: `n = ${n}: step ${half} of ${length2} in episode 2` });
 }
 displayHtml(
@@ -329,7 +355,10 @@ function cumulative(make: () => ReturnType<typeof makeShortcutMaze>, kappa: numb
   );
   // Thin the 6,000 points out to every 50th for plotting.
   const idx = Array.from({ length: steps / 50 }, (_, i) => (i + 1) * 50 - 1);
-  const band = meanBand(all.map((c) => idx.map((i) => c[i])), "stderr");
+  const band = meanBand(
+    all.map((c) => idx.map((i) => c[i])),
+    "stderr",
+  );
   return { x: idx.map((i) => i + 1), ...band };
 }
 const plainShortcut = cumulative(makeShortcutMaze, 0, 6000);
@@ -344,7 +373,9 @@ await display(
   ),
 );
 const slope = (c: typeof plainShortcut) => (c.mean[c.mean.length - 1] - c.mean[59]) / 3000;
-console.log(`episodes per 1000 steps after the switch: Dyna-Q ${(1000 * slope(plainShortcut)).toFixed(0)}, Dyna-Q+ ${(1000 * slope(plusShortcut)).toFixed(0)}`);
+console.log(
+  `episodes per 1000 steps after the switch: Dyna-Q ${(1000 * slope(plainShortcut)).toFixed(0)}, Dyna-Q+ ${(1000 * slope(plusShortcut)).toFixed(0)}`,
+);
 check("Dyna-Q+ completes more episodes after the shortcut opens", slope(plusShortcut) > slope(plainShortcut));
 
 // %% [markdown]

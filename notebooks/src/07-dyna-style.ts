@@ -140,8 +140,80 @@ const BENCH_RUN = {
   realTransitionsWithModel: 1400,
   realTransitionsWithoutModel: 4900,
   // [real transitions, mean return over the 3 seeds]
-  withModel: [[100, -1175], [200, -1175], [300, -1175], [400, -1163], [500, -1555], [600, -897], [700, -853], [800, -817], [900, -481], [1000, -406], [1100, -507], [1200, -358], [1300, -312], [1400, -212], [1500, -195], [1600, -124], [1700, -124], [1800, -124], [1900, -123], [2000, -123]],
-  withoutModel: [[100, -1175], [200, -1175], [300, -1175], [400, -1176], [500, -1204], [600, -1151], [700, -1143], [800, -1428], [900, -1512], [1000, -1633], [1100, -1609], [1200, -1553], [1300, -1541], [1400, -1504], [1500, -1369], [1600, -1415], [1700, -1363], [1800, -1277], [1900, -1181], [2000, -1095], [2100, -1039], [2200, -961], [2300, -808], [2400, -693], [2500, -543], [2600, -635], [2700, -523], [2800, -569], [2900, -320], [3000, -320], [3100, -519], [3200, -485], [3300, -468], [3400, -613], [3500, -401], [3600, -347], [3700, -338], [3800, -362], [3900, -355], [4000, -217], [4100, -150], [4200, -140], [4300, -148], [4400, -139], [4500, -266], [4600, -138], [4700, -241], [4800, -318], [4900, -137], [5000, -254]],
+  withModel: [
+    [100, -1175],
+    [200, -1175],
+    [300, -1175],
+    [400, -1163],
+    [500, -1555],
+    [600, -897],
+    [700, -853],
+    [800, -817],
+    [900, -481],
+    [1000, -406],
+    [1100, -507],
+    [1200, -358],
+    [1300, -312],
+    [1400, -212],
+    [1500, -195],
+    [1600, -124],
+    [1700, -124],
+    [1800, -124],
+    [1900, -123],
+    [2000, -123],
+  ],
+  withoutModel: [
+    [100, -1175],
+    [200, -1175],
+    [300, -1175],
+    [400, -1176],
+    [500, -1204],
+    [600, -1151],
+    [700, -1143],
+    [800, -1428],
+    [900, -1512],
+    [1000, -1633],
+    [1100, -1609],
+    [1200, -1553],
+    [1300, -1541],
+    [1400, -1504],
+    [1500, -1369],
+    [1600, -1415],
+    [1700, -1363],
+    [1800, -1277],
+    [1900, -1181],
+    [2000, -1095],
+    [2100, -1039],
+    [2200, -961],
+    [2300, -808],
+    [2400, -693],
+    [2500, -543],
+    [2600, -635],
+    [2700, -523],
+    [2800, -569],
+    [2900, -320],
+    [3000, -320],
+    [3100, -519],
+    [3200, -485],
+    [3300, -468],
+    [3400, -613],
+    [3500, -401],
+    [3600, -347],
+    [3700, -338],
+    [3800, -362],
+    [3900, -355],
+    [4000, -217],
+    [4100, -150],
+    [4200, -140],
+    [4300, -148],
+    [4400, -139],
+    [4500, -266],
+    [4600, -138],
+    [4700, -241],
+    [4800, -318],
+    [4900, -137],
+    [5000, -254],
+  ],
 };
 const BENCH = {
   ...BENCH_RUN,
@@ -231,10 +303,17 @@ await display(
       { name: "RMS error", x: ks, y: errorByStep },
       { name: "disagreement d", x: ks, y: disagreementByStep },
     ],
-    { title: "Model rollout vs real system under the same policy (RMS error, mean disagreement)", xTitle: "rollout step k", yTitle: "distance in observation space", logY: true },
+    {
+      title: "Model rollout vs real system under the same policy (RMS error, mean disagreement)",
+      xTitle: "rollout step k",
+      yTitle: "distance in observation space",
+      logY: true,
+    },
   ),
 );
-console.log(`error after 1 step ${errorByStep[0].toFixed(3)}, after 3 steps ${errorByStep[2].toFixed(3)}, after ${H} steps ${errorByStep[H - 1].toFixed(3)}`);
+console.log(
+  `error after 1 step ${errorByStep[0].toFixed(3)}, after 3 steps ${errorByStep[2].toFixed(3)}, after ${H} steps ${errorByStep[H - 1].toFixed(3)}`,
+);
 
 // %% [markdown]
 // The error grows by an order of magnitude over 60 steps, and this is the *easy* case: the policy has
@@ -265,7 +344,15 @@ const ALPHA = d1[Math.floor(0.9 * d1.length)];
 const KAPPA = 20;
 const randomTorques = (_S: Float64Array, n: number) => Float64Array.from({ length: n }, () => rng.uniform(-2, 2));
 function penalisedByStep(policy: (S: Float64Array, n: number) => Float64Array): number[] {
-  const long = branchedRollouts(starts200, 200, policy, model, pendulumObservationReward, { horizon: 20, penalty: { kappa: KAPPA, alpha: ALPHA } }, rng);
+  const long = branchedRollouts(
+    starts200,
+    200,
+    policy,
+    model,
+    pendulumObservationReward,
+    { horizon: 20, penalty: { kappa: KAPPA, alpha: ALPHA } },
+    rng,
+  );
   return Array.from({ length: 20 }, (_, k) => {
     let c = 0;
     for (let i = k * 200; i < (k + 1) * 200; i++) if (long.batch.rewards[i] === -KAPPA) c++;
@@ -281,7 +368,12 @@ await display(
       { name: "learned policy", x: steps20, y: penalisedPolicy, points: true },
       { name: "random torques", x: steps20, y: penalisedRandom, points: true },
     ],
-    { title: `Fraction of transitions with d(s, a) > alpha = ${ALPHA.toFixed(3)}`, xTitle: "rollout step k", yTitle: "fraction penalised", yDomain: [0, 1] },
+    {
+      title: `Fraction of transitions with d(s, a) > alpha = ${ALPHA.toFixed(3)}`,
+      xTitle: "rollout step k",
+      yTitle: "fraction penalised",
+      yDomain: [0, 1],
+    },
   ),
 );
 console.log(`learned policy: ${penalisedPolicy[0].toFixed(2)} at k = 1, ${penalisedPolicy[19].toFixed(2)} at k = 20`);
@@ -341,24 +433,46 @@ function branchedRolloutsWithPenalty(
 
 // %% check id=branched-rollouts
 {
-  const M0 = [[1, 0, 0], [0, 1, 1]];
-  const M1 = [[1, 0, 0], [0, 1, 1.5]];
+  const M0 = [
+    [1, 0, 0],
+    [0, 1, 1],
+  ];
+  const M1 = [
+    [1, 0, 0],
+    [0, 1, 1.5],
+  ];
   const out = branchedRolloutsWithPenalty([[1, 0]], 2, [[0, 1]], [M0, M1], 10, 0.2, 0);
   check("one transition per branch and step", out.length === 2);
   checkClose("first step starts at the real state", out[0].s, [1, 0]);
   checkClose("d(s, a) with a = 0 is 0", out[0].d, 0);
   checkClose("reward of the first step is -(s.s + 0.1 a.a)", out[0].r, -1);
   checkClose("the second step starts where the first ended", out[1].s, out[0].s2);
-  check("a member index is drawn per transition", out.every((t) => t.member === 0 || t.member === 1));
+  check(
+    "a member index is drawn per transition",
+    out.every((t) => t.member === 0 || t.member === 1),
+  );
 
   // Against the library's branchedRollouts with the same linear ensemble, policy and reward.
   const K = [[-0.4, -0.8]];
   const members = [
-    [[1, 0.1, 0], [-0.2, 0.95, 0.1]],
-    [[1, 0.12, 0.01], [-0.25, 0.95, 0.12]],
-    [[0.98, 0.1, 0], [-0.2, 0.9, 0.1]],
+    [
+      [1, 0.1, 0],
+      [-0.2, 0.95, 0.1],
+    ],
+    [
+      [1, 0.12, 0.01],
+      [-0.25, 0.95, 0.12],
+    ],
+    [
+      [0.98, 0.1, 0],
+      [-0.2, 0.9, 0.1],
+    ],
   ];
-  const starts = [[1, 0], [0.5, -1], [-1, 0.3]];
+  const starts = [
+    [1, 0],
+    [0.5, -1],
+    [-1, 0.3],
+  ];
   const mine = branchedRolloutsWithPenalty(starts, 4, K, members, 7, 0.05, 42);
   const lin: MemberEnsemble = {
     members: 3,
@@ -378,10 +492,31 @@ function branchedRolloutsWithPenalty(
   const policy = (S: Float64Array, n: number) => Float64Array.from({ length: n }, (_, i) => K[0][0] * S[2 * i] + K[0][1] * S[2 * i + 1]);
   const reward = (S: Float64Array, A: Float64Array, _S2: Float64Array, n: number) =>
     Float64Array.from({ length: n }, (_, i) => -(S[2 * i] ** 2 + S[2 * i + 1] ** 2 + 0.1 * A[i] ** 2));
-  const lib = branchedRollouts(Float64Array.from(starts.flat()), 3, policy, lin, reward, { horizon: 4, penalty: { kappa: 7, alpha: 0.05 } }, makeRng(42));
-  checkClose("same rewards as the library", mine.map((t) => t.r), Array.from(lib.batch.rewards), 1e-9);
-  checkClose("same next states as the library", mine.flatMap((t) => t.s2), Array.from(lib.batch.nextStates), 1e-9);
-  check("some transitions were penalised", mine.some((t) => t.r === -7));
+  const lib = branchedRollouts(
+    Float64Array.from(starts.flat()),
+    3,
+    policy,
+    lin,
+    reward,
+    { horizon: 4, penalty: { kappa: 7, alpha: 0.05 } },
+    makeRng(42),
+  );
+  checkClose(
+    "same rewards as the library",
+    mine.map((t) => t.r),
+    Array.from(lib.batch.rewards),
+    1e-9,
+  );
+  checkClose(
+    "same next states as the library",
+    mine.flatMap((t) => t.s2),
+    Array.from(lib.batch.nextStates),
+    1e-9,
+  );
+  check(
+    "some transitions were penalised",
+    mine.some((t) => t.r === -7),
+  );
 }
 
 // %% [markdown]
@@ -403,7 +538,11 @@ function branchedRolloutsWithPenalty(
 // %% exercise id=pessimistic-rewards points=2
 type PessimismRule = { kind: "mopo"; lambda: number } | { kind: "morel"; kappa: number; alpha: number };
 
-function pessimisticRewards(memberMeans: number[][][], rewards: number[], rule: PessimismRule): { d: number[]; r: number[]; halt: boolean[] } {
+function pessimisticRewards(
+  memberMeans: number[][][],
+  rewards: number[],
+  rule: PessimismRule,
+): { d: number[]; r: number[]; halt: boolean[] } {
   // BEGIN SOLUTION
   throw new Error("not implemented yet: pessimistic-rewards");
   // END SOLUTION
@@ -412,14 +551,30 @@ function pessimisticRewards(memberMeans: number[][][], rewards: number[], rule: 
 // %% check id=pessimistic-rewards
 {
   // Three members, two branches; on branch 1 the widest pair is members 1 and 2 (distance 5).
-  const three = [[[0, 0], [0, 0]], [[0, 0.1], [3, 0]], [[0.1, 0], [0, 4]]];
+  const three = [
+    [
+      [0, 0],
+      [0, 0],
+    ],
+    [
+      [0, 0.1],
+      [3, 0],
+    ],
+    [
+      [0.1, 0],
+      [0, 4],
+    ],
+  ];
   const hard = pessimisticRewards(three, [-1, -2], { kind: "morel", kappa: 50, alpha: 1 });
   check("MOReL halts the branch whose disagreement exceeds alpha, and only that one", hard.halt[0] === false && hard.halt[1] === true);
   checkClose("MOReL replaces the reward by -kappa there (not r - kappa)", hard.r, [-1, -50]);
   checkClose("d is the widest pair's distance", hard.d[1], 5, 1e-12);
   const soft = pessimisticRewards(three, [-1, -2], { kind: "mopo", lambda: 2 });
   checkClose("MOPO subtracts lambda * d from every reward", soft.r, [-1 - 2 * hard.d[0], -12], 1e-12);
-  check("MOPO never halts", soft.halt.every((h) => !h));
+  check(
+    "MOPO never halts",
+    soft.halt.every((h) => !h),
+  );
 
   // d against the library's disagreement on the trained ensemble's predictions from real states.
   const S = starts200.slice(0, 30 * 3);
@@ -457,29 +612,44 @@ interface AblationRun {
   fractionPenalised: number;
   branchesTerminated: number;
 }
-const ablation = loadResult<{ bench: string; command: string; seeds: number; alpha: number; kappa: number; runs: AblationRun[] }>("dyna-ablation");
+const ablation = loadResult<{ bench: string; command: string; seeds: number; alpha: number; kappa: number; runs: AblationRun[] }>(
+  "dyna-ablation",
+);
 console.log(`from ${ablation.command} (${ablation.seeds} seed(s); alpha = ${ablation.alpha}, kappa = ${ablation.kappa})`);
-const ablationCurve = (r: AblationRun, name = r.name) => ({ name, x: r.curve.map((p) => p.realSteps), y: r.curve.map((p) => p.evalReturn), points: true });
+const ablationCurve = (r: AblationRun, name = r.name) => ({
+  name,
+  x: r.curve.map((p) => p.realSteps),
+  y: r.curve.map((p) => p.evalReturn),
+  points: true,
+});
 const byLength = ablation.runs.filter((r) => !r.name.includes("penalty"));
 const atTen = ablation.runs.filter((r) => r.horizon === 10);
 await display(
-  lineChart(byLength.map((r) => ablationCurve(r)), {
-    title: "Rollout length k (no penalty)",
-    xTitle: "real transitions",
-    yTitle: "return of the deterministic policy",
-    width: 520,
-  }),
+  lineChart(
+    byLength.map((r) => ablationCurve(r)),
+    {
+      title: "Rollout length k (no penalty)",
+      xTitle: "real transitions",
+      yTitle: "return of the deterministic policy",
+      width: 520,
+    },
+  ),
 );
 await display(
-  lineChart(atTen.map((r) => ablationCurve(r, r.terminateAbove !== null ? "penalty + halt" : r.penalty ? "penalty" : "no penalty")), {
-    title: "k = 10: no penalty, MOReL's penalty, penalty and termination",
-    xTitle: "real transitions",
-    yTitle: "return of the deterministic policy",
-    width: 520,
-  }),
+  lineChart(
+    atTen.map((r) => ablationCurve(r, r.terminateAbove !== null ? "penalty + halt" : r.penalty ? "penalty" : "no penalty")),
+    {
+      title: "k = 10: no penalty, MOReL's penalty, penalty and termination",
+      xTitle: "real transitions",
+      yTitle: "return of the deterministic policy",
+      width: 520,
+    },
+  ),
 );
 for (const r of ablation.runs) {
-  console.log(`${r.name.padEnd(34)} final return ${String(r.finalReturn).padStart(6)}; penalised ${(100 * r.fractionPenalised).toFixed(1)} % of simulated transitions, ${r.branchesTerminated} branches halted`);
+  console.log(
+    `${r.name.padEnd(34)} final return ${String(r.finalReturn).padStart(6)}; penalised ${(100 * r.fractionPenalised).toFixed(1)} % of simulated transitions, ${r.branchesTerminated} branches halted`,
+  );
 }
 
 // %% [markdown]

@@ -84,14 +84,7 @@ await display(combine(priorPlots, { direction: "vertical" }));
 // factorisation, about ten lines) rather than forming the inverse.
 
 // %% exercise id=gp-posterior points=3
-function gpPosterior(
-  X: number[],
-  y: number[],
-  Xs: number[],
-  ell: number,
-  sf: number,
-  sn: number,
-): { mean: number[]; variance: number[] } {
+function gpPosterior(X: number[], y: number[], Xs: number[], ell: number, sf: number, sn: number): { mean: number[]; variance: number[] } {
   // BEGIN SOLUTION
   throw new Error("not implemented yet: gp-posterior");
   // END SOLUTION
@@ -107,7 +100,10 @@ function gpPosterior(
   checkClose("posterior variance at three test points", got.variance, Array.from(ref.variance), 1e-6);
   const far = gpPosterior(Xc, yc, [100], 0.9, 1.2, 0.1);
   checkClose("far from the data: the prior (mean 0, variance sf^2)", [far.mean[0], far.variance[0]], [0, 1.44], 1e-6);
-  check("the variance is smallest at a training input", gpPosterior(Xc, yc, [0.5, 1.2], 0.9, 1.2, 0.1).variance[0] < gpPosterior(Xc, yc, [0.5, 1.2], 0.9, 1.2, 0.1).variance[1]);
+  check(
+    "the variance is smallest at a training input",
+    gpPosterior(Xc, yc, [0.5, 1.2], 0.9, 1.2, 0.1).variance[0] < gpPosterior(Xc, yc, [0.5, 1.2], 0.9, 1.2, 0.1).variance[1],
+  );
 }
 
 // %% [markdown]
@@ -132,7 +128,13 @@ function posteriorChart(hyp: Float64Array, title: string, width = 220) {
   const sd = Array.from(p.variance, (v) => Math.sqrt(v));
   return lineChart(
     [
-      { name: "mean ± 2 sd", x: grid, y: p.mean, lower: grid.map((_, i) => p.mean[i] - 2 * sd[i]), upper: grid.map((_, i) => p.mean[i] + 2 * sd[i]) },
+      {
+        name: "mean ± 2 sd",
+        x: grid,
+        y: p.mean,
+        lower: grid.map((_, i) => p.mean[i] - 2 * sd[i]),
+        upper: grid.map((_, i) => p.mean[i] + 2 * sd[i]),
+      },
       { name: "true function", x: grid, y: grid.map(truth), dashed: true },
       { name: "data", x: xTrain, y: yTrain, points: true },
     ],
@@ -233,7 +235,8 @@ function gpNegLogLik(X: number[], y: number[], logEll: number, logSf: number, lo
   const f = (t: number[]) => gpNegLogMarginal(mat(4, 1, Xc), yc, Float64Array.from(t));
   const fd = th.map((_, d) => {
     const h = 1e-5;
-    const up = th.slice(), dn = th.slice();
+    const up = th.slice(),
+      dn = th.slice();
     up[d] += h;
     dn[d] -= h;
     return (f(up) - f(dn)) / (2 * h);
@@ -251,15 +254,30 @@ function gpNegLogLik(X: number[], y: number[], logEll: number, logSf: number, lo
 const logEll = Array.from({ length: 60 }, (_, i) => Math.log(0.1) + (i / 59) * Math.log(100));
 await display(
   lineChart(
-    [{ name: "-log p(y | X)", x: logEll.map(Math.exp), y: logEll.map((le) => gpNegLogMarginal(Xtr, yTrain, Float64Array.from([le, 0, Math.log(0.15)]))) }],
-    { title: "the marginal likelihood prefers an intermediate length-scale", logX: true, xTitle: "length-scale", yTitle: "-log p(y | X)", width: 480, height: 220 },
+    [
+      {
+        name: "-log p(y | X)",
+        x: logEll.map(Math.exp),
+        y: logEll.map((le) => gpNegLogMarginal(Xtr, yTrain, Float64Array.from([le, 0, Math.log(0.15)]))),
+      },
+    ],
+    {
+      title: "the marginal likelihood prefers an intermediate length-scale",
+      logX: true,
+      xTitle: "length-scale",
+      yTitle: "-log p(y | X)",
+      width: 480,
+      height: 220,
+    },
   ),
 );
 const start = makeHyp([0.2], 2, 0.8);
 const fit = trainGp(Xtr, yTrain, { init: start });
 const h = Array.from(fit.gp.hyp, Math.exp);
 console.log(`before: -log p = ${fit.nlmlBefore.toFixed(2)}  (ell 0.2, sf 2, sn 0.8)`);
-console.log(`after:  -log p = ${fit.nlmlAfter.toFixed(2)}  (ell ${h[0].toFixed(2)}, sf ${h[1].toFixed(2)}, sn ${h[2].toFixed(3)}; the data noise was 0.15)`);
+console.log(
+  `after:  -log p = ${fit.nlmlAfter.toFixed(2)}  (ell ${h[0].toFixed(2)}, sf ${h[1].toFixed(2)}, sn ${h[2].toFixed(3)}; the data noise was 0.15)`,
+);
 check("fitting lowered the negative log marginal likelihood", fit.nlmlAfter < fit.nlmlBefore);
 await display(combine([posteriorChart(start, "before fitting"), posteriorChart(fit.gp.hyp, "after fitting")]));
 
@@ -317,7 +335,11 @@ await display(combine([posteriorChart(start, "before fitting"), posteriorChart(f
   }
   const dyn = trainGps(mat(80, 4, Xd), mat(80, 2, Yd));
   const th = Array.from({ length: 73 }, (_, i) => -Math.PI + (i * 2 * Math.PI) / 72);
-  const query = mat(th.length, 4, th.flatMap((a) => [0, Math.sin(a), Math.cos(a), 0]));
+  const query = mat(
+    th.length,
+    4,
+    th.flatMap((a) => [0, Math.sin(a), Math.cos(a), 0]),
+  );
   const p = gpPredict(dyn.gps[1], query);
   const trueDelta = th.map((a) => {
     const probe = new Pendulum({ maxSteps: 1e9 });
@@ -330,10 +352,22 @@ await display(combine([posteriorChart(start, "before fitting"), posteriorChart(f
   await display(
     lineChart(
       [
-        { name: "GP mean ± 2 sd", x: th, y: p.mean, lower: th.map((_, i) => p.mean[i] - 2 * Math.sqrt(p.variance[i])), upper: th.map((_, i) => p.mean[i] + 2 * Math.sqrt(p.variance[i])) },
+        {
+          name: "GP mean ± 2 sd",
+          x: th,
+          y: p.mean,
+          lower: th.map((_, i) => p.mean[i] - 2 * Math.sqrt(p.variance[i])),
+          upper: th.map((_, i) => p.mean[i] + 2 * Math.sqrt(p.variance[i])),
+        },
         { name: "true change", x: th, y: trueDelta, dashed: true },
       ],
-      { title: "pendulum: change of angular velocity over 0.1 s at rest, u = 0", xTitle: "angle θ (0 = upright)", yTitle: "Δθ̇", width: 520, height: 240 },
+      {
+        title: "pendulum: change of angular velocity over 0.1 s at rest, u = 0",
+        xTitle: "angle θ (0 = upright)",
+        yTitle: "Δθ̇",
+        width: 520,
+        height: 240,
+      },
     ),
   );
   const err = Math.max(...trueDelta.map((v, i) => Math.abs(v - p.mean[i])));

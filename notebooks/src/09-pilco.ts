@@ -70,11 +70,19 @@ function momentMatchedMean(X: number[], beta: number[], ell: number, sf: number,
   // The simplest case first: with v = 0 the mean is the GP posterior mean, sf^2 sum_i beta_i k_i.
   const gpMean = gpPredict(gp, mat(1, 1, [0.3])).mean[0];
   const sfSlip = "sf where sf^2 belongs (sf is the signal's standard deviation; the kernel carries sf^2)";
-  checkClose("with v = 0 it is the GP posterior mean", momentMatchedMean(Xc, beta, 0.8, 1.1, 0.3, 0), gpMean, 1e-8, { [sfSlip]: gpMean / 1.1 });
-  const ref = momentMatch(mmModelFromGps([gp]), [0.3], [0.4]).out.M[0];
-  checkClose("the mean at x ~ N(0.3, 0.4) equals the library's moment matching", momentMatchedMean(Xc, beta, 0.8, 1.1, 0.3, 0.4), ref, 1e-8, {
-    [sfSlip]: ref / 1.1,
+  checkClose("with v = 0 it is the GP posterior mean", momentMatchedMean(Xc, beta, 0.8, 1.1, 0.3, 0), gpMean, 1e-8, {
+    [sfSlip]: gpMean / 1.1,
   });
+  const ref = momentMatch(mmModelFromGps([gp]), [0.3], [0.4]).out.M[0];
+  checkClose(
+    "the mean at x ~ N(0.3, 0.4) equals the library's moment matching",
+    momentMatchedMean(Xc, beta, 0.8, 1.1, 0.3, 0.4),
+    ref,
+    1e-8,
+    {
+      [sfSlip]: ref / 1.1,
+    },
+  );
 }
 
 // %% [markdown]
@@ -175,7 +183,13 @@ function expectedSaturatingCost(m: number[], v: number[], target: number[], widt
         { name: "mean at the target", x: sds, y: at },
         { name: "mean 1 away", x: sds, y: away },
       ],
-      { title: "expected saturating cost vs uncertainty (width 0.5)", xTitle: "state standard deviation", yTitle: "E[cost]", width: 480, height: 240 },
+      {
+        title: "expected saturating cost vs uncertainty (width 0.5)",
+        xTitle: "state standard deviation",
+        yTitle: "E[cost]",
+        width: 480,
+        height: 240,
+      },
     ),
   );
 }
@@ -225,7 +239,11 @@ const result = pilco(env, scenario, {
     bar.tick({ trial: t.index, cost: t.realCosts.reduce((a, b) => a + b, 0).toFixed(1), success: t.success ? "yes" : "no" }),
 });
 bar.close();
-console.log(result.firstSuccess === null ? "no success within the trials run" : `first success at learned trial ${result.firstSuccess}, after ${result.interactionSeconds.toFixed(1)} s of interaction`);
+console.log(
+  result.firstSuccess === null
+    ? "no success within the trials run"
+    : `first success at learned trial ${result.firstSuccess}, after ${result.interactionSeconds.toFixed(1)} s of interaction`,
+);
 
 // %% [markdown]
 // **Cost per trial.** The real summed cost of each trial and, for the learned ones, the summed
@@ -273,10 +291,17 @@ barLinear.close();
         { name: "RBF network", x: result.trials.map((t) => t.index), y: result.trials.map(total), points: true },
         { name: "linear policy", x: linearResult.trials.map((t) => t.index), y: linearResult.trials.map(total), points: true },
       ],
-      { title: "real cost per trial: RBF vs linear policy", xTitle: "trial", yTitle: "summed cost over the trial", width: 420, height: 240 },
+      {
+        title: "real cost per trial: RBF vs linear policy",
+        xTitle: "trial",
+        yTitle: "summed cost over the trial",
+        width: 420,
+        height: 240,
+      },
     ),
   );
-  const said = (r: typeof result) => (r.firstSuccess === null ? "no success within 6 learned trials" : `first success at learned trial ${r.firstSuccess}`);
+  const said = (r: typeof result) =>
+    r.firstSuccess === null ? "no success within 6 learned trials" : `first success at learned trial ${r.firstSuccess}`;
   console.log(`RBF network: ${said(result)}; linear policy: ${said(linearResult)}`);
 }
 
@@ -310,10 +335,23 @@ barLinear.close();
       const sd = p.covs.map((S) => Math.sqrt(Math.max(S[0], 0)));
       return lineChart(
         [
-          { name: "predicted θ ± 2 sd", x: time, y: mean, lower: mean.map((v, k) => v - 2 * sd[k]), upper: mean.map((v, k) => v + 2 * sd[k]) },
+          {
+            name: "predicted θ ± 2 sd",
+            x: time,
+            y: mean,
+            lower: mean.map((v, k) => v - 2 * sd[k]),
+            upper: mean.map((v, k) => v + 2 * sd[k]),
+          },
           { name: "real θ", x: time, y: t.states.map((s) => s[0]) },
         ],
-        { title: `trial ${t.index}${t.success ? " (success)" : ""}`, xTitle: "time (s)", yTitle: "θ (0 = upright)", width: 200, height: 170, yDomain: [-8, 10] },
+        {
+          title: `trial ${t.index}${t.success ? " (success)" : ""}`,
+          xTitle: "time (s)",
+          yTitle: "θ (0 = upright)",
+          width: 200,
+          height: 170,
+          yDomain: [-8, 10],
+        },
       );
     });
   // Two charts per row: each carries its own legend, and three side by side would not fit the ~950 px
@@ -322,7 +360,9 @@ barLinear.close();
   for (const t of result.trials.filter((tr) => tr.prediction)) {
     const p = t.prediction!;
     const inside = p.means.filter((m, k) => Math.abs(t.states[k][0] - m[0]) <= 2 * Math.sqrt(Math.max(p.covs[k][0], 0))).length;
-    console.log(`trial ${t.index}: the real angle is inside the predicted band at ${inside} of ${p.means.length} steps (${Math.round((100 * inside) / p.means.length)} %)`);
+    console.log(
+      `trial ${t.index}: the real angle is inside the predicted band at ${inside} of ${p.means.length} steps (${Math.round((100 * inside) / p.means.length)} %)`,
+    );
   }
 }
 
@@ -334,7 +374,11 @@ barLinear.close();
   const last = result.trials[result.trials.length - 1];
   const frames = last.states.map((s) => env.render(s));
   animate(frames, { fps: 10, title: `PILCO, trial ${last.index}${last.success ? " (success)" : ""}` });
-  check("the last trial ends closer to upright than the random trial", Math.cos(last.states[last.states.length - 1][0]) > Math.cos(result.trials[0].states[result.trials[0].states.length - 1][0]) - 1e-9 || last.success);
+  check(
+    "the last trial ends closer to upright than the random trial",
+    Math.cos(last.states[last.states.length - 1][0]) > Math.cos(result.trials[0].states[result.trials[0].states.length - 1][0]) - 1e-9 ||
+      last.success,
+  );
 }
 
 // %% [markdown]

@@ -78,11 +78,20 @@ await initBackend();
 // $x$ and $u$, linear terms, and an offset in the dynamics).
 
 // %%
-const A = [[1, 0.1], [0, 1]];
+const A = [
+  [1, 0.1],
+  [0, 1],
+];
 const B = [[0.005], [0.1]];
-const Qx = [[1, 0], [0, 0.1]];
+const Qx = [
+  [1, 0],
+  [0, 0.1],
+];
 const Ru = [[0.01]];
-const Qf = [[10, 0], [0, 1]];
+const Qf = [
+  [10, 0],
+  [0, 1],
+];
 const T_cart = 50;
 
 /** The cart problem in the library's form: F = [A B], cost over z = [x; u]. */
@@ -141,7 +150,10 @@ function riccatiGains(A: number[][], B: number[][], Q: number[][], R: number[][]
 {
   const K = riccatiGains(A, B, Qx, Ru, Qf, T_cart);
   check("one gain per step", K.length === T_cart);
-  check("each gain is 1 x 2", K.every((k) => k.length === 1 && k[0].length === 2));
+  check(
+    "each gain is 1 x 2",
+    K.every((k) => k.length === 1 && k[0].length === 2),
+  );
   checkClose("K_0 matches the library", K[0], toArray(cartSolution.K[0]), 1e-6);
   checkClose("K_{T-1} matches the library", K[T_cart - 1], toArray(cartSolution.K[T_cart - 1]), 1e-6);
   // A scalar case by hand: a = b = q = r = qf = 1, one step: K = -(1 / 2).
@@ -285,8 +297,8 @@ function ilqrForwardPass(
 {
   // One iLQR iteration on the pendulum with the library: a push for 0.5 s, then nothing.
   const pend = {
-    n: 2,
-    m: 1,
+    stateDim: 2,
+    actionDim: 1,
     dynamics(S: Float64Array, U: Float64Array) {
       const out = new Float64Array(S.length);
       for (let i = 0; i < U.length; i++) out.set(pendulumStep([S[2 * i], S[2 * i + 1]], [U[i]]), 2 * i);
@@ -300,18 +312,47 @@ function ilqrForwardPass(
   const push = Array.from({ length: 60 }, (_, t) => [t < 10 ? 2 : 0]);
   const xsOld = [[0, 0]];
   for (let t = 0; t < 60; t++) xsOld.push(pendulumStep(xsOld[t], push[t]));
-  const sol = lqrBackward(localLqrProblem(pend, pendCost, xsOld.map((x) => Float64Array.from(x)), push.map((u) => Float64Array.from(u)), 1e-5), { mu: 1e-6 });
+  const sol = lqrBackward(
+    localLqrProblem(
+      pend,
+      pendCost,
+      xsOld.map((x) => Float64Array.from(x)),
+      push.map((u) => Float64Array.from(u)),
+      1e-5,
+    ),
+    { mu: 1e-6 },
+  );
   const K = sol.K.map((G) => toArray(G));
   const k = sol.k.map((v) => Array.from(v));
   const halving = [1, 0.5, 0.25, 0.125, 0.0625];
   const libStep = ilqr(pend, pendCost, [0, 0], push, { maxIter: 1, alphas: halving });
   const mine = ilqrForwardPass(xsOld, push, K, k, halving);
-  checkClose("closed loop: the new states match the library's iLQR step (feedback on x_t - x_hat_t)", mine.xs, libStep.xs.map((x) => Array.from(x)), 1e-8);
+  checkClose(
+    "closed loop: the new states match the library's iLQR step (feedback on x_t - x_hat_t)",
+    mine.xs,
+    libStep.xs.map((x) => Array.from(x)),
+    1e-8,
+  );
   checkClose("the returned cost is the new trajectory's cost", mine.cost, libStep.costs[1], 1e-8);
-  const long = ilqrForwardPass(xsOld, push, K, k.map((v) => [2 * v[0]]), halving);
+  const long = ilqrForwardPass(
+    xsOld,
+    push,
+    K,
+    k.map((v) => [2 * v[0]]),
+    halving,
+  );
   checkClose("a feed-forward step twice too long raises the cost at alpha = 1: the line search halves it", long.alpha, 0.5);
-  const uphill = ilqrForwardPass(xsOld, push, K, k.map((v) => [-v[0]]), halving);
-  check("an uphill direction helps at no step size: the old trajectory is kept, alpha = 0", uphill.alpha === 0 && uphill.cost === pendulumCost(xsOld, push));
+  const uphill = ilqrForwardPass(
+    xsOld,
+    push,
+    K,
+    k.map((v) => [-v[0]]),
+    halving,
+  );
+  check(
+    "an uphill direction helps at no step size: the old trajectory is kept, alpha = 0",
+    uphill.alpha === 0 && uphill.cost === pendulumCost(xsOld, push),
+  );
   console.log(`cost ${pendulumCost(xsOld, push).toFixed(1)} -> ${mine.cost.toFixed(1)} with alpha = ${mine.alpha}`);
 }
 
@@ -345,8 +386,17 @@ const noisyPaths = Array.from({ length: 10 }, (_, r) => {
   }
   return { name: `run ${r + 1}`, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]) };
 });
-console.log(`torque std at t = 0: ${Math.sqrt(lgc.cov[0].data[0]).toFixed(3)} (shoulder), at t = ${T - 1}: ${Math.sqrt(lgc.cov[T - 1].data[0]).toFixed(3)}`);
-await display(scatterChart(noisyPaths, { title: "Ten runs of the linear-Gaussian controller (Sigma = (1000 Q_uu)^-1)", xTitle: "x (m)", yTitle: "y (m)", size: 8 }));
+console.log(
+  `torque std at t = 0: ${Math.sqrt(lgc.cov[0].data[0]).toFixed(3)} (shoulder), at t = ${T - 1}: ${Math.sqrt(lgc.cov[T - 1].data[0]).toFixed(3)}`,
+);
+await display(
+  scatterChart(noisyPaths, {
+    title: "Ten runs of the linear-Gaussian controller (Sigma = (1000 Q_uu)^-1)",
+    xTitle: "x (m)",
+    yTitle: "y (m)",
+    size: 8,
+  }),
+);
 
 // %% [markdown]
 // ### Which controller to run: open loop, feedback or noise?
@@ -377,7 +427,19 @@ function disturbedRun(act: (t: number, x: number[], rng: ReturnType<typeof makeR
 }
 const controllers: [string, (t: number, x: number[], rng: ReturnType<typeof makeRng>) => number[]][] = [
   ["v0.5: open loop", (t) => Array.from(plan.us[t])],
-  ["v1.0: feedback", (t, x) => Array.from(plan.us[t], (u, i) => u + plan.K[t].data[i * 4] * (x[0] - plan.xs[t][0]) + plan.K[t].data[i * 4 + 1] * (x[1] - plan.xs[t][1]) + plan.K[t].data[i * 4 + 2] * (x[2] - plan.xs[t][2]) + plan.K[t].data[i * 4 + 3] * (x[3] - plan.xs[t][3]))],
+  [
+    "v1.0: feedback",
+    (t, x) =>
+      Array.from(
+        plan.us[t],
+        (u, i) =>
+          u +
+          plan.K[t].data[i * 4] * (x[0] - plan.xs[t][0]) +
+          plan.K[t].data[i * 4 + 1] * (x[1] - plan.xs[t][1]) +
+          plan.K[t].data[i * 4 + 2] * (x[2] - plan.xs[t][2]) +
+          plan.K[t].data[i * 4 + 3] * (x[3] - plan.xs[t][3]),
+      ),
+  ],
   ["v2.0: noisy", (t, x, rng) => Array.from(sampleAction(lgc, t, x, rng))],
 ];
 const RUNS_DISTURBED = 20;
@@ -390,12 +452,20 @@ const disturbed = controllers.map(([name, act]) => {
 await display(
   lineChart(
     disturbed.map((d) => ({ name: d.name, x: stepsT, y: d.mean })),
-    { title: `Disturbed arm (velocity noise ${DISTURBANCE} rad/s per step), mean of ${RUNS_DISTURBED} runs`, xTitle: "step", yTitle: "distance to target (cm)", logY: true, width: 480 },
+    {
+      title: `Disturbed arm (velocity noise ${DISTURBANCE} rad/s per step), mean of ${RUNS_DISTURBED} runs`,
+      xTitle: "step",
+      yTitle: "distance to target (cm)",
+      logY: true,
+      width: 480,
+    },
   ),
 );
 for (const d of disturbed) {
   const sorted = d.final.slice().sort((a, b) => a - b);
-  console.log(`${d.name.padEnd(24)} final distance: median ${sorted[RUNS_DISTURBED / 2].toFixed(2)} cm, worst ${sorted[RUNS_DISTURBED - 1].toFixed(2)} cm`);
+  console.log(
+    `${d.name.padEnd(24)} final distance: median ${sorted[RUNS_DISTURBED / 2].toFixed(2)} cm, worst ${sorted[RUNS_DISTURBED - 1].toFixed(2)} cm`,
+  );
 }
 check("feedback ends closer to the target than open loop under disturbances", disturbed[1].mean[T] < disturbed[0].mean[T]);
 
@@ -426,7 +496,8 @@ const record = (xs: ArrayLike<number>[], us: ArrayLike<number>[]) => {
   for (let t = 0; t < us.length; t++) addTransition(D, xs[t], us[t], 0, xs[t + 1]);
 };
 for (let e = 0; e < 30; e++) {
-  const xs: number[][] = [Array.from(armX0)], us: number[][] = [];
+  const xs: number[][] = [Array.from(armX0)],
+    us: number[][] = [];
   let u = [dataRng.uniform(-3, 3), dataRng.uniform(-3, 3)];
   for (let t = 0; t < T; t++) {
     u = u.map((v) => Math.max(-5, Math.min(5, 0.9 * v + dataRng.normal(0, 1))));
@@ -458,7 +529,13 @@ await display(
       { name: "model's promise", x: learnedRounds.map((r) => r.round), y: learnedRounds.map((r) => 100 * r.planned), points: true },
       { name: "real arm", x: learnedRounds.map((r) => r.round), y: learnedRounds.map((r) => 100 * r.real), points: true },
     ],
-    { title: "iLQR through the learned model, round by round", xTitle: "round (refit on all data so far)", yTitle: "final distance (cm)", logY: true, width: 420 },
+    {
+      title: "iLQR through the learned model, round by round",
+      xTitle: "round (refit on all data so far)",
+      yTitle: "final distance (cm)",
+      logY: true,
+      width: 420,
+    },
   ),
 );
 const learnedPath = lastRealPath.map((x) => armEndEffector(x[0], x[1]));

@@ -124,7 +124,8 @@ await display(
 // Prediction error on fresh rollouts of the same controller.
 const fresh = Array.from({ length: 20 }, () => sampleRollout(armSystem, ctrl0, x0, rng));
 function predictionError(fit: typeof ridgeFit): number {
-  let e = 0, count = 0;
+  let e = 0,
+    count = 0;
   for (const s of fresh) {
     for (let t = 0; t < T; t++) {
       for (let i = 0; i < 4; i++) {
@@ -138,7 +139,9 @@ function predictionError(fit: typeof ridgeFit): number {
   }
   return Math.sqrt(e / count);
 }
-console.log(`one-step RMS error on fresh rollouts: ridge ${predictionError(ridgeFit).toExponential(2)}, with GMM prior ${predictionError(priorFit).toExponential(2)}`);
+console.log(
+  `one-step RMS error on fresh rollouts: ridge ${predictionError(ridgeFit).toExponential(2)}, with GMM prior ${predictionError(priorFit).toExponential(2)}`,
+);
 
 // %% [markdown]
 // ## Exercise: the linear-regression dynamics fit
@@ -153,12 +156,7 @@ console.log(`one-step RMS error on fresh rollouts: ridge ${predictionError(ridge
 // constant's corner (we do not shrink the offset). Then $A$, $B$ and $c$ are the transposed blocks of $W$.
 
 // %% exercise id=linear-regression-fit points=3
-function fitLinearDynamics(
-  X: number[][],
-  U: number[][],
-  Xnext: number[][],
-  ridge: number,
-): { A: number[][]; B: number[][]; c: number[] } {
+function fitLinearDynamics(X: number[][], U: number[][], Xnext: number[][], ridge: number): { A: number[][]; B: number[][]; c: number[] } {
   // BEGIN SOLUTION
   throw new Error("not implemented yet: linear-regression-fit");
   // END SOLUTION
@@ -169,12 +167,24 @@ function fitLinearDynamics(
   const exact = fitLinearDynamics([[0], [1], [2]], [[0], [0], [1]], [[1], [3], [6]], 0);
   checkClose("exact 1-D fit x' = 2x + u + 1", [exact.A[0][0], exact.B[0][0], exact.c[0]], [2, 1, 1], 1e-8);
   const t = 10;
-  const X = samples.map((s) => Array.from(s.xs[t])), U = samples.map((s) => Array.from(s.us[t])), Y = samples.map((s) => Array.from(s.xs[t + 1]));
+  const X = samples.map((s) => Array.from(s.xs[t])),
+    U = samples.map((s) => Array.from(s.us[t])),
+    Y = samples.map((s) => Array.from(s.xs[t + 1]));
   const mine = fitLinearDynamics(X, U, Y, 1e-3);
   const lib = linearRegressionStep(X, U, Y, 1e-3, 0);
   const libF = toArray(lib.F);
-  checkClose("A matches the library on the arm samples", mine.A, libF.map((r) => r.slice(0, 4)), 1e-6);
-  checkClose("B matches the library", mine.B, libF.map((r) => r.slice(4)), 1e-6);
+  checkClose(
+    "A matches the library on the arm samples",
+    mine.A,
+    libF.map((r) => r.slice(0, 4)),
+    1e-6,
+  );
+  checkClose(
+    "B matches the library",
+    mine.B,
+    libF.map((r) => r.slice(4)),
+    1e-6,
+  );
   checkClose("c matches the library", mine.c, Array.from(lib.f), 1e-6);
 }
 
@@ -228,21 +238,46 @@ function trajectoryKlLG(p: LgController, pBar: LgController, xMean: number[][], 
 {
   const one = (K: number, k: number, S: number): LgController => ({ K: [[[K]]], k: [[k]], Sigma: [[[S]]] });
   // u = x vs u = 0 (same noise) with x ~ N(0, 4): the means differ by x, so D = 1/2 E[x^2] = 2.
-  checkClose("gains that differ cost KL in proportion to the state's spread (x ~ N(0, 4): KL 2)", trajectoryKlLG(one(1, 0, 1), one(0, 0, 1), [[0]], [[[4]]]).total, 2, 1e-9);
-  checkClose("direction KL(p || p-bar): noise 1 against noise 4 gives 1/2 (1/4 - 1 + log 4)", trajectoryKlLG(one(0, 0, 1), one(0, 0, 4), [[0]], [[[1]]]).total, 0.5 * (0.25 - 1 + Math.log(4)), 1e-9);
+  checkClose(
+    "gains that differ cost KL in proportion to the state's spread (x ~ N(0, 4): KL 2)",
+    trajectoryKlLG(one(1, 0, 1), one(0, 0, 1), [[0]], [[[4]]]).total,
+    2,
+    1e-9,
+  );
+  checkClose(
+    "direction KL(p || p-bar): noise 1 against noise 4 gives 1/2 (1/4 - 1 + log 4)",
+    trajectoryKlLG(one(0, 0, 1), one(0, 0, 4), [[0]], [[[1]]]).total,
+    0.5 * (0.25 - 1 + Math.log(4)),
+    1e-9,
+  );
   // Against the library: the initial controller and a perturbed one, with marginals under the local model.
   const rows = (M: { rows: number; cols: number; data: Float64Array }) => toArray(M);
   const asPlain = (c: typeof ctrl0): LgController => ({ K: c.K.map(rows), k: c.k.map((v) => Array.from(v)), Sigma: c.cov.map(rows) });
   const tweak = makeRng(5);
   const pNew = linearGaussianController(
-    ctrl0.K.map((K) => mat(2, 4, Array.from(K.data, (v) => v + 0.05 * tweak.normal()))),
+    ctrl0.K.map((K) =>
+      mat(
+        2,
+        4,
+        Array.from(K.data, (v) => v + 0.05 * tweak.normal()),
+      ),
+    ),
     ctrl0.k.map((k) => Array.from(k, (v) => v + 0.3 * tweak.normal())),
     ctrl0.cov.map((S) => mat(2, 2, [0.6 * S.data[0], 0.1, 0.1, 1.4 * S.data[3]])),
   );
-  const x0Cov = mat(4, 4, Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? 1e-3 : 0)));
+  const x0Cov = mat(
+    4,
+    4,
+    Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? 1e-3 : 0)),
+  );
   const marg = forwardMarginals(priorFit, pNew, x0, x0Cov);
   const lib = trajectoryKl(pNew, ctrl0, marg);
-  const mine = trajectoryKlLG(asPlain(pNew), asPlain(ctrl0), marg.xMean.map((v) => Array.from(v)), marg.xCov.map(rows));
+  const mine = trajectoryKlLG(
+    asPlain(pNew),
+    asPlain(ctrl0),
+    marg.xMean.map((v) => Array.from(v)),
+    marg.xCov.map(rows),
+  );
   checkClose("per-step KL matches the library's trajectoryKl on the arm's local model", mine.perStep, lib.perStep, 1e-7);
   checkClose("the total is the sum over steps", mine.total, lib.total, 1e-7);
 }
@@ -282,12 +317,18 @@ function trajectoryKlLG(p: LgController, pBar: LgController, xMean: number[][], 
   console.log(`KL recomputed from the returned controller: ${exactKl.toFixed(2)}`);
   await display(
     combine([
-      lineChart([{ name: "KL", x: step.history.map((_, i) => i), y: step.history.map((h) => h.kl), points: true }, { name: "bound", x: [0, step.history.length - 1], y: [30, 30], dashed: true }], {
-        title: "Dual iterations: KL",
-        xTitle: "dual iteration",
-        logY: true,
-        width: 280,
-      }),
+      lineChart(
+        [
+          { name: "KL", x: step.history.map((_, i) => i), y: step.history.map((h) => h.kl), points: true },
+          { name: "bound", x: [0, step.history.length - 1], y: [30, 30], dashed: true },
+        ],
+        {
+          title: "Dual iterations: KL",
+          xTitle: "dual iteration",
+          logY: true,
+          width: 280,
+        },
+      ),
       lineChart([{ name: "eta", x: step.history.map((_, i) => i), y: step.history.map((h) => h.eta), points: true }], {
         title: "Dual iterations: eta",
         xTitle: "dual iteration",
@@ -323,7 +364,13 @@ guidedPolicySearch(armSystem, cost, { T: T, conditions: [x0], samplesPerConditio
 const its = trajRuns.map((_, i) => i + 1);
 await display(
   combine([
-    lineChart([{ name: "mean sample cost", x: its, y: trajRuns.map((r) => r.cost), points: true }], { title: "Cost per iteration (5 rollouts each)", xTitle: "iteration", yTitle: "cost (log scale)", logY: true, width: 220 }),
+    lineChart([{ name: "mean sample cost", x: its, y: trajRuns.map((r) => r.cost), points: true }], {
+      title: "Cost per iteration (5 rollouts each)",
+      xTitle: "iteration",
+      yTitle: "cost (log scale)",
+      logY: true,
+      width: 220,
+    }),
     lineChart(
       [
         { name: "KL of the step", x: its, y: trajRuns.map((r) => r.kl), points: true },
@@ -366,10 +413,20 @@ const gpsCosts: number[] = [];
 const gps = guidedPolicySearch(
   armSystem,
   cost,
-  { T: T, conditions: conditions, samplesPerCondition: 5, iterations: 4, klStep: 0.5, seed: 2, policy: { hiddenSizes: [64, 64], epochs: 25 } },
+  {
+    T: T,
+    conditions: conditions,
+    samplesPerCondition: 5,
+    iterations: 4,
+    klStep: 0.5,
+    seed: 2,
+    policy: { hiddenSizes: [64, 64], epochs: 25 },
+  },
   (info) => {
     gpsCosts.push(info.sampleCost.reduce((a, b) => a + b, 0) / conditions.length);
-    console.log(`GPS iteration ${info.iteration + 1}: mean sample cost ${gpsCosts[gpsCosts.length - 1].toFixed(3)} (${info.seconds.toFixed(0)} s)`);
+    console.log(
+      `GPS iteration ${info.iteration + 1}: mean sample cost ${gpsCosts[gpsCosts.length - 1].toFixed(3)} (${info.seconds.toFixed(0)} s)`,
+    );
   },
 );
 const policy = gps.policy!;
@@ -384,7 +441,10 @@ await display(
     { title: "Global policy from new start states", xTitle: "step", yTitle: "distance to target (cm)" },
   ),
 );
-animate(policyRuns[0].xs.map((x) => arm.render(Array.from(x))), { fps: 25, title: "The global policy from a start it never trained on" });
+animate(
+  policyRuns[0].xs.map((x) => arm.render(Array.from(x))),
+  { fps: 25, title: "The global policy from a start it never trained on" },
+);
 policy.net.dispose();
 
 // %% [markdown]

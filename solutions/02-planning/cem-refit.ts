@@ -1,5 +1,11 @@
 /** Reference solution of exercise cem-refit (notebook 02): CEM's smoothed refit with a floor on the std. */
-export function cemRefit(elites: number[][], mean: number[], std: number[], alpha: number, minStd: number): { mean: number[]; std: number[] } {
+export function cemRefit(
+  elites: number[][],
+  mean: number[],
+  std: number[],
+  alpha: number,
+  minStd: number,
+): { mean: number[]; std: number[] } {
   // BEGIN SOLUTION
   const K = elites.length;
   const d = mean.length;

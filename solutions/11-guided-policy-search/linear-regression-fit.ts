@@ -6,19 +6,26 @@ export function fitLinearDynamics(
   ridge: number,
 ): { A: number[][]; B: number[][]; c: number[] } {
   // BEGIN SOLUTION
-  const N = X.length, n = X[0].length, m = U[0].length, p = n + m + 1;
+  const N = X.length,
+    n = X[0].length,
+    m = U[0].length,
+    p = n + m + 1;
   const Z = X.map((x, i) => [...x, ...U[i], 1]);
   // Normal equations (Z^T Z + ridge I') W = Z^T Y, no ridge on the constant column.
-  const G = Array.from({ length: p }, (_, a) => Array.from({ length: p }, (_, b) => {
-    let s = 0;
-    for (let i = 0; i < N; i++) s += Z[i][a] * Z[i][b];
-    return s + (a === b && a < p - 1 ? ridge : 0);
-  }));
-  const ZtY = Array.from({ length: p }, (_, a) => Array.from({ length: n }, (_, b) => {
-    let s = 0;
-    for (let i = 0; i < N; i++) s += Z[i][a] * Xnext[i][b];
-    return s;
-  }));
+  const G = Array.from({ length: p }, (_, a) =>
+    Array.from({ length: p }, (_, b) => {
+      let s = 0;
+      for (let i = 0; i < N; i++) s += Z[i][a] * Z[i][b];
+      return s + (a === b && a < p - 1 ? ridge : 0);
+    }),
+  );
+  const ZtY = Array.from({ length: p }, (_, a) =>
+    Array.from({ length: n }, (_, b) => {
+      let s = 0;
+      for (let i = 0; i < N; i++) s += Z[i][a] * Xnext[i][b];
+      return s;
+    }),
+  );
   const aug = G.map((r, i) => [...r, ...ZtY[i]]);
   for (let c = 0; c < p; c++) {
     let piv = c;

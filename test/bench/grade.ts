@@ -66,16 +66,15 @@ async function main(): Promise<void> {
     out: path.join(dir, "grades"),
     jobs,
     onProgress: (done, total) => {
-      if (done % 10 === 0 || done === total) console.log(`[bench grade] ${done}/${total} graded, ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+      if (done % 10 === 0 || done === total)
+        console.log(`[bench grade] ${done}/${total} graded, ${((Date.now() - t1) / 1000).toFixed(1)} s`);
     },
   });
   const seconds = (Date.now() - t1) / 1000;
   let allCorrect = batch.results.length === N;
   for (const r of batch.results) {
     const kind = expected.get(r.submission);
-    const ok =
-      !r.error &&
-      (kind === "right" ? r.score === r.maxScore : kind === "stub" ? r.score === 0 : r.score < r.maxScore);
+    const ok = !r.error && (kind === "right" ? r.score === r.maxScore : kind === "stub" ? r.score === 0 : r.score < r.maxScore);
     if (!ok) {
       allCorrect = false;
       console.log(`[bench grade] WRONG GRADE for ${r.submission} (${kind}): ${r.score}/${r.maxScore} ${r.error ?? ""}`);
@@ -84,7 +83,9 @@ async function main(): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
   const perMinute = Math.round((N / seconds) * 60);
   console.log(`[bench grade] ${N} submissions in ${seconds.toFixed(1)} s: ${perMinute} per minute`);
-  console.log(JSON.stringify({ bench: "grade", submissions: N, perMinute, allCorrect, seconds: +seconds.toFixed(2), jobs, notebook: STEM }));
+  console.log(
+    JSON.stringify({ bench: "grade", submissions: N, perMinute, allCorrect, seconds: +seconds.toFixed(2), jobs, notebook: STEM }),
+  );
 }
 
 main().catch((e) => {

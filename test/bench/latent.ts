@@ -217,7 +217,13 @@ function summarise(
 function writeResults(out: string, figures: Record<string, unknown>, state: StateRun[], pixel: PixelRun[]): void {
   fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   const perSeed = { state: state.map((s) => s.curve), pixel: pixel.map((p) => p.curve) };
-  const record = { bench: "latent", command: "npm run bench -- latent --out datasets/results/latent.json", date: new Date().toISOString(), ...figures, perSeed };
+  const record = {
+    bench: "latent",
+    command: "npm run bench -- latent --out datasets/results/latent.json",
+    date: new Date().toISOString(),
+    ...figures,
+    perSeed,
+  };
   fs.writeFileSync(out, JSON.stringify(record, null, 1) + "\n");
   console.log(`wrote ${path.relative(process.cwd(), path.resolve(out))}`);
 }

@@ -22,12 +22,17 @@ describe("linear-Gaussian controllers", () => {
     const x = [1, 2, -1];
     const mean = controllerMean(c, 0, x);
     const N = 40000;
-    const s = [0, 0], ss = [0, 0, 0];
+    const s = [0, 0],
+      ss = [0, 0, 0];
     for (let i = 0; i < N; i++) {
       const u = sampleAction(c, 0, x, rng);
-      const d0 = u[0] - mean[0], d1 = u[1] - mean[1];
-      s[0] += d0; s[1] += d1;
-      ss[0] += d0 * d0; ss[1] += d0 * d1; ss[2] += d1 * d1;
+      const d0 = u[0] - mean[0],
+        d1 = u[1] - mean[1];
+      s[0] += d0;
+      s[1] += d1;
+      ss[0] += d0 * d0;
+      ss[1] += d0 * d1;
+      ss[2] += d1 * d1;
     }
     expect(Math.abs(s[0] / N)).toBeLessThan(0.02);
     expect(Math.abs(s[1] / N)).toBeLessThan(0.02);
@@ -54,7 +59,8 @@ describe("linear-Gaussian controllers", () => {
   });
 
   it("converts iLQR's u = K (x - x_hat) + k + u_hat to the absolute form", () => {
-    const xhat = [Float64Array.of(1, 0, -1)], uhat = [Float64Array.of(0.1, 0.2)];
+    const xhat = [Float64Array.of(1, 0, -1)],
+      uhat = [Float64Array.of(0.1, 0.2)];
     const c = controllerFromPlan(xhat, uhat, K, k, cov);
     const x = [0.5, 0.5, 0.5];
     const direct = [0, 1].map((i) => {

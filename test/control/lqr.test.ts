@@ -50,7 +50,9 @@ function openLoopCost(p: LqrProblem, x0: Float64Array, U: Float64Array): number 
 describe("lqrBackward", () => {
   it("matches the brute-force minimiser of the stacked quadratic program", () => {
     const rng = makeRng(1);
-    const n = 3, m = 2, T = 5;
+    const n = 3,
+      m = 2,
+      T = 5;
     const p = randomProblem(rng, n, m, T);
     const x0 = rng.normals(n);
     const sol = lqrBackward(p);
@@ -66,18 +68,31 @@ describe("lqrBackward", () => {
     const J0 = openLoopCost(p, x0, U0);
     const J = (U: Float64Array) => openLoopCost(p, x0, U);
     for (let i = 0; i < d; i++) {
-      const Up = U0.slice(); Up[i] += h;
-      const Um = U0.slice(); Um[i] -= h;
+      const Up = U0.slice();
+      Up[i] += h;
+      const Um = U0.slice();
+      Um[i] -= h;
       g[i] = (J(Up) - J(Um)) / (2 * h);
       for (let j = 0; j < d; j++) {
-        const Upp = U0.slice(); Upp[i] += h; Upp[j] += h;
-        const Upm = U0.slice(); Upm[i] += h; Upm[j] -= h;
-        const Ump = U0.slice(); Ump[i] -= h; Ump[j] += h;
-        const Umm = U0.slice(); Umm[i] -= h; Umm[j] -= h;
+        const Upp = U0.slice();
+        Upp[i] += h;
+        Upp[j] += h;
+        const Upm = U0.slice();
+        Upm[i] += h;
+        Upm[j] -= h;
+        const Ump = U0.slice();
+        Ump[i] -= h;
+        Ump[j] += h;
+        const Umm = U0.slice();
+        Umm[i] -= h;
+        Umm[j] -= h;
         H.data[i * d + j] = (J(Upp) - J(Upm) - J(Ump) + J(Umm)) / (4 * h * h);
       }
     }
-    const Ustar = solve(H, Array.from(g, (v) => -v));
+    const Ustar = solve(
+      H,
+      Array.from(g, (v) => -v),
+    );
     for (let t = 0; t < T; t++) {
       for (let i = 0; i < m; i++) expect(roll.us[t][i]).toBeCloseTo(Ustar[t * m + i], 6);
     }
@@ -105,9 +120,15 @@ describe("lqrBackward", () => {
 
   it("reduces to the textbook Riccati recursion without cross or linear terms", () => {
     // Scalar system x' = a x + b u, cost q x^2 + r u^2 (halves), terminal qT: the recursion by hand.
-    const a = 1.1, b = 0.5, q = 2, r = 0.3, qT = 5, T = 6;
+    const a = 1.1,
+      b = 0.5,
+      q = 2,
+      r = 0.3,
+      qT = 5,
+      T = 6;
     const p: LqrProblem = {
-      n: 1, m: 1,
+      n: 1,
+      m: 1,
       F: Array.from({ length: T }, () => mat(1, 2, [a, b])),
       f: Array.from({ length: T }, () => new Float64Array(1)),
       C: Array.from({ length: T }, () => mat(2, 2, [q, 0, 0, r])),
@@ -141,9 +162,12 @@ describe("lqrBackward", () => {
 
   it("throws a named error when Q_uu is not positive definite, and mu fixes it", () => {
     const p: LqrProblem = {
-      n: 1, m: 1,
-      F: [mat(1, 2, [1, 1])], f: [new Float64Array(1)],
-      C: [mat(2, 2, [1, 0, 0, -1])], c: [new Float64Array(2)],
+      n: 1,
+      m: 1,
+      F: [mat(1, 2, [1, 1])],
+      f: [new Float64Array(1)],
+      C: [mat(2, 2, [1, 0, 0, -1])],
+      c: [new Float64Array(2)],
     };
     expect(() => lqrBackward(p)).toThrow(NotPositiveDefiniteError);
     expect(() => lqrBackward(p)).toThrow(/step 0/);

@@ -14,7 +14,13 @@ describe("checks", () => {
 
   it("passes good input through", () => {
     expect(() => checkFinite("x", new Float64Array([1, 2]))).not.toThrow();
-    expect(checkMatrix("X", [[1, 2], [3, 4], [5, 6]])).toEqual([3, 2]);
+    expect(
+      checkMatrix("X", [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+    ).toEqual([3, 2]);
     expect(checkNumber("x", 0.5, 0, 1)).toBe(0.5);
   });
 });

@@ -150,7 +150,8 @@ describe("Dyna-Q+", () => {
     twin.int(1);
     const a = twin.int(2);
     planningUpdates(agent, 1, rng);
-    if (a === 0) expect(agent.Q[0]).toBeCloseTo(0.1 * Math.sqrt(25) + 0.5 * 0, 12); // untried: tau = 25
+    if (a === 0)
+      expect(agent.Q[0]).toBeCloseTo(0.1 * Math.sqrt(25) + 0.5 * 0, 12); // untried: tau = 25
     else expect(agent.Q[1]).toBeCloseTo(0.1 * Math.sqrt(9), 12); // tried 9 steps ago
   });
 

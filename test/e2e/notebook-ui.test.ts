@@ -202,7 +202,6 @@ async function cellReports(page: Page): Promise<CellReport[]> {
   });
 }
 
-
 // ---------------------------------------------------------------------------------------------------
 // Chart widths (issue 20): every chart of every notebook must fit the classic notebook's output area
 // at a 1280 px window, with legend labels not cut. The charts are the SVG outputs of executed, solved
@@ -273,34 +272,46 @@ function chartsOf(file: string): { cell: number; title: string; svg: string }[] 
  * than the area (drawn wider, or shrunk by the page's CSS to fit, which shrinks its text too) and the
  * legend labels Vega cut short (they end in an ellipsis).
  */
-async function chartProblems(page: Page, notebook: string, charts: { cell: number; title: string; svg: string }[]): Promise<ChartProblem[]> {
-  const measured = await page.evaluate((svgs: string[]) => {
-    const doc = (globalThis as any).document;
-    const host = doc.querySelector("#notebook-container");
-    return svgs.map((svg) => {
-      // The classic notebook's own structure for an SVG output.
-      const cell = doc.createElement("div");
-      cell.className = "cell code_cell rendered";
-      cell.innerHTML =
-        '<div class="output_wrapper"><div class="output"><div class="output_area">' +
-        '<div class="prompt"></div><div class="output_subarea output_svg"></div></div></div></div>';
-      host.appendChild(cell);
-      const area = cell.querySelector(".output_subarea");
-      area.innerHTML = svg;
-      const style = (globalThis as any).getComputedStyle(area);
-      const available = area.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-      const el = area.querySelector("svg");
-      // The drawn width, or the chart's own width if CSS shrank it to fit (then its text shrinks too).
-      const width = el ? Math.max(el.getBoundingClientRect().width, el.width?.baseVal?.value ?? 0) : 0;
-      const cut = el ? Array.from(el.querySelectorAll("text")).map((t: any) => String(t.textContent)).filter((t: string) => t.endsWith("…")) : [];
-      cell.remove();
-      return { width, available, cut };
-    });
-  }, charts.map((c) => c.svg));
+async function chartProblems(
+  page: Page,
+  notebook: string,
+  charts: { cell: number; title: string; svg: string }[],
+): Promise<ChartProblem[]> {
+  const measured = await page.evaluate(
+    (svgs: string[]) => {
+      const doc = (globalThis as any).document;
+      const host = doc.querySelector("#notebook-container");
+      return svgs.map((svg) => {
+        // The classic notebook's own structure for an SVG output.
+        const cell = doc.createElement("div");
+        cell.className = "cell code_cell rendered";
+        cell.innerHTML =
+          '<div class="output_wrapper"><div class="output"><div class="output_area">' +
+          '<div class="prompt"></div><div class="output_subarea output_svg"></div></div></div></div>';
+        host.appendChild(cell);
+        const area = cell.querySelector(".output_subarea");
+        area.innerHTML = svg;
+        const style = (globalThis as any).getComputedStyle(area);
+        const available = area.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        const el = area.querySelector("svg");
+        // The drawn width, or the chart's own width if CSS shrank it to fit (then its text shrinks too).
+        const width = el ? Math.max(el.getBoundingClientRect().width, el.width?.baseVal?.value ?? 0) : 0;
+        const cut = el
+          ? Array.from(el.querySelectorAll("text"))
+              .map((t: any) => String(t.textContent))
+              .filter((t: string) => t.endsWith("…"))
+          : [];
+        cell.remove();
+        return { width, available, cut };
+      });
+    },
+    charts.map((c) => c.svg),
+  );
   return measured.flatMap((m, i) => {
     const where = { notebook, cell: charts[i].cell, title: charts[i].title };
     const out: ChartProblem[] = [];
-    if (m.width > m.available + 0.5) out.push({ ...where, problem: `${Math.round(m.width)} px wide, the output area is ${Math.round(m.available)} px` });
+    if (m.width > m.available + 0.5)
+      out.push({ ...where, problem: `${Math.round(m.width)} px wide, the output area is ${Math.round(m.available)} px` });
     if (m.cut.length) out.push({ ...where, problem: `labels cut short: ${m.cut.join(", ")}` });
     return out;
   });
@@ -339,179 +350,188 @@ describe("notebook 00 in a browser, served by npm start", () => {
     expect(specs.kernelspecs.tslab.spec.argv[1]).toBe(path.join(ROOT, "node_modules", "tslab", "bin", "tslab"));
   });
 
-  it("runs every cell with plots and an animation on screen", async () => {
-    const t0 = Date.now();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-      timeout: 60_000,
-    });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    const pageErrors: string[] = [];
-    page.on("pageerror", (e) => pageErrors.push(String(e)));
-    page.on("dialog", (d) => void d.dismiss().catch(() => undefined));
-    const offline: string[] = [];
-    page.on("request", (r) => {
-      if (!/^(data:|blob:|about:)/.test(r.url()) && !r.url().startsWith(baseUrl)) offline.push(r.url());
-    });
-    await page.goto(`${baseUrl}/notebooks/${NB_NAME}?token=${TOKEN}`, { waitUntil: "load", timeout: 60_000 });
-    timings.pageLoad = (Date.now() - t0) / 1000;
+  it(
+    "runs every cell with plots and an animation on screen",
+    async () => {
+      const t0 = Date.now();
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--no-first-run",
+        ],
+        timeout: 60_000,
+      });
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      const pageErrors: string[] = [];
+      page.on("pageerror", (e) => pageErrors.push(String(e)));
+      page.on("dialog", (d) => void d.dismiss().catch(() => undefined));
+      const offline: string[] = [];
+      page.on("request", (r) => {
+        if (!/^(data:|blob:|about:)/.test(r.url()) && !r.url().startsWith(baseUrl)) offline.push(r.url());
+      });
+      await page.goto(`${baseUrl}/notebooks/${NB_NAME}?token=${TOKEN}`, { waitUntil: "load", timeout: 60_000 });
+      timings.pageLoad = (Date.now() - t0) / 1000;
 
-    // The notebook names the tslab kernel in its metadata, so it starts without asking; if a kernel
-    // chooser is shown anyway (kernel not found), pick tslab in it.
-    const t1 = Date.now();
-    await page.waitForFunction(() => !!(globalThis as any).Jupyter?.notebook?._fully_loaded, null, { timeout: 60_000 });
-    const chooser = page.locator(".modal-dialog select");
-    if (await chooser.isVisible().catch(() => false)) {
-      await chooser.selectOption("tslab");
-      await page.locator(".modal-dialog .btn-primary").click();
-    }
-    await page.waitForFunction(
-      () => {
+      // The notebook names the tslab kernel in its metadata, so it starts without asking; if a kernel
+      // chooser is shown anyway (kernel not found), pick tslab in it.
+      const t1 = Date.now();
+      await page.waitForFunction(() => !!(globalThis as any).Jupyter?.notebook?._fully_loaded, null, { timeout: 60_000 });
+      const chooser = page.locator(".modal-dialog select");
+      if (await chooser.isVisible().catch(() => false)) {
+        await chooser.selectOption("tslab");
+        await page.locator(".modal-dialog .btn-primary").click();
+      }
+      await page.waitForFunction(
+        () => {
+          const k = (globalThis as any).Jupyter.notebook.kernel;
+          return !!k && k.is_connected() && !!k.info_reply && !!k.info_reply.protocol_version;
+        },
+        null,
+        { timeout: KERNEL_START_MS },
+      );
+      timings.kernelStart = (Date.now() - t1) / 1000;
+      const kernel = await page.evaluate(() => {
         const k = (globalThis as any).Jupyter.notebook.kernel;
-        return !!k && k.is_connected() && !!k.info_reply && !!k.info_reply.protocol_version;
-      },
-      null,
-      { timeout: KERNEL_START_MS },
-    );
-    timings.kernelStart = (Date.now() - t1) / 1000;
-    const kernel = await page.evaluate(() => {
-      const k = (globalThis as any).Jupyter.notebook.kernel;
-      return { name: k.name as string, language: k.info_reply.language_info?.name as string };
-    });
-    expect(kernel).toEqual({ name: "tslab", language: "typescript" });
+        return { name: k.name as string, language: k.info_reply.language_info?.name as string };
+      });
+      expect(kernel).toEqual({ name: "tslab", language: "typescript" });
 
-    // Cell > Run All, through the notebook's own API.
-    const t2 = Date.now();
-    await page.evaluate(() => (globalThis as any).Jupyter.notebook.execute_all_cells());
-    // Done when no cell is queued or running and the kernel is idle, twice in a row (idle also flickers
-    // between cells). An error stops the queue, so that ends the wait too.
-    await page.waitForFunction(
-      () => {
-        const g = globalThis as any;
-        const cells = g.Jupyter.notebook.get_cells().filter((c: any) => c.cell_type === "code");
-        const running = cells.some((c: any) => c.input_prompt_number === "*");
-        const allDone = cells.every((c: any) => typeof c.input_prompt_number === "number");
-        const failed = g.document.querySelector(".output_error") !== null;
-        const idle = g.document.querySelector("#kernel_indicator_icon.kernel_idle_icon") !== null;
-        const done = idle && !running && (allDone || failed);
-        const now = Date.now();
-        if (!done) g.__mbrlDoneSince = 0;
-        else if (!g.__mbrlDoneSince) g.__mbrlDoneSince = now;
-        return done && now - g.__mbrlDoneSince > 1000;
-      },
-      null,
-      { timeout: RUN_ALL_MS, polling: 250 },
-    );
-    timings.runAll = (Date.now() - t2) / 1000;
+      // Cell > Run All, through the notebook's own API.
+      const t2 = Date.now();
+      await page.evaluate(() => (globalThis as any).Jupyter.notebook.execute_all_cells());
+      // Done when no cell is queued or running and the kernel is idle, twice in a row (idle also flickers
+      // between cells). An error stops the queue, so that ends the wait too.
+      await page.waitForFunction(
+        () => {
+          const g = globalThis as any;
+          const cells = g.Jupyter.notebook.get_cells().filter((c: any) => c.cell_type === "code");
+          const running = cells.some((c: any) => c.input_prompt_number === "*");
+          const allDone = cells.every((c: any) => typeof c.input_prompt_number === "number");
+          const failed = g.document.querySelector(".output_error") !== null;
+          const idle = g.document.querySelector("#kernel_indicator_icon.kernel_idle_icon") !== null;
+          const done = idle && !running && (allDone || failed);
+          const now = Date.now();
+          if (!done) g.__mbrlDoneSince = 0;
+          else if (!g.__mbrlDoneSince) g.__mbrlDoneSince = now;
+          return done && now - g.__mbrlDoneSince > 1000;
+        },
+        null,
+        { timeout: RUN_ALL_MS, polling: 250 },
+      );
+      timings.runAll = (Date.now() - t2) / 1000;
 
-    // No errors anywhere: error outputs, stderr, or a cell that did not run.
-    const cells = await cellReports(page);
-    const problems = cells.flatMap((c) =>
-      c.outputs
-        .filter((o) => o.type === "error" || o.name === "stderr")
-        .map((o) => `cell ${c.index} (${c.firstLine}): ${o.type === "error" ? "error" : "stderr"}: ${o.text}`),
-    );
-    expect(problems, problems.join("\n")).toEqual([]);
-    expect(await page.locator(".output_error, .output_stderr").count()).toBe(0);
-    const notRun = cells.filter((c) => typeof c.prompt !== "number").map((c) => `cell ${c.index} (${c.firstLine})`);
-    expect(notRun, "cells that did not run").toEqual([]);
-    // Every cell shows something, except the exercise cells, which only define functions.
-    const silent = cells.filter((c) => c.outputs.length === 0 && !c.exercise).map((c) => `cell ${c.index} (${c.firstLine})`);
-    expect(silent, "cells without output").toEqual([]);
-    const text = cells.flatMap((c) => c.outputs.map((o) => o.text)).join("\n");
-    expect(text).not.toMatch(/not implemented/);
+      // No errors anywhere: error outputs, stderr, or a cell that did not run.
+      const cells = await cellReports(page);
+      const problems = cells.flatMap((c) =>
+        c.outputs
+          .filter((o) => o.type === "error" || o.name === "stderr")
+          .map((o) => `cell ${c.index} (${c.firstLine}): ${o.type === "error" ? "error" : "stderr"}: ${o.text}`),
+      );
+      expect(problems, problems.join("\n")).toEqual([]);
+      expect(await page.locator(".output_error, .output_stderr").count()).toBe(0);
+      const notRun = cells.filter((c) => typeof c.prompt !== "number").map((c) => `cell ${c.index} (${c.firstLine})`);
+      expect(notRun, "cells that did not run").toEqual([]);
+      // Every cell shows something, except the exercise cells, which only define functions.
+      const silent = cells.filter((c) => c.outputs.length === 0 && !c.exercise).map((c) => `cell ${c.index} (${c.firstLine})`);
+      expect(silent, "cells without output").toEqual([]);
+      const text = cells.flatMap((c) => c.outputs.map((o) => o.text)).join("\n");
+      expect(text).not.toMatch(/not implemented/);
 
-    // The plots: each display carries Vega-Lite (for JupyterLab) and SVG, and the classic notebook
-    // draws the SVG. Both charts of notebook 00 are on the page, with their titles and a real size.
-    const plotOutputs = cells.flatMap((c) => c.outputs).filter((o) => o.mimes.includes("image/svg+xml"));
-    expect(plotOutputs.length).toBeGreaterThanOrEqual(2);
-    for (const o of plotOutputs) expect(o.mimes).toContain("application/vnd.vegalite.v5+json");
-    const svgs = page.locator(".output_svg svg");
-    expect(await svgs.count()).toBe(plotOutputs.length);
-    for (let i = 0; i < (await svgs.count()); i++) {
-      const svg = svgs.nth(i);
-      await svg.scrollIntoViewIfNeeded();
-      await expect.poll(() => svg.isVisible()).toBe(true);
-      const box = (await svg.boundingBox())!;
-      expect(box.width).toBeGreaterThan(200);
-      expect(box.height).toBeGreaterThan(100);
-      // Not wider than the output area it is drawn in (nothing cut off or scrolled at a 1280 px window).
-      const area = (await svg.locator("xpath=ancestor::div[contains(@class, 'output_subarea')][1]").boundingBox())!;
-      expect(box.width, `plot ${i} is wider than its output area`).toBeLessThanOrEqual(area.width);
-      // Drawn by vega's SVG renderer: mark groups with many shapes, not an empty or error image.
-      expect(await svg.locator("g[class*='mark-']").count()).toBeGreaterThan(2);
-      expect(await svg.locator("path, rect, line").count()).toBeGreaterThan(10);
-    }
-    // The progress bar finished in place: one display, at 100 %.
-    const bars = page.locator(".output_html", { hasText: "episodes" });
-    expect(await bars.count()).toBe(1);
-    expect(await bars.first().textContent()).toMatch(/3000\/3000 100%/);
+      // The plots: each display carries Vega-Lite (for JupyterLab) and SVG, and the classic notebook
+      // draws the SVG. Both charts of notebook 00 are on the page, with their titles and a real size.
+      const plotOutputs = cells.flatMap((c) => c.outputs).filter((o) => o.mimes.includes("image/svg+xml"));
+      expect(plotOutputs.length).toBeGreaterThanOrEqual(2);
+      for (const o of plotOutputs) expect(o.mimes).toContain("application/vnd.vegalite.v5+json");
+      const svgs = page.locator(".output_svg svg");
+      expect(await svgs.count()).toBe(plotOutputs.length);
+      for (let i = 0; i < (await svgs.count()); i++) {
+        const svg = svgs.nth(i);
+        await svg.scrollIntoViewIfNeeded();
+        await expect.poll(() => svg.isVisible()).toBe(true);
+        const box = (await svg.boundingBox())!;
+        expect(box.width).toBeGreaterThan(200);
+        expect(box.height).toBeGreaterThan(100);
+        // Not wider than the output area it is drawn in (nothing cut off or scrolled at a 1280 px window).
+        const area = (await svg.locator("xpath=ancestor::div[contains(@class, 'output_subarea')][1]").boundingBox())!;
+        expect(box.width, `plot ${i} is wider than its output area`).toBeLessThanOrEqual(area.width);
+        // Drawn by vega's SVG renderer: mark groups with many shapes, not an empty or error image.
+        expect(await svg.locator("g[class*='mark-']").count()).toBeGreaterThan(2);
+        expect(await svg.locator("path, rect, line").count()).toBeGreaterThan(10);
+      }
+      // The progress bar finished in place: one display, at 100 %.
+      const bars = page.locator(".output_html", { hasText: "episodes" });
+      expect(await bars.count()).toBe(1);
+      expect(await bars.first().textContent()).toMatch(/3000\/3000 100%/);
 
-    // The animation players: each one's script ran (class "js") and shows one visible frame. The first
-    // one plays by itself, and pause, step and the slider work.
-    const players = page.locator(".output_html .mbrl-animation");
-    expect(await players.count()).toBeGreaterThanOrEqual(1);
-    for (let i = 0; i < (await players.count()); i++) {
-      const p = players.nth(i);
-      await p.scrollIntoViewIfNeeded();
-      expect(await p.getAttribute("class")).toMatch(/\bjs\b/);
-      expect(await p.locator(".f.on").count()).toBe(1);
-      const frame = p.locator(".f.on svg");
-      await expect.poll(() => frame.isVisible()).toBe(true);
-      const frameBox = (await frame.boundingBox())!;
-      expect(frameBox.width).toBeGreaterThan(100);
-      expect(frameBox.height).toBeGreaterThan(50);
-    }
-    const player = players.first();
-    await player.scrollIntoViewIfNeeded();
-    const label = player.locator(".lbl");
-    const frameNo = async () => Number((await label.textContent())!.split("/")[0]);
-    const n = Number((await label.textContent())!.split("/")[1].trim().split(/\s/)[0]);
-    expect(n).toBeGreaterThan(1);
-    const first = await frameNo();
-    await expect.poll(frameNo, { timeout: 10_000 }).not.toBe(first); // playing
-    const playButton = player.locator("button.play");
-    await playButton.click(); // pause
-    expect(await playButton.textContent()).toContain("play");
-    const paused = await frameNo();
-    await sleep(1500);
-    expect(await frameNo()).toBe(paused);
-    await player.locator("button.next").click();
-    expect(await frameNo()).toBe((paused % n) + 1);
-    await player.locator("input[type=range]").fill(String(n - 1)); // scrub to the last frame
-    expect(await frameNo()).toBe(n);
-    expect(await player.locator(".f.on").count()).toBe(1);
+      // The animation players: each one's script ran (class "js") and shows one visible frame. The first
+      // one plays by itself, and pause, step and the slider work.
+      const players = page.locator(".output_html .mbrl-animation");
+      expect(await players.count()).toBeGreaterThanOrEqual(1);
+      for (let i = 0; i < (await players.count()); i++) {
+        const p = players.nth(i);
+        await p.scrollIntoViewIfNeeded();
+        expect(await p.getAttribute("class")).toMatch(/\bjs\b/);
+        expect(await p.locator(".f.on").count()).toBe(1);
+        const frame = p.locator(".f.on svg");
+        await expect.poll(() => frame.isVisible()).toBe(true);
+        const frameBox = (await frame.boundingBox())!;
+        expect(frameBox.width).toBeGreaterThan(100);
+        expect(frameBox.height).toBeGreaterThan(50);
+      }
+      const player = players.first();
+      await player.scrollIntoViewIfNeeded();
+      const label = player.locator(".lbl");
+      const frameNo = async () => Number((await label.textContent())!.split("/")[0]);
+      const n = Number((await label.textContent())!.split("/")[1].trim().split(/\s/)[0]);
+      expect(n).toBeGreaterThan(1);
+      const first = await frameNo();
+      await expect.poll(frameNo, { timeout: 10_000 }).not.toBe(first); // playing
+      const playButton = player.locator("button.play");
+      await playButton.click(); // pause
+      expect(await playButton.textContent()).toContain("play");
+      const paused = await frameNo();
+      await sleep(1500);
+      expect(await frameNo()).toBe(paused);
+      await player.locator("button.next").click();
+      expect(await frameNo()).toBe((paused % n) + 1);
+      await player.locator("input[type=range]").fill(String(n - 1)); // scrub to the last frame
+      expect(await frameNo()).toBe(n);
+      expect(await player.locator(".f.on").count()).toBe(1);
 
-    // Nothing was fetched from outside the server (the player is self-contained), and no page errors.
-    expect(offline, "requests outside the notebook server").toEqual([]);
-    expect(pageErrors, "JavaScript errors on the page").toEqual([]);
+      // Nothing was fetched from outside the server (the player is self-contained), and no page errors.
+      expect(offline, "requests outside the notebook server").toEqual([]);
+      expect(pageErrors, "JavaScript errors on the page").toEqual([]);
 
-    // A full-page screenshot. The classic notebook scrolls inside #site; let the page grow instead.
-    await page.addStyleTag({
-      content:
-        "html,body{height:auto!important;overflow:visible!important;position:static!important}" +
-        "#site{height:auto!important;overflow:visible!important}",
-    });
-    await page.evaluate(() => (globalThis as any).scrollTo(0, 0));
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    expect(fs.statSync(SCREENSHOT).size).toBeGreaterThan(50_000);
-    timings.total = (Date.now() - t0) / 1000;
-  }, KERNEL_START_MS + RUN_ALL_MS + 120_000);
+      // A full-page screenshot. The classic notebook scrolls inside #site; let the page grow instead.
+      await page.addStyleTag({
+        content:
+          "html,body{height:auto!important;overflow:visible!important;position:static!important}" +
+          "#site{height:auto!important;overflow:visible!important}",
+      });
+      await page.evaluate(() => (globalThis as any).scrollTo(0, 0));
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      expect(fs.statSync(SCREENSHOT).size).toBeGreaterThan(50_000);
+      timings.total = (Date.now() - t0) / 1000;
+    },
+    KERNEL_START_MS + RUN_ALL_MS + 120_000,
+  );
 
   it(
     "no chart of any notebook is wider than its output area, and no legend label is cut",
     async () => {
       const notebooks = await executedNotebooks();
-      if (!browser) browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu"], timeout: 60_000 });
+      if (!browser)
+        browser = await chromium.launch({
+          executablePath: CHROMIUM,
+          args: ["--headless", "--no-sandbox", "--disable-gpu"],
+          timeout: 60_000,
+        });
       const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
       await page.goto(`${baseUrl}/notebooks/${NB_NAME}?token=${TOKEN}`, { waitUntil: "load", timeout: 60_000 });
       await page.waitForFunction(() => !!(globalThis as any).Jupyter?.notebook?._fully_loaded, null, { timeout: 60_000 });
@@ -559,68 +579,93 @@ describe("the student release in a browser: README and Run All before solving", 
     await stopServer();
   }, 60_000);
 
-  it("serves the student README and runs all of the unsolved notebook 00", async () => {
-    const specs = (await (await api("/api/kernelspecs")).json()) as { kernelspecs: Record<string, any> };
-    expect(specs.kernelspecs.tslab.spec.argv[1]).toBe(path.join(RELEASE, "node_modules", "tslab", "bin", "tslab"));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"], timeout: 60_000 });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    page.on("dialog", (d) => void d.dismiss().catch(() => undefined));
+  it(
+    "serves the student README and runs all of the unsolved notebook 00",
+    async () => {
+      const specs = (await (await api("/api/kernelspecs")).json()) as { kernelspecs: Record<string, any> };
+      expect(specs.kernelspecs.tslab.spec.argv[1]).toBe(path.join(RELEASE, "node_modules", "tslab", "bin", "tslab"));
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+        timeout: 60_000,
+      });
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      page.on("dialog", (d) => void d.dismiss().catch(() => undefined));
 
-    // The README a student sees in the release: set-up, checking, submitting; not the instructor's.
-    await page.goto(`${baseUrl}/files/README.md?token=${TOKEN}`, { waitUntil: "load", timeout: 60_000 });
-    const readme = ((await page.locator("body").textContent()) ?? "").replace(/[ \n]+/g, " ");
-    for (const part of ["## 1. Set up", "npm install", "npm start", "## 3. Work on an exercise", "Run All", "npm run check -- notebooks/05-pets.ipynb", "## 5. Submit", "install scripts are not approved"]) {
-      expect(readme, part).toContain(part);
-    }
-    for (const part of ["For instructors", "npm test", "hidden tests in `test/grading", "npm run release"]) expect(readme, part).not.toContain(part);
+      // The README a student sees in the release: set-up, checking, submitting; not the instructor's.
+      await page.goto(`${baseUrl}/files/README.md?token=${TOKEN}`, { waitUntil: "load", timeout: 60_000 });
+      const readme = ((await page.locator("body").textContent()) ?? "").replace(/[ \n]+/g, " ");
+      for (const part of [
+        "## 1. Set up",
+        "npm install",
+        "npm start",
+        "## 3. Work on an exercise",
+        "Run All",
+        "npm run check -- notebooks/05-pets.ipynb",
+        "## 5. Submit",
+        "install scripts are not approved",
+      ]) {
+        expect(readme, part).toContain(part);
+      }
+      for (const part of ["For instructors", "npm test", "hidden tests in `test/grading", "npm run release"])
+        expect(readme, part).not.toContain(part);
 
-    await page.goto(`${baseUrl}/notebooks/notebooks/${NB_NAME}?token=${TOKEN}`, { waitUntil: "load", timeout: 60_000 });
-    await page.waitForFunction(() => !!(globalThis as any).Jupyter?.notebook?._fully_loaded, null, { timeout: 60_000 });
-    await page.waitForFunction(
-      () => {
-        const k = (globalThis as any).Jupyter.notebook.kernel;
-        return !!k && k.is_connected() && !!k.info_reply && !!k.info_reply.protocol_version;
-      },
-      null,
-      { timeout: KERNEL_START_MS },
-    );
-    await page.evaluate(() => (globalThis as any).Jupyter.notebook.execute_all_cells());
-    // Done when every code cell has run and the kernel is idle for a second: an unsolved exercise must
-    // not stop the queue (if it did, this wait would time out with cells still at In [ ]).
-    await page.waitForFunction(
-      () => {
-        const g = globalThis as any;
-        const cells = g.Jupyter.notebook.get_cells().filter((c: any) => c.cell_type === "code");
-        const allDone = cells.every((c: any) => typeof c.input_prompt_number === "number");
-        const idle = g.document.querySelector("#kernel_indicator_icon.kernel_idle_icon") !== null;
-        const done = idle && allDone;
-        const now = Date.now();
-        if (!done) g.__mbrlDoneSince = 0;
-        else if (!g.__mbrlDoneSince) g.__mbrlDoneSince = now;
-        return done && now - g.__mbrlDoneSince > 1000;
-      },
-      null,
-      { timeout: RUN_ALL_MS, polling: 250 },
-    ).catch(async (e) => {
-      const notRun = (await cellReports(page)).filter((c) => typeof c.prompt !== "number").map((c) => `cell ${c.index} (${c.firstLine})`);
-      throw new Error(`Run All did not reach every cell: ${notRun.join(", ")}\n${String(e)}`);
-    });
+      await page.goto(`${baseUrl}/notebooks/notebooks/${NB_NAME}?token=${TOKEN}`, { waitUntil: "load", timeout: 60_000 });
+      await page.waitForFunction(() => !!(globalThis as any).Jupyter?.notebook?._fully_loaded, null, { timeout: 60_000 });
+      await page.waitForFunction(
+        () => {
+          const k = (globalThis as any).Jupyter.notebook.kernel;
+          return !!k && k.is_connected() && !!k.info_reply && !!k.info_reply.protocol_version;
+        },
+        null,
+        { timeout: KERNEL_START_MS },
+      );
+      await page.evaluate(() => (globalThis as any).Jupyter.notebook.execute_all_cells());
+      // Done when every code cell has run and the kernel is idle for a second: an unsolved exercise must
+      // not stop the queue (if it did, this wait would time out with cells still at In [ ]).
+      await page
+        .waitForFunction(
+          () => {
+            const g = globalThis as any;
+            const cells = g.Jupyter.notebook.get_cells().filter((c: any) => c.cell_type === "code");
+            const allDone = cells.every((c: any) => typeof c.input_prompt_number === "number");
+            const idle = g.document.querySelector("#kernel_indicator_icon.kernel_idle_icon") !== null;
+            const done = idle && allDone;
+            const now = Date.now();
+            if (!done) g.__mbrlDoneSince = 0;
+            else if (!g.__mbrlDoneSince) g.__mbrlDoneSince = now;
+            return done && now - g.__mbrlDoneSince > 1000;
+          },
+          null,
+          { timeout: RUN_ALL_MS, polling: 250 },
+        )
+        .catch(async (e) => {
+          const notRun = (await cellReports(page))
+            .filter((c) => typeof c.prompt !== "number")
+            .map((c) => `cell ${c.index} (${c.firstLine})`);
+          throw new Error(`Run All did not reach every cell: ${notRun.join(", ")}\n${String(e)}`);
+        });
 
-    const cells = await cellReports(page);
-    // The only errors are the unsolved exercises and the cells needing them, each naming the exercise.
-    const errors = cells.flatMap((c) => c.outputs.filter((o) => o.type === "error").map((o) => ({ cell: c.index, text: o.text })));
-    expect(errors.length).toBeGreaterThan(0);
-    for (const e of errors) expect(e.text, `cell ${e.cell}`).toMatch(/^ExerciseNotSolved: not implemented yet: [\w-]+$/);
-    const shown = (await page.locator(".output_error").allTextContents()).join("\n");
-    expect(shown).toMatch(/Exercise "discounted-return" is not solved yet/);
-    expect(shown).toContain("Run All goes on with the cells that do not need it.");
-    expect(shown).not.toMatch(/node_modules|dist\//);
-    // Only the check cell and the Monte Carlo cell (it calls discountedReturn) wait for the exercise;
-    // the rest of the lesson is there: the first plot, the value tables, the animation players.
-    expect(errors.length, JSON.stringify(errors)).toBeLessThanOrEqual(3);
-    expect(await page.locator(".output_svg svg").count()).toBeGreaterThanOrEqual(1);
-    expect(await page.locator(".output_html .mbrl-animation").count()).toBeGreaterThanOrEqual(1);
-    await page.addStyleTag({ content: "html,body{height:auto!important;overflow:visible!important;position:static!important}#site{height:auto!important;overflow:visible!important}" });
-    await page.screenshot({ path: path.join(OUT, "release-00-unsolved.png"), fullPage: true });
-  }, KERNEL_START_MS + RUN_ALL_MS + 120_000);
+      const cells = await cellReports(page);
+      // The only errors are the unsolved exercises and the cells needing them, each naming the exercise.
+      const errors = cells.flatMap((c) => c.outputs.filter((o) => o.type === "error").map((o) => ({ cell: c.index, text: o.text })));
+      expect(errors.length).toBeGreaterThan(0);
+      for (const e of errors) expect(e.text, `cell ${e.cell}`).toMatch(/^ExerciseNotSolved: not implemented yet: [\w-]+$/);
+      const shown = (await page.locator(".output_error").allTextContents()).join("\n");
+      expect(shown).toMatch(/Exercise "discounted-return" is not solved yet/);
+      expect(shown).toContain("Run All goes on with the cells that do not need it.");
+      expect(shown).not.toMatch(/node_modules|dist\//);
+      // Only the check cell and the Monte Carlo cell (it calls discountedReturn) wait for the exercise;
+      // the rest of the lesson is there: the first plot, the value tables, the animation players.
+      expect(errors.length, JSON.stringify(errors)).toBeLessThanOrEqual(3);
+      expect(await page.locator(".output_svg svg").count()).toBeGreaterThanOrEqual(1);
+      expect(await page.locator(".output_html .mbrl-animation").count()).toBeGreaterThanOrEqual(1);
+      await page.addStyleTag({
+        content:
+          "html,body{height:auto!important;overflow:visible!important;position:static!important}#site{height:auto!important;overflow:visible!important}",
+      });
+      await page.screenshot({ path: path.join(OUT, "release-00-unsolved.png"), fullPage: true });
+    },
+    KERNEL_START_MS + RUN_ALL_MS + 120_000,
+  );
 });

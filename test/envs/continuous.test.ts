@@ -73,8 +73,12 @@ describe.each(systems)("%s", (_label, make) => {
     const bad = env.actionSpace.low.map(() => 0);
     bad[0] = NaN;
     expect(() => env.step(bad)).toThrow(new RegExp(`${env.name}.*NaN`));
-    expect(() => env.step([...bad, 0, 0].slice(0, env.actionSpace.dim + 1).map(() => 0))).toThrow(new RegExp(`${env.name}.*must have ${env.actionSpace.dim}`));
-    expect(() => env.dynamics(new Float64Array(env.stateSpace.dim * 2), new Float64Array(env.actionSpace.dim))).toThrow(/2 state rows but 1 action rows/);
+    expect(() => env.step([...bad, 0, 0].slice(0, env.actionSpace.dim + 1).map(() => 0))).toThrow(
+      new RegExp(`${env.name}.*must have ${env.actionSpace.dim}`),
+    );
+    expect(() => env.dynamics(new Float64Array(env.stateSpace.dim * 2), new Float64Array(env.actionSpace.dim))).toThrow(
+      /2 state rows but 1 action rows/,
+    );
     const nanActions = new Float64Array(env.actionSpace.dim * 2);
     nanActions[env.actionSpace.dim] = NaN;
     expect(() => env.dynamics(new Float64Array(env.stateSpace.dim * 2), nanActions)).toThrow(new RegExp(`${env.name}.*row 1.*NaN`));
@@ -114,7 +118,8 @@ describe.each(systems)("%s differentiable version", (_label, make) => {
     const next = env.dynamics(toFlat(states), toFlat(actions));
     const rew = env.reward(toFlat(states), toFlat(actions), next);
     const [nt, rt] = tf.tidy(() => {
-      const s = tf.tensor2d(states), a = tf.tensor2d(actions);
+      const s = tf.tensor2d(states),
+        a = tf.tensor2d(actions);
       const n = env.dynamicsTf!(s, a);
       return [n.arraySync(), env.rewardTf!(s, a, tf.tensor2d(toRows(next, env.stateSpace.dim))).arraySync()];
     });
@@ -127,10 +132,12 @@ describe.each(systems)("%s differentiable version", (_label, make) => {
 
   it("gradients of a scalar of (next state, reward) match central finite differences", () => {
     const env = make();
-    const nx = env.stateSpace.dim, nu = env.actionSpace.dim;
+    const nx = env.stateSpace.dim,
+      nu = env.actionSpace.dim;
     const { states, actions } = samples(env, 4, 11);
     // Keep actions strictly inside the bounds (clipping has a kink at the bound).
-    for (const a of actions) for (let j = 0; j < nu; j++) a[j] = 0.6 * Math.max(env.actionSpace.low[j], Math.min(env.actionSpace.high[j], a[j]));
+    for (const a of actions)
+      for (let j = 0; j < nu; j++) a[j] = 0.6 * Math.max(env.actionSpace.low[j], Math.min(env.actionSpace.high[j], a[j]));
     const w = makeRng(2).normals(nx);
     // Scalar objective J = sum_i (w . f(s_i, a_i) + r(s_i, a_i, f(s_i, a_i))).
     const J = (S: number[][], A: number[][]) => {
@@ -151,10 +158,14 @@ describe.each(systems)("%s differentiable version", (_label, make) => {
       return g([tf.tensor2d(states), tf.tensor2d(actions)]).map((t) => t.arraySync() as number[][]);
     });
     const h = 1e-6;
-    for (const [which, X, G] of [["state", states, grads[0]], ["action", actions, grads[1]]] as const) {
+    for (const [which, X, G] of [
+      ["state", states, grads[0]],
+      ["action", actions, grads[1]],
+    ] as const) {
       for (let i = 0; i < X.length; i++) {
         for (let j = 0; j < X[i].length; j++) {
-          const plus = X.map((r) => r.slice()), minus = X.map((r) => r.slice());
+          const plus = X.map((r) => r.slice()),
+            minus = X.map((r) => r.slice());
           plus[i][j] += h;
           minus[i][j] -= h;
           const fd = which === "state" ? (J(plus, actions) - J(minus, actions)) / (2 * h) : (J(states, plus) - J(states, minus)) / (2 * h);

@@ -46,11 +46,15 @@ describe("hill", () => {
 
   it("a model fitted on base-policy data near the start is confidently wrong beyond the summit", () => {
     const env = new Hill();
-    const xs: number[] = [], hs: number[] = [], dx: number[] = [], us: number[] = [];
+    const xs: number[] = [],
+      hs: number[] = [],
+      dx: number[] = [],
+      us: number[] = [];
     for (let ep = 0; ep < 20; ep++) {
       const r = rollout(env, randomPolicy(env.actionSpace, ep), { seed: ep, steps: 30 });
       for (let t = 0; t < r.actions.length; t++) {
-        const x0 = (r.states[t] as number[])[0], x1 = (r.states[t + 1] as number[])[0];
+        const x0 = (r.states[t] as number[])[0],
+          x1 = (r.states[t + 1] as number[])[0];
         xs.push(x1);
         hs.push(r.rewards[t]);
         dx.push(x1 - x0 - env.dt * r.actions[t][0]);

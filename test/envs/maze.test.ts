@@ -2,14 +2,7 @@ import { describe, expect, it } from "vitest";
 import { greedyActions, makeBlockingMaze, makeDynaMaze, makeShortcutMaze, MAZE_ACTIONS, renderMaze, rollout } from "../../lib/envs";
 
 // Sutton and Barto, Figure 8.2 (Example 8.1): S start, G goal, # wall; rows from the top.
-const BOOK = [
-  ".......#G",
-  "..#....#.",
-  "S.#....#.",
-  "..#......",
-  ".....#...",
-  ".........",
-];
+const BOOK = [".......#G", "..#....#.", "S.#....#.", "..#......", ".....#...", "........."];
 
 describe("Dyna maze (Example 8.1)", () => {
   it("matches the book's layout cell by cell", () => {

@@ -19,7 +19,8 @@ import {
 function energyDrift(env: ContinuousSystem, s0: number[], n: number): number {
   const zero = env.actionSpace.low.map(() => 0);
   const e0 = env.energy!(s0);
-  let s = s0, worst = 0;
+  let s = s0,
+    worst = 0;
   for (let i = 0; i < n; i++) {
     s = env.nextState(s, zero);
     worst = Math.max(worst, Math.abs(env.energy!(s) - e0));
@@ -71,7 +72,8 @@ describe("pendulum matches the Gym benchmark", () => {
   it("integrates Gym's ODE: Gym's own update with 1000 tiny steps lands on our RK4 step", () => {
     const env = new Pendulum();
     const [th0, thd0, u] = [0.7, -1.2, 1.5];
-    let th = th0, thd = thd0;
+    let th = th0,
+      thd = thd0;
     const h = 0.05 / 1000;
     for (let k = 0; k < 1000; k++) {
       thd = thd + (1.5 * 10 * Math.sin(th) + 3 * u) * h; // Gym: 3g/(2l) sin(th) + 3/(m l^2) u

@@ -1,22 +1,28 @@
 import { describe, expect, it } from "vitest";
 import { makeRng } from "../../lib/core";
 import { mat } from "../../lib/linalg";
-import {
-  fitGmm,
-  gmmLogLikelihood,
-  gmmMoments,
-  gmmResponsibilities,
-  makeGmm,
-  sampleGmm,
-} from "../../lib/models/gmm";
+import { fitGmm, gmmLogLikelihood, gmmMoments, gmmResponsibilities, makeGmm, sampleGmm } from "../../lib/models/gmm";
 
 const truth = makeGmm(
   [0.5, 0.3, 0.2],
-  [[0, 0], [4, 1], [-1, 5]],
   [
-    [[1, 0.3], [0.3, 0.5]],
-    [[0.4, -0.1], [-0.1, 0.6]],
-    [[0.8, 0], [0, 0.2]],
+    [0, 0],
+    [4, 1],
+    [-1, 5],
+  ],
+  [
+    [
+      [1, 0.3],
+      [0.3, 0.5],
+    ],
+    [
+      [0.4, -0.1],
+      [-0.1, 0.6],
+    ],
+    [
+      [0.8, 0],
+      [0, 0.2],
+    ],
   ],
 );
 
@@ -38,10 +44,14 @@ describe("GMM by EM", () => {
     const { gmm } = fitGmm(X, 3, makeRng(5), { maxIter: 200 });
     // Match components by nearest mean.
     for (let k = 0; k < 3; k++) {
-      let best = 0, bestD = Infinity;
+      let best = 0,
+        bestD = Infinity;
       for (let j = 0; j < 3; j++) {
         const d = Math.hypot(gmm.means[j][0] - truth.means[k][0], gmm.means[j][1] - truth.means[k][1]);
-        if (d < bestD) { bestD = d; best = j; }
+        if (d < bestD) {
+          bestD = d;
+          best = j;
+        }
       }
       expect(bestD).toBeLessThan(0.15);
       expect(gmm.weights[best]).toBeCloseTo(truth.weights[k], 1);
@@ -53,17 +63,24 @@ describe("GMM by EM", () => {
   });
 
   it("has normalised responsibilities and a density that integrates to one (Monte Carlo)", () => {
-    const R = gmmResponsibilities(truth, [[0, 0], [4, 1], [2, 2]]);
+    const R = gmmResponsibilities(truth, [
+      [0, 0],
+      [4, 1],
+      [2, 2],
+    ]);
     for (let i = 0; i < 3; i++) expect(R.data[i * 3] + R.data[i * 3 + 1] + R.data[i * 3 + 2]).toBeCloseTo(1, 12);
     expect(R.data[0]).toBeGreaterThan(0.9);
     // Importance sampling from a broad Gaussian: E_q[p / q] = 1.
     const rng = makeRng(14);
-    const N = 40000, s = 4, c = [1, 2];
+    const N = 40000,
+      s = 4,
+      c = [1, 2];
     let acc = 0;
     const pts = mat(N, 2);
     const logq = new Float64Array(N);
     for (let i = 0; i < N; i++) {
-      const a = rng.normal(0, s), b = rng.normal(0, s);
+      const a = rng.normal(0, s),
+        b = rng.normal(0, s);
       pts.data[2 * i] = c[0] + a;
       pts.data[2 * i + 1] = c[1] + b;
       logq[i] = -(a * a + b * b) / (2 * s * s) - Math.log(2 * Math.PI * s * s);
@@ -78,9 +95,14 @@ describe("GMM by EM", () => {
     const rng = makeRng(15);
     const X = sampleGmm(truth, 50000, rng);
     const { mean, cov } = gmmMoments(truth);
-    let m0 = 0, m1 = 0;
-    for (let i = 0; i < X.rows; i++) { m0 += X.data[2 * i]; m1 += X.data[2 * i + 1]; }
-    m0 /= X.rows; m1 /= X.rows;
+    let m0 = 0,
+      m1 = 0;
+    for (let i = 0; i < X.rows; i++) {
+      m0 += X.data[2 * i];
+      m1 += X.data[2 * i + 1];
+    }
+    m0 /= X.rows;
+    m1 /= X.rows;
     expect(mean[0]).toBeCloseTo(m0, 1);
     expect(mean[1]).toBeCloseTo(m1, 1);
     let v0 = 0;
@@ -90,6 +112,18 @@ describe("GMM by EM", () => {
 
   it("names bad inputs", () => {
     expect(() => fitGmm([[1, 2]], 3, makeRng(1))).toThrow(/cannot support/);
-    expect(() => makeGmm([1], [[0, 0]], [[[1, 0, 0], [0, 1, 0], [0, 0, 1]]])).toThrow(/covariance 0/);
+    expect(() =>
+      makeGmm(
+        [1],
+        [[0, 0]],
+        [
+          [
+            [1, 0, 0],
+            [0, 1, 0],
+            [0, 0, 1],
+          ],
+        ],
+      ),
+    ).toThrow(/covariance 0/);
   });
 });

@@ -14,12 +14,19 @@ import {
 
 /** Samples of a known time-varying linear-Gaussian system x' = A_t x + B_t u + c_t + noise. */
 function linearSamples(rng: Rng, N: number, T: number, noise: number) {
-  const A = (t: number) => [[1, 0.1 + 0.01 * t], [-0.05 * t, 0.9]];
-  const B = (t: number) => [[0.2, 0], [0.05 * t, 0.3]];
+  const A = (t: number) => [
+    [1, 0.1 + 0.01 * t],
+    [-0.05 * t, 0.9],
+  ];
+  const B = (t: number) => [
+    [0.2, 0],
+    [0.05 * t, 0.3],
+  ];
   const c = (t: number) => [0.1, -0.02 * t];
   const samples: Trajectory[] = [];
   for (let i = 0; i < N; i++) {
-    const xs = [rng.normals(2)], us: Float64Array[] = [];
+    const xs = [rng.normals(2)],
+      us: Float64Array[] = [];
     for (let t = 0; t < T; t++) {
       const u = rng.normals(2);
       const x = xs[t];
@@ -59,7 +66,13 @@ describe("local linear dynamics fits", () => {
     const pts = transitionTuples(samples);
     const g = jointGaussianPosterior(pts);
     const cond = conditionJointGaussian(g.mean, g.cov, 4, 0);
-    const ols = linearRegressionStep(samples.map((s) => s.xs[0]), samples.map((s) => s.us[0]), samples.map((s) => s.xs[1]), 0, 0);
+    const ols = linearRegressionStep(
+      samples.map((s) => s.xs[0]),
+      samples.map((s) => s.us[0]),
+      samples.map((s) => s.xs[1]),
+      0,
+      0,
+    );
     for (let i = 0; i < 8; i++) expect(cond.F.data[i]).toBeCloseTo(ols.F.data[i], 8);
     for (let i = 0; i < 2; i++) expect(cond.f[i]).toBeCloseTo(ols.f[i], 8);
     for (let i = 0; i < 4; i++) expect(cond.cov.data[i]).toBeCloseTo(ols.cov.data[i], 8);
@@ -76,11 +89,11 @@ describe("local linear dynamics fits", () => {
   it("with 5 rollouts, the GMM prior beats plain regression on a nonlinear system", () => {
     const rng = makeRng(23);
     const T = 20;
-    const step = (x: Float64Array, u: Float64Array) =>
-      Float64Array.of(x[0] + 0.1 * x[1], x[1] + 0.1 * (-3 * Math.sin(x[0]) + u[0]));
+    const step = (x: Float64Array, u: Float64Array) => Float64Array.of(x[0] + 0.1 * x[1], x[1] + 0.1 * (-3 * Math.sin(x[0]) + u[0]));
     const roll = (N: number, spread: number, r: Rng): Trajectory[] =>
       Array.from({ length: N }, () => {
-        const xs = [Float64Array.of(0.5 + r.normal(0, spread), r.normal(0, spread))], us: Float64Array[] = [];
+        const xs = [Float64Array.of(0.5 + r.normal(0, spread), r.normal(0, spread))],
+          us: Float64Array[] = [];
         for (let t = 0; t < T; t++) {
           const u = Float64Array.of(Math.sin(0.3 * t) + r.normal(0, 0.5));
           us.push(u);

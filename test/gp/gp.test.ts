@@ -21,7 +21,7 @@ function randomData(n: number, D: number, seed: number) {
   const X = mat(n, D);
   for (let i = 0; i < n * D; i++) X.data[i] = rng.uniform(-2, 2);
   const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) y[i] = Math.sin(X.data[i * D]) + 0.5 * X.data[i * D + D - 1] ** 2 / 4 + 0.1 * rng.normal();
+  for (let i = 0; i < n; i++) y[i] = Math.sin(X.data[i * D]) + (0.5 * X.data[i * D + D - 1] ** 2) / 4 + 0.1 * rng.normal();
   return { X, y, rng };
 }
 
@@ -82,8 +82,10 @@ describe("GP regression (SE-ARD)", () => {
     expect(Number.isFinite(f0)).toBe(true);
     const h = 1e-6;
     for (let k = 0; k < 5; k++) {
-      const hp = hyp.slice(), hm = hyp.slice();
-      hp[k] += h; hm[k] -= h;
+      const hp = hyp.slice(),
+        hm = hyp.slice();
+      hp[k] += h;
+      hm[k] -= h;
       const fd = (gpNegLogMarginal(X, y, hp) - gpNegLogMarginal(X, y, hm)) / (2 * h);
       expect(Math.abs(fd - g[k])).toBeLessThan(1e-5 * (1 + Math.abs(fd)));
     }
@@ -93,8 +95,10 @@ describe("GP regression (SE-ARD)", () => {
     const p0 = hypPenalty(far, xStd, {}, gp);
     expect(p0).toBeGreaterThan(1);
     for (let k = 0; k < 5; k++) {
-      const hp = far.slice(), hm = far.slice();
-      hp[k] += 1e-6; hm[k] -= 1e-6;
+      const hp = far.slice(),
+        hm = far.slice();
+      hp[k] += 1e-6;
+      hm[k] -= 1e-6;
       const fd = (hypPenalty(hp, xStd, {}) - hypPenalty(hm, xStd, {})) / 2e-6;
       expect(Math.abs(fd - gp[k])).toBeLessThan(1e-4 * (1 + Math.abs(fd)));
     }
@@ -114,10 +118,14 @@ describe("GP regression (SE-ARD)", () => {
     const res = trainGp(X, y, { maxIter: 150 });
     expect(res.nlmlAfter).toBeLessThan(res.nlmlBefore);
     const h = res.gp.hyp;
-    expect(Math.exp(h[0])).toBeGreaterThan(0.45); expect(Math.exp(h[0])).toBeLessThan(0.8);
-    expect(Math.exp(h[1])).toBeGreaterThan(1.3); expect(Math.exp(h[1])).toBeLessThan(3.2);
-    expect(Math.exp(h[2])).toBeGreaterThan(0.9); expect(Math.exp(h[2])).toBeLessThan(2.5);
-    expect(Math.exp(h[3])).toBeGreaterThan(0.08); expect(Math.exp(h[3])).toBeLessThan(0.125);
+    expect(Math.exp(h[0])).toBeGreaterThan(0.45);
+    expect(Math.exp(h[0])).toBeLessThan(0.8);
+    expect(Math.exp(h[1])).toBeGreaterThan(1.3);
+    expect(Math.exp(h[1])).toBeLessThan(3.2);
+    expect(Math.exp(h[2])).toBeGreaterThan(0.9);
+    expect(Math.exp(h[2])).toBeLessThan(2.5);
+    expect(Math.exp(h[3])).toBeGreaterThan(0.08);
+    expect(Math.exp(h[3])).toBeLessThan(0.125);
     // The truth is (nearly) as likely as the fit, and the fit beats the default start by a lot.
     expect(res.nlmlAfter).toBeLessThanOrEqual(gpNegLogMarginal(X, y, truth) + 1e-6);
     expect(gpNegLogMarginal(X, y, defaultHyp(X, y))).toBeGreaterThan(res.nlmlAfter + 10);
@@ -126,7 +134,10 @@ describe("GP regression (SE-ARD)", () => {
   it("multi-output training, subset of data, and clear errors", () => {
     const { X, y, rng } = randomData(40, 2, 6);
     const Y = mat(40, 2);
-    for (let i = 0; i < 40; i++) { Y.data[i * 2] = y[i]; Y.data[i * 2 + 1] = -2 * y[i] + 0.1 * rng.normal(); }
+    for (let i = 0; i < 40; i++) {
+      Y.data[i * 2] = y[i];
+      Y.data[i * 2 + 1] = -2 * y[i] + 0.1 * rng.normal();
+    }
     const m = trainGps(X, Y, { maxIter: 30 });
     expect(m.gps).toHaveLength(2);
     expect(m.E).toBe(2);

@@ -8,14 +8,17 @@ function data(n: number, seed: number) {
   const rng = makeRng(seed);
   const X = mat(n, 2);
   for (let i = 0; i < n * 2; i++) X.data[i] = rng.uniform(-3, 3);
-  const y1 = new Float64Array(n), y2 = new Float64Array(n);
+  const y1 = new Float64Array(n),
+    y2 = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     y1[i] = Math.sin(X.data[2 * i]) + 0.05 * rng.normal();
     y2[i] = 0.3 * X.data[2 * i + 1] * Math.cos(X.data[2 * i]) + 0.05 * rng.normal();
   }
   const model: MultiGp = {
     gps: [fitGp(X, y1, makeHyp([1.2, 2], 1, 0.05)), fitGp(X, y2, makeHyp([1.5, 1.1], 0.8, 0.05))],
-    X, E: 2, D: 2,
+    X,
+    E: 2,
+    D: 2,
   };
   return { X, model, rng };
 }
@@ -23,7 +26,10 @@ function data(n: number, seed: number) {
 describe("sparse (FITC) GP view", () => {
   it("with every training input as inducing input it reproduces the full GP", () => {
     const { model } = data(25, 1);
-    const view = sparseGpView(model, Array.from({ length: 25 }, (_, i) => i));
+    const view = sparseGpView(
+      model,
+      Array.from({ length: 25 }, (_, i) => i),
+    );
     const Xs = mat(5, 2, Float64Array.from([0.1, 0.2, -1, 2, 2.5, -2.5, 0, 0, -3, 1]));
     for (let e = 0; e < 2; e++) {
       const full = gpPredict(model.gps[e], Xs);
@@ -34,7 +40,8 @@ describe("sparse (FITC) GP view", () => {
       }
     }
     // Moment matching on the sparse view equals moment matching on the full GPs.
-    const m = [0.3, -0.5], s = [0.2, 0.05, 0.05, 0.3];
+    const m = [0.3, -0.5],
+      s = [0.2, 0.05, 0.05, 0.3];
     const a = momentMatch(mmModelFromGps(model), m, s).out;
     const b = momentMatch(mmModelFromSparse(view), m, s).out;
     for (let k = 0; k < 2; k++) expect(b.M[k]).toBeCloseTo(a.M[k], 5);

@@ -2,14 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend, makeRng } from "../../lib/core";
 import { eye, mat, scale } from "../../lib/linalg";
 import { BatchDynamics, leastSquaresCost, linearGaussianController } from "../../lib/control";
-import {
-  GlobalPolicy,
-  guidedPolicySearch,
-  linearizePolicy,
-  runControllerMean,
-  sampleRollout,
-  trainPolicy,
-} from "../../lib/gps";
+import { GlobalPolicy, guidedPolicySearch, linearizePolicy, runControllerMean, sampleRollout, trainPolicy } from "../../lib/gps";
 import { EnsembleMLP } from "../../lib/nn";
 
 /** A point mass on a line (position, velocity), force input, dt = 0.1: only ever sampled by GPS. */
@@ -40,12 +33,19 @@ beforeAll(async () => {
 describe("local-model trajectory optimisation", () => {
   it("reaches the target from samples only, with every step's KL within its bound", () => {
     const T = 30;
-    const kls: number[] = [], bounds: number[] = [], costs: number[] = [];
-    const state = guidedPolicySearch(pointMass, reachOne, { T, conditions: [[0, 0]], samplesPerCondition: 5, iterations: 8, klStep: 0.5, seed: 3 }, (info) => {
-      kls.push(info.kl[0]);
-      bounds.push(info.epsilon[0]);
-      costs.push(info.sampleCost[0]);
-    });
+    const kls: number[] = [],
+      bounds: number[] = [],
+      costs: number[] = [];
+    const state = guidedPolicySearch(
+      pointMass,
+      reachOne,
+      { T, conditions: [[0, 0]], samplesPerCondition: 5, iterations: 8, klStep: 0.5, seed: 3 },
+      (info) => {
+        kls.push(info.kl[0]);
+        bounds.push(info.epsilon[0]);
+        costs.push(info.sampleCost[0]);
+      },
+    );
     kls.forEach((kl, i) => expect(kl).toBeLessThanOrEqual(1.1 * bounds[i]));
     expect(costs[costs.length - 1]).toBeLessThan(0.5 * costs[0]);
     const run = runControllerMean(pointMass, state.controllers[0], [0, 0]);
@@ -68,11 +68,22 @@ describe("the global policy (S-step)", () => {
       Array.from({ length: T }, () => scale(eye(1), 0.25)),
     );
     const rng = makeRng(4);
-    const starts = [[-1, 0], [1, 0], [0, 1], [0, -1]];
+    const starts = [
+      [-1, 0],
+      [1, 0],
+      [0, 1],
+      [0, -1],
+    ];
     const samples = starts.map((s) => Array.from({ length: 5 }, () => sampleRollout(pointMass, teacher, s, rng)));
     const net = new EnsembleMLP({ inputSize: 2, outputSize: 1, hiddenSizes: [32, 32], activation: "tanh", learningRate: 3e-3, seed: 5 });
     const policy: GlobalPolicy = { net, cov: eye(1), n: 2, m: 1 };
-    trainPolicy(policy, starts.map(() => teacher), samples, 200, 6);
+    trainPolicy(
+      policy,
+      starts.map(() => teacher),
+      samples,
+      200,
+      6,
+    );
     // The policy noise is the inverse of the teachers' mean precision.
     expect(policy.cov.data[0]).toBeCloseTo(0.25, 6);
     const xbar = samples[0][0].xs.slice(0, T);

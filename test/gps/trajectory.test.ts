@@ -18,7 +18,9 @@ import {
 } from "../../lib/gps";
 import { actionLogProb } from "../../lib/control";
 
-const n = 2, m = 1, T = 6;
+const n = 2,
+  m = 1,
+  T = 6;
 
 function spd(rng: Rng, d: number, s: number): Mat {
   const A = mat(d, d, rng.normals(d * d, 0, s));
@@ -29,8 +31,16 @@ function spd(rng: Rng, d: number, s: number): Mat {
 
 function randomDynamics(rng: Rng): LinearGaussianDynamics {
   return {
-    T, n, m,
-    F: Array.from({ length: T }, () => mat(n, n + m, [1, 0.1, 0, rng.normal(0, 0.2), 0.95, 0.2].map((v, i) => (i < 3 ? v + rng.normal(0, 0.05) : v)))),
+    T,
+    n,
+    m,
+    F: Array.from({ length: T }, () =>
+      mat(
+        n,
+        n + m,
+        [1, 0.1, 0, rng.normal(0, 0.2), 0.95, 0.2].map((v, i) => (i < 3 ? v + rng.normal(0, 0.05) : v)),
+      ),
+    ),
     f: Array.from({ length: T }, () => rng.normals(n, 0, 0.1)),
     cov: Array.from({ length: T }, () => spd(rng, n, 0.05)),
   };
@@ -61,17 +71,22 @@ describe("trajectory distributions of linear-Gaussian controllers", () => {
     const marg = forwardMarginals(dyn, ctrl, x0Mean, x0Cov);
     const chol = dyn.cov.map((c) => cholesky(c));
     const N = 20000;
-    const sum = new Float64Array(2), sq = new Float64Array(4);
+    const sum = new Float64Array(2),
+      sq = new Float64Array(4);
     for (let i = 0; i < N; i++) {
       const tr = sampleLinearGaussianTrajectory(dyn, ctrl, sampleX0(rng), rng, chol);
       const x = tr.xs[T];
-      sum[0] += x[0]; sum[1] += x[1];
-      sq[0] += x[0] * x[0]; sq[1] += x[0] * x[1]; sq[3] += x[1] * x[1];
+      sum[0] += x[0];
+      sum[1] += x[1];
+      sq[0] += x[0] * x[0];
+      sq[1] += x[0] * x[1];
+      sq[3] += x[1] * x[1];
     }
     const mu = [sum[0] / N, sum[1] / N];
     expect(mu[0]).toBeCloseTo(marg.xMean[T][0], 1);
     expect(mu[1]).toBeCloseTo(marg.xMean[T][1], 1);
-    const v00 = sq[0] / N - mu[0] * mu[0], v01 = sq[1] / N - mu[0] * mu[1];
+    const v00 = sq[0] / N - mu[0] * mu[0],
+      v01 = sq[1] / N - mu[0] * mu[1];
     expect(Math.abs(v00 - marg.xCov[T].data[0])).toBeLessThan(0.05 * marg.xCov[T].data[0] + 1e-3);
     expect(Math.abs(v01 - marg.xCov[T].data[1])).toBeLessThan(0.05 * Math.abs(marg.xCov[T].data[0]) + 1e-3);
   });
@@ -86,14 +101,16 @@ describe("trajectory distributions of linear-Gaussian controllers", () => {
     const chol = dyn.cov.map((c) => cholesky(c));
     // KL(p || p_bar) = E_p[log p(tau) - log p_bar(tau)]: the dynamics and p(x0) cancel.
     const N = 20000;
-    let acc = 0, acc2 = 0;
+    let acc = 0,
+      acc2 = 0;
     for (let i = 0; i < N; i++) {
       const tr = sampleLinearGaussianTrajectory(dyn, p, sampleX0(rng), rng, chol);
       const d = trajectoryActionLogProb(p, tr) - trajectoryActionLogProb(pBar, tr);
       acc += d;
       acc2 += d * d;
     }
-    const mean = acc / N, se = Math.sqrt((acc2 / N - mean * mean) / N);
+    const mean = acc / N,
+      se = Math.sqrt((acc2 / N - mean * mean) / N);
     expect(Math.abs(mean - kl.total)).toBeLessThan(4 * se);
     expect(kl.perStep.length).toBe(T);
     expect(trajectoryKl(p, p, marg).total).toBeCloseTo(0, 10);
@@ -103,7 +120,8 @@ describe("trajectory distributions of linear-Gaussian controllers", () => {
     const rng = makeRng(33);
     const pBar = randomController(rng);
     const q = negLogPolicyQuadratic(pBar, 2);
-    const z1 = [0.3, -0.4, 0.8], z2 = [-0.1, 0.2, -0.5];
+    const z1 = [0.3, -0.4, 0.8],
+      z2 = [-0.1, 0.2, -0.5];
     const val = (z: number[]) => {
       let s = 0;
       for (let i = 0; i < 3; i++) {

@@ -28,16 +28,20 @@ function submission(answers: Parameters<typeof makeSubmission>[1]): Notebook {
 }
 
 function submissions(dir: string): Record<string, string> {
-  const correct = submission( { "scaled-sum": { body: ref("scaled-sum") }, normalise: { body: ref("normalise") } });
+  const correct = submission({ "scaled-sum": { body: ref("scaled-sum") }, normalise: { body: ref("normalise") } });
   const wrong = submission({ "scaled-sum": { body: "  return xs.reduce((a, b) => a + b, 0);" }, normalise: { body: ref("normalise") } });
-  const typeError = submission({ "scaled-sum": { body: '  const total: string = xs.length;\n  return total;' }, normalise: { body: ref("normalise") } });
+  const typeError = submission({
+    "scaled-sum": { body: "  const total: string = xs.length;\n  return total;" },
+    normalise: { body: ref("normalise") },
+  });
   // Exercise "normalise" deleted, "scaled-sum" left unsolved, and its check cell edited.
   const gap = submission({});
   gap.cells = gap.cells.filter((c) => exerciseId(c) !== "normalise");
   const check = gap.cells.find((c) => nbgraderMeta(c)?.grade_id === "scaled-sum-check")!;
   setCellSource(check, "// nothing to check\n" + cellSource(check));
   const files: Record<string, string> = {};
-  for (const [name, nb] of Object.entries({ correct, wrong, typeError, gap })) files[name] = writeNotebook(path.join(dir, `${name}.ipynb`), nb);
+  for (const [name, nb] of Object.entries({ correct, wrong, typeError, gap }))
+    files[name] = writeNotebook(path.join(dir, `${name}.ipynb`), nb);
   return files;
 }
 
@@ -53,30 +57,38 @@ describe("npm run check", () => {
     expect(staticWarnings(big, 6_000_000).join("\n")).toMatch(/outputs are 6\.0 MB.*clear them/);
   });
 
-  it.skipIf(missing !== null)("reports pass, fail, type error, not attempted and missing, with warnings, in a fresh kernel", async () => {
-    const files = submissions(tmpDir("check"));
-    const runs = await Promise.all(Object.values(files).map((f) => cli(["check", f, ...["--notebooks", "test/grading/fixtures/notebooks"]])));
-    const [correct, wrong, typeError, gap] = runs;
-    const line = (out: string, id: string) => out.split("\n").find((l) => l.trimStart().startsWith(id + " ")) ?? "";
+  it.skipIf(missing !== null)(
+    "reports pass, fail, type error, not attempted and missing, with warnings, in a fresh kernel",
+    async () => {
+      const files = submissions(tmpDir("check"));
+      const runs = await Promise.all(
+        Object.values(files).map((f) => cli(["check", f, ...["--notebooks", "test/grading/fixtures/notebooks"]])),
+      );
+      const [correct, wrong, typeError, gap] = runs;
+      const line = (out: string, id: string) => out.split("\n").find((l) => l.trimStart().startsWith(id + " ")) ?? "";
 
-    expect(correct.code, correct.stdout + correct.stderr).toBe(0);
-    expect(line(correct.stdout, "scaled-sum")).toMatch(/scaled-sum\s+pass$/);
-    expect(line(correct.stdout, "normalise")).toMatch(/normalise\s+pass$/);
-    expect(correct.stdout).toContain("2 of 2 exercise(s) pass their visible checks");
-    expect(correct.stdout).not.toContain("WARNING");
+      expect(correct.code, correct.stdout + correct.stderr).toBe(0);
+      expect(line(correct.stdout, "scaled-sum")).toMatch(/scaled-sum\s+pass$/);
+      expect(line(correct.stdout, "normalise")).toMatch(/normalise\s+pass$/);
+      expect(correct.stdout).toContain("2 of 2 exercise(s) pass their visible checks");
+      expect(correct.stdout).not.toContain("WARNING");
 
-    expect(wrong.code).toBe(1);
-    expect(line(wrong.stdout, "scaled-sum")).toMatch(/scaled-sum\s+fail: scaledSum\(\[1, 2\]\) should be 10/);
-    expect(line(wrong.stdout, "normalise")).toMatch(/pass$/);
+      expect(wrong.code).toBe(1);
+      expect(line(wrong.stdout, "scaled-sum")).toMatch(/scaled-sum\s+fail: scaledSum\(\[1, 2\]\) should be 10/);
+      expect(line(wrong.stdout, "normalise")).toMatch(/pass$/);
 
-    expect(typeError.code).toBe(1);
-    expect(line(typeError.stdout, "scaled-sum")).toMatch(/type error: In\[\d+\]:2:\d+ - error TS2322: Type 'number' is not assignable to type 'string'/);
+      expect(typeError.code).toBe(1);
+      expect(line(typeError.stdout, "scaled-sum")).toMatch(
+        /type error: In\[\d+\]:2:\d+ - error TS2322: Type 'number' is not assignable to type 'string'/,
+      );
 
-    expect(gap.code).toBe(1);
-    expect(line(gap.stdout, "scaled-sum")).toMatch(/not attempted/);
-    expect(line(gap.stdout, "normalise")).toMatch(/missing: no exercise cell/);
-    expect(gap.stdout).toContain('WARNING: exercise "normalise" has no exercise cell');
-    expect(gap.stdout).toMatch(/WARNING: the check cell "scaled-sum-check" \(cell \d+\) was edited/);
-    for (const r of runs) expect(r.stdout).toContain("visible checks only");
-  }, 400_000);
+      expect(gap.code).toBe(1);
+      expect(line(gap.stdout, "scaled-sum")).toMatch(/not attempted/);
+      expect(line(gap.stdout, "normalise")).toMatch(/missing: no exercise cell/);
+      expect(gap.stdout).toContain('WARNING: exercise "normalise" has no exercise cell');
+      expect(gap.stdout).toMatch(/WARNING: the check cell "scaled-sum-check" \(cell \d+\) was edited/);
+      for (const r of runs) expect(r.stdout).toContain("visible checks only");
+    },
+    400_000,
+  );
 });

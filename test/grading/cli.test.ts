@@ -102,12 +102,15 @@ describe.concurrent("npm run solve / release", () => {
     expect(fs.existsSync(path.join(out, "solutions"))).toBe(false);
     expect(fs.existsSync(path.join(out, "test", "grading"))).toBe(false);
     // The student README, not the instructor's.
-    expect(fs.readFileSync(path.join(out, "README.md"), "utf8")).toBe(fs.readFileSync(path.join(root, "docs", "STUDENT-README.md"), "utf8"));
+    expect(fs.readFileSync(path.join(out, "README.md"), "utf8")).toBe(
+      fs.readFileSync(path.join(root, "docs", "STUDENT-README.md"), "utf8"),
+    );
     // Every `npm run NAME -- ARG` a released notebook names exists in the release, with what it imports.
     const scripts = JSON.parse(fs.readFileSync(path.join(out, "package.json"), "utf8")).scripts as Record<string, string>;
     const named = new Set<string>();
     for (const f of fs.readdirSync(path.join(out, "notebooks")).filter((f) => f.endsWith(".ipynb"))) {
-      for (const m of fs.readFileSync(path.join(out, "notebooks", f), "utf8").matchAll(/npm run ([\w-]+)(?: -- ([\w-]+))?/g)) named.add(`${m[1]} ${m[2] ?? ""}`.trim());
+      for (const m of fs.readFileSync(path.join(out, "notebooks", f), "utf8").matchAll(/npm run ([\w-]+)(?: -- ([\w-]+))?/g))
+        named.add(`${m[1]} ${m[2] ?? ""}`.trim());
     }
     expect([...named].some((n) => n.startsWith("bench "))).toBe(true);
     for (const n of named) {

@@ -9,7 +9,17 @@ import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
 import { exerciseId } from "../../lib/grader/notebook";
 import { lateness, readManifest, readRoster } from "../../lib/grader/roster";
-import { cli, FIXTURE_FLAGS, FIXTURES, makeSubmission, readNotebook, referenceBodies, removeTmpDirs, tmpDir, writeNotebook } from "./helpers";
+import {
+  cli,
+  FIXTURE_FLAGS,
+  FIXTURES,
+  makeSubmission,
+  readNotebook,
+  referenceBodies,
+  removeTmpDirs,
+  tmpDir,
+  writeNotebook,
+} from "./helpers";
 
 afterAll(removeTmpDirs);
 
@@ -27,8 +37,14 @@ describe("feedback pages, late and missing submissions", () => {
     const files = {
       alice: writeNotebook(path.join(subs, "alice", "99-fixture.ipynb"), makeSubmission(trusted, ref)),
       // Forgot the scale: only the empty list passes.
-      bob: writeNotebook(path.join(subs, "bob", "99-fixture.ipynb"), makeSubmission(trusted, { ...ref, "scaled-sum": { body: "let s = 0;\nfor (const x of xs) s += square(x);\nreturn s;" } })),
-      carol: writeNotebook(path.join(subs, "carol", "99-fixture.ipynb"), makeSubmission(trusted, { ...ref, normalise: { body: "const total: string = xs.length;\nreturn xs.map((x) => x / total);" } })),
+      bob: writeNotebook(
+        path.join(subs, "bob", "99-fixture.ipynb"),
+        makeSubmission(trusted, { ...ref, "scaled-sum": { body: "let s = 0;\nfor (const x of xs) s += square(x);\nreturn s;" } }),
+      ),
+      carol: writeNotebook(
+        path.join(subs, "carol", "99-fixture.ipynb"),
+        makeSubmission(trusted, { ...ref, normalise: { body: "const total: string = xs.length;\nreturn xs.map((x) => x / total);" } }),
+      ),
       dave: (() => {
         const nb = makeSubmission(trusted, ref);
         nb.cells = nb.cells.filter((c) => exerciseId(c) !== "normalise");
@@ -61,7 +77,9 @@ describe("feedback pages, late and missing submissions", () => {
     const bob = page("bob");
     expect(bob).toContain("1 of 6 hidden tests passed");
     expect(bob).not.toContain(">0.17<");
-    expect(bob).toMatch(/first failing test: <b>two numbers<\/b>[\s\S]*<th>input<\/th><td><code>\[\[1,2\]\]|input<\/th><td><code>[^<]*1, ?2/);
+    expect(bob).toMatch(
+      /first failing test: <b>two numbers<\/b>[\s\S]*<th>input<\/th><td><code>\[\[1,2\]\]|input<\/th><td><code>[^<]*1, ?2/,
+    );
     expect(bob).toMatch(/<th>expected<\/th><td><code>10<\/code>/);
     expect(bob).toMatch(/<th>received<\/th><td><code>5<\/code>/);
     expect(bob).toMatch(/Late: submitted .* after the deadline/);
@@ -91,7 +109,9 @@ describe("feedback pages, late and missing submissions", () => {
     const m = readManifest(manifest);
     const deadline = new Date("2026-12-01T23:59:00Z");
     expect(lateness({ submission: "alice/05-pets", file: "/nonexistent" }, deadline, m)).toBeUndefined();
-    expect(lateness({ submission: "bob/05-pets", file: "/nonexistent" }, deadline, m)).toBe("submitted 2026-12-02 12:30 UTC, 12 h 31 min after the deadline");
+    expect(lateness({ submission: "bob/05-pets", file: "/nonexistent" }, deadline, m)).toBe(
+      "submitted 2026-12-02 12:30 UTC, 12 h 31 min after the deadline",
+    );
     fs.writeFileSync(manifest, "alice,yesterday\n");
     expect(() => readManifest(manifest)).not.toThrow(); // first line may be a header
     fs.writeFileSync(manifest, "alice,2026-12-01T10:00:00Z\nbob,soon\n");

@@ -34,8 +34,18 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: "awaited timer loop", code: "for (;;) { timerTicks++; await new Promise((r) => setTimeout(r, 50)); }", waitSeconds: 2, probe: "timerTicks" },
-  { name: "microtask-only loop", code: "for (;;) { busy(200); microTicks++; await Promise.resolve(); }", waitSeconds: 2, probe: "microTicks" },
+  {
+    name: "awaited timer loop",
+    code: "for (;;) { timerTicks++; await new Promise((r) => setTimeout(r, 50)); }",
+    waitSeconds: 2,
+    probe: "timerTicks",
+  },
+  {
+    name: "microtask-only loop",
+    code: "for (;;) { busy(200); microTicks++; await Promise.resolve(); }",
+    waitSeconds: 2,
+    probe: "microTicks",
+  },
   {
     name: "progress bar",
     code: `const bar = progress(500, { label: "steps" });
@@ -97,7 +107,9 @@ describe.skipIf(missing !== null)("Kernel > Interrupt stops library loops", () =
       // One clear message, no stack.
       const errors = c.outputs.filter((o) => o.type === "error");
       expect(errors, what).toHaveLength(1);
-      expect(errors[0].content.traceback, what).toEqual(["Interrupted: the cell was stopped (Kernel > Interrupt). The kernel is ready for the next cell."]);
+      expect(errors[0].content.traceback, what).toEqual([
+        "Interrupted: the cell was stopped (Kernel > Interrupt). The kernel is ready for the next cell.",
+      ]);
       expect(c.replySeconds, what).toBeLessThan(5);
       // The loop really stopped: its counter moved before the interrupt and not after.
       expect(Number(c.probe[0]), what).toBeGreaterThan(0);
@@ -108,6 +120,8 @@ describe.skipIf(missing !== null)("Kernel > Interrupt stops library loops", () =
     const bar = out.cases.find((c) => c.name === "progress bar")!;
     const last = bar.outputs.filter((o) => o.type === "update_display_data").pop();
     expect(last?.content.data["text/plain"]).toMatch(/^steps \[#*-+\] \d+\/500 interrupted/);
-    console.log(`[interrupt] seconds from interrupt to reply: ${out.cases.map((c) => `${c.name} ${c.replySeconds.toFixed(2)}`).join(", ")}`);
+    console.log(
+      `[interrupt] seconds from interrupt to reply: ${out.cases.map((c) => `${c.name} ${c.replySeconds.toFixed(2)}`).join(", ")}`,
+    );
   }, 420_000);
 });

@@ -35,14 +35,7 @@ describe.skipIf(missing !== null)("a notebook executed by nbclient", () => {
     const code = (notebook.cells as Cell[]).filter((c) => c.cell_type === "code");
     expect(code.map((c) => c.execution_count)).toEqual([1, 2, 3, 4, 5, 6]);
     const types = code.map((c) => (c.outputs ?? []).map((o) => o.output_type));
-    expect(types).toEqual([
-      ["execute_result"],
-      ["stream", "execute_result"],
-      ["execute_result"],
-      ["error"],
-      ["error"],
-      ["execute_result"],
-    ]);
+    expect(types).toEqual([["execute_result"], ["stream", "execute_result"], ["execute_result"], ["error"], ["error"], ["execute_result"]]);
 
     // Values are results with the cell's count, not printed text.
     expect(code[0].outputs![0]).toMatchObject({ execution_count: 1, data: { "text/plain": "42" } });

@@ -27,7 +27,11 @@ async function runAll(cells: string[]): Promise<Run[]> {
   }
 }
 
-const stdout = (run: Run) => run.outputs.filter((o) => o.type === "stream").map((o) => o.content.text).join("");
+const stdout = (run: Run) =>
+  run.outputs
+    .filter((o) => o.type === "stream")
+    .map((o) => o.content.text)
+    .join("");
 
 describe.skipIf(missing !== null)("a student's notebook before solving", () => {
   it("Run All goes past an unsolved exercise, and its dependants name it", async () => {
@@ -45,9 +49,13 @@ describe.skipIf(missing !== null)("a student's notebook before solving", () => {
     expect(runs[1].reply.traceback[0]).toBe('Exercise "my-step" is not solved yet (this cell needs it at In[2]:1).');
     expect(runs[1].reply.traceback.join("\n")).toContain("Run All goes on");
     expect(runs[2].reply.ename).toBe("ExerciseNotSolved");
-    expect(runs[2].reply.traceback[0]).toBe('This cell needs exercise "my-step": it uses `result`, which In[2] would have defined with it.');
+    expect(runs[2].reply.traceback[0]).toBe(
+      'This cell needs exercise "my-step": it uses `result`, which In[2] would have defined with it.',
+    );
     // Transitively, and through a destructured name of the same cell.
-    expect(runs[3].reply.traceback[0]).toBe('This cell needs exercise "my-step": it uses `doubled`, `upper`, which In[3] would have defined with it.');
+    expect(runs[3].reply.traceback[0]).toBe(
+      'This cell needs exercise "my-step": it uses `doubled`, `upper`, which In[3] would have defined with it.',
+    );
     expect(runs[4].reply.status).toBe("ok");
     expect(stdout(runs[4])).toBe("an independent plot\n");
     // One error output per failing cell, the same content as the reply.

@@ -100,7 +100,17 @@ describe("Mat basics", () => {
       expect(maxAbsDiff(matmulNT(A, transpose(B)), ref)).toBeLessThan(1e-12);
     }
     expect(() => matmul(randMat(2, 3, 1), randMat(2, 3, 1))).toThrow(/inner sizes differ/);
-    expect(Array.from(matvec([[1, 2], [3, 4]], [1, 1]))).toEqual([3, 7]);
+    expect(
+      Array.from(
+        matvec(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          [1, 1],
+        ),
+      ),
+    ).toEqual([3, 7]);
   });
 });
 
@@ -130,7 +140,8 @@ describe("cholesky", () => {
   it("the WebAssembly SIMD path agrees with a textbook Cholesky (odd sizes, memory growth, reuse)", () => {
     expect(simdKernel()).not.toBeNull(); // Node 20 has wasm SIMD; without it the plain loops run
     const naive = (A: Mat): Float64Array => {
-      const n = A.rows, L = new Float64Array(n * n);
+      const n = A.rows,
+        L = new Float64Array(n * n);
       for (let j = 0; j < n; j++) {
         let d = A.data[j * n + j];
         for (let k = 0; k < j; k++) d -= L[j * n + k] ** 2;
@@ -176,7 +187,15 @@ describe("cholesky", () => {
     expect(maxAbsDiff(mat(n, 1, matvec(L, solveLower(L, b))), mat(n, 1, b))).toBeLessThan(1e-10);
     expect(maxAbsDiff(mat(n, 1, matvec(U, solveUpper(U, b))), mat(n, 1, b))).toBeLessThan(1e-10);
     expect(() => solveLower(L, new Float64Array(n + 1))).toThrow(ShapeError);
-    expect(() => solveLower([[0, 0], [1, 1]], [1, 1])).toThrow(/singular/);
+    expect(() =>
+      solveLower(
+        [
+          [0, 0],
+          [1, 1],
+        ],
+        [1, 1],
+      ),
+    ).toThrow(/singular/);
   });
 
   it("log-determinant and inverse agree with mathjs", () => {
@@ -213,7 +232,8 @@ describe("cholesky", () => {
     const x = cholSolve(L, b);
     // Backward-stable: the residual is small relative to |K| |x| even though x is huge.
     const r = matvec(Kj, x);
-    let res = 0, xn = 0;
+    let res = 0,
+      xn = 0;
     for (let i = 0; i < n; i++) {
       res = Math.max(res, Math.abs(r[i] - b[i]));
       xn = Math.max(xn, Math.abs(x[i]));
@@ -227,8 +247,18 @@ describe("cholesky", () => {
       [2, 1],
     ];
     expect(() => cholesky(bad, { name: "K" })).toThrow(/2 x 2 K is not positive definite: pivot 1/);
-    expect(() => cholesky([[1, 0.5], [0, 1]])).toThrow(/not symmetric/);
-    expect(() => cholesky([[1, NaN], [NaN, 1]])).toThrow(ValueError);
+    expect(() =>
+      cholesky([
+        [1, 0.5],
+        [0, 1],
+      ]),
+    ).toThrow(/not symmetric/);
+    expect(() =>
+      cholesky([
+        [1, NaN],
+        [NaN, 1],
+      ]),
+    ).toThrow(ValueError);
     expect(() => cholesky([[1, 2, 3]])).toThrow(/square/);
   });
 });
@@ -245,7 +275,12 @@ describe("LU, solve, det, inv", () => {
     const x = solve(A, b);
     expect(Array.from(x).map((v) => +v.toFixed(12))).toEqual([1, 1, 1]);
     expect(det(A)).toBeCloseTo(math.det(A), 12);
-    expect(det([[1, 2], [2, 4]])).toBe(0);
+    expect(
+      det([
+        [1, 2],
+        [2, 4],
+      ]),
+    ).toBe(0);
     for (const n of [1, 4, 17, 50]) {
       const M = randMat(n, n, 100 + n);
       const B = randMat(n, 3, 200 + n);
@@ -254,7 +289,12 @@ describe("LU, solve, det, inv", () => {
       expect(det(M)).toBeCloseTo(math.det(toArray(M)), 6 - Math.log10(Math.abs(math.det(toArray(M))) + 1));
       expect(maxAbsDiff(inv(M), fromArray(math.inv(toArray(M))))).toBeLessThan(1e-8);
     }
-    expect(() => inv([[1, 2], [2, 4]])).toThrow(/singular/);
+    expect(() =>
+      inv([
+        [1, 2],
+        [2, 4],
+      ]),
+    ).toThrow(/singular/);
   });
 });
 
@@ -289,8 +329,14 @@ describe("eigSym", () => {
 describe("matmulBatch", () => {
   it("equals a matmul per pair, plain and with B transposed, for odd and even sizes", () => {
     const rng = makeRng(17);
-    for (const [count, m, k, n] of [[5, 6, 6, 6], [3, 3, 4, 5], [4, 1, 2, 7], [2, 5, 1, 1]]) {
-      const a = Float64Array.from(rng.normals(count * m * k)), b = Float64Array.from(rng.normals(count * k * n));
+    for (const [count, m, k, n] of [
+      [5, 6, 6, 6],
+      [3, 3, 4, 5],
+      [4, 1, 2, 7],
+      [2, 5, 1, 1],
+    ]) {
+      const a = Float64Array.from(rng.normals(count * m * k)),
+        b = Float64Array.from(rng.normals(count * k * n));
       const bt = Float64Array.from(rng.normals(count * n * k));
       const c = matmulBatch(a, b, count, m, k, n);
       const ct = matmulBatch(a, bt, count, m, k, n, { transB: true });
@@ -307,7 +353,8 @@ describe("matmulBatch", () => {
   });
 
   it("writes into a given output and rejects sizes that do not match", () => {
-    const a = new Float64Array([1, 2, 3, 4]), b = new Float64Array([1, 0, 0, 1]);
+    const a = new Float64Array([1, 2, 3, 4]),
+      b = new Float64Array([1, 0, 0, 1]);
     const out = new Float64Array(4).fill(NaN);
     expect(matmulBatch(a, b, 1, 2, 2, 2, { out })).toBe(out);
     expect(Array.from(out)).toEqual([1, 2, 3, 4]);

@@ -42,7 +42,10 @@ describe("runEpisode", () => {
     expect(ep.states).toHaveLength(21);
     expect(ep.data.states).toHaveLength(20);
     for (let i = 0; i + 1 < 20; i++) expect(ep.data.nextStates[i]).toEqual(ep.data.states[i + 1]);
-    expect(ep.return).toBeCloseTo(ep.rewards.reduce((a, b) => a + b, 0), 12);
+    expect(ep.return).toBeCloseTo(
+      ep.rewards.reduce((a, b) => a + b, 0),
+      12,
+    );
     // same seed, same start
     const again = runEpisode(env, () => [0], { seed: 3 });
     expect(again.states[0]).toEqual(ep.states[0]);
@@ -127,8 +130,19 @@ describe("version 2.0", () => {
     const env = new Pendulum({ seed: 0 });
     const model = new DifferentiableOracle(env);
     const reward = envReward(env);
-    const policy = new NeuralPolicy({ stateDim: 2, actionDim: 1, actionLow: [-2], actionHigh: [2], angleDims: [0], hiddenSizes: [8], seed: 3 });
-    const S0 = tf.tensor2d([[2.5, 0.3], [-1, 1]]);
+    const policy = new NeuralPolicy({
+      stateDim: 2,
+      actionDim: 1,
+      actionLow: [-2],
+      actionHigh: [2],
+      angleDims: [0],
+      hiddenSizes: [8],
+      seed: 3,
+    });
+    const S0 = tf.tensor2d([
+      [2.5, 0.3],
+      [-1, 1],
+    ]);
     const H = 6;
     const g = policyGradient(model, reward, policy, S0, H);
     // direction: the gradient itself; d/deps J(theta + eps * g / |g|) at 0 equals |g| (ascent direction of J is -grad(-J))
@@ -136,7 +150,8 @@ describe("version 2.0", () => {
     const J = () => tf.tidy(() => unrolledObjective(model, reward, policy, S0, H).dataSync()[0]);
     const eps = 1e-3;
     const orig = vars.map((v) => v.clone());
-    const step = (sign: number) => vars.forEach((v, i) => v.assign(tf.tidy(() => tf.sub(orig[i], tf.mul((sign * eps) / g.norm, g.grads[i])))));
+    const step = (sign: number) =>
+      vars.forEach((v, i) => v.assign(tf.tidy(() => tf.sub(orig[i], tf.mul((sign * eps) / g.norm, g.grads[i])))));
     step(1);
     const jp = J();
     step(-1);
@@ -152,8 +167,28 @@ describe("version 2.0", () => {
   it("runs the loop: each round appends one policy episode", async () => {
     const env = new Pendulum({ seed: 0, maxSteps: 30 });
     const model = new DifferentiableOracle(env);
-    const policy = new NeuralPolicy({ stateDim: 2, actionDim: 1, actionLow: [-2], actionHigh: [2], angleDims: [0], hiddenSizes: [16], seed: 1, learningRate: 3e-3 });
-    const res = await mbrlV20({ env, model, reward: envReward(env), policy, baseEpisodes: 1, iterations: 2, horizon: 5, policySteps: 5, batchSize: 16, seed: 1 });
+    const policy = new NeuralPolicy({
+      stateDim: 2,
+      actionDim: 1,
+      actionLow: [-2],
+      actionHigh: [2],
+      angleDims: [0],
+      hiddenSizes: [16],
+      seed: 1,
+      learningRate: 3e-3,
+    });
+    const res = await mbrlV20({
+      env,
+      model,
+      reward: envReward(env),
+      policy,
+      baseEpisodes: 1,
+      iterations: 2,
+      horizon: 5,
+      policySteps: 5,
+      batchSize: 16,
+      seed: 1,
+    });
     expect(res.rounds.map((r) => r.transitions)).toEqual([60, 90]);
     expect(res.realEpisodes).toBe(3);
     for (const r of res.rounds) expect(Number.isFinite(r.gradNorm)).toBe(true);
@@ -169,7 +204,16 @@ describe("DAgger", () => {
       const th = Math.atan2(Math.sin(s[0]), Math.cos(s[0]));
       return [Math.max(-2, Math.min(2, -3 * th - 1 * s[1]))];
     };
-    const policy = new NeuralPolicy({ stateDim: 2, actionDim: 1, actionLow: [-2], actionHigh: [2], angleDims: [0], hiddenSizes: [32], seed: 2, learningRate: 3e-3 });
+    const policy = new NeuralPolicy({
+      stateDim: 2,
+      actionDim: 1,
+      actionLow: [-2],
+      actionHigh: [2],
+      angleDims: [0],
+      hiddenSizes: [32],
+      seed: 2,
+      learningRate: 3e-3,
+    });
     const res = await dagger({ env, expert, policy, iterations: 3, epochs: 30, seed: 1 });
     expect(res.rounds.map((r) => r.labels)).toEqual([80, 120, 160]);
     for (let i = 0; i < res.states.length; i++) expect(res.actions[i]).toEqual(expert(res.states[i]));

@@ -29,9 +29,13 @@ describe("Bayesian linear regression: posterior", () => {
     const { x, y } = toyData(25, 1);
     const post = fitBayesLinear(feats, x, y, opts);
     const Phi = featureMatrix(feats, x);
-    const alpha = 1 / opts.priorStd ** 2, beta = 1 / opts.noiseStd ** 2;
+    const alpha = 1 / opts.priorStd ** 2,
+      beta = 1 / opts.noiseStd ** 2;
     const S = inv(add(scale(eye(Phi.cols), alpha), scale(matmulTN(Phi, Phi), beta)));
-    const m = matvec(S, Array.from(matvec(transpose(Phi), y), (v) => beta * v));
+    const m = matvec(
+      S,
+      Array.from(matvec(transpose(Phi), y), (v) => beta * v),
+    );
     expect(maxAbsDiff(post.cov, S)).toBeLessThan(1e-10);
     expect(maxAbsDiff(mat(1, m.length, post.mean), mat(1, m.length, m))).toBeLessThan(1e-10);
     expect(post.n).toBe(25);
@@ -44,8 +48,10 @@ describe("Bayesian linear regression: posterior", () => {
     const xs = [-3.5, -0.3, 0.7, 4];
     const post = fitBayesLinear(feats, x, y, opts);
     const p = bayesLinearPredict(post, xs);
-    const Phi = featureMatrix(feats, x), Phs = featureMatrix(feats, xs);
-    const sp2 = opts.priorStd ** 2, sn2 = opts.noiseStd ** 2;
+    const Phi = featureMatrix(feats, x),
+      Phs = featureMatrix(feats, xs);
+    const sp2 = opts.priorStd ** 2,
+      sn2 = opts.noiseStd ** 2;
     const K = add(scale(matmul(Phi, transpose(Phi)), sp2), scale(eye(x.length), sn2));
     const Ks = scale(matmul(Phs, transpose(Phi)), sp2);
     const Kss = scale(matmul(Phs, transpose(Phs)), sp2);
@@ -80,10 +86,11 @@ describe("Bayesian linear regression: posterior", () => {
     const mean = new Float64Array(M);
     for (const w of ws) for (let r = 0; r < M; r++) mean[r] += w[r] / N;
     const cov = mat(M, M);
-    for (const w of ws) for (let r = 0; r < M; r++) for (let c = 0; c < M; c++) cov.data[r * M + c] += ((w[r] - mean[r]) * (w[c] - mean[c])) / (N - 1);
+    for (const w of ws)
+      for (let r = 0; r < M; r++) for (let c = 0; c < M; c++) cov.data[r * M + c] += ((w[r] - mean[r]) * (w[c] - mean[c])) / (N - 1);
     for (let r = 0; r < M; r++) {
       const sd = Math.sqrt(post.cov.data[r * M + r]);
-      expect(Math.abs(mean[r] - post.mean[r])).toBeLessThan(5 * sd / Math.sqrt(N));
+      expect(Math.abs(mean[r] - post.mean[r])).toBeLessThan((5 * sd) / Math.sqrt(N));
     }
     const maxVar = Math.max(...Array.from({ length: M }, (_, r) => post.cov.data[r * M + r]));
     expect(maxAbsDiff(cov, post.cov)).toBeLessThan(0.03 * maxVar);
@@ -135,7 +142,13 @@ describe("Bayesian linear regression: posterior", () => {
   });
 
   it("recovers the weights of a noiseless linear function as the prior gets wide", () => {
-    const X = [[0, 1], [1, 0], [1, 1], [2, -1], [-1, 3]];
+    const X = [
+      [0, 1],
+      [1, 0],
+      [1, 1],
+      [2, -1],
+      [-1, 3],
+    ];
     const y = X.map((r) => 0.5 + 2 * r[0] - 3 * r[1]);
     const post = fitBayesLinear(linearFeatures(2), X, y, { priorStd: 1e4, noiseStd: 1e-4 });
     expect(Array.from(post.mean).map((v) => Number(v.toFixed(6)))).toEqual([0.5, 2, -3]);
@@ -143,7 +156,14 @@ describe("Bayesian linear regression: posterior", () => {
 
   it("feature maps have the advertised values", () => {
     expect(Array.from(polynomialFeatures(3, { scale: 2 }).map([4]))).toEqual([1, 2, 4, 8]);
-    const r = rbfFeatures([[0, 0], [1, 1]], 1, { bias: false }).map([1, 0]);
+    const r = rbfFeatures(
+      [
+        [0, 0],
+        [1, 1],
+      ],
+      1,
+      { bias: false },
+    ).map([1, 0]);
     expect(r[0]).toBeCloseTo(Math.exp(-0.5), 14);
     expect(r[1]).toBeCloseTo(Math.exp(-0.5), 14);
     expect(Array.from(linearFeatures(2).map([3, 4]))).toEqual([1, 3, 4]);
@@ -182,8 +202,16 @@ describe("uncertainty helpers", () => {
     expect(() => gapRegressionData({ seed: 1, gap: [3, 5] })).toThrow(ValueError);
   });
   it("ensemble moments follow the law of total variance", () => {
-    const means = [[0, 1], [2, 1], [4, 1]];
-    const vars = [[1, 0.5], [1, 0.5], [4, 0.5]];
+    const means = [
+      [0, 1],
+      [2, 1],
+      [4, 1],
+    ];
+    const vars = [
+      [1, 0.5],
+      [1, 0.5],
+      [4, 0.5],
+    ];
     const m = ensembleMoments(means, vars);
     expect(m.mean).toEqual([2, 1]);
     expect(m.aleatoric).toEqual([2, 0.5]);

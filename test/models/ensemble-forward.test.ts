@@ -47,26 +47,26 @@ describe("EnsembleDynamicsModel: one forward pass", () => {
         const rows = [3, 0, 5]; // member 1 gets no rows
         const xs = rows.map((r) => Float32Array.from({ length: r * model.inputSize }, () => rng.uniform(-2, 2)));
         for (const engine of [arrayForwardEngine(model.net), "tfjs"]) {
-        if (engine === "tfjs") releaseArrayForward(model.net);
-        expect(arrayForwardEngine(model.net)).toBe(engine);
-        const got = model.rawMemberOutputs(xs);
-        const same = (g: Float32Array, w: Float32Array) => {
-          if (engine === "tfjs") expect(Array.from(g)).toEqual(Array.from(w));
-          else g.forEach((v, i) => expect(Math.abs(v - w[i])).toBeLessThan(1e-5));
-        };
-        for (let b = 0; b < 3; b++) {
-          if (rows[b] === 0) {
-            expect(got[b].m.length).toBe(0);
-            continue;
+          if (engine === "tfjs") releaseArrayForward(model.net);
+          expect(arrayForwardEngine(model.net)).toBe(engine);
+          const got = model.rawMemberOutputs(xs);
+          const same = (g: Float32Array, w: Float32Array) => {
+            if (engine === "tfjs") expect(Array.from(g)).toEqual(Array.from(w));
+            else g.forEach((v, i) => expect(Math.abs(v - w[i])).toBeLessThan(1e-5));
+          };
+          for (let b = 0; b < 3; b++) {
+            if (rows[b] === 0) {
+              expect(got[b].m.length).toBe(0);
+              continue;
+            }
+            const x = tf.tensor2d(xs[b], [rows[b], model.inputSize]);
+            const o = model.net.forwardMembers(x);
+            const want = { m: o.mean[b].dataSync().slice(), v: o.logVar ? o.logVar[b].dataSync().slice() : null };
+            tf.dispose([x, ...o.mean, ...(o.logVar ?? [])]);
+            same(got[b].m, want.m as Float32Array);
+            if (probabilistic) same(got[b].v!, want.v! as Float32Array);
+            else expect(got[b].v).toBeNull();
           }
-          const x = tf.tensor2d(xs[b], [rows[b], model.inputSize]);
-          const o = model.net.forwardMembers(x);
-          const want = { m: o.mean[b].dataSync().slice(), v: o.logVar ? o.logVar[b].dataSync().slice() : null };
-          tf.dispose([x, ...o.mean, ...(o.logVar ?? [])]);
-          same(got[b].m, want.m as Float32Array);
-          if (probabilistic) same(got[b].v!, want.v! as Float32Array);
-          else expect(got[b].v).toBeNull();
-        }
         }
         model.dispose();
       });

@@ -26,7 +26,9 @@ beforeAll(async () => {
 function pendulumData(episodes: number, seed: number): Dataset {
   const env = new Pendulum({ seed });
   const rng = makeRng(seed);
-  return concatDatasets(...Array.from({ length: episodes }, (_, i) => runEpisode(env, randomPolicy(env, rng), { seed: seed * 100 + i }).data));
+  return concatDatasets(
+    ...Array.from({ length: episodes }, (_, i) => runEpisode(env, randomPolicy(env, rng), { seed: seed * 100 + i }).data),
+  );
 }
 
 describe("Dataset helpers", () => {
@@ -50,7 +52,8 @@ describe("LinearModel", () => {
     const rng = makeRng(1);
     const D = emptyDataset();
     for (let i = 0; i < 50; i++) {
-      const s = [rng.normal(), rng.normal()], a = [rng.normal()];
+      const s = [rng.normal(), rng.normal()],
+        a = [rng.normal()];
       addTransition(D, s, a, 0, [0.9 * s[0] + 0.1 * s[1] + 0.5 * a[0] + 0.2, -0.3 * s[0] + s[1] - a[0]]);
     }
     for (const delta of [true, false]) {
@@ -74,13 +77,25 @@ describe("LinearModel", () => {
 
 describe("normalised delta helpers", () => {
   it("deltaStats and normalizedDeltaLoss match hand computation", () => {
-    const S = [[0, 0], [1, 1], [2, 4]];
-    const S2 = [[1, 0], [3, 1], [5, 4]]; // deltas [1,0],[2,0],[3,0]
+    const S = [
+      [0, 0],
+      [1, 1],
+      [2, 4],
+    ];
+    const S2 = [
+      [1, 0],
+      [3, 1],
+      [5, 4],
+    ]; // deltas [1,0],[2,0],[3,0]
     const { mean, std } = deltaStats(S, S2);
     expect(mean[0]).toBeCloseTo(2, 12);
     expect(std[0]).toBeCloseTo(Math.sqrt(2 / 3), 12);
     expect(std[1]).toBe(1e-6); // floored
-    const perfect = [[-1 / std[0], 0], [0, 0], [1 / std[0], 0]];
+    const perfect = [
+      [-1 / std[0], 0],
+      [0, 0],
+      [1 / std[0], 0],
+    ];
     expect(normalizedDeltaLoss(perfect, S, S2, mean, std)).toBeCloseTo(0, 12);
     const off = perfect.map((r) => [r[0] + 1, r[1]]);
     expect(normalizedDeltaLoss(off, S, S2, mean, std)).toBeCloseTo(0.5, 12); // 3 errors of 1 over 6 entries
@@ -91,7 +106,9 @@ describe("normalised delta helpers", () => {
     const out = new Float64Array(7).fill(NaN);
     writeInput(f, [9, 0.5, Math.PI / 3, -2], 1, [7, 0.25], 1, out, 1);
     expect(Array.from(out.subarray(1, 6))).toEqual([0.5, Math.cos(Math.PI / 3), Math.sin(Math.PI / 3), -2, 0.25]);
-    expect(() => inputLayout("EnsembleDynamicsModel", 3, 1, [3])).toThrow(/EnsembleDynamicsModel: angle dimension 3 is not a state dimension/);
+    expect(() => inputLayout("EnsembleDynamicsModel", 3, 1, [3])).toThrow(
+      /EnsembleDynamicsModel: angle dimension 3 is not a state dimension/,
+    );
     const D = emptyDataset();
     addTransition(D, [1, 0, 2], [0.5], 0, [2, 0.1, 4]);
     const { x, y, n } = deltaArrays(f, D, [1, 0, 0], [1, 0.1, 4], (len) => new Float32Array(len));
@@ -123,9 +140,20 @@ describe("MlpDynamicsModel on the pendulum", () => {
     expect(rep.trainLoss[rep.trainLoss.length - 1]).toBeLessThan(rep.trainLoss[0]);
     const test = pendulumData(1, 9);
     expect(m.evaluate(test)).toBeLessThan(0.05);
-    const S = mat(2, 2, [0.3, -1, 3, 2]), A = mat(2, 1, [1, -2]);
+    const S = mat(2, 2, [0.3, -1, 3, 2]),
+      A = mat(2, 1, [1, -2]);
     const b = m.predictBatch(S, A);
-    const t = tf.tidy(() => m.predictTensor(tf.tensor2d([[0.3, -1], [3, 2]]), tf.tensor2d([[1], [-2]])).dataSync());
+    const t = tf.tidy(() =>
+      m
+        .predictTensor(
+          tf.tensor2d([
+            [0.3, -1],
+            [3, 2],
+          ]),
+          tf.tensor2d([[1], [-2]]),
+        )
+        .dataSync(),
+    );
     for (let i = 0; i < 4; i++) expect(b.data[i]).toBeCloseTo(t[i], 4);
     // Open-loop error grows with the horizon.
     const env = new Pendulum({ seed: 3 });
@@ -140,15 +168,21 @@ describe("MlpDynamicsModel on the pendulum", () => {
   it("input gradients of predictTensor match finite differences of predictBatch", async () => {
     const m = new MlpDynamicsModel({ stateDim: 2, actionDim: 1, angleDims: [0], seed: 2, maxEpochs: 5, hiddenSizes: [32] });
     await m.fit(pendulumData(1, 2));
-    const s = [0.7, 1.5], a = [0.4];
+    const s = [0.7, 1.5],
+      a = [0.4];
     const g = tf.tidy(() => {
       const f = (x: tf.Tensor) => tf.sum(m.predictTensor(x.slice([0, 0], [1, 2]) as tf.Tensor2D, x.slice([0, 2], [1, 1]) as tf.Tensor2D));
-      return Array.from(tf.grad(f)(tf.tensor2d([[...s, ...a]])).dataSync());
+      return Array.from(
+        tf
+          .grad(f)(tf.tensor2d([[...s, ...a]]))
+          .dataSync(),
+      );
     });
     const eps = 1e-2;
     const x0 = [...s, ...a];
     for (let j = 0; j < 3; j++) {
-      const xp = x0.slice(), xm = x0.slice();
+      const xp = x0.slice(),
+        xm = x0.slice();
       xp[j] += eps;
       xm[j] -= eps;
       const fp = m.predict(xp.slice(0, 2), xp.slice(2));
@@ -161,7 +195,16 @@ describe("MlpDynamicsModel on the pendulum", () => {
 
   it("trains with the k-step unrolled loss", async () => {
     const D = pendulumData(2, 4);
-    const m = new MlpDynamicsModel({ stateDim: 2, actionDim: 1, angleDims: [0], seed: 4, maxEpochs: 6, kStep: 5, hiddenSizes: [32, 32], validFraction: 0 });
+    const m = new MlpDynamicsModel({
+      stateDim: 2,
+      actionDim: 1,
+      angleDims: [0],
+      seed: 4,
+      maxEpochs: 6,
+      kStep: 5,
+      hiddenSizes: [32, 32],
+      validFraction: 0,
+    });
     const rep = await m.fit(D);
     expect(rep.epochs).toBe(6);
     expect(rep.trainLoss[5]).toBeLessThan(rep.trainLoss[0]);
@@ -176,9 +219,14 @@ describe("RewardModel", () => {
     await r.fit(D);
     const test = pendulumData(1, 6);
     const n = datasetSize(test);
-    const pred = r.batch(mat(n, 2, Float64Array.from(test.states.flat())), mat(n, 1, Float64Array.from(test.actions.flat())), mat(n, 2, Float64Array.from(test.nextStates.flat())));
+    const pred = r.batch(
+      mat(n, 2, Float64Array.from(test.states.flat())),
+      mat(n, 1, Float64Array.from(test.actions.flat())),
+      mat(n, 2, Float64Array.from(test.nextStates.flat())),
+    );
     const mean = test.rewards.reduce((a, b) => a + b, 0) / n;
-    let ssr = 0, sst = 0;
+    let ssr = 0,
+      sst = 0;
     for (let i = 0; i < n; i++) {
       ssr += (pred[i] - test.rewards[i]) ** 2;
       sst += (test.rewards[i] - mean) ** 2;
@@ -193,10 +241,21 @@ describe("oracle", () => {
     const env = new Pendulum({ seed: 0 });
     const m = oracleModel(env);
     expect(m).toBeInstanceOf(DifferentiableOracle);
-    const S = mat(2, 2, [0.1, 0.2, 3, -1]), A = mat(2, 1, [1, -5]);
+    const S = mat(2, 2, [0.1, 0.2, 3, -1]),
+      A = mat(2, 1, [1, -5]);
     const P = m.predictBatch(S, A);
     expect(Array.from(P.data.slice(2))).toEqual(env.nextState([3, -1], [-5]));
-    const t = tf.tidy(() => (m as DifferentiableOracle).predictTensor(tf.tensor2d([[0.1, 0.2], [3, -1]]), tf.tensor2d([[1], [-5]])).dataSync());
+    const t = tf.tidy(() =>
+      (m as DifferentiableOracle)
+        .predictTensor(
+          tf.tensor2d([
+            [0.1, 0.2],
+            [3, -1],
+          ]),
+          tf.tensor2d([[1], [-5]]),
+        )
+        .dataSync(),
+    );
     for (let i = 0; i < 4; i++) expect(t[i]).toBeCloseTo(P.data[i], 4);
     const r = envReward(env).batch(S, A, P);
     expect(r[0]).toBeCloseTo(-(0.01 + 0.1 * 0.04 + 0.001), 12);

@@ -16,9 +16,15 @@ describe("notebooks 00-05", () => {
         // Vega-Lite for JupyterLab, SVG for the classic notebook, nbconvert and GitHub.
         expect(String(p["image/svg+xml"] ?? "")).toMatch(/^<svg/);
       }
-      const html = nb.outputs.flat().map((o) => String(o.data?.["text/html"] ?? "")).join("\n");
+      const html = nb.outputs
+        .flat()
+        .map((o) => String(o.data?.["text/html"] ?? ""))
+        .join("\n");
       expect(html, "notebook 00 shows an animation player").toMatch(/<svg/);
-      const text = nb.outputs.flat().map((o) => [o.text ?? ""].flat().join("")).join("");
+      const text = nb.outputs
+        .flat()
+        .map((o) => [o.text ?? ""].flat().join(""))
+        .join("");
       expect(text).toMatch(/ok: /);
     },
   });

@@ -37,12 +37,17 @@ export function executeNotebooks(
         expect(r.ok, describeFailure(stem, r)).toBe(true);
         // Every plot fits the notebook's output area (lib/viz fits rows of charts when drawing them).
         const saved = JSON.parse(fs.readFileSync(executed, "utf8")) as { cells: { outputs?: { data?: Record<string, unknown> }[] }[] };
-        const widths = saved.cells.flatMap((c) => c.outputs ?? []).flatMap((o) => {
-          const svg = o.data?.["image/svg+xml"];
-          const m = /^<svg[^>]*\swidth="([\d.]+)"/.exec([svg ?? ""].flat().join(""));
-          return m && o.data?.["application/vnd.vegalite.v5+json"] ? [Number(m[1])] : [];
-        });
-        expect(widths.filter((w) => w > OUTPUT_WIDTH), `${stem}: plots wider than ${OUTPUT_WIDTH} px`).toEqual([]);
+        const widths = saved.cells
+          .flatMap((c) => c.outputs ?? [])
+          .flatMap((o) => {
+            const svg = o.data?.["image/svg+xml"];
+            const m = /^<svg[^>]*\swidth="([\d.]+)"/.exec([svg ?? ""].flat().join(""));
+            return m && o.data?.["application/vnd.vegalite.v5+json"] ? [Number(m[1])] : [];
+          });
+        expect(
+          widths.filter((w) => w > OUTPUT_WIDTH),
+          `${stem}: plots wider than ${OUTPUT_WIDTH} px`,
+        ).toEqual([]);
         if (after[stem]) {
           const nb = JSON.parse(fs.readFileSync(executed, "utf8"));
           after[stem]({

@@ -7,7 +7,10 @@ import { exerciseId, parseNotebook } from "../../lib/grader/notebook";
 import { ROOT } from "../helpers/notebook";
 
 const dir = path.join(ROOT, "notebooks");
-const notebooks = fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort();
+const notebooks = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith(".ipynb"))
+  .sort();
 
 describe("committed notebooks", () => {
   it("cover the course map 00-12 in order, each with its percent-format source", () => {

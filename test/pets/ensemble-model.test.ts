@@ -27,7 +27,9 @@ const small = (over: Partial<ConstructorParameters<typeof EnsembleDynamicsModel>
 
 describe("Gaussian NLL and soft bounds", () => {
   it("gaussianNll equals the hand computation mean((mu - y)^2 exp(-v) + v)", () => {
-    const mu = [0.5, -1, 2, 0], v = [0, -1, 0.7, -3], y = [0, 0, 1.5, 0.1];
+    const mu = [0.5, -1, 2, 0],
+      v = [0, -1, 0.7, -3],
+      y = [0, 0, 1.5, 0.1];
     let want = 0;
     for (let i = 0; i < 4; i++) want += ((mu[i] - y[i]) ** 2 * Math.exp(-v[i]) + v[i]) / 4;
     const got = tf.tidy(() => gaussianNll(tf.tensor1d(mu), tf.tensor1d(v), tf.tensor1d(y)).dataSync()[0]);
@@ -56,7 +58,10 @@ describe("Gaussian NLL and soft bounds", () => {
     const fast = m.rawMemberOutputs([x, x, x]);
     const ref = tf.tidy(() => {
       const o = m.net.forwardMembers(tf.tensor2d(x, [5, m.inputSize]));
-      return { mean: o.mean.map((t) => Array.from(t.dataSync())), logVar: o.logVar!.map((t) => Array.from(t.dataSync())) } as unknown as tf.TensorContainer;
+      return {
+        mean: o.mean.map((t) => Array.from(t.dataSync())),
+        logVar: o.logVar!.map((t) => Array.from(t.dataSync())),
+      } as unknown as tf.TensorContainer;
     }) as unknown as { mean: number[][]; logVar: number[][] };
     for (let b = 0; b < 3; b++) {
       fast[b].m.forEach((v, i) => expect(v).toBeCloseTo(ref.mean[b][i], 4));
@@ -100,11 +105,13 @@ describe("EnsembleDynamicsModel", () => {
     one.dispose();
     const m = small({ members: 5, epochs: 20, hiddenSizes: [32] });
     await m.fit(linearData(200, 4));
-    const S = mat(2, 2, [0.1, 0.1, 8, -8]), A = mat(2, 1, [0, 0]);
+    const S = mat(2, 2, [0.1, 0.1, 8, -8]),
+      A = mat(2, 1, [0, 0]);
     const d = m.disagreement(S, A);
     const { mean } = m.predictMembers(S, A);
     let want = 0;
-    for (let i = 0; i < 5; i++) for (let j = i + 1; j < 5; j++) want = Math.max(want, Math.hypot(mean[i][0] - mean[j][0], mean[i][1] - mean[j][1]));
+    for (let i = 0; i < 5; i++)
+      for (let j = i + 1; j < 5; j++) want = Math.max(want, Math.hypot(mean[i][0] - mean[j][0], mean[i][1] - mean[j][1]));
     expect(d[0]).toBeCloseTo(want, 8);
     expect(d[1]).toBeGreaterThan(d[0]); // far outside the data [-1, 1]^2 the members disagree more
     m.dispose();
@@ -126,7 +133,8 @@ describe("EnsembleDynamicsModel", () => {
   it("stepMembers: row i goes through member[i]; samples differ from the mean only for probabilistic members", async () => {
     const m = small({ members: 3 });
     await m.fit(linearData(60, 6));
-    const S = new Float64Array([0.2, 0.1, 0.2, 0.1, 0.2, 0.1]), A = new Float64Array([0.5, 0.5, 0.5]);
+    const S = new Float64Array([0.2, 0.1, 0.2, 0.1, 0.2, 0.1]),
+      A = new Float64Array([0.5, 0.5, 0.5]);
     const mean = m.stepMembers(S, A, [0, 1, 2], null);
     const per = [0, 1, 2].map((b) => m.predictMembers(mat(1, 2, [0.2, 0.1]), mat(1, 1, [0.5])).mean[m.elites.indexOf(b)]);
     for (let b = 0; b < 3; b++) {

@@ -103,7 +103,9 @@ describe("particle-averaged score", () => {
 
   it("the planner's score is the particle average: the fan's score equals the mean of its particles' returns", () => {
     const dyn = toyDynamics();
-    const reward = { batch: (_S: { data: Float64Array }, _A: unknown, S2: { data: Float64Array }) => Float64Array.from(S2.data, (s) => -Math.abs(s - 3)) };
+    const reward = {
+      batch: (_S: { data: Float64Array }, _A: unknown, S2: { data: Float64Array }) => Float64Array.from(S2.data, (s) => -Math.abs(s - 3)),
+    };
     const cfg = { population: 10, elites: 2, iterations: 2, horizon: 4, particles: 6 };
     const fan = particleFan(dyn, reward as never, [-1], [1], cfg, [0], [[0], [0], [0], [0]], makeRng(5));
     expect(fan.states.length).toBe(6);
@@ -138,8 +140,10 @@ describe("PETS planner and loop", () => {
   it("plans with the oracle on cart-pole and is seeded", () => {
     const env = new CartPole({ reward: "pets", maxSteps: 10, seed: 1 });
     const cfg = { population: 16, elites: 4, iterations: 2, horizon: 5 };
-    const plan = (seed: number) => petsPlanner(oracleModel(env), envReward(env), env.actionSpace.low, env.actionSpace.high, cfg)([0, 0, 0, 0], makeRng(seed));
-    const a = plan(3), b = plan(3);
+    const plan = (seed: number) =>
+      petsPlanner(oracleModel(env), envReward(env), env.actionSpace.low, env.actionSpace.high, cfg)([0, 0, 0, 0], makeRng(seed));
+    const a = plan(3),
+      b = plan(3);
     expect(a.actions).toEqual(b.actions);
     expect(a.actions.length).toBe(5);
     expect(Number.isFinite(a.predictedReturn)).toBe(true);
@@ -158,7 +162,13 @@ describe("PETS planner and loop", () => {
       addTransition(D, s, a, r.reward, env.getState());
     }
     await m.fit(D);
-    const planner = petsPlanner(m, envReward(env), env.actionSpace.low, env.actionSpace.high, { population: 8, elites: 2, iterations: 2, horizon: 3, particles: 4 });
+    const planner = petsPlanner(m, envReward(env), env.actionSpace.low, env.actionSpace.high, {
+      population: 8,
+      elites: 2,
+      iterations: 2,
+      horizon: 3,
+      particles: 4,
+    });
     planner([0, 0, 0, 0], rng);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 1000; i++) planner([0, 0, 0.001 * i, 0], rng);
@@ -169,12 +179,26 @@ describe("PETS planner and loop", () => {
   it("runPets runs the loop (tiny), reports timings, and the decision rules all act", async () => {
     const env = new CartPole({ reward: "pets", maxSteps: 6, seed: 3 });
     const model = ablationModel("PE", { stateDim: 4, actionDim: 1, angleDims: [2], hiddenSizes: [8], epochs: 1, seed: 4 }, 3);
-    const res = await runPets({ env, model, reward: envReward(env), planner: { population: 8, elites: 2, iterations: 1, horizon: 3, particles: 6 }, trials: 2, seed: 1 });
+    const res = await runPets({
+      env,
+      model,
+      reward: envReward(env),
+      planner: { population: 8, elites: 2, iterations: 1, horizon: 3, particles: 6 },
+      trials: 2,
+      seed: 1,
+    });
     expect(res.trials.length).toBe(2);
     expect(res.data.states.length).toBe(18);
     expect(res.trials[0].trainSeconds).toBeGreaterThan(0);
     for (const rule of ["greedy", "posterior", "optimism"] as const) {
-      const c = new PetsController(model, envReward(env), [-10], [10], { population: 8, elites: 2, iterations: 1, horizon: 3, particles: 6 }, rule);
+      const c = new PetsController(
+        model,
+        envReward(env),
+        [-10],
+        [10],
+        { population: 8, elites: 2, iterations: 1, horizon: 3, particles: 6 },
+        rule,
+      );
       c.newTrial(makeRng(1));
       expect(rule === "posterior" ? c.sampledMember !== null : c.sampledMember === null).toBe(true);
       const a = c.act([0, 0, 0, 0], makeRng(2));

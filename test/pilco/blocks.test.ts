@@ -14,7 +14,10 @@ export const cartCost: PilcoCost = { idx: [0, 4, 5], Q: [1, ell, 0, ell, ell * e
 describe("trigonometric and squashing blocks against Monte Carlo", () => {
   it("gTrig: mean, covariance of [sin, cos] and cov(theta, .)", () => {
     const rng = makeRng(3);
-    for (const [mu, v] of [[0.4, 0.3], [2.5, 1.2]]) {
+    for (const [mu, v] of [
+      [0.4, 0.3],
+      [2.5, 1.2],
+    ]) {
       const r = gTrig(mu, v);
       const mom = new Moments(3);
       for (let k = 0; k < N_MC; k++) {
@@ -29,7 +32,10 @@ describe("trigonometric and squashing blocks against Monte Carlo", () => {
     }
   });
 
-  for (const [name, q] of [["u_max sin x", squashSin(2)], ["u_max (9 sin x + sin 3x)/8", squash93(10)]] as const) {
+  for (const [name, q] of [
+    ["u_max sin x", squashSin(2)],
+    ["u_max (9 sin x + sin 3x)/8", squash93(10)],
+  ] as const) {
     it(`gSin with ${name}`, () => {
       const rng = makeRng(4);
       const [mu, v] = [0.7, 0.8];
@@ -40,7 +46,7 @@ describe("trigonometric and squashing blocks against Monte Carlo", () => {
         mom.add([x, squashValue(q, x)]);
       }
       const sd = Math.sqrt(r.S[0]);
-      expect(Math.abs(r.M[0] - mom.mean(1))).toBeLessThan(5 * sd / Math.sqrt(N_MC));
+      expect(Math.abs(r.M[0] - mom.mean(1))).toBeLessThan((5 * sd) / Math.sqrt(N_MC));
       expect(Math.abs(r.S[0] - mom.cov(1, 1))).toBeLessThan(0.02 * r.S[0]);
       expect(Math.abs(r.V[0] * v - mom.cov(0, 1))).toBeLessThan(0.02 * Math.sqrt(v * r.S[0]));
     });
@@ -51,7 +57,16 @@ describe("trigonometric and squashing blocks against Monte Carlo", () => {
     const adj = Array.from({ length: 8 }, () => rng.normal());
     const fT = (x: Float64Array) => {
       const r = gTrig(x[0], x[1]);
-      return adj[0] * r.M[0] + adj[1] * r.M[1] + adj[2] * r.S[0] + adj[3] * r.S[1] + adj[4] * r.S[2] + adj[5] * r.S[3] + adj[6] * r.V[0] + adj[7] * r.V[1];
+      return (
+        adj[0] * r.M[0] +
+        adj[1] * r.M[1] +
+        adj[2] * r.S[0] +
+        adj[3] * r.S[1] +
+        adj[4] * r.S[2] +
+        adj[5] * r.S[3] +
+        adj[6] * r.V[0] +
+        adj[7] * r.V[1]
+      );
     };
     const gT = gTrigBackward(0.9, 0.4, adj.slice(0, 2), adj.slice(2, 6), adj.slice(6, 8));
     expect(maxRelErr(gT, fdGrad(fT, [0.9, 0.4]), 1e-4)).toBeLessThan(1e-6);
@@ -83,36 +98,59 @@ describe("expected saturating cost", () => {
       acc += 1 - Math.exp(-0.5 * q);
     }
     expect(Math.abs(r.L - acc / N_MC)).toBeLessThan(0.003);
-    expect(maxRelErr(r.dm, fdGrad((x) => lossSat(x, S, W, z).L, m), 1e-4)).toBeLessThan(1e-6);
+    expect(
+      maxRelErr(
+        r.dm,
+        fdGrad((x) => lossSat(x, S, W, z).L, m),
+        1e-4,
+      ),
+    ).toBeLessThan(1e-6);
     const fs = fdGrad((s) => lossSat(m, s, W, z).L, S); // unsymmetric perturbations: compare symmetric parts
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-      expect(Math.abs(r.dS[i * d + j] + r.dS[j * d + i] - fs[i * d + j] - fs[j * d + i])).toBeLessThan(1e-6);
-    }
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) {
+        expect(Math.abs(r.dS[i * d + j] + r.dS[j * d + i] - fs[i * d + j] - fs[j * d + i])).toBeLessThan(1e-6);
+      }
   });
 
   it("cart-pole tip cost (trig moment matching + lossSat) against Monte Carlo, with derivatives", () => {
     const rng = makeRng(7);
-    for (const m of [[0.1, 0, 0, Math.PI - 0.2], [0.3, 0.5, -1, 1.0]]) {
+    for (const m of [
+      [0.1, 0, 0, Math.PI - 0.2],
+      [0.3, 0.5, -1, 1.0],
+    ]) {
       const S = randomCov(4, rng, 0.15);
       const r = expectedCost(cartPlant, cartCost, m, S);
       const draw = sampler(m, S, rng);
       let acc = 0;
       for (let k = 0; k < N_MC; k++) {
         const x = draw();
-        const dx = x[0] + ell * Math.sin(x[3]), dy = ell * Math.cos(x[3]) + ell;
+        const dx = x[0] + ell * Math.sin(x[3]),
+          dy = ell * Math.cos(x[3]) + ell;
         acc += 1 - Math.exp(-(dx * dx + dy * dy) / (2 * 0.25 * 0.25));
       }
       expect(Math.abs(r.L - acc / N_MC)).toBeLessThan(0.003);
-      expect(maxRelErr(r.dm, fdGrad((x) => expectedCost(cartPlant, cartCost, x, S).L, m), 1e-4)).toBeLessThan(1e-5);
-      for (let i = 0; i < 4; i++) for (let j = 0; j <= i; j++) {
-        const h = 1e-6;
-        const sp = Float64Array.from(S), sm = Float64Array.from(S);
-        sp[i * 4 + j] += h; sm[i * 4 + j] -= h;
-        if (i !== j) { sp[j * 4 + i] += h; sm[j * 4 + i] -= h; }
-        const fd = (expectedCost(cartPlant, cartCost, m, sp).L - expectedCost(cartPlant, cartCost, m, sm).L) / (2 * h);
-        const an = i === j ? r.dS[i * 4 + i] : r.dS[i * 4 + j] + r.dS[j * 4 + i];
-        expect(Math.abs(an - fd)).toBeLessThan(1e-6 * (1 + Math.abs(fd)));
-      }
+      expect(
+        maxRelErr(
+          r.dm,
+          fdGrad((x) => expectedCost(cartPlant, cartCost, x, S).L, m),
+          1e-4,
+        ),
+      ).toBeLessThan(1e-5);
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j <= i; j++) {
+          const h = 1e-6;
+          const sp = Float64Array.from(S),
+            sm = Float64Array.from(S);
+          sp[i * 4 + j] += h;
+          sm[i * 4 + j] -= h;
+          if (i !== j) {
+            sp[j * 4 + i] += h;
+            sm[j * 4 + i] -= h;
+          }
+          const fd = (expectedCost(cartPlant, cartCost, m, sp).L - expectedCost(cartPlant, cartCost, m, sm).L) / (2 * h);
+          const an = i === j ? r.dS[i * 4 + i] : r.dS[i * 4 + j] + r.dS[j * 4 + i];
+          expect(Math.abs(an - fd)).toBeLessThan(1e-6 * (1 + Math.abs(fd)));
+        }
     }
   });
 });
@@ -128,7 +166,17 @@ describe("policies (moment matched) against Monte Carlo", () => {
   const S = randomCov(5, rng, 0.3);
   const policies = [
     ["linear (squashed with u_max sin)", linearPolicy(5, [squashSin(3)], [0.4, -0.8, 0.3, 1.1, -0.5, 0.2])],
-    ["RBF network, 20 basis functions", rbfPolicy(5, [squash93(10)], { nBasis: 20, centreMean: [0, 0, 0, 0, 1], centreCov: randomCov(5, rng, 1), targetStd: 1, rng, lengthscales: [1, 1, 1, 0.7, 0.7] })],
+    [
+      "RBF network, 20 basis functions",
+      rbfPolicy(5, [squash93(10)], {
+        nBasis: 20,
+        centreMean: [0, 0, 0, 0, 1],
+        centreCov: randomCov(5, rng, 1),
+        targetStd: 1,
+        rng,
+        lengthscales: [1, 1, 1, 0.7, 0.7],
+      }),
+    ],
   ] as const;
   for (const [name, policy] of policies) {
     it(`${name}: mean, variance, cov(x, u)`, () => {
@@ -138,10 +186,13 @@ describe("policies (moment matched) against Monte Carlo", () => {
       const C = new Float64Array(5);
       if (linear) {
         const r = controlMoments(plant, policy, m, S);
-        M = r.M[0]; Su = r.S[0]; C.set(r.C);
+        M = r.M[0];
+        Su = r.S[0];
+        C.set(r.C);
       } else {
         const { out } = policyMoments(ctx, m, S);
-        M = out.M[0]; Su = out.S[0];
+        M = out.M[0];
+        Su = out.S[0];
         for (let i = 0; i < 5; i++) for (let k = 0; k < 5; k++) C[i] += S[i * 5 + k] * out.V[k];
       }
       const draw = sampler(m, S, rng);
@@ -149,12 +200,13 @@ describe("policies (moment matched) against Monte Carlo", () => {
       const v = new Float64Array(6);
       for (let k = 0; k < N_MC; k++) {
         const x = draw();
-        v.set(x, 0); v[5] = linear ? policyAction(ctx, x)[0] : policyRaw(ctx, x)[0];
+        v.set(x, 0);
+        v[5] = linear ? policyAction(ctx, x)[0] : policyRaw(ctx, x)[0];
         mom.add(v);
       }
       const sd = Math.sqrt(Su);
       expect(Su).toBeGreaterThan(0.01);
-      expect(Math.abs(M - mom.mean(5))).toBeLessThan(5 * sd / Math.sqrt(N_MC) + 1e-4);
+      expect(Math.abs(M - mom.mean(5))).toBeLessThan((5 * sd) / Math.sqrt(N_MC) + 1e-4);
       expect(Math.abs(Su - mom.cov(5, 5))).toBeLessThan(0.02 * Su + 1e-5);
       for (let i = 0; i < 5; i++) {
         expect(Math.abs(C[i] - mom.cov(i, 5))).toBeLessThan(0.02 * Math.sqrt(S[i * 5 + i] * Su) + 1e-5);

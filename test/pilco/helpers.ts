@@ -8,11 +8,12 @@ export function randomCov(D: number, rng: Rng, scale = 0.3): Float64Array {
   const A = new Float64Array(D * D);
   for (let i = 0; i < D * D; i++) A[i] = rng.normal();
   const S = new Float64Array(D * D);
-  for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) {
-    let v = 0;
-    for (let k = 0; k < D; k++) v += A[i * D + k] * A[j * D + k];
-    S[i * D + j] = (scale * v) / D + (i === j ? 0.05 * scale : 0);
-  }
+  for (let i = 0; i < D; i++)
+    for (let j = 0; j < D; j++) {
+      let v = 0;
+      for (let k = 0; k < D; k++) v += A[i * D + k] * A[j * D + k];
+      S[i * D + j] = (scale * v) / D + (i === j ? 0.05 * scale : 0);
+    }
   return S;
 }
 
@@ -91,8 +92,10 @@ export function fdGrad(f: (x: Float64Array) => number, x0: ArrayLike<number>, h 
   const g = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
-    x[i] = v + h; const fp = f(x);
-    x[i] = v - h; const fm = f(x);
+    x[i] = v + h;
+    const fp = f(x);
+    x[i] = v - h;
+    const fm = f(x);
     x[i] = v;
     g[i] = (fp - fm) / (2 * h);
   }

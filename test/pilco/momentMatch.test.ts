@@ -9,7 +9,9 @@ const N_MC = 100_000;
 describe("moment matching through GPs (gp0) against Monte Carlo", () => {
   for (const seed of [1, 2]) {
     it(`mean, full covariance and input-output covariance (seed ${seed})`, () => {
-      const D = 3, E = 3, n = 25;
+      const D = 3,
+        E = 3,
+        n = 25;
       const gps = randomGps(n, D, E, seed);
       const model = mmModelFromGps(gps);
       const rng = makeRng(100 + seed);
@@ -29,12 +31,15 @@ describe("moment matching through GPs (gp0) against Monte Carlo", () => {
       const v = new Float64Array(D + E);
       for (let k = 0; k < N_MC; k++) {
         v.set(xs[k], 0);
-        for (let e = 0; e < E; e++) { v[D + e] = preds[e].mean[k]; meanVar[e] += preds[e].variance[k] / N_MC; }
+        for (let e = 0; e < E; e++) {
+          v[D + e] = preds[e].mean[k];
+          meanVar[e] += preds[e].variance[k] / N_MC;
+        }
         mom.add(v);
       }
       for (let a = 0; a < E; a++) {
         const sd = Math.sqrt(out.S[a * E + a]);
-        expect(Math.abs(out.M[a] - mom.mean(D + a))).toBeLessThan(5 * sd / Math.sqrt(N_MC) + 1e-4);
+        expect(Math.abs(out.M[a] - mom.mean(D + a))).toBeLessThan((5 * sd) / Math.sqrt(N_MC) + 1e-4);
         for (let b = 0; b < E; b++) {
           const mc = mom.cov(D + a, D + b) + (a === b ? meanVar[a] : 0);
           const scale = Math.sqrt(out.S[a * E + a] * out.S[b * E + b]);
@@ -73,7 +78,9 @@ function scalarLoss(model: MmModel, m: ArrayLike<number>, s: ArrayLike<number>, 
 describe("moment matching derivatives against finite differences", () => {
   for (const deterministic of [false, true]) {
     it(`d/dm, d/ds${deterministic ? ", d/dX, d/dbeta (deterministic GP)" : " (gp0)"}`, () => {
-      const D = 3, E = 2, n = 12;
+      const D = 3,
+        E = 2,
+        n = 12;
       const model = mmModelFromGps(randomGps(n, D, E, 7));
       if (deterministic) model.iK = model.iK.map(() => null);
       const rng = makeRng(8);
@@ -85,15 +92,21 @@ describe("moment matching derivatives against finite differences", () => {
       const fm = fdGrad((x) => scalarLoss(model, x, s, adj), m);
       expect(maxRelErr(g.m, fm, 1e-3)).toBeLessThan(1e-5);
       // Symmetric perturbations of s: the derivative along E_ij + E_ji is g_ij + g_ji.
-      for (let i = 0; i < D; i++) for (let j = 0; j <= i; j++) {
-        const h = 1e-5;
-        const sp = Float64Array.from(s), sm = Float64Array.from(s);
-        sp[i * D + j] += h; sm[i * D + j] -= h;
-        if (i !== j) { sp[j * D + i] += h; sm[j * D + i] -= h; }
-        const fd = (scalarLoss(model, m, sp, adj) - scalarLoss(model, m, sm, adj)) / (2 * h);
-        const an = i === j ? g.s[i * D + i] : g.s[i * D + j] + g.s[j * D + i];
-        expect(Math.abs(an - fd)).toBeLessThan(1e-5 * (1 + Math.abs(fd)));
-      }
+      for (let i = 0; i < D; i++)
+        for (let j = 0; j <= i; j++) {
+          const h = 1e-5;
+          const sp = Float64Array.from(s),
+            sm = Float64Array.from(s);
+          sp[i * D + j] += h;
+          sm[i * D + j] -= h;
+          if (i !== j) {
+            sp[j * D + i] += h;
+            sm[j * D + i] -= h;
+          }
+          const fd = (scalarLoss(model, m, sp, adj) - scalarLoss(model, m, sm, adj)) / (2 * h);
+          const an = i === j ? g.s[i * D + i] : g.s[i * D + j] + g.s[j * D + i];
+          expect(Math.abs(an - fd)).toBeLessThan(1e-5 * (1 + Math.abs(fd)));
+        }
       if (deterministic) {
         const fX = fdGrad((x) => scalarLoss({ ...model, X: x }, m, s, adj), model.X);
         expect(maxRelErr(g.X!, fX, 1e-3)).toBeLessThan(1e-5);

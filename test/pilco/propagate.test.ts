@@ -34,7 +34,13 @@ describe("long-term prediction: gradient of the summed expected cost w.r.t. poli
   it("pendulum-shaped model, RBF policy (H = 10) matches finite differences", () => {
     const rng = makeRng(11);
     const model: PilcoModel = { plant: pendPlant, dyn: mmModelFromGps(randomGps(25, 4, 2, 12)) };
-    const policy = rbfPolicy(3, [squash93(2)], { nBasis: 6, centreMean: [0, 0, -1], centreCov: randomCov(3, rng, 0.5), targetStd: 0.5, rng });
+    const policy = rbfPolicy(3, [squash93(2)], {
+      nBasis: 6,
+      centreMean: [0, 0, -1],
+      centreCov: randomCov(3, rng, 0.5),
+      targetStd: 0.5,
+      rng,
+    });
     const { worst, norm, total } = fdCheck(model, policy, pendCost, [Math.PI, 0], randomCov(2, rng, 0.05), 10);
     expect(Number.isFinite(total)).toBe(true);
     expect(norm).toBeGreaterThan(1e-3);
@@ -53,7 +59,13 @@ describe("long-term prediction: gradient of the summed expected cost w.r.t. poli
   it("cart-pole-shaped model (6 GP inputs, 4 outputs), RBF policy (H = 6) matches finite differences", () => {
     const rng = makeRng(15);
     const model: PilcoModel = { plant: cartPlant, dyn: mmModelFromGps(randomGps(20, 6, 4, 16)) };
-    const policy = rbfPolicy(5, [squash93(10)], { nBasis: 5, centreMean: [0, 0, 0, 0, 1], centreCov: randomCov(5, rng, 0.3), targetStd: 0.3, rng });
+    const policy = rbfPolicy(5, [squash93(10)], {
+      nBasis: 5,
+      centreMean: [0, 0, 0, 0, 1],
+      centreCov: randomCov(5, rng, 0.3),
+      targetStd: 0.3,
+      rng,
+    });
     const { worst, norm } = fdCheck(model, policy, cartCost, [0, 0, 0, 0], randomCov(4, rng, 0.02), 6);
     expect(norm).toBeGreaterThan(1e-4);
     expect(worst).toBeLessThan(1e-5 * Math.max(1, norm));

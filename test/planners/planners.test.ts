@@ -119,7 +119,14 @@ describe("cemRefit", () => {
 describe("cemPlan", () => {
   it("finds the optimal plan of the integrator and its std shrinks", () => {
     const p = toyProblem(5);
-    const plan = cemPlan(p, [0], { population: 200, elites: 20, iterations: 6, alpha: 0.1, minStdFraction: 0.01 }, makeRng(2), undefined, true);
+    const plan = cemPlan(
+      p,
+      [0],
+      { population: 200, elites: 20, iterations: 6, alpha: 0.1, minStdFraction: 0.01 },
+      makeRng(2),
+      undefined,
+      true,
+    );
     expect(plan.predictedReturn).toBeGreaterThan(OPTIMAL_RETURN - 0.05);
     expect(plan.actions[0][0]).toBeGreaterThan(0.9);
     const h = plan.history!;
@@ -149,7 +156,14 @@ describe("gradientShooting", () => {
   });
   it("throws for a model without a tensor form", () => {
     const m = integratorModel();
-    const plain: DynamicsModel = { name: "plain", stateDim: 1, actionDim: 1, fit: m.fit.bind(m), predict: m.predict.bind(m), predictBatch: m.predictBatch.bind(m) };
+    const plain: DynamicsModel = {
+      name: "plain",
+      stateDim: 1,
+      actionDim: 1,
+      fit: m.fit.bind(m),
+      predict: m.predict.bind(m),
+      predictBatch: m.predictBatch.bind(m),
+    };
     expect(() => gradientShooting({ ...toyProblem(2), model: plain }, [0], { iterations: 1 }, makeRng(0))).toThrow(/not differentiable/);
   });
 });

@@ -27,11 +27,17 @@ describe("spec builders", () => {
     });
     const layers = spec.layer as { mark: { type: string; clip?: boolean }; data?: { values: { x: number; y: number | null }[] } }[];
     const dots = layers.find((l) => l.mark.type === "point")!;
-    expect(dots.data!.values).toEqual([{ x: 0.5, y: 0.2 }, { x: 1.5, y: 0.9 }, { x: 1.8, y: null }]);
+    expect(dots.data!.values).toEqual([
+      { x: 0.5, y: 0.2 },
+      { x: 1.5, y: 0.9 },
+      { x: 1.8, y: null },
+    ]);
     expect(layers.every((l) => l.mark.clip === true)).toBe(true);
     const svg = await toSvg(spec);
     expect((svg.match(/aria-roledescription="point"/g) ?? []).length).toBe(2); // the NaN one is not drawn
-    expect(() => lineChart([{ name: "m", x: [0], y: [0] }], { observations: { x: [1, 2], y: [1] } })).toThrow(/observations: x has 2 values but y has 1/);
+    expect(() => lineChart([{ name: "m", x: [0], y: [0] }], { observations: { x: [1, 2], y: [1] } })).toThrow(
+      /observations: x has 2 values but y has 1/,
+    );
     expect((lineChart([{ name: "m", x: [0], y: [0] }]).layer as { mark: { clip: boolean } }[])[0].mark.clip).toBe(false);
   });
 
@@ -42,16 +48,39 @@ describe("spec builders", () => {
   });
 
   it("computes mean and bands over runs", () => {
-    const b = meanBand([[1, 2], [3, 6]]);
+    const b = meanBand([
+      [1, 2],
+      [3, 6],
+    ]);
     expect(b.mean).toEqual([2, 4]);
     expect(b.lower[0]).toBeCloseTo(2 - Math.SQRT2, 12);
     expect(b.upper[1]).toBeCloseTo(4 + Math.sqrt(8), 12);
-    expect(meanBand([[1, 2], [3, 6]], "minmax")).toEqual({ mean: [2, 4], lower: [1, 2], upper: [3, 6] });
+    expect(
+      meanBand(
+        [
+          [1, 2],
+          [3, 6],
+        ],
+        "minmax",
+      ),
+    ).toEqual({ mean: [2, 4], lower: [1, 2], upper: [3, 6] });
     expect(() => meanBand([[1], [1, 2]])).toThrow(/run 1 has 2 values/);
   });
 
   it("draws a heatmap with arrow labels and walls", async () => {
-    const spec = heatmap([[0, 1], [NaN, 2]], { labels: [[ARROWS[1], ""], [null, ARROWS[0]]], title: "greedy policy" });
+    const spec = heatmap(
+      [
+        [0, 1],
+        [NaN, 2],
+      ],
+      {
+        labels: [
+          [ARROWS[1], ""],
+          [null, ARROWS[0]],
+        ],
+        title: "greedy policy",
+      },
+    );
     const svg = await toSvg(spec);
     expect(svg).toContain("greedy policy");
     expect(svg).toContain("\u2192");
@@ -142,7 +171,7 @@ describe("animation player", () => {
   const frame = (i: number) => `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>f${i}</text></svg>`;
   it("embeds every frame with controls and a CSS fallback", () => {
     const html = animationHtml([frame(0), frame(1), frame(2)], { fps: 10, title: "demo", captions: ["a", "b", "c"] });
-    for (const s of ["f0", "f1", "f2", "demo", "type=\"range\"", "max=\"2\"", "@keyframes", "<script>"]) expect(html).toContain(s);
+    for (const s of ["f0", "f1", "f2", "demo", 'type="range"', 'max="2"', "@keyframes", "<script>"]) expect(html).toContain(s);
     expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org)/); // no network access
   });
   it("rejects bad frames and options", () => {
@@ -182,7 +211,10 @@ describe("charts a notebook can show", () => {
 
   it("breaks a chart's long title into lines instead of letting it widen a row", async () => {
     const long = (k: number) =>
-      lineChart([{ name: `particle ${k}`, x: [0, 1], y: [0, 1] }], { title: `TSinf: pole angle of 20 particles (score ${k}.0), a long title`, width: 330 });
+      lineChart([{ name: `particle ${k}`, x: [0, 1], y: [0, 1] }], {
+        title: `TSinf: pole angle of 20 particles (score ${k}.0), a long title`,
+        width: 330,
+      });
     const { spec, svg } = await fitWidth(combine([long(1), long(2)]));
     expect(Number(/^<svg[^>]*\swidth="([\d.]+)"/.exec(svg)![1])).toBeLessThanOrEqual(OUTPUT_WIDTH);
     const titles = (spec.hconcat as { title: unknown }[]).map((c) => c.title);
@@ -225,7 +257,15 @@ describe("charts a notebook can show", () => {
 
 describe("bar charts", () => {
   it("draws one labelled bar per entry and rejects bad values", async () => {
-    const svg = await toSvg(barChart([{ name: "policy", value: 0.12 }, { name: "MPC", value: 35 }], { xTitle: "ms per decision", logX: true }));
+    const svg = await toSvg(
+      barChart(
+        [
+          { name: "policy", value: 0.12 },
+          { name: "MPC", value: 35 },
+        ],
+        { xTitle: "ms per decision", logX: true },
+      ),
+    );
     for (const s of ["policy", "MPC", "0.12", "35", "ms per decision"]) expect(svg).toContain(s);
     expect(() => barChart([])).toThrow(/no bars/);
     expect(() => barChart([{ name: "x", value: NaN }])).toThrow();

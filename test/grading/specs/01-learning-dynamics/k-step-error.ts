@@ -26,7 +26,10 @@ export default defineExercise({
     { args: [[[1]], [[0]], [[0], [1], [2], [3]], [[1], [1], [1]], 1], label: "model ignores the action: one-step error 1" },
     { args: [[[1]], [[0]], [[0], [1], [2], [3]], [[1], [1], [1]], 3], label: "model ignores the action: one window, error 9" },
     { args: [[[1]], [[0]], [[0], [1], [2], [3]], [[1], [1], [1]], 2], label: "model ignores the action: two windows, error 4" },
-    ...Array.from({ length: 6 }, (_, i) => ({ args: randomCase(rng, 1 + (i % 3), 1 + (i % 2), 12 + 3 * i, 1 + i), label: `random trajectory, k = ${1 + i}` })),
+    ...Array.from({ length: 6 }, (_, i) => ({
+      args: randomCase(rng, 1 + (i % 3), 1 + (i % 2), 12 + 3 * i, 1 + i),
+      label: `random trajectory, k = ${1 + i}`,
+    })),
   ],
   compare: { rtol: 1e-9, atol: 1e-12 },
   mutants: [

@@ -19,7 +19,25 @@ export default defineExercise({
   cases: (rng) => [
     { args: [[[0]], [[1]], [[3]], [1], [2]], label: "one row: target (3 - 1 - 1) / 2 = 0.5" },
     { args: [[[0.5, -1]], [[0, 0]], [[1, 1]], [0, 2], [2, 1]], label: "a perfect prediction has zero loss" },
-    { args: [[[1, 1], [2, 2]], [[0, 5], [1, 1]], [[0, 5], [1, 1]], [0, 0], [1, 1]], label: "no change: loss is the mean of out^2" },
+    {
+      args: [
+        [
+          [1, 1],
+          [2, 2],
+        ],
+        [
+          [0, 5],
+          [1, 1],
+        ],
+        [
+          [0, 5],
+          [1, 1],
+        ],
+        [0, 0],
+        [1, 1],
+      ],
+      label: "no change: loss is the mean of out^2",
+    },
     ...Array.from({ length: 6 }, (_, k) => ({ args: randomCase(rng, 3 + 5 * k, 1 + (k % 3)), label: `random batch ${k + 1}` })),
   ],
   compare: { rtol: 1e-9, atol: 1e-12 },

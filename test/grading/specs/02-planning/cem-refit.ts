@@ -14,12 +14,63 @@ export default defineExercise({
   id: "cem-refit",
   entry: "cemRefit",
   cases: (rng) => [
-    { args: [[[1, 2], [3, 2]], [0, 0], [1, 1], 0, 0], label: "alpha = 0: the elites' mean and (population) std" },
-    { args: [[[1, 2], [3, 2]], [0, 0], [1, 1], 0.25, 0], label: "alpha = 0.25 smooths mean and variance" },
-    { args: [[[1, 2], [3, 2]], [5, 5], [2, 2], 1, 0], label: "alpha = 1 keeps the old distribution" },
-    { args: [[[1, 1], [1, 1]], [0, 0], [0, 0], 0, 0.3], label: "identical elites: the std floor applies" },
+    {
+      args: [
+        [
+          [1, 2],
+          [3, 2],
+        ],
+        [0, 0],
+        [1, 1],
+        0,
+        0,
+      ],
+      label: "alpha = 0: the elites' mean and (population) std",
+    },
+    {
+      args: [
+        [
+          [1, 2],
+          [3, 2],
+        ],
+        [0, 0],
+        [1, 1],
+        0.25,
+        0,
+      ],
+      label: "alpha = 0.25 smooths mean and variance",
+    },
+    {
+      args: [
+        [
+          [1, 2],
+          [3, 2],
+        ],
+        [5, 5],
+        [2, 2],
+        1,
+        0,
+      ],
+      label: "alpha = 1 keeps the old distribution",
+    },
+    {
+      args: [
+        [
+          [1, 1],
+          [1, 1],
+        ],
+        [0, 0],
+        [0, 0],
+        0,
+        0.3,
+      ],
+      label: "identical elites: the std floor applies",
+    },
     { args: [[[0.7, -0.2, 1]], [0, 0, 0], [1, 1, 1], 0.1, 0.05], label: "one elite" },
-    ...Array.from({ length: 6 }, (_, k) => ({ args: randomCase(rng, 2 + 3 * k, 1 + 4 * k, [0, 0.1, 0.5][k % 3], [0, 0.05, 0.3][k % 3]), label: `random elites ${k + 1}` })),
+    ...Array.from({ length: 6 }, (_, k) => ({
+      args: randomCase(rng, 2 + 3 * k, 1 + 4 * k, [0, 0.1, 0.5][k % 3], [0, 0.05, 0.3][k % 3]),
+      label: `random elites ${k + 1}`,
+    })),
   ],
   compare: { rtol: 1e-9, atol: 1e-12 },
   mutants: [

@@ -21,7 +21,19 @@ export default defineExercise({
     { args: [[0.5, 0.05, 0], [[0.3, 0]], 8, 1, 0], label: "a later reward depends on theta through the model" },
     { args: [[-1.5, -0.4, 0.2], [[0.4, 0.2]], 6, 0.5, 0], label: "discounted" },
     { args: [[-0.5, -0.1, 0], [[2.5, 0]], 15, 0.95, 0.2], label: "damped model" },
-    { args: [[-1.5, -0.4, 0.2], [[0.4, 0.2], [2, -1]], 20, 0.95, 0], label: "two starts: the mean" },
+    {
+      args: [
+        [-1.5, -0.4, 0.2],
+        [
+          [0.4, 0.2],
+          [2, -1],
+        ],
+        20,
+        0.95,
+        0,
+      ],
+      label: "two starts: the mean",
+    },
     ...Array.from({ length: 5 }, (_, k) => ({
       args: [
         [rng.normal(0, 1), rng.normal(0, 0.3), rng.normal(0, 0.3)],

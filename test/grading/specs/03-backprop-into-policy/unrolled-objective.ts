@@ -8,7 +8,18 @@ export default defineExercise({
   cases: (rng) => [
     { args: [[0, 0, 0], [[0, 0]], 5, 1], label: "upright at rest with zero action: J = 0" },
     { args: [[0, 0, 0], [[Math.PI, 0]], 1, 0.9], label: "H = 1: just the first reward" },
-    { args: [[0, 0, 0], [[Math.PI, 0], [0.5, 1]], 3, 0.9], label: "two starts: the mean" },
+    {
+      args: [
+        [0, 0, 0],
+        [
+          [Math.PI, 0],
+          [0.5, 1],
+        ],
+        3,
+        0.9,
+      ],
+      label: "two starts: the mean",
+    },
     { args: [[-2, -0.5, 0], [[0.3, -0.2]], 20, 0.99], label: "a stabilising policy near upright" },
     ...Array.from({ length: 6 }, (_, k) => ({
       args: [
@@ -24,23 +35,19 @@ export default defineExercise({
   mutants: [
     {
       name: "no discount",
-      body:
-        "let total = 0;\nfor (const s0 of starts) { let s = s0.slice();\n  for (let t = 0; t < H; t++) { const a = policyAction(theta, s); total += pendulumReward(s, a); s = modelStep(s, a); } }\nreturn total / starts.length;",
+      body: "let total = 0;\nfor (const s0 of starts) { let s = s0.slice();\n  for (let t = 0; t < H; t++) { const a = policyAction(theta, s); total += pendulumReward(s, a); s = modelStep(s, a); } }\nreturn total / starts.length;",
     },
     {
       name: "reward at the next state",
-      body:
-        "let total = 0;\nfor (const s0 of starts) { let s = s0.slice(); let d = 1;\n  for (let t = 0; t < H; t++) { const a = policyAction(theta, s); s = modelStep(s, a); total += d * pendulumReward(s, a); d *= gamma; } }\nreturn total / starts.length;",
+      body: "let total = 0;\nfor (const s0 of starts) { let s = s0.slice(); let d = 1;\n  for (let t = 0; t < H; t++) { const a = policyAction(theta, s); s = modelStep(s, a); total += d * pendulumReward(s, a); d *= gamma; } }\nreturn total / starts.length;",
     },
     {
       name: "sums over starts instead of averaging",
-      body:
-        "let total = 0;\nfor (const s0 of starts) { let s = s0.slice(); let d = 1;\n  for (let t = 0; t < H; t++) { const a = policyAction(theta, s); total += d * pendulumReward(s, a); s = modelStep(s, a); d *= gamma; } }\nreturn total;",
+      body: "let total = 0;\nfor (const s0 of starts) { let s = s0.slice(); let d = 1;\n  for (let t = 0; t < H; t++) { const a = policyAction(theta, s); total += d * pendulumReward(s, a); s = modelStep(s, a); d *= gamma; } }\nreturn total;",
     },
     {
       name: "discount starts at gamma",
-      body:
-        "let total = 0;\nfor (const s0 of starts) { let s = s0.slice(); let d = gamma;\n  for (let t = 0; t < H; t++) { const a = policyAction(theta, s); total += d * pendulumReward(s, a); s = modelStep(s, a); d *= gamma; } }\nreturn total / starts.length;",
+      body: "let total = 0;\nfor (const s0 of starts) { let s = s0.slice(); let d = gamma;\n  for (let t = 0; t < H; t++) { const a = policyAction(theta, s); total += d * pendulumReward(s, a); s = modelStep(s, a); d *= gamma; } }\nreturn total / starts.length;",
     },
   ],
 });

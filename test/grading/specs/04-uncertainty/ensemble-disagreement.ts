@@ -26,10 +26,32 @@ export default defineExercise({
   cases: (rng) => [
     { args: [[[[0, 0]], [[3, 4]]]], label: "two members 3-4-5 apart" },
     { args: [[[[0]], [[1]], [[-2]]]], label: "three members on a line: the farthest pair" },
-    { args: [[[[1, 2], [3, 4]]]], label: "a single member" },
+    {
+      args: [
+        [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+        ],
+      ],
+      label: "a single member",
+    },
     { args: [[[[2, 2, 2]], [[2, 2, 2]]]], label: "identical members" },
-    { args: [[[[0], [5]], [[1], [5]], [[0.5], [-5]]]], label: "two inputs, different spreads" },
-    ...Array.from({ length: 6 }, (_, k) => ({ args: [randomMeans(rng, 2 + (k % 4), 3 + k, 1 + (k % 3))], label: `random ensemble ${k + 1}` })),
+    {
+      args: [
+        [
+          [[0], [5]],
+          [[1], [5]],
+          [[0.5], [-5]],
+        ],
+      ],
+      label: "two inputs, different spreads",
+    },
+    ...Array.from({ length: 6 }, (_, k) => ({
+      args: [randomMeans(rng, 2 + (k % 4), 3 + k, 1 + (k % 3))],
+      label: `random ensemble ${k + 1}`,
+    })),
   ],
   compare: { rtol: 1e-9, atol: 1e-12 },
   mutants: [

@@ -19,9 +19,24 @@ export default defineExercise({
     { args: [[[1, 1, 1, 5]], [[0, 0, 0, 1]], 1], label: "unequal particle counts: each member counts once" },
     { args: [[[1, 3, 6, 6]], [[0, 0, 1, 1]], 1.5], label: "two members, beta 1.5" },
     { args: [[[1, 3, 6, 6]], [[0, 0, 1, 1]], 0], label: "beta 0: the mean over members" },
-    { args: [[[2, 2], [0, 4]], [[0, 1], [0, 1]], 1], label: "two candidates" },
+    {
+      args: [
+        [
+          [2, 2],
+          [0, 4],
+        ],
+        [
+          [0, 1],
+          [0, 1],
+        ],
+        1,
+      ],
+      label: "two candidates",
+    },
     ...Array.from({ length: 6 }, (_, k) => {
-      const N = 1 + k, P = 5 + 3 * k, B = 2 + (k % 4);
+      const N = 1 + k,
+        P = 5 + 3 * k,
+        B = 2 + (k % 4);
       return {
         args: [
           Array.from({ length: N }, () => Array.from({ length: P }, () => Math.round(rng.normal(0, 3) * 100) / 100)),

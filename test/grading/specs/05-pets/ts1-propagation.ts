@@ -5,7 +5,9 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** A random linear-Gaussian ensemble: a shared stable map plus member-specific perturbations. */
 function randomCase(rng: Rng, ds: number, da: number, B: number, H: number, P: number) {
-  const base = Array.from({ length: ds }, (_, i) => Array.from({ length: ds + da }, (_, j) => (i === j ? 0.95 : round(rng.normal(0, 0.2)))));
+  const base = Array.from({ length: ds }, (_, i) =>
+    Array.from({ length: ds + da }, (_, j) => (i === j ? 0.95 : round(rng.normal(0, 0.2)))),
+  );
   const spread = rng.uniform(0.02, 0.3);
   const members = Array.from({ length: B }, () => ({
     A: base.map((row) => row.map((v) => round(v + rng.normal(0, spread)))),
@@ -42,15 +44,23 @@ export default defineExercise({
     ];
     const cases = [
       { args: [[0], [[1]], two, 1, 0], label: "one particle, one step, noiseless members" },
-      { args: [[0], [[1], [0], [-1]], two, 4, 1], label: "noiseless members over 3 steps: a fresh member for every particle at every step (TS1; keeping one member per particle for the whole path is TSinf)" },
+      {
+        args: [[0], [[1], [0], [-1]], two, 4, 1],
+        label:
+          "noiseless members over 3 steps: a fresh member for every particle at every step (TS1; keeping one member per particle for the whole path is TSinf)",
+      },
       { args: [[0.5], [[0.2], [0.2]], [{ A: [[0.9, 1]], c: [0], std: [0.5] }], 3, 2], label: "one noisy member: aleatoric spread only" },
     ];
-    for (let k = 0; k < 6; k++) cases.push({ args: randomCase(rng, 1 + (k % 3), 1 + (k % 2), 2 + (k % 4), 2 + k, 2 + 2 * k), label: `random ensemble ${k + 1}` });
+    for (let k = 0; k < 6; k++)
+      cases.push({ args: randomCase(rng, 1 + (k % 3), 1 + (k % 2), 2 + (k % 4), 2 + k, 2 + 2 * k), label: `random ensemble ${k + 1}` });
     return cases;
   },
   compare: { rtol: 1e-9, atol: 1e-9 },
   mutants: [
-    { name: "TSinf: one member per particle for the whole trajectory", body: ref({ before: "const fixed = Array.from({ length: particles }, () => rng.int(members.length));\n", member: "fixed[p]" }) },
+    {
+      name: "TSinf: one member per particle for the whole trajectory",
+      body: ref({ before: "const fixed = Array.from({ length: particles }, () => rng.int(members.length));\n", member: "fixed[p]" }),
+    },
     { name: "no aleatoric noise (the member's mean only)", body: ref({ noise: "0" }) },
     { name: "one member per step shared by all particles", body: ref({ member: "p === 0 ? rng.int(members.length) : row[0]" }) },
     { name: "variance used as the standard deviation", body: ref({ noise: "m.std[j] ** 2 * rng.normal()" }) },

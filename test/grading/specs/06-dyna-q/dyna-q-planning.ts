@@ -36,9 +36,21 @@ export default defineExercise({
     const chain = {
       observedStates: [0, 1],
       actionsTaken: [[1], [1], []],
-      reward: [[0, 0], [0, 1], [0, 0]],
-      next: [[0, 1], [0, 2], [0, 0]],
-      done: [[false, false], [false, true], [false, false]],
+      reward: [
+        [0, 0],
+        [0, 1],
+        [0, 0],
+      ],
+      next: [
+        [0, 1],
+        [0, 2],
+        [0, 0],
+      ],
+      done: [
+        [false, false],
+        [false, true],
+        [false, false],
+      ],
     };
     // A terminal transition into a state with large values: bootstrapping from it would be wrong.
     const terminal = {
@@ -49,10 +61,52 @@ export default defineExercise({
       done: [[true], [false]],
     };
     const cases = [
-      { args: [[[0, 0], [0, 0], [0, 0]], chain, 1, 0.5, 0.9, 1], label: "one update on a two-step chain" },
-      { args: [[[0, 0], [0, 0], [0, 0]], chain, 40, 0.1, 0.95, 3], label: "forty updates on a two-step chain" },
+      {
+        args: [
+          [
+            [0, 0],
+            [0, 0],
+            [0, 0],
+          ],
+          chain,
+          1,
+          0.5,
+          0.9,
+          1,
+        ],
+        label: "one update on a two-step chain",
+      },
+      {
+        args: [
+          [
+            [0, 0],
+            [0, 0],
+            [0, 0],
+          ],
+          chain,
+          40,
+          0.1,
+          0.95,
+          3,
+        ],
+        label: "forty updates on a two-step chain",
+      },
       { args: [[[0], [100]], terminal, 5, 0.5, 0.9, 0], label: "no bootstrap after a terminal transition" },
-      { args: [[[1, 2], [3, 4], [5, 6]], chain, 0, 0.5, 0.9, 0], label: "n = 0 returns the same table" },
+      {
+        args: [
+          [
+            [1, 2],
+            [3, 4],
+            [5, 6],
+          ],
+          chain,
+          0,
+          0.5,
+          0.9,
+          0,
+        ],
+        label: "n = 0 returns the same table",
+      },
     ];
     const maze1 = mazeAgent(1, 0, 11);
     const maze3 = mazeAgent(3, 5, 12);

@@ -20,19 +20,42 @@ export default defineExercise({
   entry: "branchedRolloutsWithPenalty",
   cases: (rng) => {
     const twoMembers = [
-      [[1, 0, 0.1], [0, 1, 0.1]],
-      [[1, 0, 0.1], [0, 1.2, 0.1]],
+      [
+        [1, 0, 0.1],
+        [0, 1, 0.1],
+      ],
+      [
+        [1, 0, 0.1],
+        [0, 1.2, 0.1],
+      ],
     ];
     const cases = [
       { args: [[[1, 0]], 1, [[0, 0]], twoMembers, 5, 10, 0], label: "one step, no penalty" },
-      { args: [[[1, 2], [0, -1]], 3, [[-0.5, 0]], twoMembers, 5, 0.3, 1], label: "three steps, some transitions penalised" },
+      {
+        args: [
+          [
+            [1, 2],
+            [0, -1],
+          ],
+          3,
+          [[-0.5, 0]],
+          twoMembers,
+          5,
+          0.3,
+          1,
+        ],
+        label: "three steps, some transitions penalised",
+      },
       { args: [[[1, 2]], 4, [[0.1, 0.2]], twoMembers, 5, 0, 2], label: "alpha 0: every disagreeing step is penalised" },
       { args: [[[0.5, 0.5]], 3, [[0, 0]], [twoMembers[0]], 5, 0.01, 3], label: "a single member never disagrees" },
     ];
     for (let k = 0; k < 6; k++) {
       const c = randomCase(rng, 2 + (k % 3), 1 + (k % 2), 2 + (k % 4), 1 + k, 2 + k);
       const alpha = round(rng.uniform(0.05, 0.6));
-      cases.push({ args: [c.starts, c.horizon, c.K, c.members, round(rng.uniform(1, 20)), alpha, rng.int(1000)], label: `random linear ensemble ${k + 1}` });
+      cases.push({
+        args: [c.starts, c.horizon, c.K, c.members, round(rng.uniform(1, 20)), alpha, rng.int(1000)],
+        label: `random linear ensemble ${k + 1}`,
+      });
     }
     return cases;
   },

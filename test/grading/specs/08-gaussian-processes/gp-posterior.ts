@@ -13,7 +13,14 @@ export default defineExercise({
       const n = 3 + 3 * k;
       const X = Array.from({ length: n }, () => rng.uniform(-4, 4));
       return {
-        args: [X, X.map((x) => Math.sin(x) + rng.normal(0, 0.1)), Array.from({ length: 5 }, () => rng.uniform(-5, 5)), rng.uniform(0.4, 2), rng.uniform(0.5, 2), rng.uniform(0.05, 0.4)],
+        args: [
+          X,
+          X.map((x) => Math.sin(x) + rng.normal(0, 0.1)),
+          Array.from({ length: 5 }, () => rng.uniform(-5, 5)),
+          rng.uniform(0.4, 2),
+          rng.uniform(0.5, 2),
+          rng.uniform(0.05, 0.4),
+        ],
         label: `random data set ${k + 1} (${n} points)`,
       };
     }),

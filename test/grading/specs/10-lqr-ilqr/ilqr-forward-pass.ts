@@ -29,8 +29,8 @@ function rollout(x0: number[], us: number[][]): number[][] {
 function ilqrGains(x0: number[], us: number[][]): { xs: number[][]; K: number[][][]; k: number[][] } {
   const xs = rollout(x0, us);
   const dyn = {
-    n: 2,
-    m: 1,
+    stateDim: 2,
+    actionDim: 1,
     dynamics(S: Float64Array, A: Float64Array) {
       const out = new Float64Array(S.length);
       for (let i = 0; i < A.length; i++) out.set(pendulumStep([S[2 * i], S[2 * i + 1]], [A[i]]), 2 * i);

@@ -29,9 +29,29 @@ export default defineExercise({
   cases: (rng) => [
     { args: [[[1]], [[1]], [[1]], [[1]], [[1]], 1], label: "scalar, one step" },
     { args: [[[1.1]], [[0.5]], [[2]], [[0.3]], [[5]], 6], label: "scalar, six steps" },
-    { args: [[[1, 0.1], [0, 1]], [[0.005], [0.1]], [[1, 0], [0, 0.1]], [[0.01]], [[10, 0], [0, 1]], 20], label: "double integrator" },
+    {
+      args: [
+        [
+          [1, 0.1],
+          [0, 1],
+        ],
+        [[0.005], [0.1]],
+        [
+          [1, 0],
+          [0, 0.1],
+        ],
+        [[0.01]],
+        [
+          [10, 0],
+          [0, 1],
+        ],
+        20,
+      ],
+      label: "double integrator",
+    },
     ...Array.from({ length: 5 }, (_, k) => {
-      const n = 2 + (k % 3), m = 1 + (k % 2);
+      const n = 2 + (k % 3),
+        m = 1 + (k % 2);
       return {
         args: [randMat(rng, n, n, 0.5), randMat(rng, n, m, 0.5), spd(rng, n, 0.5), spd(rng, m, 0.5), spd(rng, n, 1), 3 + 2 * k],
         label: `random ${n}-state ${m}-action system, ${3 + 2 * k} steps`,
@@ -40,9 +60,21 @@ export default defineExercise({
   ],
   compare: { rtol: 1e-6, atol: 1e-8 },
   mutants: [
-    { name: "positive feedback (sign of K)", body: mutate("const Kt = solveSq(Quu, Qux).map((r) => r.map((v) => -v));", "const Kt = solveSq(Quu, Qux);") },
-    { name: "forgets R in Q_uu", body: mutate("const Quu = plus(R, mul(BtP, B));", "const Quu = plus(R.map((r) => r.map((v) => 1e-9 * v)), mul(BtP, B));") },
-    { name: "value update without the control term", body: mutate("P = plus(plus(Q, mul(mul(tr(A), P), A)), mul(tr(Qux), Kt));", "P = plus(Q, mul(mul(tr(A), P), A));") },
-    { name: "starts from Q instead of the terminal cost", body: mutate("let P = Qf.map((r) => r.slice());", "let P = Q.map((r) => r.slice());") },
+    {
+      name: "positive feedback (sign of K)",
+      body: mutate("const Kt = solveSq(Quu, Qux).map((r) => r.map((v) => -v));", "const Kt = solveSq(Quu, Qux);"),
+    },
+    {
+      name: "forgets R in Q_uu",
+      body: mutate("const Quu = plus(R, mul(BtP, B));", "const Quu = plus(R.map((r) => r.map((v) => 1e-9 * v)), mul(BtP, B));"),
+    },
+    {
+      name: "value update without the control term",
+      body: mutate("P = plus(plus(Q, mul(mul(tr(A), P), A)), mul(tr(Qux), Kt));", "P = plus(Q, mul(mul(tr(A), P), A));"),
+    },
+    {
+      name: "starts from Q instead of the terminal cost",
+      body: mutate("let P = Qf.map((r) => r.slice());", "let P = Q.map((r) => r.slice());"),
+    },
   ],
 });
