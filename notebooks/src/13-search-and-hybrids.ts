@@ -586,10 +586,27 @@ for (const [i, phases] of mbr.mbmfPhases.entries()) {
 }
 
 // %% [markdown]
-// The shape is the paper's: the model-based phase gets a good controller from about a thousand real
-// steps; the distilled policy starts the model-free learner near the top instead of at the bottom; SAC
-// from scratch needs many times more real steps to get there. (The distilled policy is usually a bit
-// worse than the MPC that taught it: imitation is never perfect, and it is why fine-tuning is needed.)
+// Read the plot phase by phase; it is more instructive than the paper's smooth curves.
+//
+// * **Model-based** (the first point, after 1,000 real steps): MPC through the learned model is already
+//   at the model-free asymptote on every seed. On the pendulum, a small state and smooth dynamics make
+//   the model good fast; the price is a CEM optimisation at every decision.
+// * **Distilled**: DAgger's network is a little worse than the MPC that taught it on two seeds and much
+//   worse on the third (printed above): imitation is only as good as its data and its rounds.
+// * **Fine-tuned**: the first SAC updates *destroy* the handed-over policy (returns fall to about
+//   $-1{,}000$) before SAC rebuilds it, back at the asymptote by 4,600 real steps (where this run
+//   stops). SAC from scratch first reaches the same return at about 4,400 steps and stays there from
+//   8,400 on (printed above, "within 10 %"), so the hand-over saved little: nothing like the paper's
+//   several-fold. This is the well-known **fine-tuning dip**: the critic, fitted on the narrow data of
+//   one good controller, overrates actions it has never seen, and the actor follows it there. Holding
+//   the actor back while the critic learns from the handed-over policy's own transitions, with a low
+//   temperature, was tried and did not remove it. Methods made for this hand-over keep the actor close to
+//   the data it came from (a behaviour-cloning term in the actor's loss, as in TD3+BC or AWAC) until the
+//   critic has seen enough.
+//
+// So the trade-off of the lectures shows, with a caveat: model-based control is by far the most
+// sample-efficient here, and the model-free learner reaches the same final return only after many more
+// samples; handing over from one to the other saves samples only if the hand-over keeps what was learned.
 //
 // ## Summary
 //
@@ -599,7 +616,8 @@ for (const [i, phases] of mbr.mbmfPhases.entries()) {
 // * An expensive search can be distilled into a fast network with DAgger (Guo et al.).
 // * CMA-ES adapts a full covariance and a step size; it handles correlated, ill-conditioned problems
 //   where CEM's diagonal Gaussian stalls.
-// * MBMF: model-based for sample efficiency, imitation to hand over, model-free for the final return.
+// * MBMF: model-based for sample efficiency, imitation to hand over, model-free for the final return;
+//   the hand-over must protect the imitated policy from a critic that has seen little (the dip).
 //
 // ## Check your understanding
 //
@@ -610,8 +628,9 @@ for (const [i, phases] of mbr.mbmfPhases.entries()) {
 //    it cost?
 // 3. In CMA-ES, why are the selected steps measured from the *old* mean? What would $C$ learn if they
 //    were measured from the new one, on a long straight valley?
-// 4. MBMF fine-tunes a policy that imitated MPC. Why fit the critic first, before any actor update?
-//    What happens to a good imitated policy if SAC starts with a random critic?
+// 4. MBMF fine-tunes a policy that imitated MPC, and the plot shows its return collapsing before it
+//    recovers. Why can a critic fitted only on one good controller's data mislead the actor? What would
+//    you add to the actor's loss to prevent it, and when would you remove it?
 // 5. You have a simulator that costs nothing and a robot that costs a lot. Which of this notebook's
 //    methods would you run where, and why?
 //
