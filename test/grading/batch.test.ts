@@ -126,9 +126,11 @@ describe.concurrent("npm run gradescope", () => {
       return JSON.parse(fs.readFileSync(path.join(ag, "results", "results.json"), "utf8")) as GradescopeResults;
     };
     const good = await autograde();
-    expect(good.score).toBe(2);
-    expect(good.tests).toHaveLength(1);
+    // One test per exercise of notebook 00; only discounted-return is solved in this submission.
+    expect(good.tests.map((t) => t.name)).toEqual(["00-welcome: discounted-return", "00-welcome: bellman-lookahead"]);
     expect(good.tests[0]).toMatchObject({ name: "00-welcome: discounted-return", score: 2, max_score: 2, visibility: "visible" });
+    expect(good.tests[1]).toMatchObject({ score: 0 });
+    expect(good.score).toBe(2);
 
     // A submission that prints a fake results JSON and answers wrongly gets zero.
     const fake = "console.log(JSON.stringify({ score: 1000, tests: [] }));\nprocess.stdout.write('{\"score\": 1000}\\n');\nreturn -1;";
