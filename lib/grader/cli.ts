@@ -14,7 +14,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { releaseCourse, gradescopeBundle, solveNotebooks } from "./release";
+import { assertInsideProject, releaseCourse, gradescopeBundle, solveNotebooks } from "./release";
 import { formatTable, gradescopeResults } from "./report";
 import { defaultPaths, type GraderPaths } from "./spec";
 
@@ -199,6 +199,7 @@ async function main(argv: string[]): Promise<number> {
     switch (cmd) {
       case "solve": {
         if (!outArg) throw new Error("solve needs an output folder");
+        assertInsideProject(coursePaths(args).root, path.resolve(outArg), "solve");
         const files = solveNotebooks(path.resolve(outArg), coursePaths(args));
         console.log(`[solve] wrote ${files.length} solved notebook(s) to ${outArg}`);
         return 0;

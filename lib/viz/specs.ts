@@ -404,7 +404,8 @@ export function barChart(bars: Bar[], opts: ChartOptions & { format?: string } =
   );
   const names = bars.map((b) => b.name);
   const grouped = bars.some((b) => b.group !== undefined);
-  const y = { field: "name", type: "nominal", title: null, sort: names };
+  // Bar names are axis labels here: never cut them short (the default limit is 180 px).
+  const y = { field: "name", type: "nominal", title: null, sort: names, axis: { labelLimit: 0 } };
   const x = { field: "value", type: "quantitative", title: opts.xTitle ?? "value", scale: axisScale(opts.logX, opts.xDomain) };
   return withBundle({
     $schema: SCHEMA,
