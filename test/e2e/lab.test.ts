@@ -562,7 +562,18 @@ describe("the student release in JupyterLab 4 (the course's build)", () => {
     let s = await nbState(p);
     const err = s.cells[loop].outputs.find((o) => o.type === "error")!;
     expect(err.text).toMatch(/^Interrupted/);
-    // The same kernel answers the next cell.
+    // The same kernel answers the next cell. After a failed request the kernel aborts whatever reaches it
+    // in the next 50 ms (stop_on_error, as Run All needs), so send it once the kernel is idle, as a person
+    // would, not in the same instant.
+    await page.waitForFunction(
+      ([q]) => (globalThis as any).__mbrl[q as string].sessionContext.session?.kernel?.status === "idle",
+      [p] as const,
+      {
+        timeout: 60_000,
+        polling: 100,
+      },
+    );
+    await sleep(500);
     const next = await append("40 + 2");
     await page.waitForFunction(
       ([q, i]) => {
