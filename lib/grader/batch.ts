@@ -13,6 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import { cleanText } from "./compare";
 import {
+  emptyResult,
   gradePrepared,
   prepareSubmission,
   readSubmission,
@@ -151,21 +152,7 @@ function previous(out: string, submission: string, hash: string, courseHash: str
 }
 
 function errorRow(name: string, file: string, course: Course, error: string, sha = ""): SubmissionResult {
-  return {
-    submission: name,
-    file,
-    sha256: sha,
-    courseHash: course.hash,
-    notebook: null,
-    score: 0,
-    maxScore: 0,
-    exercises: [],
-    lockedChanges: [],
-    notes: [],
-    gradedAt: new Date().toISOString(),
-    durationMs: 0,
-    error,
-  };
+  return { ...emptyResult(course, name, file, sha), error };
 }
 
 export async function gradePath(course: Course, input: string, opts: BatchOptions): Promise<BatchResult> {

@@ -475,19 +475,12 @@ export interface PreparedSubmission {
 }
 
 /** The first half of grading a notebook: everything up to running the code (never throws). */
-export function prepareSubmission(
-  course: Course,
-  file: string,
-  submission = path.basename(file),
-  opts: GradeOptions = {},
-  /** The file's bytes when already read (with readSubmission). */
-  content?: Buffer,
-): PreparedSubmission {
-  const t0 = Date.now();
-  const result: SubmissionResult = {
+/** A submission's record before anything is graded (also the row of a submission that cannot be graded). */
+export function emptyResult(course: Course, submission: string, file: string, sha256 = ""): SubmissionResult {
+  return {
     submission,
     file,
-    sha256: "",
+    sha256,
     courseHash: course.hash,
     notebook: null,
     score: 0,
@@ -498,6 +491,18 @@ export function prepareSubmission(
     gradedAt: new Date().toISOString(),
     durationMs: 0,
   };
+}
+
+export function prepareSubmission(
+  course: Course,
+  file: string,
+  submission = path.basename(file),
+  opts: GradeOptions = {},
+  /** The file's bytes when already read (with readSubmission). */
+  content?: Buffer,
+): PreparedSubmission {
+  const t0 = Date.now();
+  const result = emptyResult(course, submission, file);
   const prepared: PreparedSubmission = { result, t0, compiled: [] };
   let bytes: Buffer;
   try {
