@@ -416,12 +416,13 @@ async function gradeExercise(course: Course, c: Compiled, opts: GradeOptions, no
     }
     if (problem === null) passed++;
     else if (!firstFailure) {
+      const shown = formatValue(expected);
       firstFailure = {
         check: c.label ?? `check ${i + 1}`,
         input: `${c.fn ?? spec.entry}(${c.args.map((a) => formatValue(sanitize(a), 120)).join(", ")})`,
-        expected: formatValue(expected),
+        expected: shown,
         got,
-        mismatch: r.ok ? mismatchLine(problem, formatValue(expected), got) : undefined,
+        mismatch: r.ok ? mismatchLine(problem, shown, got) : undefined,
       };
     }
   });
