@@ -23,7 +23,8 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { chromiumMissing, launchChromium } from "../helpers/browser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { releaseCourse, solveNotebooks } from "../../lib/grader/release";
 
@@ -31,7 +32,6 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const OUT = path.join(ROOT, "test", ".output", "lab");
 // Outside the project, as a student's copy would be (and `npm run release` refuses to write into test/).
 const RELEASE = path.join(os.tmpdir(), `mbrl-lab-release-${process.pid}`);
-const CHROMIUM = process.env.MBRL_CHROMIUM || "/usr/bin/chromium";
 const TOKEN = crypto.randomBytes(16).toString("hex");
 // 00: charts, progress bar, animations, maths; 06: Dyna-Q curves with bands and a maze picture.
 const SOLVED = process.env.MBRL_LAB_SOLVED === "all" ? null : ["00-welcome", "06-dyna-q"];
@@ -327,9 +327,8 @@ describe("the student release in JupyterLab 4 (the course's build)", () => {
   let releaseNotebooks: string[] = [];
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium or set MBRL_CHROMIUM.`);
-    }
+    const noChromium = chromiumMissing();
+    if (noChromium) throw new Error(noChromium);
     const { labIsBuilt } = await import("../../scripts/lab.mjs" as string);
     if (!labIsBuilt()) {
       throw new Error("the course's JupyterLab is not built (jupyterlab/app): run `npm run lab:setup` first (CI does).");
@@ -338,19 +337,7 @@ describe("the student release in JupyterLab 4 (the course's build)", () => {
     releaseNotebooks = prepareRelease();
     timings.release = since(t0);
     await startServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-      timeout: 60_000,
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.on("pageerror", (e) => consoleProblems.push(`page error: ${String(e)}`));
     page.on("console", (m) => {

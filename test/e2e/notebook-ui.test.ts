@@ -22,7 +22,8 @@ import * as fs from "fs";
 import { createRequire } from "module";
 import * as net from "net";
 import * as path from "path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { chromiumMissing, launchChromium } from "../helpers/browser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseNotebook, type Notebook } from "../../lib/grader/notebook";
 import { releaseCourse, solveNotebook } from "../../lib/grader/release";
@@ -34,7 +35,6 @@ const OUT = path.join(ROOT, "test", ".output", "e2e");
 const NB_DIR = path.join(OUT, "nb");
 const NB_NAME = "00-welcome.ipynb";
 const SCREENSHOT = path.join(OUT, "notebook-00.png");
-const CHROMIUM = process.env.MBRL_CHROMIUM || "/usr/bin/chromium";
 const TOKEN = crypto.randomBytes(16).toString("hex");
 
 const SERVER_START_MS = 120_000; // npm start probes for JupyterLab first; slow on a loaded 2-core machine
@@ -326,12 +326,8 @@ async function chartProblems(
 
 describe("notebook 00 in a browser, served by npm start", () => {
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}. The end-to-end test needs it: install Debian's chromium ` +
-          "(sudo apt-get install chromium) or set MBRL_CHROMIUM to a Chromium/Chrome binary.",
-      );
-    }
+    const noChromium = chromiumMissing();
+    if (noChromium) throw new Error(noChromium);
     // The kernel loads the compiled library (dist/); say so at once if it is missing or older than lib/
     // (npm start and npm test build it first), using the same check the library runs in the kernel.
     const freshJs = path.join(ROOT, "dist", "core", "fresh.js");
@@ -361,19 +357,7 @@ describe("notebook 00 in a browser, served by npm start", () => {
     "runs every cell with plots and an animation on screen",
     async () => {
       const t0 = Date.now();
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          "--no-first-run",
-        ],
-        timeout: 60_000,
-      });
+      browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
       const pageErrors: string[] = [];
       page.on("pageerror", (e) => pageErrors.push(String(e)));
@@ -535,12 +519,7 @@ describe("notebook 00 in a browser, served by npm start", () => {
     "no chart of any notebook is wider than its output area, and no legend label is cut",
     async () => {
       const notebooks = await executedNotebooks();
-      if (!browser)
-        browser = await chromium.launch({
-          executablePath: CHROMIUM,
-          args: ["--headless", "--no-sandbox", "--disable-gpu"],
-          timeout: 60_000,
-        });
+      if (!browser) browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
       await page.goto(`${baseUrl}/notebooks/${NB_NAME}?token=${TOKEN}`, { waitUntil: "load", timeout: 60_000 });
       await page.waitForFunction(() => !!(globalThis as any).Jupyter?.notebook?._fully_loaded, null, { timeout: 60_000 });
@@ -577,7 +556,8 @@ function makeRelease(): void {
 
 describe("the student release in a browser: README and Run All before solving", () => {
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (see the first test)`);
+    const noChromium = chromiumMissing();
+    if (noChromium) throw new Error(noChromium);
     makeRelease();
     await startServer(RELEASE, RELEASE);
   }, SERVER_START_MS + 240_000);
@@ -593,11 +573,7 @@ describe("the student release in a browser: README and Run All before solving", 
     async () => {
       const specs = (await (await api("/api/kernelspecs")).json()) as { kernelspecs: Record<string, any> };
       expect(specs.kernelspecs.tslab.spec.argv[1]).toBe(path.join(RELEASE, "node_modules", "tslab", "bin", "tslab"));
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-        timeout: 60_000,
-      });
+      browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
       page.on("dialog", (d) => void d.dismiss().catch(() => undefined));
 
