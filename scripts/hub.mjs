@@ -118,6 +118,15 @@ async function main() {
         throw new Error(`students cannot read ${p}: ${d} is not readable and searchable by others (chmod o+rx ${d})`);
     }
   }
+  // The answers live in this same folder: say so when students could read them.
+  const open = ["solutions", path.join("test", "grading")].filter(
+    (d) => fs.existsSync(path.join(root, d)) && (fs.statSync(path.join(root, d)).mode & 0o004) !== 0,
+  );
+  if (open.length)
+    console.warn(
+      `npm run hub: WARNING: students on this hub can read ${open.join(" and ")} (the reference solutions and hidden tests). ` +
+        `Close them to other users before the class: chmod -R o-rwx ${open.join(" ")}`,
+    );
   const settings = {
     ...s,
     proxyCommand: path.join(root, "node_modules", ".bin", "configurable-http-proxy"),
