@@ -113,11 +113,22 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Unsupported);
 }
 
-/** Deep comparison with a numeric tolerance |got - expected| <= atol + rtol |expected|. */
+/** A path into a value as code would write it: `states[2][3][0]`, `mean`, `stats["a b"]`. */
+function keyPath(at: string, k: string): string {
+  const key = cleanText(k, 40);
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? (at ? `${at}.${key}` : key) : `${at}[${JSON.stringify(key)}]`;
+}
+
+/**
+ * Deep comparison with a numeric tolerance |got - expected| <= atol + rtol |expected|. A mismatch inside a
+ * value names the first differing path and both values there in full ("states[2][3][0]: expected 0.41, got
+ * 0.37"), so a student need not find the difference in two long values cut off by "...".
+ */
 export function closeTo(tol: Tolerance = {}): CompareFn {
   const rtol = tol.rtol ?? 1e-6;
   const atol = tol.atol ?? 1e-9;
-  const walk = (g: unknown, e: unknown, at: string): string | null => {
+  const walk = (g: unknown, e: unknown, path: string): string | null => {
+    const at = path ? `${path}: ` : "";
     if (typeof e === "number") {
       if (typeof g !== "number") return `${at}expected a number, got ${describeType(g)}`;
       if (Number.isNaN(e)) return Number.isNaN(g) ? null : `${at}expected NaN, got ${fmtNum(g)}`;
@@ -129,7 +140,7 @@ export function closeTo(tol: Tolerance = {}): CompareFn {
       if (!Array.isArray(g)) return `${at}expected an array, got ${describeType(g)}`;
       if (g.length !== e.length) return `${at}expected length ${e.length}, got length ${g.length}`;
       for (let i = 0; i < e.length; i++) {
-        const r = walk(g[i], e[i], `${at}[${i}] `);
+        const r = walk(g[i], e[i], `${path}[${i}]`);
         if (r) return r;
       }
       return null;
@@ -138,13 +149,13 @@ export function closeTo(tol: Tolerance = {}): CompareFn {
       if (!isPlainObject(g)) return `${at}expected an object, got ${describeType(g)}`;
       for (const k of Object.keys(e)) {
         if (!(k in g)) return `${at}missing key "${cleanText(k, 40)}"`;
-        const r = walk(g[k], e[k], `${at}.${k} `);
+        const r = walk(g[k], e[k], keyPath(path, k));
         if (r) return r;
       }
       return null;
     }
     if (e instanceof Unsupported) return `${at}reference returned an unsupported ${e.what}`;
-    return Object.is(g, e) || g === e ? null : `${at}expected ${formatValue(e, 60)}, got ${formatValue(g, 60)}`;
+    return Object.is(g, e) || g === e ? null : `${at}expected ${formatValue(e, 200)}, got ${formatValue(g, 200)}`;
   };
   return (got, expected) => walk(got, expected, "");
 }

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { ExerciseResult, SubmissionResult } from "./grade";
-import { testsPassed } from "./report";
+import { mistakeLine, testsPassed } from "./report";
 
 const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
 
@@ -37,8 +37,11 @@ export function feedbackHtml(r: SubmissionResult, extras: FeedbackExtras = {}): 
       const detail = f
         ? `<div class="case"><div>first failing test: <b>${esc(f.check)}</b></div>` +
           `<table><tr><th>input</th><td><code>${esc(f.input)}</code></td></tr>` +
+          (f.mismatch ? `<tr><th>differs</th><td><code>${esc(f.mismatch)}</code></td></tr>` : "") +
           `<tr><th>expected</th><td><code>${esc(f.expected)}</code></td></tr>` +
-          `<tr><th>received</th><td><code>${esc(f.got)}</code></td></tr></table></div>`
+          `<tr><th>received</th><td><code>${esc(f.got)}</code></td></tr></table>` +
+          (f.mistake ? `<p class="mistake">${esc(mistakeLine(f.mistake))}</p>` : "") +
+          `</div>`
         : "";
       const message = e.status !== "ok" && e.reason && e.reason.includes("\n") ? `<pre>${esc(e.reason)}</pre>` : "";
       return (
@@ -62,6 +65,7 @@ table.ex{border-collapse:collapse;width:100%}table.ex td,table.ex th{border-bott
 td.num{white-space:nowrap}tr.pass td:first-child{border-left:4px solid #3a3}tr.part td:first-child{border-left:4px solid #e90}
 tr.fail td:first-child{border-left:4px solid #c33}.case{margin-top:.4em;font-size:.92em}.case th{padding-right:1em;color:#555}
 code,pre{font-family:ui-monospace,monospace;white-space:pre-wrap;word-break:break-word}.note{background:#fff4e0;padding:.5em;border-radius:4px}
+.mistake{margin:.4em 0 0;font-weight:600;color:#8a4b00}
 </style></head><body>
 <h1>Feedback: ${esc(r.notebook ?? r.submission)}</h1>
 <p>Submission <code>${esc(r.submission)}</code>, graded ${esc(r.gradedAt.replace("T", " ").replace(/\.\d+Z$/, " UTC"))}.</p>

@@ -9,6 +9,7 @@ import { cleanText, comparator, formatValue, sanitize } from "./compare";
 import type { CompileOutcome } from "./compiler";
 import { compilePool } from "./compiler";
 import { protectFromSandbox } from "./isolation";
+import { callCase, mutantOutcomes, recogniseMistake, type MutantOutcomes, type Outcome } from "./mistakes";
 import {
   cellSource,
   exerciseId,
@@ -41,6 +42,10 @@ export interface FirstFailure {
   input: string;
   expected: string;
   got: string;
+  /** Where the values first differ, with both values in full ("states[2][3][0]: expected 0.41, got 0.37"). */
+  mismatch?: string;
+  /** The name of the spec's mutant whose outputs the submission reproduces (a known mistake). */
+  mistake?: string;
 }
 
 export interface ExerciseResult {
@@ -83,6 +88,8 @@ interface PreparedExercise {
   cases: GradingCase[];
   expected: unknown[];
   setupSources: string[];
+  /** The mutants' outcomes on the cases, computed when a submission first fails this exercise. */
+  mutants?: Promise<MutantOutcomes[]>;
 }
 
 interface PreparedNotebook {
@@ -165,14 +172,10 @@ async function expectedValues(ls: LoadedSpec): Promise<{ cases: GradingCase[]; e
   for (const [i, c] of cases.entries()) {
     const fn = ref[c.fn ?? spec.entry];
     if (typeof fn !== "function") throw new Error(`reference ${ls.solutionFile} does not export ${c.fn ?? spec.entry}`);
-    try {
-      // Arguments are cloned so a reference that mutates them cannot change what the student receives.
-      let v: unknown = (fn as (...a: unknown[]) => unknown)(...structuredClone(c.args));
-      if (v !== null && typeof v === "object" && typeof (v as { then?: unknown }).then === "function") v = await v;
-      expected.push(sanitize(v));
-    } catch (e) {
-      throw new Error(`the reference throws on case ${i}: ${(e as Error).message}`);
-    }
+    // Arguments are cloned (callCase) so a reference that mutates them cannot change what the student receives.
+    const r = await callCase(fn, c.args);
+    if (!r.ok) throw new Error(`the reference throws on case ${i}: ${r.error}`);
+    expected.push(r.value);
   }
   return { cases, expected };
 }
@@ -391,6 +394,7 @@ async function gradeExercise(course: Course, c: Compiled, opts: GradeOptions, no
   const compare = comparator(spec.compare);
   let passed = 0;
   let firstFailure: FirstFailure | undefined;
+  const student: Outcome[] = [];
   ex.cases.forEach((c, i) => {
     const r = outcome.results[i];
     const expected = ex.expected[i];
@@ -398,6 +402,7 @@ async function gradeExercise(course: Course, c: Compiled, opts: GradeOptions, no
     let got: string;
     if (r.ok) {
       const value = sanitize(r.value);
+      student.push({ ok: true, value });
       got = formatValue(value);
       try {
         problem = compare(value, expected, c);
@@ -405,21 +410,29 @@ async function gradeExercise(course: Course, c: Compiled, opts: GradeOptions, no
         problem = `the comparison failed (${cleanText((e as Error).message)})`;
       }
     } else {
+      student.push({ ok: false, error: r.error });
       got = `threw ${r.error}`;
       problem = r.error;
     }
     if (problem === null) passed++;
     else if (!firstFailure) {
+      const shown = formatValue(expected);
       firstFailure = {
         check: c.label ?? `check ${i + 1}`,
         input: `${c.fn ?? spec.entry}(${c.args.map((a) => formatValue(sanitize(a), 120)).join(", ")})`,
-        expected: formatValue(expected),
-        // The comparison's words add something only when it points inside the value ("at [2] ...").
-        got: r.ok && !problem.startsWith("expected ") ? `${got} (${cleanText(problem)})` : got,
+        expected: shown,
+        got,
+        mismatch: r.ok ? mismatchLine(problem, shown, got) : undefined,
       };
     }
   });
   const stub = firstFailure?.got.includes(`not implemented yet: ${spec.id}`) && passed === 0;
+  if (firstFailure && !stub) {
+    // Run once per exercise and course load, and only for a failing submission: most pass.
+    ex.mutants ??= mutantOutcomes(ex.ls, ex.cases);
+    const mistake = recogniseMistake(student, ex.expected, await ex.mutants, ex.cases, compare);
+    if (mistake) firstFailure.mistake = mistake;
+  }
   return {
     ...base,
     status: "ok",
@@ -429,6 +442,15 @@ async function gradeExercise(course: Course, c: Compiled, opts: GradeOptions, no
     reason: stub ? "not implemented yet" : undefined,
     durationMs: Date.now() - t0,
   };
+}
+
+/**
+ * The comparison's words, when they add to the expected and received values shown: always when they point
+ * inside the value ("states[2][3][0]: expected 0.41, got 0.37"), or when a value shown is cut ("...").
+ */
+function mismatchLine(problem: string, expected: string, got: string): string | undefined {
+  const cut = expected.endsWith("...") || got.endsWith("...");
+  return problem.startsWith("expected ") && !cut ? undefined : cleanText(problem, 1000);
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Renderings of grading results: a table for people, Gradescope's results.json, and the CSV gradebook. */
-import type { SubmissionResult } from "./grade";
+import type { FirstFailure, SubmissionResult } from "./grade";
 
 const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
 
@@ -8,8 +8,27 @@ export function testsPassed(e: { passed: number; total: number }): string {
   return `${e.passed} of ${e.total} hidden test${e.total === 1 ? "" : "s"} passed`;
 }
 
+/** The line a failure report shows for a recognised mistake (a mutant's name). */
+export function mistakeLine(name: string): string {
+  return `this is what a known mistake gives: ${name}`;
+}
+
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + " ".repeat(n - s.length);
+}
+
+/**
+ * The failing case's lines, each indented by `indent`: input, where the values differ, expected, received,
+ * and the known mistake they show when one is recognised.
+ */
+export function failureLines(f: FirstFailure, indent: string): string[] {
+  return [
+    `${indent}input:    ${f.input}`,
+    ...(f.mismatch ? [`${indent}differs:  ${f.mismatch}`] : []),
+    `${indent}expected: ${f.expected}`,
+    `${indent}got:      ${f.got}`,
+    ...(f.mistake ? [`${indent}${mistakeLine(f.mistake)}`] : []),
+  ];
 }
 
 /** One line per exercise, then the first failing check of each, then locked-cell changes and notes. */
@@ -32,10 +51,7 @@ export function formatTable(r: SubmissionResult): string {
     for (const e of r.exercises) {
       if (!e.firstFailure) continue;
       const f = e.firstFailure;
-      lines.push(`  ${e.id}: first failing check "${f.check}"`);
-      lines.push(`    input:    ${f.input}`);
-      lines.push(`    expected: ${f.expected}`);
-      lines.push(`    got:      ${f.got}`);
+      lines.push(`  ${e.id}: first failing check "${f.check}"`, ...failureLines(f, "    "));
     }
   }
   for (const c of r.lockedChanges) lines.push(`  WARNING: ${c} (grading used the original)`);
@@ -49,7 +65,7 @@ function exerciseOutput(e: SubmissionResult["exercises"][number]): string {
   else parts.push(`${testsPassed(e)}${e.reason ? ` (${e.reason})` : ""}`);
   if (e.firstFailure) {
     const f = e.firstFailure;
-    parts.push(`First failing check "${f.check}":\n  input:    ${f.input}\n  expected: ${f.expected}\n  got:      ${f.got}`);
+    parts.push([`First failing check "${f.check}":`, ...failureLines(f, "  ")].join("\n"));
   }
   return parts.join("\n");
 }

@@ -5,8 +5,10 @@
  * trusted grader process and never sent to the sandbox.
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { makeRng, type Rng } from "../core/random";
+import { replaceRegions } from "./notebook";
 
 /** One hidden check: call `fn` (default: the spec's entry) with `args`. */
 export interface GradingCase {
@@ -146,4 +148,26 @@ export function specCases(spec: ExerciseSpec): GradingCase[] {
 export async function loadReference(ls: LoadedSpec): Promise<Record<string, unknown>> {
   if (!fs.existsSync(ls.solutionFile)) throw new Error(`reference solution missing: ${ls.solutionFile}`);
   return importTs(ls.solutionFile);
+}
+
+/**
+ * Imports the reference with a mutant's body in its solution region(s): the known mistake runs here, in the
+ * trusted process, as the reference does. The module is written to a fresh private temporary folder (mode
+ * 0700: the sandbox user cannot read it) with the reference's relative imports made absolute, and removed
+ * once imported.
+ */
+export async function loadMutant(ls: LoadedSpec, m: Mutant): Promise<Record<string, unknown>> {
+  const dir = path.dirname(ls.solutionFile);
+  const src = replaceRegions(fs.readFileSync(ls.solutionFile, "utf8"), Array.isArray(m.body) ? m.body : [m.body], false);
+  const absolute = src.replace(/(\bfrom\s+|\bimport\s*\(?\s*)"(\.\.?\/[^"]*)"/g, (_, pre: string, rel: string) => {
+    return `${pre}${JSON.stringify(path.resolve(dir, rel))}`;
+  });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mbrl-mutant-"));
+  try {
+    const file = path.join(tmp, path.basename(ls.solutionFile));
+    fs.writeFileSync(file, absolute, { mode: 0o600 });
+    return await importTs(file);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }

@@ -216,6 +216,20 @@ describe.concurrent("npm run grade", () => {
     expect(fs.existsSync(path.join(dir, "g", "me", "results.json"))).toBe(true);
   });
 
+  it("prints the known mistake a failing answer reproduces, and where its values differ", async () => {
+    const dir = tmpDir("mistake");
+    const divides = { body: "return xs.map((x) => x / xs.length);" }; // the spec's mutant "divides by the length"
+    const file = writeNotebook(path.join(dir, "me.ipynb"), makeSubmission(trusted, { normalise: divides }));
+    const r = await cli(["grade", file, "--out", path.join(dir, "g"), ...FIXTURE_FLAGS]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /normalise: first failing check "check 1"\n {4}input: {4}normalise\(\[1, 3\]\)\n {4}differs: {2}\[0\]: expected 0.25, got 0.5\n/,
+    );
+    expect(r.stdout).toContain("    this is what a known mistake gives: divides by the length");
+    const results = fs.readFileSync(path.join(dir, "g", "me", "results.json"), "utf8");
+    expect(results).toContain("this is what a known mistake gives: divides by the length");
+  });
+
   it("fails (non-zero) only when grading cannot run", async () => {
     expect((await cli(["grade", "/nonexistent/x.ipynb"])).code).toBe(1);
     expect((await cli(["frobnicate"])).code).toBe(2);

@@ -82,6 +82,9 @@ describe("feedback pages, late and missing submissions", () => {
     );
     expect(bob).toMatch(/<th>expected<\/th><td><code>10<\/code>/);
     expect(bob).toMatch(/<th>received<\/th><td><code>5<\/code>/);
+    // Bob's answer is exactly a listed mutant: the page names the mistake (never the mutant's code).
+    expect(bob).toContain("this is what a known mistake gives: forgot the scale");
+    expect(bob).not.toContain("s += square(x)");
     expect(bob).toMatch(/Late: submitted .* after the deadline/);
     expect(page("dave")).toContain("not attempted: no exercise cell with this id");
     expect(page("carol")).toContain("normalise");

@@ -86,6 +86,10 @@ for (const reg of COURSES) {
             expect(e.status, e.reason).toBe("ok");
             expect(e.score).toBeLessThan(e.maxScore);
             expect(e.firstFailure).toBeDefined();
+            // The failure names the mistake: this mutant, or one listed before it that gives the same outputs.
+            const named = spec.mutants.findIndex((x) => x.name === e.firstFailure!.mistake);
+            expect(named, `${spec.id}: "${m.name}" named as "${e.firstFailure!.mistake}"`).toBeGreaterThanOrEqual(0);
+            expect(named).toBeLessThanOrEqual(spec.mutants.indexOf(m));
           });
         }
       }

@@ -328,7 +328,7 @@ describe("comparison of untrusted values", () => {
   it("accepts values within tolerance, rejects the rest with a pointer to where", () => {
     const cmp = closeTo({ rtol: 1e-6, atol: 1e-9 });
     expect(cmp([1, 2.0000001], [1, 2], { args: [] })).toBeNull();
-    expect(cmp([1, 3], [1, 2], { args: [] })).toMatch(/\[1\] expected 2, got 3/);
+    expect(cmp([1, 3], [1, 2], { args: [] })).toBe("[1]: expected 2, got 3");
     expect(cmp(NaN, 1, { args: [] })).toMatch(/expected 1, got NaN/);
     expect(cmp(NaN, NaN, { args: [] })).toBeNull();
     expect(cmp(Infinity, 1e308, { args: [] })).not.toBeNull();

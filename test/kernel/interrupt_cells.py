@@ -6,7 +6,7 @@ runs the setup cells, then each case: the cell is started, interrupted after wai
 reply, outputs and the seconds from the interrupt to the reply are recorded; then `probe` (a cell
 whose result is the loop's counter) runs twice, 1.5 s apart, to see whether the loop still runs.
 stdout: JSON {"setup": [replies], "cases": [{"name", "reply", "outputs", "replySeconds",
-"probe": [text, text], "after": reply of "40 + 2"}]}.
+"probe": [text, text], "probeReplies": [{status, ename, evalue}, ...], "after": reply of "40 + 2"}]}.
 """
 
 import json
@@ -79,15 +79,19 @@ def main():
             km.interrupt_kernel()
             reply, outputs = collect(kc, msg_id, 120, prior)
             seconds = time.time() - t0
-            probe = []
+            probe, probe_replies = [], []
             if case.get("probe"):
-                probe.append(result_text(run(kc, case["probe"])[1]))
-                time.sleep(1.5)
-                probe.append(result_text(run(kc, case["probe"])[1]))
+                for k in range(2):
+                    if k:
+                        time.sleep(1.5)
+                    probe_reply, probe_outputs = run(kc, case["probe"])
+                    probe.append(result_text(probe_outputs))
+                    probe_replies.append({key: probe_reply.get(key) for key in ("status", "ename", "evalue")})
             after, _ = run(kc, "40 + 2")
             print(f"[interrupt_cells] {case['name']}: {reply.get('ename')} after {seconds:.2f} s, probe {probe}", file=sys.stderr, flush=True)
             out["cases"].append({"name": case["name"], "reply": reply, "outputs": outputs,
-                                 "replySeconds": seconds, "probe": probe, "after": after})
+                                 "replySeconds": seconds, "probe": probe, "probeReplies": probe_replies,
+                                 "after": after})
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
