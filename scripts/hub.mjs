@@ -55,8 +55,8 @@ export function readHubConfig(file) {
     throw new Error(`${file}: studentsGroup must be a unix group name, not ${JSON.stringify(s.studentsGroup)}`);
   if (!Array.isArray(s.admins) || !s.admins.every((a) => typeof a === "string"))
     throw new Error(`${file}: admins must be a list of user names`);
-  if (typeof s.idleMinutes !== "number" || !(s.idleMinutes >= 1))
-    throw new Error(`${file}: idleMinutes must be a number of minutes, at least 1`);
+  if (typeof s.idleMinutes !== "number" || !(s.idleMinutes >= 0.25))
+    throw new Error(`${file}: idleMinutes must be a number of minutes, at least 0.25`);
   if (typeof s.startTimeoutSeconds !== "number" || !(s.startTimeoutSeconds >= 10))
     throw new Error(`${file}: startTimeoutSeconds must be at least 10`);
   s.stateDir = s.stateDir === null ? path.join(root, "build", "hub", String(s.port)) : path.resolve(path.dirname(file), s.stateDir);

@@ -166,7 +166,7 @@ describe.skipIf(why !== "")("the course hub (JupyterHub, real students)", () => 
     config = path.join(tmp, "hub.json");
     fs.writeFileSync(
       config,
-      JSON.stringify({ ip: "127.0.0.1", port, hubPort, proxyApiPort, studentsGroup: group, stateDir: "state", idleMinutes: 10 }),
+      JSON.stringify({ ip: "127.0.0.1", port, hubPort, proxyApiPort, studentsGroup: group, stateDir: "state", idleMinutes: 0.25 }),
     );
     base = `http://127.0.0.1:${port}`;
     hub = spawn(process.execPath, [path.join(root, "scripts", "hub.mjs"), "--config", config], {
@@ -226,7 +226,7 @@ describe.skipIf(why !== "")("the course hub (JupyterHub, real students)", () => 
     }
   });
 
-  it("logs a student in, starts their server and the course kernel, runs 40 + 2, and keeps other homes closed", async () => {
+  it("logs a student in, starts their server and the course kernel, runs 40 + 2, keeps other homes closed, and culls the idle kernel", async () => {
     const c = new Client(base);
     const login = await c.login(alice, passwords.get(alice)!);
     expect(login.status, hubLog).toBe(302);
@@ -276,5 +276,14 @@ describe.skipIf(why !== "")("the course hub (JupyterHub, real students)", () => 
     const peek = await runCell(ws, token, `require("fs").readdirSync("/home/${bob}")`);
     expect(peek.result).toBeUndefined();
     expect(peek.error).toMatch(/EACCES/);
+
+    // Idle culling (idleMinutes 0.25 here): the idle kernel is shut down by the student's server.
+    const kernelIds = async () =>
+      ((await (await fetch(`${base}/user/${alice}/api/kernels`, { headers: auth })).json()) as { id: string }[]).map((k) => k.id);
+    expect(await kernelIds()).toContain(id);
+    for (let t = 0; (await kernelIds()).includes(id); t++) {
+      if (t > 90) throw new Error(`the idle kernel was not culled within 90 s:\n${hubLog.slice(-3000)}`);
+      await sleep(1000);
+    }
   });
 });
