@@ -6,6 +6,8 @@ import json
 import os
 import pwd
 
+from jupyterhub.auth import PAMAuthenticator
+
 c = get_config()  # noqa: F821 (JupyterHub provides get_config)
 
 with open(os.environ["MBRL_HUB_SETTINGS"], encoding="utf-8") as f:
@@ -31,7 +33,15 @@ c.JupyterHub.cleanup_proxy = True
 
 # Real unix accounts (made by `npm run hub:add-students`): PAM checks the password, and only members
 # of the course's group (and the admins) may log in.
-c.JupyterHub.authenticator_class = "jupyterhub.auth.PAMAuthenticator"
+class CourseAuthenticator(PAMAuthenticator):
+    """PAM with allowed_groups lets in only the group's members, admins included; the instructors
+    named as admins need not be students, so they are let in too."""
+
+    def check_allowed(self, username, authentication=None):
+        return username in self.admin_users or super().check_allowed(username, authentication)
+
+
+c.JupyterHub.authenticator_class = CourseAuthenticator
 c.PAMAuthenticator.allowed_groups = set([s["studentsGroup"]])
 c.Authenticator.admin_users = set(s["admins"])
 

@@ -30,6 +30,7 @@ const prefix = `hubt${tag}`;
 const group = `${prefix}g`;
 const [alice, bob] = [`${prefix}a`, `${prefix}b`];
 const outsider = `${prefix}x`; // an account of the machine, not in the course's group
+const teacher = `${prefix}t`; // an admin of the hub, not in the course's group either
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mbrl-hub-"));
 
 function node(script: string, args: string[]) {
@@ -81,7 +82,10 @@ class Client {
   }
 }
 
-/** Runs one cell on a kernel's websocket; the execute_result's text/plain and the error, if any. */
+/**
+ * Runs one cell on a kernel's websocket; the execute_result's text/plain and the error, if any.
+ * stop_on_error is off: with it, the kernel aborts a request that comes right after a failed one.
+ */
 function runCell(url: string, token: string, code: string): Promise<{ result?: string; error?: string }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers: { Authorization: `token ${token}` } });
@@ -108,7 +112,7 @@ function runCell(url: string, token: string, code: string): Promise<{ result?: s
           },
           parent_header: {},
           metadata: {},
-          content: { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+          content: { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: false },
           channel: "shell",
           buffers: [],
         }),
@@ -159,14 +163,23 @@ describe.skipIf(why !== "")("the course hub (JupyterHub, real students)", () => 
     );
     expect([...passwords.keys()]).toEqual([alice, bob]);
 
-    expect(spawnSync("useradd", ["--create-home", outsider]).status).toBe(0);
-    expect(spawnSync("chpasswd", { input: `${outsider}:outsider-pw-1\n` }).status).toBe(0);
+    for (const u of [outsider, teacher]) expect(spawnSync("useradd", ["--create-home", u]).status).toBe(0);
+    expect(spawnSync("chpasswd", { input: `${outsider}:outsider-pw-1\n${teacher}:teacher-pw-1\n` }).status).toBe(0);
 
     const [port, hubPort, proxyApiPort] = [await freePort(), await freePort(), await freePort()];
     config = path.join(tmp, "hub.json");
     fs.writeFileSync(
       config,
-      JSON.stringify({ ip: "127.0.0.1", port, hubPort, proxyApiPort, studentsGroup: group, stateDir: "state", idleMinutes: 0.25 }),
+      JSON.stringify({
+        ip: "127.0.0.1",
+        port,
+        hubPort,
+        proxyApiPort,
+        studentsGroup: group,
+        admins: [teacher],
+        stateDir: "state",
+        idleMinutes: 0.25,
+      }),
     );
     base = `http://127.0.0.1:${port}`;
     hub = spawn(process.execPath, [path.join(root, "scripts", "hub.mjs"), "--config", config], {
@@ -192,7 +205,7 @@ describe.skipIf(why !== "")("the course hub (JupyterHub, real students)", () => 
       for (let t = 0; t < 60 && hub.exitCode === null; t++) await sleep(250);
       if (hub.exitCode === null) hub.kill("SIGKILL");
     }
-    for (const u of [alice, bob, outsider]) {
+    for (const u of [alice, bob, outsider, teacher]) {
       spawnSync("pkill", ["-KILL", "-u", u]);
       spawnSync("userdel", ["--remove", u]);
     }
@@ -224,6 +237,13 @@ describe.skipIf(why !== "")("the course hub (JupyterHub, real students)", () => 
       expect(res.status, user).toBe(200); // the login page again, with its error
       expect(c.cookies.has("jupyterhub-hub-login"), user).toBe(false);
     }
+  });
+
+  it("lets an admin named in the config in, as an admin", async () => {
+    const c = new Client(base);
+    expect((await c.login(teacher, "teacher-pw-1")).status).toBe(302);
+    const me = (await (await c.api("/user")).json()) as { name: string; admin: boolean };
+    expect(me).toMatchObject({ name: teacher, admin: true });
   });
 
   it("logs a student in, starts their server and the course kernel, runs 40 + 2, keeps other homes closed, and culls the idle kernel", async () => {
@@ -273,6 +293,13 @@ describe.skipIf(why !== "")("the course hub (JupyterHub, real students)", () => 
     expect(await runCell(ws, token, `import { makeRng } from "mbrl/core";\ntypeof makeRng`)).toEqual({
       result: "'function'",
     });
+    // ... which the student cannot change.
+    const write = await runCell(
+      ws,
+      token,
+      `require("fs").writeFileSync(${JSON.stringify(path.join(root, "node_modules", "mbrl", "hub-test"))}, "x")`,
+    );
+    expect(write).toEqual({ error: expect.stringMatching(/EACCES/) });
     const peek = await runCell(ws, token, `require("fs").readdirSync("/home/${bob}")`);
     expect(peek.result).toBeUndefined();
     expect(peek.error).toMatch(/EACCES/);
