@@ -37,15 +37,22 @@ function node(script: string, args: string[]) {
   return spawnSync(process.execPath, [path.join(root, "scripts", script), ...args], { encoding: "utf8", cwd: tmp, timeout: 60_000 });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
+/** n different free ports (all held open together while they are picked, so none comes twice). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const srv = net.createServer();
+          srv.once("error", reject);
+          srv.listen(0, "127.0.0.1", () => resolve(srv));
+        }),
+    ),
+  );
+  const ports = servers.map((srv) => (srv.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  return ports;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -166,7 +173,7 @@ describe.skipIf(why !== "")("the course hub (JupyterHub, real students)", () => 
     for (const u of [outsider, teacher]) expect(spawnSync("useradd", ["--create-home", u]).status).toBe(0);
     expect(spawnSync("chpasswd", { input: `${outsider}:outsider-pw-1\n${teacher}:teacher-pw-1\n` }).status).toBe(0);
 
-    const [port, hubPort, proxyApiPort] = [await freePort(), await freePort(), await freePort()];
+    const [port, hubPort, proxyApiPort] = await freePorts(3);
     config = path.join(tmp, "hub.json");
     fs.writeFileSync(
       config,
