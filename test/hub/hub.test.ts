@@ -13,6 +13,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium } from "playwright-core";
 import WebSocket from "ws";
 
 const root = path.resolve(__dirname, "..", "..");
@@ -24,6 +25,8 @@ const why = !isRoot
     ? "JupyterHub is not installed (apt-get install jupyterhub)"
     : "";
 if (why) console.warn(`test/hub/hub.test.ts skipped: ${why}`);
+
+const CHROMIUM = process.env.MBRL_CHROMIUM || "/usr/bin/chromium";
 
 const tag = crypto.randomBytes(2).toString("hex");
 const prefix = `hubt${tag}`;
@@ -245,6 +248,29 @@ describe.skipIf(why !== "")("the course hub (JupyterHub, real students)", () => 
       expect(c.cookies.has("jupyterhub-hub-login"), user).toBe(false);
     }
   });
+
+  it.skipIf(!fs.existsSync(CHROMIUM))(
+    "lets a student log in from a browser and reach their Notebook page with the course kernel",
+    async () => {
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+        timeout: 60_000,
+      });
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${base}/hub/login`);
+        await page.fill("#username_input", bob);
+        await page.fill("#password_input", passwords.get(bob)!);
+        await page.click("#login_submit");
+        // The hub starts bob's server (spawn-pending page), then sends the browser to its tree page.
+        await page.waitForURL(`${base}/user/${bob}/tree**`, { timeout: 120_000 });
+        await page.waitForSelector("text=TypeScript (MBRL course)", { state: "attached", timeout: 60_000 });
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 
   it("lets an admin named in the config in, as an admin", async () => {
     const c = new Client(base);
