@@ -105,6 +105,10 @@ async function main() {
   const s = readHubConfig(file);
   const problems = missingForHub();
   if (problems.length) throw new Error(`cannot start the hub:\n  ${problems.join("\n  ")}`);
+  if (spawnSync("getent", ["group", s.studentsGroup]).status !== 0)
+    throw new Error(
+      `the students' group ${s.studentsGroup} does not exist, so no student could log in. Make the students first (npm run hub:add-students -- ROSTER.csv --group ${s.studentsGroup}), or fix studentsGroup in ${file}.`,
+    );
   await checkPortFree(s.ip, s.port, "the hub's port");
   await checkPortFree("127.0.0.1", s.hubPort, "hubPort");
   await checkPortFree("127.0.0.1", s.proxyApiPort, "proxyApiPort");

@@ -237,6 +237,14 @@ describe.skipIf(why !== "")("the course hub (JupyterHub, real students)", () => 
     expect(again.stderr).toMatch(/port 127\.0\.0\.1:\d+ is already in use/);
   });
 
+  it("refuses a config whose students' group does not exist", () => {
+    const typo = path.join(tmp, "typo.json");
+    fs.writeFileSync(typo, JSON.stringify({ ...JSON.parse(fs.readFileSync(config, "utf8")), studentsGroup: `${group}zz` }));
+    const r = node("hub.mjs", ["--config", typo]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`the students' group ${group}zz does not exist`);
+  });
+
   it("refuses a wrong password, and an account of the machine that is not in the course's group", async () => {
     for (const [user, password] of [
       [alice, "not-the-password"],
