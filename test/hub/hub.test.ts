@@ -1,10 +1,11 @@
 /**
  * The course hub end to end (`npm run hub`, `npm run hub:add-students`): real unix accounts made
- * from a roster, JupyterHub with PAM login and LocalProcessSpawner on free ports, a student logs in
- * through the login form, starts their server and a course (tslab) kernel through the hub's proxy,
- * runs `40 + 2` over the kernel websocket, and cannot read another student's home. Needs root and
- * Debian's jupyterhub (CI installs it); skipped with a message otherwise. The accounts it makes
- * (prefix "hubt") are removed afterwards.
+ * from a roster, JupyterHub with PAM login and LocalProcessSpawner on free ports. A student logs in
+ * through the login form (another from headless Chromium), starts their server and a course (tslab)
+ * kernel through the hub's proxy, runs `40 + 2` over the kernel websocket, imports the shared course
+ * library, cannot write into it nor read another student's home, and the idle kernel is culled.
+ * Needs root and Debian's jupyterhub (CI installs it); skipped with a message otherwise (the browser
+ * step also without Chromium). The accounts it makes (prefix "hubt") are removed afterwards.
  */
 import { spawn, spawnSync, type ChildProcess } from "child_process";
 import * as crypto from "crypto";
