@@ -177,4 +177,4 @@ function parseCsv(name: string, text: string, manifest: DatasetManifest): Datase
     },
   };
 }
-export { loadResult, resultsDir, ResultError } from "./results";
+export { loadResult, resultsDir, ResultError, saveResult } from "./results";

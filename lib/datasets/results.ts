@@ -37,3 +37,12 @@ export function loadResult<T extends { bench: string; command: string }>(name: s
   }
   return r as T;
 }
+
+/**
+ * Writes a benchmark's figures as a result file (the other half of loadResult): pretty-printed JSON, so
+ * a re-run shows as a readable diff. The figures must name their benchmark and command.
+ */
+export function saveResult(file: string, figures: { bench: string; command: string }): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(figures, null, 1) + "\n");
+}

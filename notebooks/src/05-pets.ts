@@ -589,6 +589,7 @@ for (const [v, curve] of Object.entries(BENCH.ablationReturnByTrial)) {
       xTitle: "trial",
       yTitle: "return",
       xDomain: [1, trials],
+      integerX: true,
     }),
   );
 }

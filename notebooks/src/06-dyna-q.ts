@@ -187,6 +187,7 @@ await display(
     {
       title: "Dyna-Q on the Dyna maze: n planning steps (mean of 30 runs)",
       xTitle: "episode",
+      integerX: true,
       yTitle: "steps per episode",
       yDomain: [0, 800],
     },

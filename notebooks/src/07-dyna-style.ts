@@ -131,117 +131,62 @@ console.log(
 
 // %% [markdown]
 // The model-based run spends far more *computation* (ten gradient steps per real step, plus fitting
-// the model) but far less *experience*. The benchmark `npm run bench -- dyna-style` runs both learners
-// over 3 seeds and longer: these are its curves (mean over seeds), copied from one run of it.
+// the model) but far less *experience*. The benchmark runs both learners over 3 seeds and longer (the
+// learner without a model for 5,000 real transitions): its curves, the mean over the seeds with the
+// spread between the best and the worst seed, come from a committed result file made by
+//
+//     npm run bench -- dyna-style --out datasets/results/dyna-style.json
 
 // %%
-// From one run of `npm run bench -- dyna-style` (3 seeds; 8 minutes on a quiet machine); see the benchmark for the settings.
-const BENCH_RUN = {
-  realTransitionsWithModel: 1400,
-  realTransitionsWithoutModel: 4900,
-  // [real transitions, mean return over the 3 seeds]
-  withModel: [
-    [100, -1175],
-    [200, -1175],
-    [300, -1175],
-    [400, -1163],
-    [500, -1555],
-    [600, -897],
-    [700, -853],
-    [800, -817],
-    [900, -481],
-    [1000, -406],
-    [1100, -507],
-    [1200, -358],
-    [1300, -312],
-    [1400, -212],
-    [1500, -195],
-    [1600, -124],
-    [1700, -124],
-    [1800, -124],
-    [1900, -123],
-    [2000, -123],
-  ],
-  withoutModel: [
-    [100, -1175],
-    [200, -1175],
-    [300, -1175],
-    [400, -1176],
-    [500, -1204],
-    [600, -1151],
-    [700, -1143],
-    [800, -1428],
-    [900, -1512],
-    [1000, -1633],
-    [1100, -1609],
-    [1200, -1553],
-    [1300, -1541],
-    [1400, -1504],
-    [1500, -1369],
-    [1600, -1415],
-    [1700, -1363],
-    [1800, -1277],
-    [1900, -1181],
-    [2000, -1095],
-    [2100, -1039],
-    [2200, -961],
-    [2300, -808],
-    [2400, -693],
-    [2500, -543],
-    [2600, -635],
-    [2700, -523],
-    [2800, -569],
-    [2900, -320],
-    [3000, -320],
-    [3100, -519],
-    [3200, -485],
-    [3300, -468],
-    [3400, -613],
-    [3500, -401],
-    [3600, -347],
-    [3700, -338],
-    [3800, -362],
-    [3900, -355],
-    [4000, -217],
-    [4100, -150],
-    [4200, -140],
-    [4300, -148],
-    [4400, -139],
-    [4500, -266],
-    [4600, -138],
-    [4700, -241],
-    [4800, -318],
-    [4900, -137],
-    [5000, -254],
-  ],
-};
-const BENCH = {
-  ...BENCH_RUN,
-  ratio: Math.round((BENCH_RUN.realTransitionsWithoutModel / BENCH_RUN.realTransitionsWithModel) * 10) / 10,
-  curveWithModel: BENCH_RUN.withModel.map(([realSteps, evalReturn]) => ({ realSteps, evalReturn })),
-  curveWithoutModel: BENCH_RUN.withoutModel.map(([realSteps, evalReturn]) => ({ realSteps, evalReturn })),
-};
+interface DynaStyleBench {
+  bench: string;
+  command: string;
+  seeds: number;
+  threshold: number;
+  realTransitionsWithModel: number | null;
+  realTransitionsWithoutModel: number | null;
+  ratio: number | null;
+  curveWithModel: { realSteps: number; evalReturn: number }[];
+  curveWithoutModel: { realSteps: number; evalReturn: number }[];
+  seedReturnsWithModel: number[][];
+  seedReturnsWithoutModel: number[][];
+}
+const BENCH = loadResult<DynaStyleBench>("dyna-style");
+// The mean over seeds as a line, the best and the worst seed as its band.
+const withBand = (name: string, curve: { realSteps: number; evalReturn: number }[], seeds: number[][]) => ({
+  name,
+  x: curve.map((p) => p.realSteps),
+  y: curve.map((p) => p.evalReturn),
+  lower: curve.map((_, i) => Math.min(...seeds.map((ys) => ys[i]))),
+  upper: curve.map((_, i) => Math.max(...seeds.map((ys) => ys[i]))),
+});
 await display(
   lineChart(
     [
-      { name: "SAC, real data", x: BENCH.curveWithoutModel.map((p) => p.realSteps), y: BENCH.curveWithoutModel.map((p) => p.evalReturn) },
-      { name: "SAC + model (Dyna)", x: BENCH.curveWithModel.map((p) => p.realSteps), y: BENCH.curveWithModel.map((p) => p.evalReturn) },
-      { name: "-300", x: [0, 5000], y: [-300, -300], dashed: true },
+      withBand("SAC, real data", BENCH.curveWithoutModel, BENCH.seedReturnsWithoutModel),
+      withBand("SAC + model (Dyna)", BENCH.curveWithModel, BENCH.seedReturnsWithModel),
+      { name: String(BENCH.threshold), x: [0, 5000], y: [BENCH.threshold, BENCH.threshold], dashed: true },
     ],
-    { title: "Mean return over 3 seeds (benchmark)", xTitle: "real transitions", yTitle: "return" },
+    {
+      title: `Mean return over ${BENCH.seeds} seeds, band: best to worst seed (stored)`,
+      xTitle: "real transitions",
+      yTitle: "return",
+      width: 620,
+    },
   ),
 );
+const reached = (n: number | null) => (n === null ? "not within the run" : `after ${n} real transitions`);
 console.log(
-  `real transitions to reach -300 for good: with model ${BENCH.realTransitionsWithModel}, ` +
-    `without ${BENCH.realTransitionsWithoutModel} (${BENCH.ratio}x fewer)`,
+  `mean return ${BENCH.threshold} for good: with the model ${reached(BENCH.realTransitionsWithModel)}, ` +
+    `without ${reached(BENCH.realTransitionsWithoutModel)}` +
+    (BENCH.ratio !== null ? ` (${BENCH.ratio}x fewer real transitions with the model)` : ""),
 );
 
 // %% [markdown]
-// With the model, the mean return reaches $-300$ after 1,400 real transitions and stays there.
-// Without it, the mean first gets there after about 4,000 and stays for good only from 4,900 on (one
-// seed still has bad evaluations in between): three to three and a half times more real experience
-// for the same performance. The price is computation: 10 gradient steps per real step instead of 1,
-// plus fitting the model.
+// With the model, the mean return reaches $-300$ and stays there after a fraction of the real
+// experience the model-free learner needs (the printed line gives the counts of the stored run; a
+// model-free seed can still have bad evaluations long after it first got there). The price is
+// computation: 10 gradient steps per real step instead of 1, plus fitting the model.
 //
 // ## 3. Why rollouts must be short: compounding error
 //

@@ -216,6 +216,7 @@ await display(
     lineChart([{ name: "cost", x: plan.costs.map((_, i) => i), y: plan.costs, points: true }], {
       title: "iLQR: cost per accepted iteration",
       xTitle: "iteration",
+      integerX: true,
       yTitle: "total cost",
       logY: true,
       width: 300,
@@ -532,6 +533,7 @@ await display(
     {
       title: "iLQR through the learned model, round by round",
       xTitle: "round (refit on all data so far)",
+      integerX: true,
       yTitle: "final distance (cm)",
       logY: true,
       width: 420,

@@ -325,6 +325,7 @@ function trajectoryKlLG(p: LgController, pBar: LgController, xMean: number[][], 
         {
           title: "Dual iterations: KL",
           xTitle: "dual iteration",
+          integerX: true,
           logY: true,
           width: 280,
         },
@@ -332,6 +333,7 @@ function trajectoryKlLG(p: LgController, pBar: LgController, xMean: number[][], 
       lineChart([{ name: "eta", x: step.history.map((_, i) => i), y: step.history.map((h) => h.eta), points: true }], {
         title: "Dual iterations: eta",
         xTitle: "dual iteration",
+        integerX: true,
         logY: true,
         width: 280,
       }),
@@ -367,6 +369,7 @@ await display(
     lineChart([{ name: "mean sample cost", x: its, y: trajRuns.map((r) => r.cost), points: true }], {
       title: "Cost per iteration (5 rollouts each)",
       xTitle: "iteration",
+      integerX: true,
       yTitle: "cost (log scale)",
       logY: true,
       width: 220,
@@ -376,7 +379,7 @@ await display(
         { name: "KL of the step", x: its, y: trajRuns.map((r) => r.kl), points: true },
         { name: "bound epsilon", x: its, y: trajRuns.map((r) => r.eps), dashed: true },
       ],
-      { title: "KL vs its bound", xTitle: "iteration", yTitle: "KL (log scale)", logY: true, width: 220 },
+      { title: "KL vs its bound", xTitle: "iteration", yTitle: "KL (log scale)", logY: true, width: 220, integerX: true },
     ),
   ]),
 );

@@ -11,9 +11,8 @@
  * made by `npm run bench -- dyna-ablation --out datasets/results/dyna-ablation.json`.
  * Last line: {"bench":"dyna-ablation","seeds":N,"runs":[{"name":...,"curve":[...],...}],...}
  */
-import * as fs from "fs";
-import * as path from "path";
 import { backendInfo, initBackend } from "../../lib/core";
+import { saveResult } from "../../lib/datasets";
 import { Pendulum } from "../../lib/envs";
 import { type DynaEvalPoint, type DynaStyleConfig, disposeDynaResult, dynaStyle, pendulumObservationReward } from "../../lib/dyna/dyna";
 
@@ -132,10 +131,7 @@ async function main(): Promise<void> {
     backend: backendInfo().name,
     seconds: Math.round((Date.now() - t0) / 1000),
   };
-  if (out) {
-    fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify(figures, null, 1) + "\n");
-  }
+  if (out) saveResult(out, figures);
   console.log(JSON.stringify(figures));
 }
 

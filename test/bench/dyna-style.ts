@@ -6,7 +6,10 @@
  * 10 gradient steps per real step). Return of the deterministic policy (mean over 5 fixed start
  * states) against real transitions, 3 seeds.
  *
- *   npm run bench -- dyna-style [--quick] [--seeds N]
+ *   npm run bench -- dyna-style [--quick] [--seeds N] [--out FILE]
+ *
+ * --out writes the figures (with every seed's curve) to FILE too; notebook 07 plots
+ * datasets/results/dyna-style.json, made by `npm run bench -- dyna-style --out datasets/results/dyna-style.json`.
  *
  * Last line: {"bench":"dyna-style","seeds":3,"realTransitionsWithModel":N,"realTransitionsWithoutModel":N,...}
  * where each count is the real transitions after which the seed-averaged return reaches -300 and stays there.
@@ -22,12 +25,15 @@ import {
   pendulumObservationReward,
   realStepsToReach,
 } from "../../lib/dyna/dyna";
+import { saveResult } from "../../lib/datasets";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const seedsArg = args.indexOf("--seeds");
 const seeds = seedsArg >= 0 ? Number(args[seedsArg + 1]) : quick ? 1 : 3;
 const threshold = -300;
+const outArg = args.indexOf("--out");
+const out = outArg >= 0 ? args[outArg + 1] : undefined;
 
 function evalStarts(): number[][] {
   // Five fixed starts from the benchmark's own start distribution (uniform angle, small speed).
@@ -104,24 +110,29 @@ async function main(): Promise<void> {
       `without ${nFree ?? "not reached"}` +
       (nModel && nFree ? ` (${(nFree / nModel).toFixed(1)}x fewer with the model)` : ""),
   );
-  console.log(
-    JSON.stringify({
-      bench: "dyna-style",
-      seeds,
-      quick,
-      threshold,
-      realTransitionsWithModel: nModel,
-      realTransitionsWithoutModel: nFree,
-      ratio: nModel && nFree ? Math.round((nFree / nModel) * 100) / 100 : null,
-      curveWithModel: meanModel,
-      curveWithoutModel: meanFree,
-      backend: backendInfo().name,
-      seconds: Math.round((Date.now() - t0) / 1000),
-      // Per real environment step (evaluation episodes included); training covers the model fits and
-      // SAC's updates, the rest is mostly the imagined rollouts (Dyna's planning).
-      ...clock.report(clock.calls.environment, "RealStep", "rolloutsAndOther"),
-    }),
-  );
+  const perSeed = (cs: DynaEvalPoint[][]) => cs.map((c) => c.map((p) => Math.round(p.evalReturn)));
+  const figures = {
+    bench: "dyna-style",
+    command: "npm run bench -- dyna-style --out datasets/results/dyna-style.json",
+    seeds,
+    quick,
+    threshold,
+    realTransitionsWithModel: nModel,
+    realTransitionsWithoutModel: nFree,
+    ratio: nModel && nFree ? Math.round((nFree / nModel) * 100) / 100 : null,
+    curveWithModel: meanModel,
+    curveWithoutModel: meanFree,
+    // The returns of each seed at the same real-step marks as the means.
+    seedReturnsWithModel: perSeed(curves.model),
+    seedReturnsWithoutModel: perSeed(curves.free),
+    backend: backendInfo().name,
+    seconds: Math.round((Date.now() - t0) / 1000),
+    // Per real environment step (evaluation episodes included); training covers the model fits and
+    // SAC's updates, the rest is mostly the imagined rollouts (Dyna's planning).
+    ...clock.report(clock.calls.environment, "RealStep", "rolloutsAndOther"),
+  };
+  if (out) saveResult(out, figures);
+  console.log(JSON.stringify(figures));
 }
 
 main().catch((e) => {

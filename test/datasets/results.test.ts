@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
-import { loadResult, ResultError, resultsDir } from "../../lib/datasets";
+import { loadResult, ResultError, resultsDir, saveResult } from "../../lib/datasets";
 
 describe("committed results (datasets/results)", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "results-"));
@@ -22,6 +22,11 @@ describe("committed results (datasets/results)", () => {
   it("reads a well-formed file", () => {
     fs.writeFileSync(path.join(dir, "ok.json"), JSON.stringify({ bench: "ok", command: "npm run bench -- ok", value: 3 }));
     expect(loadResult<{ bench: string; command: string; value: number }>("ok", dir).value).toBe(3);
+  });
+  it("saveResult writes what loadResult reads, creating the folder", () => {
+    const file = path.join(dir, "made", "bench-x.json");
+    saveResult(file, { bench: "bench-x", command: "npm run bench -- bench-x --out x", curve: [1, 2] } as { bench: string; command: string });
+    expect(loadResult<{ bench: string; command: string; curve: number[] }>("bench-x", path.dirname(file)).curve).toEqual([1, 2]);
   });
   it("every committed result names its benchmark and command", () => {
     const files = fs.existsSync(resultsDir()) ? fs.readdirSync(resultsDir()).filter((f) => f.endsWith(".json")) : [];

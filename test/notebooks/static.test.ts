@@ -24,6 +24,22 @@ describe("committed notebooks", () => {
     execFileSync(process.execPath, [path.join(ROOT, "scripts", "nbsrc.mjs"), "--check"], { cwd: ROOT, stdio: "pipe" });
   });
 
+  it("count trials, episodes, iterations and rounds with integer ticks (integerX on such an x axis)", () => {
+    // A chart's options object: the innermost {...} around an xTitle that counts something.
+    const counted = /xTitle: "(trial|episode|(?:[\w ]+ )?iteration|[\w.]+ round|round[^"]*)"/;
+    const missing: string[] = [];
+    for (const f of notebooks) {
+      const src = fs.readFileSync(path.join(dir, "src", f.replace(/\.ipynb$/, ".ts")), "utf8");
+      for (const m of src.matchAll(new RegExp(counted.source, "g"))) {
+        const open = src.lastIndexOf("{", m.index);
+        const close = src.indexOf("}", m.index);
+        if (!src.slice(open, close).includes("integerX: true"))
+          missing.push(`${f}: ${m[0]} (line ${src.slice(0, m.index).split("\n").length})`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
   for (const f of notebooks) {
     it(`${f}: tslab kernelspec, outputs cleared, every exercise has a solution and a grader spec`, () => {
       const nb = parseNotebook(fs.readFileSync(path.join(dir, f), "utf8"));
