@@ -1,0 +1,91 @@
+# JupyterHub configuration of the course hub. Not edited by hand: `npm run hub -- --config FILE`
+# (scripts/hub.mjs) checks the course's JSON config, fills in its defaults, writes the result to
+# <stateDir>/hub-settings.json and starts JupyterHub with this file, which reads those settings
+# from $MBRL_HUB_SETTINGS. Setting names: https://jupyterhub.readthedocs.io (JupyterHub 3.0, Debian).
+import json
+import os
+import pwd
+
+from jupyterhub.auth import PAMAuthenticator
+
+c = get_config()  # noqa: F821 (JupyterHub provides get_config)
+
+with open(os.environ["MBRL_HUB_SETTINGS"], encoding="utf-8") as f:
+    s = json.load(f)
+state = s["stateDir"]
+
+# Where students connect (the proxy, configurable-http-proxy from the course's node_modules), where
+# the hub itself listens behind it, and the proxy's own API: three ports, all checked free before start.
+c.JupyterHub.bind_url = f"http://{s['ip']}:{s['port']}"
+c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{s['hubPort']}"
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s['proxyApiPort']}"
+c.ConfigurableHTTPProxy.command = [s["proxyCommand"]]
+c.ConfigurableHTTPProxy.should_start = True
+c.ConfigurableHTTPProxy.pid_file = os.path.join(state, "jupyterhub-proxy.pid")
+
+# The hub's own state (database, cookie secret), kept in one root-only folder per hub.
+c.JupyterHub.db_url = "sqlite:///" + os.path.join(state, "jupyterhub.sqlite")
+c.JupyterHub.cookie_secret_file = os.path.join(state, "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = os.path.join(state, "jupyterhub.pid")
+# Stopping the hub stops every student's server and kernel too (nothing left running unseen).
+c.JupyterHub.cleanup_servers = True
+c.JupyterHub.cleanup_proxy = True
+
+# Real unix accounts (made by `npm run hub:add-students`): PAM checks the password, and only members
+# of the course's group (and the admins) may log in.
+class CourseAuthenticator(PAMAuthenticator):
+    """PAM with allowed_groups lets in only the group's members, admins included; the instructors
+    named as admins need not be students, so they are let in too."""
+
+    def check_allowed(self, username, authentication=None):
+        return username in self.admin_users or super().check_allowed(username, authentication)
+
+
+c.JupyterHub.authenticator_class = CourseAuthenticator
+c.PAMAuthenticator.allowed_groups = set([s["studentsGroup"]])
+c.Authenticator.admin_users = set(s["admins"])
+
+# Each student's server runs as their own unix user, in their home (mode 0700), started from the
+# one shared course install: the course's kernelspec (build/jupyter) via JUPYTER_PATH, the course's
+# node_modules (tslab, the built library as `mbrl`) via NODE_PATH. The classic Notebook (Debian's
+# python3-notebook) is the page students see.
+c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
+c.Spawner.cmd = ["/usr/bin/jupyterhub-singleuser"]
+c.Spawner.notebook_dir = "~"
+c.Spawner.default_url = "/tree"
+c.Spawner.environment = {
+    "JUPYTERHUB_SINGLEUSER_APP": "notebook.notebookapp.NotebookApp",
+    "JUPYTER_PATH": s["jupyterPath"],
+    "NODE_PATH": s["nodePath"],
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+}
+
+
+def link_course_modules(spawner):
+    """Notebooks import the course library as `mbrl/*`, which the kernel's TypeScript resolves from a
+    node_modules above the notebook: link ~/node_modules to the shared one (students cannot change
+    what it points to). A home that has its own node_modules keeps it."""
+    user = pwd.getpwnam(spawner.user.name)
+    link = os.path.join(user.pw_dir, "node_modules")
+    try:
+        if not os.path.lexists(link):
+            os.symlink(s["nodePath"], link)  # never follows an existing name: made only where none is
+            os.lchown(link, user.pw_uid, user.pw_gid)
+    except OSError as e:
+        spawner.log.warning("could not link %s to the course's node_modules: %s", link, e)
+
+
+c.Spawner.pre_spawn_hook = link_course_modules
+c.Spawner.start_timeout = s["startTimeoutSeconds"]
+c.Spawner.http_timeout = s["startTimeoutSeconds"]
+
+# Idle culling without the jupyterhub-idle-culler service (not packaged in Debian): each server culls
+# its own idle kernels and then shuts itself down when nothing has happened for the idle time.
+idle = int(s["idleMinutes"] * 60)
+c.Spawner.args = [
+    f"--MappingKernelManager.cull_idle_timeout={idle}",
+    f"--MappingKernelManager.cull_interval={max(10, min(300, idle // 4))}",
+    "--MappingKernelManager.cull_connected=True",
+    f"--NotebookApp.shutdown_no_activity_timeout={idle}",
+]
