@@ -17,7 +17,7 @@ import { EnsembleDynamicsModel } from "../models/ensemble";
 import type { Dataset } from "../models/types";
 import { type ReplayBuffer, type TransitionBatch, concatBatches, makeReplayBuffer, pushBatch, pushTransition, sampleBatch } from "./buffer";
 import { type BatchReward, type RolloutStats, branchedRollouts } from "./rollouts";
-import { type SacAgent, disposeSac, makeSac, sacAct, sacUpdate } from "./sac";
+import { type ActorAnchor, type SacAgent, disposeSac, makeSac, sacAct, sacUpdate } from "./sac";
 import { checkInterrupt } from "../core/interrupt";
 
 // The pendulum's reward on observations lives with the pendulum; re-exported for old imports.
@@ -124,8 +124,15 @@ export interface DynaStyleConfig {
    * Start from a learner trained elsewhere and the real transitions gathered so far (model-based then
    * model-free fine-tuning, MBMF): the agent is used as it is, the transitions fill the real buffer, and
    * `criticWarmup` critic-only gradient steps fit its critic before the loop (randomSteps defaults to 0).
+   * With `anchor`, the actor is held near expert labels (observations, actions) by a behaviour-cloning
+   * term whose weight falls linearly from `weight` to 0 over the loop's first `steps` gradient steps.
    */
-  init?: { agent: SacAgent; transitions: TransitionBatch; criticWarmup?: number };
+  init?: {
+    agent: SacAgent;
+    transitions: TransitionBatch;
+    criticWarmup?: number;
+    anchor?: { n: number; states: Float64Array; actions: Float64Array; weight: number; steps: number };
+  };
 }
 
 /** The defaults of DynaStyleConfig. */
@@ -222,6 +229,32 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
       seed: componentSeed(cfg.seed, 1),
     });
   const real = makeReplayBuffer(c.realSteps + (cfg.init?.transitions.n ?? 0), ds, da);
+  // The behaviour-cloning anchor of a learner started from a distilled policy (MBMF), fading out.
+  const anchor = cfg.init?.anchor;
+  if (anchor && (anchor.states.length !== anchor.n * ds || anchor.actions.length !== anchor.n * da))
+    throw new ShapeError(
+      `dynaStyle: init.anchor has ${anchor.n} rows, so its states need ${anchor.n * ds} numbers (got ${anchor.states.length}) ` +
+        `and its actions ${anchor.n * da} (got ${anchor.actions.length})`,
+    );
+  if (anchor) {
+    checkNumber("dynaStyle: init.anchor.weight", anchor.weight, 0);
+    checkInt("dynaStyle: init.anchor.steps", anchor.steps, { allowZero: true });
+  }
+  let anchoredUpdates = 0;
+  const anchorBatch = (r: Rng): ActorAnchor | undefined => {
+    // No anchor (or weight 0) leaves the random stream as it is: the run equals one without the option.
+    if (!anchor || anchor.n === 0 || anchor.weight === 0 || anchoredUpdates >= anchor.steps) return undefined;
+    const weight = anchor.weight * (1 - anchoredUpdates / anchor.steps);
+    anchoredUpdates++;
+    const m = Math.min(c.batchSize, anchor.n);
+    const out: ActorAnchor = { n: m, states: new Float64Array(m * ds), actions: new Float64Array(m * da), weight };
+    for (let k = 0; k < m; k++) {
+      const i = r.int(anchor.n);
+      out.states.set(anchor.states.subarray(i * ds, (i + 1) * ds), k * ds);
+      out.actions.set(anchor.actions.subarray(i * da, (i + 1) * da), k * da);
+    }
+    return out;
+  };
   if (cfg.init) {
     pushBatch(real, cfg.init.transitions);
     const warmup = checkInt("dynaStyle: init.criticWarmup", cfg.init.criticWarmup ?? 0, { allowZero: true });
@@ -271,7 +304,7 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
     // 4. Train the learner on real (and simulated) transitions.
     if (t >= c.randomSteps) {
       for (let g = 0; g < c.updatesPerStep; g++)
-        sacUpdate(agent, learnerBatch(real, model ? simulated : null, c.batchSize, c.realRatio, rng));
+        sacUpdate(agent, learnerBatch(real, model ? simulated : null, c.batchSize, c.realRatio, rng), false, anchorBatch(rng));
     }
 
     if (t % c.evalEvery === 0) {

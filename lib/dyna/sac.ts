@@ -179,11 +179,25 @@ export function sacSample(
 }
 
 /**
+ * Expert-labelled observations the actor is held near while its critic is still young (MBMF's
+ * fine-tuning): `weight` scales a behaviour-cloning term, mean ||center + scale tanh(mu(s)) - a*||^2,
+ * by the batch's mean |Q| (as TD3+BC does, so the weight does not depend on the reward's scale).
+ */
+export interface ActorAnchor {
+  n: number;
+  states: Float64Array;
+  actions: Float64Array;
+  weight: number;
+}
+
+/**
  * One SAC gradient step on a batch: critic, then actor, then temperature, then the target critics.
  * With `criticOnly`, the actor and the temperature stay as they are: policy evaluation only, used to
- * fit a fresh critic to a policy that was trained another way (MBMF's fine-tuning starts so).
+ * fit a fresh critic to a policy that was trained another way (MBMF's fine-tuning starts so). With an
+ * `anchor`, the actor's loss gains its behaviour-cloning term (a distilled policy is not dragged off
+ * by the first, still poor estimates of Q).
  */
-export function sacUpdate(agent: SacAgent, batch: TransitionBatch, criticOnly = false): SacLosses {
+export function sacUpdate(agent: SacAgent, batch: TransitionBatch, criticOnly = false, anchor?: ActorAnchor): SacLosses {
   const { stateDim: ds, actionDim: da, gamma, tau, targetEntropy } = agent.config;
   const n = batch.n;
   const f32 = (a: Float64Array, cols: number) => tf.tensor2d(Float32Array.from(a), [n, cols]);
@@ -210,7 +224,15 @@ export function sacUpdate(agent: SacAgent, batch: TransitionBatch, criticOnly = 
       const cur = squash(agent, agent.actor.forwardMembers(S).mean[0], eps);
       const q = agent.critic.forwardMembers(tf.concat([S, cur.action], 1) as tf.Tensor2D).mean;
       logProbMean = tf.mean(cur.logProb).dataSync()[0];
-      return tf.mean(tf.sub(tf.mul(alpha, cur.logProb), tf.minimum(q[0], q[1]))) as tf.Scalar;
+      const minQ = tf.minimum(q[0], q[1]);
+      const sacLoss = tf.mean(tf.sub(tf.mul(alpha, cur.logProb), minQ)) as tf.Scalar;
+      if (!anchor || anchor.weight <= 0 || anchor.n === 0) return sacLoss;
+      // A number, not a tensor: the scale must not carry a gradient of its own.
+      const qScale = tf.mean(tf.abs(minQ)).dataSync()[0];
+      const As = tf.tensor2d(Float32Array.from(anchor.states), [anchor.n, ds]);
+      const anchored = squash(agent, agent.actor.forwardMembers(As).mean[0], tf.zeros([anchor.n, da]) as tf.Tensor2D).action;
+      const clone = tf.mean(tf.squaredDifference(anchored, tf.tensor2d(Float32Array.from(anchor.actions), [anchor.n, da])));
+      return tf.add(sacLoss, tf.mul(anchor.weight * qScale, clone)) as tf.Scalar;
     });
 
     // Temperature: minimise -log(alpha) (log pi + target entropy), the log-probability held fixed.

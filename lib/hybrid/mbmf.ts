@@ -9,7 +9,9 @@
  *                    labelled at the states that network visits
  *   3. fine-tune     the model-free learner (SAC here; TRPO in the paper) continues from that policy
  *                    on real data: its critic is first fitted to the imitated policy (policy
- *                    evaluation only), so the first actor updates do not follow a random critic
+ *                    evaluation only), so the first actor updates do not follow a random critic, and
+ *                    a fading behaviour-cloning term on the planner's labels keeps the actor near
+ *                    the planner until the critic has seen its own data (as TD3+BC does offline)
  *
  * Every real transition counts, in every phase (the DAgger episodes too), and every phase is
  * evaluated the same way: the mean return of its policy from the same start states.
@@ -36,8 +38,13 @@ export interface MbmfConfig {
   modelBased: { baseEpisodes: number; mpcEpisodes: number; horizon: number; cem: CemConfig };
   /** Phase 2: DAgger rounds (one real episode each) and supervised epochs per round. */
   distil: { iterations: number; epochs?: number; batchSize?: number; logStd?: number };
-  /** Phase 3: real steps of SAC from the distilled policy, after `criticWarmup` critic-only steps. */
-  fineTune: { realSteps: number; criticWarmup?: number; updatesPerStep?: number };
+  /**
+   * Phase 3: real steps of SAC from the distilled policy, after `criticWarmup` critic-only steps. The
+   * actor is held near the planner's DAgger labels by a behaviour-cloning term of weight
+   * `anchorWeight` (times the batch's mean |Q|; 0 switches it off) fading to 0 over `anchorSteps`
+   * gradient steps. Defaults: criticWarmup 500, anchorWeight 0.4 (TD3+BC's 1 / 2.5), anchorSteps 2000.
+   */
+  fineTune: { realSteps: number; criticWarmup?: number; updatesPerStep?: number; anchorWeight?: number; anchorSteps?: number };
   /** SAC's networks and rates (the same for the model-free baseline, so the comparison is fair). */
   sac?: DynaStyleConfig["sac"];
   stateScale?: readonly number[];
@@ -192,7 +199,20 @@ export async function mbmf(cfg: MbmfConfig): Promise<MbmfResult> {
     evalEvery: cfg.evalEvery ?? 200,
     evalStarts: startStates(env, cfg.evalSeedBase, cfg.evalEpisodes),
     seed: componentSeed(cfg.seed, 3),
-    init: { agent, transitions: observedTransitions(env, [mb.data]), criticWarmup: cfg.fineTune.criticWarmup ?? 500 },
+    init: {
+      agent,
+      transitions: observedTransitions(env, [mb.data]),
+      criticWarmup: cfg.fineTune.criticWarmup ?? 500,
+      // Without it the first actor steps follow a critic fitted to one policy's data only, and the
+      // distilled policy's return collapsed before SAC found its way back (thousands of real steps).
+      anchor: {
+        n: distilled.states.length,
+        states: Float64Array.from(distilled.states.flatMap((s) => env.observe(s))),
+        actions: Float64Array.from(distilled.actions.flat()),
+        weight: cfg.fineTune.anchorWeight ?? 0.4,
+        steps: cfg.fineTune.anchorSteps ?? 2000,
+      },
+    },
     onEval: (p: DynaEvalPoint) => record("fine-tuned", offset + p.realSteps, p.evalReturn),
   });
   return { curve, agent };
