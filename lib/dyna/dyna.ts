@@ -125,13 +125,14 @@ export interface DynaStyleConfig {
    * model-free fine-tuning, MBMF): the agent is used as it is, the transitions fill the real buffer, and
    * `criticWarmup` critic-only gradient steps fit its critic before the loop (randomSteps defaults to 0).
    * With `anchor`, the actor is held near expert labels (observations, actions) by a behaviour-cloning
-   * term whose weight falls linearly from `weight` to 0 over the loop's first `steps` gradient steps.
+   * term of weight `weight`, falling linearly to 0 over the loop's first `steps` gradient steps when
+   * `steps` is given, else held for the whole loop (as TD3+BC does).
    */
   init?: {
     agent: SacAgent;
     transitions: TransitionBatch;
     criticWarmup?: number;
-    anchor?: { n: number; states: Float64Array; actions: Float64Array; weight: number; steps: number };
+    anchor?: { n: number; states: Float64Array; actions: Float64Array; weight: number; steps?: number };
   };
 }
 
@@ -238,13 +239,14 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
     );
   if (anchor) {
     checkNumber("dynaStyle: init.anchor.weight", anchor.weight, 0);
-    checkInt("dynaStyle: init.anchor.steps", anchor.steps, { allowZero: true });
+    if (anchor.steps !== undefined) checkInt("dynaStyle: init.anchor.steps", anchor.steps, { allowZero: true });
   }
   let anchoredUpdates = 0;
   const anchorBatch = (r: Rng): ActorAnchor | undefined => {
     // No anchor (or weight 0) leaves the random stream as it is: the run equals one without the option.
-    if (!anchor || anchor.n === 0 || anchor.weight === 0 || anchoredUpdates >= anchor.steps) return undefined;
-    const weight = anchor.weight * (1 - anchoredUpdates / anchor.steps);
+    if (!anchor || anchor.n === 0 || anchor.weight === 0) return undefined;
+    if (anchor.steps !== undefined && anchoredUpdates >= anchor.steps) return undefined;
+    const weight = anchor.steps === undefined ? anchor.weight : anchor.weight * (1 - anchoredUpdates / anchor.steps);
     anchoredUpdates++;
     const m = Math.min(c.batchSize, anchor.n);
     const out: ActorAnchor = { n: m, states: new Float64Array(m * ds), actions: new Float64Array(m * da), weight };

@@ -41,8 +41,10 @@ export interface MbmfConfig {
   /**
    * Phase 3: real steps of SAC from the distilled policy, after `criticWarmup` critic-only steps. The
    * actor is held near the planner's DAgger labels by a behaviour-cloning term of weight
-   * `anchorWeight` (times the batch's mean |Q|; 0 switches it off) fading to 0 over `anchorSteps`
-   * gradient steps. Defaults: criticWarmup 500, anchorWeight 0.4 (TD3+BC's 1 / 2.5), anchorSteps 2000.
+   * `anchorWeight` (times the batch's mean |Q|; 0 switches it off), for the whole fine-tuning or, with
+   * `anchorSteps`, fading to 0 over that many gradient steps. Defaults: criticWarmup 500, anchorWeight
+   * 0.4 (TD3+BC's 1 / 2.5), no fading: with the term gone after 2,000 steps the pendulum's policy
+   * collapsed 400 steps later (return -975 from -136), its critic still too poor to follow alone.
    */
   fineTune: { realSteps: number; criticWarmup?: number; updatesPerStep?: number; anchorWeight?: number; anchorSteps?: number };
   /** SAC's networks and rates (the same for the model-free baseline, so the comparison is fair). */
@@ -210,7 +212,7 @@ export async function mbmf(cfg: MbmfConfig): Promise<MbmfResult> {
         states: Float64Array.from(distilled.states.flatMap((s) => env.observe(s))),
         actions: Float64Array.from(distilled.actions.flat()),
         weight: cfg.fineTune.anchorWeight ?? 0.4,
-        steps: cfg.fineTune.anchorSteps ?? 2000,
+        steps: cfg.fineTune.anchorSteps,
       },
     },
     onEval: (p: DynaEvalPoint) => record("fine-tuned", offset + p.realSteps, p.evalReturn),
