@@ -9,9 +9,9 @@
  *                    labelled at the states that network visits
  *   3. fine-tune     the model-free learner (SAC here; TRPO in the paper) continues from that policy
  *                    on real data: its critic is first fitted to the imitated policy (policy
- *                    evaluation only), so the first actor updates do not follow a random critic, and
- *                    a fading behaviour-cloning term on the planner's labels keeps the actor near
- *                    the planner until the critic has seen its own data (as TD3+BC does offline)
+ *                    evaluation only), so the first actor updates do not follow a random critic
+ *                    (optionally, a behaviour-cloning term on the planner's labels holds the actor
+ *                    near the planner, as TD3+BC does offline: fineTune.anchorWeight)
  *
  * Every real transition counts, in every phase (the DAgger episodes too), and every phase is
  * evaluated the same way: the mean return of its policy from the same start states.
@@ -39,12 +39,13 @@ export interface MbmfConfig {
   /** Phase 2: DAgger rounds (one real episode each) and supervised epochs per round. */
   distil: { iterations: number; epochs?: number; batchSize?: number; logStd?: number };
   /**
-   * Phase 3: real steps of SAC from the distilled policy, after `criticWarmup` critic-only steps. The
-   * actor is held near the planner's DAgger labels by a behaviour-cloning term of weight
-   * `anchorWeight` (times the batch's mean |Q|; 0 switches it off), for the whole fine-tuning or, with
-   * `anchorSteps`, fading to 0 over that many gradient steps. Defaults: criticWarmup 500, anchorWeight
-   * 0.4 (TD3+BC's 1 / 2.5), no fading: with the term gone after 2,000 steps the pendulum's policy
-   * collapsed 400 steps later (return -975 from -136), its critic still too poor to follow alone.
+   * Phase 3: real steps of SAC from the distilled policy, after `criticWarmup` critic-only steps
+   * (default 500). With `anchorWeight` > 0 the actor is also held near the planner's DAgger labels by
+   * a behaviour-cloning term of that weight times the batch's mean |Q| (TD3+BC uses 1 / 2.5 = 0.4), for
+   * the whole fine-tuning or, with `anchorSteps`, fading to 0 over that many gradient steps. Default 0
+   * (off): on the pendulum (bench mbmf, 2-3 seeds) weight 0.4 made the fine-tuning dip shallower
+   * (worst evaluation on a seed about -680 instead of -1,390) but did not remove it, and the final return was
+   * no better; datasets/results/mbmf.json is the run without it.
    */
   fineTune: { realSteps: number; criticWarmup?: number; updatesPerStep?: number; anchorWeight?: number; anchorSteps?: number };
   /** SAC's networks and rates (the same for the model-free baseline, so the comparison is fair). */
@@ -205,13 +206,12 @@ export async function mbmf(cfg: MbmfConfig): Promise<MbmfResult> {
       agent,
       transitions: observedTransitions(env, [mb.data]),
       criticWarmup: cfg.fineTune.criticWarmup ?? 500,
-      // Without it the first actor steps follow a critic fitted to one policy's data only, and the
-      // distilled policy's return collapsed before SAC found its way back (thousands of real steps).
+      // The planner's labels, for the optional behaviour-cloning term (off by default; see fineTune).
       anchor: {
         n: distilled.states.length,
         states: Float64Array.from(distilled.states.flatMap((s) => env.observe(s))),
         actions: Float64Array.from(distilled.actions.flat()),
-        weight: cfg.fineTune.anchorWeight ?? 0.4,
+        weight: cfg.fineTune.anchorWeight ?? 0,
         steps: cfg.fineTune.anchorSteps,
       },
     },

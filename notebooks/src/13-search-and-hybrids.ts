@@ -602,7 +602,10 @@ for (const [i, phases] of mbr.mbmfPhases.entries()) {
 //   the actor back while the critic learns from the handed-over policy's own transitions, with a low
 //   temperature, was tried and did not remove it. Methods made for this hand-over keep the actor close to
 //   the data it came from (a behaviour-cloning term in the actor's loss, as in TD3+BC or AWAC) until the
-//   critic has seen enough.
+//   critic has seen enough. `mbmf` has that term (`fineTune.anchorWeight`, off in the run above): at
+//   TD3+BC's weight 0.4 it made the dip shallower here (its worst evaluation on a seed about $-680$ instead of
+//   $-1{,}390$) but did not remove it, and the final return was no better, so the plot shows the run
+//   without it.
 //
 // So the trade-off of the lectures shows, with a caveat: model-based control is by far the most
 // sample-efficient here, and the model-free learner reaches the same final return only after many more
