@@ -43,9 +43,9 @@ export interface MbmfConfig {
    * (default 500). With `anchorWeight` > 0 the actor is also held near the planner's DAgger labels by
    * a behaviour-cloning term of that weight times the batch's mean |Q| (TD3+BC uses 1 / 2.5 = 0.4), for
    * the whole fine-tuning or, with `anchorSteps`, fading to 0 over that many gradient steps. Default 0
-   * (off): on the pendulum (bench mbmf, 2-3 seeds) weight 0.4 made the fine-tuning dip shallower
-   * (worst evaluation on a seed about -680 instead of -1,390) but did not remove it, and the final return was
-   * no better; datasets/results/mbmf.json is the run without it.
+   * (off): on the pendulum (bench mbmf, seeds 0 and 1) weight 0.4 made the fine-tuning dip shallower
+   * (worst evaluations -289 and -683 instead of -989 and -1,387) but the final returns were no better
+   * (-258 and -150 instead of -130 and -157); datasets/results/mbmf.json is the run without it.
    */
   fineTune: { realSteps: number; criticWarmup?: number; updatesPerStep?: number; anchorWeight?: number; anchorSteps?: number };
   /** SAC's networks and rates (the same for the model-free baseline, so the comparison is fair). */

@@ -603,9 +603,9 @@ for (const [i, phases] of mbr.mbmfPhases.entries()) {
 //   temperature, was tried and did not remove it. Methods made for this hand-over keep the actor close to
 //   the data it came from (a behaviour-cloning term in the actor's loss, as in TD3+BC or AWAC) until the
 //   critic has seen enough. `mbmf` has that term (`fineTune.anchorWeight`, off in the run above): at
-//   TD3+BC's weight 0.4 it made the dip shallower here (its worst evaluation on a seed about $-680$ instead of
-//   $-1{,}390$) but did not remove it, and the final return was no better, so the plot shows the run
-//   without it.
+//   TD3+BC's weight 0.4, held for the whole fine-tuning, the two seeds run with it fell to $-289$ and
+//   $-683$ at worst instead of $-989$ and $-1{,}387$, but ended at $-258$ and $-150$ (without it: $-130$
+//   and $-157$). A shallower dip, not a removed one, so the plot shows the run without it.
 //
 // So the trade-off of the lectures shows, with a caveat: model-based control is by far the most
 // sample-efficient here, and the model-free learner reaches the same final return only after many more
