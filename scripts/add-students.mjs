@@ -17,31 +17,13 @@ import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import { pathToFileURL } from "node:url";
+// The roster's CSV reading is the grader's (lib/grader/roster.ts, built into dist/ by npm install).
+import roster from "../dist/grader/roster.js";
+
+const { csvCells } = roster;
 
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 const HEADER = /^(student|id|name|login|username|user)$/i;
-
-function csvCells(line) {
-  const cells = [];
-  let cur = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      cells.push(cur.trim());
-      cur = "";
-    } else cur += ch;
-  }
-  cells.push(cur.trim());
-  return cells;
-}
 
 /**
  * The students of a roster's text: [{ user, fullName, line }]. Throws one error listing every bad

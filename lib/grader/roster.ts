@@ -12,7 +12,8 @@ export function studentOf(submission: string): string {
   return submission.split("/")[0];
 }
 
-function csvCells(line: string): string[] {
+/** The cells of one CSV line (RFC 4180 quoting: "a, b" is one cell, "" inside quotes is a quote), trimmed. */
+export function csvCells(line: string): string[] {
   const cells: string[] = [];
   let cur = "";
   let quoted = false;

@@ -111,6 +111,36 @@ export interface PilcoTrial {
   mmSize?: number;
 }
 
+/**
+ * One trial as plots and result files keep it (bench pilco's --out, notebook 09): summed real and
+ * predicted cost, success, and the angle of the real trial beside the predicted angle's mean and sd.
+ */
+export interface PilcoTrialRecord {
+  index: number;
+  realCost: number;
+  predictedCost: number | null;
+  success: boolean;
+  angle: number[];
+  predictedAngleMean: number[] | null;
+  predictedAngleSd: number[] | null;
+}
+
+/** The record of a trial; `angleIndex` is the angle's index in the state (pendulum 0, cart-pole 2). */
+export function pilcoTrialRecord(t: PilcoTrial, angleIndex: number): PilcoTrialRecord {
+  const p = t.prediction;
+  const round = (v: number) => +v.toFixed(4);
+  const dim = p ? p.means[0].length : 0;
+  return {
+    index: t.index,
+    realCost: round(t.realCosts.reduce((a, b) => a + b, 0)),
+    predictedCost: p ? round(p.total) : null,
+    success: t.success,
+    angle: t.states.map((s) => round(s[angleIndex])),
+    predictedAngleMean: p ? p.means.map((m) => round(m[angleIndex])) : null,
+    predictedAngleSd: p ? p.covs.map((S) => round(Math.sqrt(Math.max(S[angleIndex * dim + angleIndex], 0)))) : null,
+  };
+}
+
 export interface PilcoResult {
   trials: PilcoTrial[];
   policy: Policy;

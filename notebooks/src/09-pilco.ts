@@ -25,7 +25,16 @@ import { check, checkClose } from "mbrl/exercise";
 import { mat } from "mbrl/linalg";
 import { fitGp, gpPredict, makeHyp } from "mbrl/models/gp";
 import { Pendulum } from "mbrl/envs";
-import { lossSat, mmModelFromGps, momentMatch, pendulumScenario, pendulumSuccess, pilco, type PilcoTrial } from "mbrl/pilco";
+import {
+  lossSat,
+  mmModelFromGps,
+  momentMatch,
+  pendulumScenario,
+  pendulumSuccess,
+  pilco,
+  type PilcoTrial,
+  type PilcoTrialRecord,
+} from "mbrl/pilco";
 
 // %% [markdown]
 // ## 1. Moment matching through a GP
@@ -409,15 +418,6 @@ barLinear.close();
 // tip to the target above the cart's starting point, so the cart must come back to the centre too.
 
 // %%
-interface PilcoTrialRecord {
-  index: number;
-  realCost: number;
-  predictedCost: number | null;
-  success: boolean;
-  angle: number[];
-  predictedAngleMean: number[] | null;
-  predictedAngleSd: number[] | null;
-}
 const cartpoleRun = loadResult<{
   bench: string;
   command: string;

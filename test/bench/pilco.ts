@@ -39,7 +39,9 @@ import {
   pendulumScenario,
   pendulumSuccess,
   pilco,
+  pilcoTrialRecord,
   type PilcoScenario,
+  type PilcoTrialRecord,
 } from "../../lib/pilco";
 
 const args = process.argv.slice(2);
@@ -61,17 +63,7 @@ const inducing = Number(opt("inducing", "100"));
 const outFile = opt("out", "");
 
 /** Every trial of one run, for plots (the first seed of each system). */
-interface TrialRecord {
-  index: number;
-  realCost: number;
-  predictedCost: number | null;
-  success: boolean;
-  /** The angle (pendulum theta, cart-pole theta) of the real trial and of the prediction (mean, sd). */
-  angle: number[];
-  predictedAngleMean: number[] | null;
-  predictedAngleSd: number[] | null;
-}
-const trialRecords: Record<string, TrialRecord[]> = {};
+const trialRecords: Record<string, PilcoTrialRecord[]> = {};
 
 /** CPU-time of one moment-matching pass through the cart-pole dynamics GPs (6 inputs, 4 outputs) at n points. */
 function timeMomentMatching(n: number): number {
@@ -120,20 +112,8 @@ function runSystem(name: "cartpole" | "pendulum", seed: number): RunSummary {
       clock.add("training", t.gpSeconds).add("planning", t.optSeconds);
       trialsRun++;
       const real = t.realCosts.reduce((a, b) => a + b, 0);
-      if (seed === firstSeed) {
-        // The angle's index in the state: pendulum [theta, thetadot], cart-pole [x, xdot, theta, thetadot].
-        const ai = sc.plant.angi[0];
-        const p = t.prediction;
-        (trialRecords[name] ??= []).push({
-          index: t.index,
-          realCost: +real.toFixed(4),
-          predictedCost: p ? +p.total.toFixed(4) : null,
-          success: t.success,
-          angle: t.states.map((s) => +s[ai].toFixed(4)),
-          predictedAngleMean: p ? p.means.map((m) => +m[ai].toFixed(4)) : null,
-          predictedAngleSd: p ? p.covs.map((S) => +Math.sqrt(Math.max(S[ai * p.means[0].length + ai], 0)).toFixed(4)) : null,
-        });
-      }
+      // The angle's index in the state: pendulum [theta, thetadot], cart-pole [x, xdot, theta, thetadot].
+      if (seed === firstSeed) (trialRecords[name] ??= []).push(pilcoTrialRecord(t, sc.plant.angi[0]));
       console.log(
         `${name} seed ${seed} trial ${t.index}: n=${t.dataSize}` +
           (t.mmSize !== undefined && t.mmSize !== t.dataSize ? ` (FITC on ${t.mmSize})` : "") +

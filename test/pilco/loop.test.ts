@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Pendulum } from "../../lib/envs";
 import { lbfgs } from "../../lib/optim";
-import { augment, immediateCost, pilco } from "../../lib/pilco/pilco";
+import { augment, immediateCost, pilco, pilcoTrialRecord, type PilcoTrial } from "../../lib/pilco/pilco";
 import { cartpoleScenario, cartpoleSuccess, pendulumScenario, pendulumSuccess } from "../../lib/pilco/scenarios";
 
 describe("L-BFGS", () => {
@@ -75,5 +75,38 @@ describe("the PILCO loop", () => {
     expect(cartpoleSuccess(up)).toBe(true);
     up[35] = [0.4, 0, Math.PI, 0];
     expect(cartpoleSuccess(up)).toBe(false);
+  });
+});
+
+describe("pilcoTrialRecord (bench pilco --out, notebook 09)", () => {
+  it("keeps summed costs, the real angle and the predicted angle's mean and sd at the angle's index", () => {
+    // A 2-state trial (angle at index 1): covariances row-major, so the angle's variance is S[1 * 2 + 1].
+    const trial = {
+      index: 3,
+      states: [
+        [0.5, 1.25],
+        [0.25, 2.5],
+      ],
+      actions: [[0.1]],
+      realCosts: [0.75, 0.5],
+      success: false,
+      prediction: {
+        means: [Float64Array.from([0, 1]), Float64Array.from([0, 2])],
+        covs: [Float64Array.from([9, 0, 0, 0.25]), Float64Array.from([9, 0, 0, 4])],
+        costs: [0.4, 0.6],
+        total: 1,
+      },
+    } as unknown as PilcoTrial;
+    expect(pilcoTrialRecord(trial, 1)).toEqual({
+      index: 3,
+      realCost: 1.25,
+      predictedCost: 1,
+      success: false,
+      angle: [1.25, 2.5],
+      predictedAngleMean: [1, 2],
+      predictedAngleSd: [0.5, 2],
+    });
+    // The random first trial has no prediction.
+    expect(pilcoTrialRecord({ ...trial, prediction: undefined }, 0).predictedAngleSd).toBeNull();
   });
 });
