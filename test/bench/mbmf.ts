@@ -11,7 +11,10 @@
  * Reported: the curves (3 seeds), the model-free asymptote (mean of MF's last 5 evaluations), and the
  * real steps each method needs to reach it within 10 % (and to reach -300, as the Dyna benchmark does).
  *
- *   npm run bench -- mbmf [--quick] [--seeds N] [--out FILE]
+ *   npm run bench -- mbmf [--quick] [--seeds N] [--anchor W] [--out FILE]
+ *
+ * --anchor W holds the fine-tuned actor near the planner's labels with behaviour-cloning weight W
+ * (mbmf's fineTune.anchorWeight; default 0, off).
  *
  * --out writes the figures to FILE too; notebook 13 plots datasets/results/mbmf.json, made by
  * `npm run bench -- mbmf --out datasets/results/mbmf.json`.
@@ -32,6 +35,8 @@ const seedsArg = args.indexOf("--seeds");
 const seeds = seedsArg >= 0 ? Number(args[seedsArg + 1]) : quick ? 1 : 3;
 const outArg = args.indexOf("--out");
 const out = outArg >= 0 ? args[outArg + 1] : null;
+const anchorArg = args.indexOf("--anchor");
+const anchorWeight = anchorArg >= 0 ? Number(args[anchorArg + 1]) : 0;
 
 const EPISODE = quick ? 50 : 200;
 const MF_STEPS = quick ? 400 : 10_000;
@@ -81,7 +86,7 @@ function summarise(mf: Curve[], hybrid: Curve[], phases: MbmfPoint[][], t0: numb
   const hybridSteps = stepsToStayAbove(hybridMean, target);
   const summary = {
     bench: "mbmf",
-    command: `npm run bench -- mbmf --out datasets/results/mbmf.json`,
+    command: `npm run bench -- mbmf${anchorWeight ? ` --anchor ${anchorWeight}` : ""} --out datasets/results/mbmf.json`,
     backend: backendInfo().name,
     quick,
     seeds: mf.length,
@@ -142,7 +147,7 @@ async function main(): Promise<void> {
         cem: { population: quick ? 40 : 150, elites: quick ? 4 : 15, iterations: 4 },
       },
       distil: { iterations: quick ? 1 : 3, epochs: quick ? 10 : 60 },
-      fineTune: { realSteps: FINE_TUNE_STEPS, criticWarmup: quick ? 50 : 1000 },
+      fineTune: { realSteps: FINE_TUNE_STEPS, criticWarmup: quick ? 50 : 1000, anchorWeight },
       sac: SAC,
       stateScale: STATE_SCALE,
       evalSeedBase: EVAL_SEED_BASE,
