@@ -19,6 +19,7 @@ import * as fs from "node:fs";
 import { pathToFileURL } from "node:url";
 // The roster's CSV reading is the grader's (lib/grader/roster.ts, built into dist/ by npm install).
 import roster from "../dist/grader/roster.js";
+import { takeOption } from "./hub/options.mjs";
 
 const { csvCells } = roster;
 
@@ -71,14 +72,7 @@ function account(user) {
 
 function main() {
   const argv = process.argv.slice(2);
-  const opt = (name) => {
-    const at = argv.indexOf(name);
-    if (at < 0) return undefined;
-    const v = argv[at + 1];
-    if (!v || v.startsWith("--")) throw new Error(`${name} needs a value`);
-    argv.splice(at, 2);
-    return v;
-  };
+  const opt = (name) => takeOption(argv, name);
   const group = opt("--group") ?? "mbrl-students";
   const passwordsFile = opt("--passwords");
   if (argv.length !== 1 || argv[0].startsWith("--"))

@@ -19,6 +19,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
+import { takeOption } from "./hub/options.mjs";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -244,14 +245,7 @@ const USAGE = `usage (as root):
 
 function main() {
   const [cmd, ...argv] = process.argv.slice(2);
-  const opt = (name) => {
-    const at = argv.indexOf(name);
-    if (at < 0) return undefined;
-    const v = argv[at + 1];
-    if (!v || v.startsWith("--")) throw new Error(`${name} needs a value`);
-    argv.splice(at, 2);
-    return v;
-  };
+  const opt = (name) => takeOption(argv, name);
   const group = opt("--group") ?? "mbrl-students";
   const exchange = path.resolve(opt("--exchange") ?? defaultExchange());
   const from = path.resolve(root, opt("--from") ?? "build/release");
