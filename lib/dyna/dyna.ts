@@ -230,7 +230,7 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
       seed: componentSeed(cfg.seed, 1),
     });
   const real = makeReplayBuffer(c.realSteps + (cfg.init?.transitions.n ?? 0), ds, da);
-  // The behaviour-cloning anchor of a learner started from a distilled policy (MBMF), fading out.
+  // The behaviour-cloning anchor of a learner started from a distilled policy (MBMF), held or fading.
   const anchor = cfg.init?.anchor;
   if (anchor && (anchor.states.length !== anchor.n * ds || anchor.actions.length !== anchor.n * da))
     throw new ShapeError(

@@ -230,8 +230,11 @@ export function sacUpdate(agent: SacAgent, batch: TransitionBatch, criticOnly = 
       // A number, not a tensor: the scale must not carry a gradient of its own.
       const qScale = tf.mean(tf.abs(minQ)).dataSync()[0];
       const As = tf.tensor2d(Float32Array.from(anchor.states), [anchor.n, ds]);
-      const anchored = squash(agent, agent.actor.forwardMembers(As).mean[0], tf.zeros([anchor.n, da]) as tf.Tensor2D).action;
-      const clone = tf.mean(tf.squaredDifference(anchored, tf.tensor2d(Float32Array.from(anchor.actions), [anchor.n, da])));
+      const clone = modeActionError(
+        agent,
+        agent.actor.forwardMembers(As).mean[0],
+        tf.tensor2d(Float32Array.from(anchor.actions), [anchor.n, da]),
+      );
       return tf.add(sacLoss, tf.mul(anchor.weight * qScale, clone)) as tf.Scalar;
     });
 
@@ -250,12 +253,15 @@ export function sacUpdate(agent: SacAgent, batch: TransitionBatch, criticOnly = 
  * policy starts with a chosen, moderate exploration noise instead of whatever the init gave.
  */
 export function sacCloneLoss(agent: SacAgent, S: tf.Tensor2D, targets: tf.Tensor2D, logStdTarget: number): tf.Scalar {
-  const da = agent.config.actionDim;
-  const n = S.shape[0];
   const raw = agent.actor.forwardMembers(S).mean[0];
-  const { action } = squash(agent, raw, tf.zeros([n, da]) as tf.Tensor2D);
-  const logStd = logStdOf(raw, da);
-  return tf.add(tf.mean(tf.squaredDifference(action, targets)), tf.mean(tf.square(tf.sub(logStd, logStdTarget)))) as tf.Scalar;
+  const logStd = logStdOf(raw, agent.config.actionDim);
+  return tf.add(modeActionError(agent, raw, targets), tf.mean(tf.square(tf.sub(logStd, logStdTarget)))) as tf.Scalar;
+}
+
+/** mean ||center + scale tanh(mu(s)) - a*||^2 from the actor's raw output: the policy's mode against target actions. */
+function modeActionError(agent: SacAgent, raw: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
+  const { action } = squash(agent, raw, tf.zeros([raw.shape[0], agent.config.actionDim]) as tf.Tensor2D);
+  return tf.mean(tf.squaredDifference(action, targets)) as tf.Scalar;
 }
 
 /** Frees the agent's tensors. */

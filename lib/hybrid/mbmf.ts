@@ -207,13 +207,15 @@ export async function mbmf(cfg: MbmfConfig): Promise<MbmfResult> {
       transitions: observedTransitions(env, [mb.data]),
       criticWarmup: cfg.fineTune.criticWarmup ?? 500,
       // The planner's labels, for the optional behaviour-cloning term (off by default; see fineTune).
-      anchor: {
-        n: distilled.states.length,
-        states: Float64Array.from(distilled.states.flatMap((s) => env.observe(s))),
-        actions: Float64Array.from(distilled.actions.flat()),
-        weight: cfg.fineTune.anchorWeight ?? 0,
-        steps: cfg.fineTune.anchorSteps,
-      },
+      anchor: cfg.fineTune.anchorWeight
+        ? {
+            n: distilled.states.length,
+            states: Float64Array.from(distilled.states.flatMap((s) => env.observe(s))),
+            actions: Float64Array.from(distilled.actions.flat()),
+            weight: cfg.fineTune.anchorWeight,
+            steps: cfg.fineTune.anchorSteps,
+          }
+        : undefined,
     },
     onEval: (p: DynaEvalPoint) => record("fine-tuned", offset + p.realSteps, p.evalReturn),
   });
