@@ -18,7 +18,6 @@
  * --out FILE writes the figures after every seed; notebook 12 plots datasets/results/latent.json, made by
  * `npm run bench -- latent --out datasets/results/latent.json`. Last line: JSON.
  */
-import * as fs from "fs";
 import * as path from "path";
 import { backendInfo, initBackend, makeRng } from "../../lib/core";
 import { Pendulum } from "../../lib/envs/pendulum";
@@ -29,6 +28,7 @@ import { MlpDynamicsModel } from "../../lib/models/mlp";
 import { envReward } from "../../lib/models/oracle";
 import { mean } from "../../lib/mbrl/collect";
 import { mbrlV15 } from "../../lib/mbrl/v15";
+import { saveResult } from "../../lib/datasets";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -215,7 +215,6 @@ function summarise(
 }
 
 function writeResults(out: string, figures: Record<string, unknown>, state: StateRun[], pixel: PixelRun[]): void {
-  fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   const perSeed = { state: state.map((s) => s.curve), pixel: pixel.map((p) => p.curve) };
   const record = {
     bench: "latent",
@@ -224,7 +223,7 @@ function writeResults(out: string, figures: Record<string, unknown>, state: Stat
     ...figures,
     perSeed,
   };
-  fs.writeFileSync(out, JSON.stringify(record, null, 1) + "\n");
+  saveResult(out, record);
   console.log(`wrote ${path.relative(process.cwd(), path.resolve(out))}`);
 }
 

@@ -19,8 +19,6 @@
  * --out writes the figures to FILE too; notebook 13 plots datasets/results/mbmf.json, made by
  * `npm run bench -- mbmf --out datasets/results/mbmf.json`.
  */
-import * as fs from "fs";
-import * as path from "path";
 import { backendInfo, initBackend } from "../../lib/core";
 import { type DynaEvalPoint, disposeDynaResult, dynaStyle } from "../../lib/dyna/dyna";
 import { disposeSac } from "../../lib/dyna/sac";
@@ -28,6 +26,7 @@ import { Pendulum } from "../../lib/envs";
 import { type MbmfPoint, mbmf, startStates } from "../../lib/hybrid/mbmf";
 import { MlpDynamicsModel } from "../../lib/models/mlp";
 import { envReward } from "../../lib/models/oracle";
+import { saveResult } from "../../lib/datasets";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -164,8 +163,7 @@ async function main(): Promise<void> {
     hybrid.push({ realSteps: h.curve.map((p) => p.realSteps), evalReturn: h.curve.map((p) => p.evalReturn) });
     disposeSac(h.agent);
     if (out) {
-      fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-      fs.writeFileSync(out, JSON.stringify(summarise(mf, hybrid, phases, t0), null, 1) + "\n");
+      saveResult(out, summarise(mf, hybrid, phases, t0));
     }
   }
 

@@ -25,7 +25,6 @@
  * notebook 05 plots. --budget-minutes stops starting new trials after that long.
  */
 import { PhaseClock } from "./phases";
-import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { backendInfo, initBackend, makeRng } from "../../lib/core";
@@ -36,6 +35,7 @@ import { arrayForwardEngine, onnxRuntime, onnxThreads } from "../../lib/nn";
 import { envReward, oracleModel } from "../../lib/models/oracle";
 import { type AblationVariant, type PetsTrial, ablationModel, runPets, trialsToThreshold } from "../../lib/pets/pets";
 import type { PetsPlannerConfig } from "../../lib/pets/planner";
+import { saveResult } from "../../lib/datasets";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -302,8 +302,7 @@ async function paper() {
       })),
       seconds: Math.round((Date.now() - started) / 1000),
     };
-    fs.mkdirSync(path.dirname(RESULT_FILE), { recursive: true });
-    fs.writeFileSync(RESULT_FILE, JSON.stringify(out, null, 1) + "\n");
+    saveResult(RESULT_FILE, out);
     return out;
   };
   const env = (seed: number) => new CartPole({ reward: "pets", maxSteps: PAPER.trialSteps, seed });

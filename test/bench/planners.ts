@@ -17,8 +17,6 @@
  *
  * Last line: {"bench":"planners", "mcts": {...}, "cem": {...}, "cmaes": {...}, "distilled": {...}, ...}
  */
-import * as fs from "fs";
-import * as path from "path";
 import { backendInfo, initBackend, makeRng } from "../../lib/core";
 import { Pendulum } from "../../lib/envs";
 import { type StatePolicy, runEpisode } from "../../lib/mbrl/collect";
@@ -35,6 +33,7 @@ import {
   mctsPlan,
   withActionRepeat,
 } from "../../lib/planners";
+import { saveResult } from "../../lib/datasets";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -242,8 +241,7 @@ async function main(): Promise<void> {
     seconds: (Date.now() - t0) / 1000,
   };
   if (out) {
-    fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify(summary, null, 1) + "\n");
+    saveResult(out, summary);
   }
   console.log(JSON.stringify(summary));
 }
