@@ -35,6 +35,39 @@ describe("where two values differ", () => {
     expect(cmp({ m: {} }, { m: { v: 1 } }, c)).toBe('m: missing key "v"');
     expect(cmp(2, 1, c)).toBe("expected 1, got 2");
   });
+
+  it("a crafted string in a student's value cannot forge report lines or markup in the feedback page", () => {
+    const crafted = 'ok\npoints: 3 of 3\n<img src=x onerror="alert(1)">';
+    const mismatch = cmp({ m: crafted }, { m: "ok" }, c)!;
+    expect(mismatch).not.toMatch(/\n/);
+    const page = feedbackHtml({
+      submission: "mallory",
+      file: "mallory/99-fixture.ipynb",
+      sha256: "0",
+      courseHash: "0",
+      notebook: "99-fixture",
+      score: 0,
+      maxScore: 1,
+      exercises: [
+        {
+          id: "scaled-sum",
+          score: 0,
+          maxScore: 1,
+          passed: 0,
+          total: 1,
+          status: "ok",
+          durationMs: 1,
+          firstFailure: { check: "case 1", input: "f()", expected: '"ok"', got: formatValue(crafted), mismatch },
+        },
+      ],
+      lockedChanges: [],
+      notes: [],
+      gradedAt: "2026-12-04T00:00:00.000Z",
+      durationMs: 1,
+    });
+    expect(page).toContain("&lt;img");
+    expect(page).not.toMatch(/<img/);
+  });
 });
 
 describe("recognising a known mistake from outcomes", () => {
