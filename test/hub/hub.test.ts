@@ -10,12 +10,11 @@
 import { spawn, spawnSync, type ChildProcess } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium } from "playwright-core";
-import WebSocket from "ws";
+import { Client, freePorts, removeStudents, runCell, sleep } from "../helpers/hub-client";
 
 const root = path.resolve(__dirname, "..", "..");
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
@@ -39,109 +38,6 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mbrl-hub-"));
 
 function node(script: string, args: string[]) {
   return spawnSync(process.execPath, [path.join(root, "scripts", script), ...args], { encoding: "utf8", cwd: tmp, timeout: 60_000 });
-}
-
-/** n different free ports (all held open together while they are picked, so none comes twice). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const srv = net.createServer();
-          srv.once("error", reject);
-          srv.listen(0, "127.0.0.1", () => resolve(srv));
-        }),
-    ),
-  );
-  const ports = servers.map((srv) => (srv.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
-  return ports;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A cookie jar for one browser-like client of the hub. */
-class Client {
-  cookies = new Map<string, string>();
-  constructor(readonly base: string) {}
-  async request(p: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size) headers.set("Cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
-    const res = await fetch(this.base + p, { ...init, headers, redirect: "manual" });
-    for (const c of res.headers.getSetCookie()) {
-      const [kv] = c.split(";");
-      const at = kv.indexOf("=");
-      this.cookies.set(kv.slice(0, at), kv.slice(at + 1));
-    }
-    return res;
-  }
-  /** Logs in through the hub's login form; the response of the form's POST. */
-  async login(user: string, password: string): Promise<Response> {
-    const page = await (await this.request("/hub/login")).text();
-    const xsrf = /name="_xsrf" value="([^"]+)"/.exec(page)?.[1];
-    const form = new URLSearchParams({ username: user, password, ...(xsrf ? { _xsrf: xsrf } : {}) });
-    return this.request("/hub/login", { method: "POST", body: form, headers: { "Content-Type": "application/x-www-form-urlencoded" } });
-  }
-  /** A hub REST call with the login cookie (as the hub's own pages make them). */
-  api(p: string, method = "GET", body?: unknown): Promise<Response> {
-    return this.request(`/hub/api${p}`, {
-      method,
-      headers: { Referer: `${this.base}/hub/`, "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  }
-}
-
-/**
- * Runs one cell on a kernel's websocket; the execute_result's text/plain and the error, if any.
- * stop_on_error is off: with it, the kernel aborts a request that comes right after a failed one.
- */
-function runCell(url: string, token: string, code: string): Promise<{ result?: string; error?: string }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers: { Authorization: `token ${token}` } });
-    const msgId = crypto.randomUUID();
-    const out: { result?: string; error?: string } = {};
-    const timer = setTimeout(() => {
-      ws.terminate();
-      reject(new Error(`no reply to ${JSON.stringify(code)} within 90 s`));
-    }, 90_000);
-    ws.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    ws.on("open", () => {
-      ws.send(
-        JSON.stringify({
-          header: {
-            msg_id: msgId,
-            msg_type: "execute_request",
-            username: "test",
-            session: crypto.randomUUID(),
-            date: new Date().toISOString(),
-            version: "5.3",
-          },
-          parent_header: {},
-          metadata: {},
-          content: { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: false },
-          channel: "shell",
-          buffers: [],
-        }),
-      );
-    });
-    ws.on("message", (data) => {
-      const msg = JSON.parse(String(data));
-      if (msg.parent_header?.msg_id !== msgId) return;
-      const type = msg.header.msg_type ?? msg.msg_type;
-      if (type === "execute_result") out.result = msg.content.data["text/plain"];
-      if (type === "error") out.error = `${msg.content.ename}: ${msg.content.evalue}`;
-      if (type === "status" && msg.content.execution_state === "idle") {
-        clearTimeout(timer);
-        ws.close();
-        resolve(out);
-      }
-    });
-  });
 }
 
 describe.skipIf(why !== "")("the course hub (JupyterHub, real students)", () => {
@@ -216,11 +112,7 @@ describe.skipIf(why !== "")("the course hub (JupyterHub, real students)", () => 
       for (let t = 0; t < 60 && hub.exitCode === null; t++) await sleep(250);
       if (hub.exitCode === null) hub.kill("SIGKILL");
     }
-    for (const u of [alice, bob, outsider, teacher]) {
-      spawnSync("pkill", ["-KILL", "-u", u]);
-      spawnSync("userdel", ["--remove", u]);
-    }
-    spawnSync("groupdel", [group]);
+    removeStudents([alice, bob, outsider, teacher], group);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 

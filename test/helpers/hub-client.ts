@@ -1,0 +1,128 @@
+/**
+ * A client of the course hub (`npm run hub`) as students meet it: free ports for a hub of its own, the
+ * hub's login form and REST API with a cookie jar, and cells run on a kernel's websocket. Shared by
+ * test/hub/hub.test.ts and the hub benchmark (test/bench/hub.ts).
+ */
+import { spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as net from "net";
+import WebSocket from "ws";
+
+/** n different free ports (all held open together while they are picked, so none comes twice). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const srv = net.createServer();
+          srv.once("error", reject);
+          srv.listen(0, "127.0.0.1", () => resolve(srv));
+        }),
+    ),
+  );
+  const ports = servers.map((srv) => (srv.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  return ports;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A cookie jar for one browser-like client of the hub. */
+export class Client {
+  cookies = new Map<string, string>();
+  constructor(readonly base: string) {}
+  async request(p: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size) headers.set("Cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
+    const res = await fetch(this.base + p, { ...init, headers, redirect: "manual" });
+    for (const c of res.headers.getSetCookie()) {
+      const [kv] = c.split(";");
+      const at = kv.indexOf("=");
+      this.cookies.set(kv.slice(0, at), kv.slice(at + 1));
+    }
+    return res;
+  }
+  /** Logs in through the hub's login form; the response of the form's POST. */
+  async login(user: string, password: string): Promise<Response> {
+    const page = await (await this.request("/hub/login")).text();
+    const xsrf = /name="_xsrf" value="([^"]+)"/.exec(page)?.[1];
+    const form = new URLSearchParams({ username: user, password, ...(xsrf ? { _xsrf: xsrf } : {}) });
+    return this.request("/hub/login", { method: "POST", body: form, headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+  }
+  /** A hub REST call with the login cookie (as the hub's own pages make them). */
+  api(p: string, method = "GET", body?: unknown): Promise<Response> {
+    return this.request(`/hub/api${p}`, {
+      method,
+      headers: { Referer: `${this.base}/hub/`, "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+}
+
+/** What one cell printed: its execute_result's text/plain and its error, if any. */
+export interface CellOutcome {
+  result?: string;
+  error?: string;
+}
+
+/**
+ * Runs one cell on a kernel's websocket; the execute_result's text/plain and the error, if any.
+ * stop_on_error is off: with it, the kernel aborts a request that comes right after a failed one.
+ * Rejects when the kernel has not finished the cell within `timeoutMs`.
+ */
+export function runCell(url: string, token: string, code: string, timeoutMs = 90_000): Promise<CellOutcome> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers: { Authorization: `token ${token}` } });
+    const msgId = crypto.randomUUID();
+    const out: CellOutcome = {};
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`no reply to ${JSON.stringify(code.slice(0, 80))} within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    ws.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    ws.on("open", () => {
+      ws.send(
+        JSON.stringify({
+          header: {
+            msg_id: msgId,
+            msg_type: "execute_request",
+            username: "test",
+            session: crypto.randomUUID(),
+            date: new Date().toISOString(),
+            version: "5.3",
+          },
+          parent_header: {},
+          metadata: {},
+          content: { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: false },
+          channel: "shell",
+          buffers: [],
+        }),
+      );
+    });
+    ws.on("message", (data) => {
+      const msg = JSON.parse(String(data));
+      if (msg.parent_header?.msg_id !== msgId) return;
+      const type = msg.header.msg_type ?? msg.msg_type;
+      if (type === "execute_result") out.result = msg.content.data["text/plain"];
+      if (type === "error") out.error = `${msg.content.ename}: ${msg.content.evalue}`;
+      if (type === "status" && msg.content.execution_state === "idle") {
+        clearTimeout(timer);
+        ws.close();
+        resolve(out);
+      }
+    });
+  });
+}
+
+/** Removes the unix accounts (killing their processes first) and the group a hub test or benchmark made. */
+export function removeStudents(users: string[], group?: string): void {
+  for (const u of users) {
+    spawnSync("pkill", ["-KILL", "-u", u]);
+    spawnSync("userdel", ["--remove", u]);
+  }
+  if (group) spawnSync("groupdel", [group]);
+}
