@@ -178,10 +178,10 @@ function copyProjectFiles(root: string, dest: string, extra: string[], outDir: s
 
 /**
  * What the release carries of test/: the notebook helpers, and the benchmarks the notebooks name
- * (`npm run bench -- pets`); not the grading benchmark (it needs solutions) nor any test file.
+ * (`npm run bench -- pets`); not the grading and hub benchmarks (they need solutions) nor any test file.
  */
 const RELEASE_TEST_DIRS = ["test/helpers", "test/bench"];
-const notInRelease = (rel: string) => rel === "test/bench/grade.ts" || /\.test\.ts$/.test(rel);
+const notInRelease = (rel: string) => rel === "test/bench/grade.ts" || rel === "test/bench/hub.ts" || /\.test\.ts$/.test(rel);
 
 /** The student README (docs/STUDENT-README.md) becomes the release's README.md. */
 export const STUDENT_README = "docs/STUDENT-README.md";
