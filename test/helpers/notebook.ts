@@ -56,6 +56,8 @@ export interface RunOptions {
   cellTimeout?: number;
   /** Where to write the executed notebook (with outputs). */
   out?: string;
+  /** Where Jupyter finds the kernelspec (default: this clone's build/jupyter). */
+  jupyterPath?: string;
 }
 
 /** Executes the notebook and resolves with the outcome (never rejects for a failing cell). */
@@ -75,7 +77,7 @@ export function runNotebook(notebook: string, opts: RunOptions = {}): Promise<No
   }
   return new Promise((resolve, reject) => {
     const child = spawn(py, args, {
-      env: { ...process.env, JUPYTER_PATH, PYDEVD_DISABLE_FILE_VALIDATION: "1" },
+      env: { ...process.env, JUPYTER_PATH: opts.jupyterPath ?? JUPYTER_PATH, PYDEVD_DISABLE_FILE_VALIDATION: "1" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
