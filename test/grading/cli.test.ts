@@ -119,6 +119,7 @@ describe.concurrent("npm run solve / release", () => {
       if (script === "bench") assertImportsResolve(out, path.join(out, "test", "bench", `${arg}.ts`));
     }
     expect(fs.existsSync(path.join(out, "test", "bench", "grade.ts")), "the grading benchmark needs solutions").toBe(false);
+    expect(fs.existsSync(path.join(out, "test", "bench", "hub.ts")), "the hub benchmark needs solutions").toBe(false);
     const nbFiles = fs.readdirSync(path.join(out, "notebooks")).filter((f) => f.endsWith(".ipynb"));
     expect(nbFiles.length).toBeGreaterThan(0);
     let exercises = 0;
