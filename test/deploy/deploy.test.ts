@@ -12,7 +12,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { runNotebook } from "../helpers/notebook";
 
@@ -319,10 +319,15 @@ function runCommand(
 }
 
 describe.skipIf(why !== "")("deploy/install-course.sh and deploy/student-home, run in a copy of the build context", () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mbrl-deploy-"));
-  const course = path.join(tmp, "course");
-  const prefix = path.join(tmp, "prefix");
-  const home = path.join(tmp, "home");
+  // Made when a test of this block runs (not when it is filtered out), removed after it.
+  let tmp = "";
+  let course = "";
+  let prefix = "";
+  let home = "";
+  beforeAll(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mbrl-deploy-"));
+    [course, prefix, home] = ["course", "prefix", "home"].map((d) => path.join(tmp, d));
+  });
   afterAll(() => fs.promises.rm(tmp, { recursive: true, force: true }));
 
   it("installs the course, the student release and the kernel; the start hook prepares a home; a notebook there runs in that kernel", async () => {
