@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { defaultExchange } from "./exchange.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -25,6 +26,7 @@ export const HUB_DEFAULTS = {
   admins: [], // unix users who may log in as hub admins (they need not be in the group)
   idleMinutes: 60, // an idle kernel is stopped, then a server with no kernel left, after this long
   startTimeoutSeconds: 120, // how long a student's server may take to start
+  exchange: null, // the assignment exchange the Submit button submits into (default $MBRL_EXCHANGE or /srv/mbrl-exchange)
 };
 
 const HUB_BIN = "/usr/bin/jupyterhub";
@@ -59,6 +61,8 @@ export function readHubConfig(file) {
     throw new Error(`${file}: idleMinutes must be a number of minutes, at least 0.25`);
   if (typeof s.startTimeoutSeconds !== "number" || !(s.startTimeoutSeconds >= 10))
     throw new Error(`${file}: startTimeoutSeconds must be at least 10`);
+  if (s.exchange !== null && typeof s.exchange !== "string") throw new Error(`${file}: exchange must be a folder's path`);
+  s.exchange = s.exchange === null ? path.resolve(defaultExchange()) : path.resolve(path.dirname(file), s.exchange);
   s.stateDir = s.stateDir === null ? path.join(root, "build", "hub", String(s.port)) : path.resolve(path.dirname(file), s.stateDir);
   return s;
 }
@@ -136,6 +140,8 @@ async function main() {
     proxyCommand: path.join(root, "node_modules", ".bin", "configurable-http-proxy"),
     jupyterPath: path.join(root, "build", "jupyter"),
     nodePath: path.join(root, "node_modules"),
+    node: process.execPath, // the node that runs submit.mjs for the Submit button
+    notebookExtension: path.join(root, "scripts", "hub", "notebook"), // the Submit button (mbrl_submit.py, its JS)
   };
   const settingsFile = path.join(s.stateDir, "hub-settings.json");
   fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2) + "\n", { mode: 0o600 });

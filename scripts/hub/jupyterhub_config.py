@@ -48,14 +48,21 @@ c.Authenticator.admin_users = set(s["admins"])
 # Each student's server runs as their own unix user, in their home (mode 0700), started from the
 # one shared course install: the course's kernelspec (build/jupyter) via JUPYTER_PATH, the course's
 # node_modules (tslab, the built library as `mbrl`) via NODE_PATH. The classic Notebook (Debian's
-# python3-notebook) is the page students see.
+# python3-notebook) is the page students see, with the course's Submit button (scripts/hub/notebook: a
+# server extension on PYTHONPATH, enabled and its JS loaded by the config files there, which are on the
+# server's JUPYTER_CONFIG_PATH; the JS is served from its nbextensions/, on JUPYTER_PATH). The button
+# submits into the exchange (MBRL_EXCHANGE) with the same node as the hub.
 c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
 c.Spawner.cmd = ["/usr/bin/jupyterhub-singleuser"]
 c.Spawner.notebook_dir = "~"
 c.Spawner.default_url = "/tree"
 c.Spawner.environment = {
     "JUPYTERHUB_SINGLEUSER_APP": "notebook.notebookapp.NotebookApp",
-    "JUPYTER_PATH": s["jupyterPath"],
+    "JUPYTER_PATH": os.pathsep.join([s["jupyterPath"], s["notebookExtension"]]),
+    "JUPYTER_CONFIG_PATH": s["notebookExtension"],
+    "PYTHONPATH": s["notebookExtension"],
+    "MBRL_NODE": s["node"],
+    "MBRL_EXCHANGE": s["exchange"],
     "NODE_PATH": s["nodePath"],
     "PATH": "/usr/local/bin:/usr/bin:/bin",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
