@@ -7,9 +7,12 @@
  * Submit button (which saves first). The instructor collects (`hub:collect`), grades with the real
  * `npm run grade` and returns (`hub:return`); each student opens their own feedback page in the browser and sees
  * their own score (right > wrong = not attempted), and not another's. The students' kernels cannot read another
- * student's home or submission. The Submit button's errors (a notebook outside ~/course) and its XSRF check
- * are tested on the way. Needs root, jupyterhub and Chromium (CI has them); skipped with a message otherwise.
- * The accounts (prefix "hube"), the hub and every student process are removed afterwards, even on failure.
+ * student's home or submission, nor the solutions and hidden tests (npm run hub closes them). The Submit
+ * button's errors (a notebook outside ~/course) and its XSRF check are tested on the way. Where the machine can
+ * enforce them (scripts/hub/cgroup_limits.py), the hub runs with per-student memory and CPU limits: a kernel
+ * allocating past its student's limit is killed, the rest carries on. Needs root, jupyterhub and Chromium (CI
+ * has them); skipped with a message otherwise. The accounts (prefix "hube"), the hub, every student process and
+ * the control groups are removed afterwards, even on failure.
  */
 import { spawn, spawnSync, type ChildProcess } from "child_process";
 import * as crypto from "crypto";
@@ -29,6 +32,16 @@ const why = !isRoot
     ? "JupyterHub is not installed (apt-get install jupyterhub)"
     : (chromiumMissing() ?? "");
 if (why) console.warn(`test/hub/class.test.ts skipped: ${why}`);
+
+/** Per-student limits, when this machine can enforce them (scripts/hub/cgroup_limits.py check; else none). */
+const LIMITS = { memLimitMB: 1536, cpuLimit: 1 };
+const CGROUP_LIMITS = path.join(root, "scripts", "hub", "cgroup_limits.py");
+const limitsCheck = why
+  ? null
+  : spawnSync("/usr/bin/python3", [CGROUP_LIMITS, "check", "1", String(LIMITS.memLimitMB), String(LIMITS.cpuLimit)], { encoding: "utf8" });
+const limitsWhy =
+  limitsCheck && limitsCheck.status !== 0 ? `this machine cannot enforce per-student limits: ${limitsCheck.stderr.trim()}` : "";
+if (limitsWhy) console.warn(`test/hub/class.test.ts: the limits test is skipped: ${limitsWhy}`);
 
 const ASSIGNMENT = "00-welcome";
 const EXERCISE = "discounted-return";
@@ -86,6 +99,7 @@ async function freePorts(n: number): Promise<number[]> {
 }
 
 let hubUrl = "";
+let hubPortForCleanup = 0;
 const base = () => hubUrl;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -201,9 +215,19 @@ describe.skipIf(why !== "")("a class on the hub, end to end in the browser", () 
     const config = path.join(tmp, "hub.json");
     fs.writeFileSync(
       config,
-      JSON.stringify({ ip: "127.0.0.1", port, hubPort, proxyApiPort, studentsGroup: group, stateDir: "state", exchange: "exchange" }),
+      JSON.stringify({
+        ip: "127.0.0.1",
+        port,
+        hubPort,
+        proxyApiPort,
+        studentsGroup: group,
+        stateDir: "state",
+        exchange: "exchange",
+        ...(limitsWhy ? {} : LIMITS),
+      }),
     );
     hubUrl = `http://127.0.0.1:${port}`;
+    hubPortForCleanup = port;
     hub = spawn(process.execPath, [path.join(root, "scripts", "hub.mjs"), "--config", config], {
       cwd: tmp,
       stdio: ["ignore", "pipe", "pipe"],
@@ -236,10 +260,11 @@ describe.skipIf(why !== "")("a class on the hub, end to end in the browser", () 
       for (let t = 0; t < 120 && hub.exitCode === null; t++) await sleep(250);
       if (hub.exitCode === null) hub.kill("SIGKILL");
     }
-    for (const u of students) {
-      spawnSync("pkill", ["-KILL", "-u", u]);
-      spawnSync("userdel", ["--remove", u]);
-    }
+    for (const u of students) spawnSync("pkill", ["-KILL", "-u", u]);
+    for (let t = 0; t < 40 && students.some((u) => spawnSync("pgrep", ["-u", u]).status === 0); t++) await sleep(250);
+    for (const u of students) spawnSync("userdel", ["--remove", u]);
+    // The students' control groups, should the hub not have removed them (it was killed, say).
+    if (hubPortForCleanup) spawnSync("/usr/bin/python3", [CGROUP_LIMITS, "cleanup", String(hubPortForCleanup)]);
     spawnSync("groupdel", [group]);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
@@ -350,13 +375,17 @@ describe.skipIf(why !== "")("a class on the hub, end to end in the browser", () 
     expect(fs.readdirSync(path.join(exchange, ASSIGNMENT, u))).toEqual([submitted.get(u)]);
   });
 
-  it("keeps each student's kernel out of the others' homes and submissions", async () => {
+  it("keeps each student's kernel out of the others' homes and submissions, and out of the solutions and hidden tests", async () => {
     const [u, other] = [wrong, right];
     const page = pages.get(u)!;
     await page.goto(`${base()}/user/${u}/notebooks/course/${ASSIGNMENT}.ipynb`);
     await waitForKernel(page);
     const targets = [`/home/${other}`, `/home/${other}/course/${ASSIGNMENT}.ipynb`, path.join(exchange, ASSIGNMENT)];
     targets.push(path.join(exchange, ASSIGNMENT, other, submitted.get(other)!));
+    // The reference solutions and hidden tests in the shared clone: npm run hub closed them (chmod o-rwx).
+    for (const d of ["solutions", "test", path.join("test", "grading")]) expect(fs.statSync(path.join(root, d)).mode & 0o007, d).toBe(0);
+    targets.push(path.join(root, "solutions"), path.join(root, "solutions", ASSIGNMENT, `${EXERCISE}.ts`));
+    targets.push(path.join(root, "test", "grading"), path.join(root, "test", "grading", "specs", ASSIGNMENT, `${EXERCISE}.ts`));
     const out = await kernelRun(
       page,
       `const fs = require("fs");
@@ -411,5 +440,76 @@ console.log("END");`,
     expect(scores.get(wrong)).toBe(0);
     expect(scores.get(none)).toBe(0);
     expect(maxScore).toBeGreaterThan(exercisePoints);
+  });
+
+  /** The hub's control-group folders (parents of each student's), as `npm run hub` printed them. */
+  const cgroupParents = () =>
+    (/control groups, cgroup v\d: (.+)\)/.exec(hubLog)?.[1].split(", ") ?? []).map((p) => p.replace(/\/STUDENT$/, ""));
+
+  it.skipIf(limitsWhy !== "")(
+    "limits each student's memory and CPU: a kernel allocating past the limit is killed, the hub and the other students carry on",
+    async () => {
+      const parents = cgroupParents();
+      expect(parents.length, hubLog).toBeGreaterThan(0);
+      const file = (u: string, name: string) => parents.map((p) => path.join(p, u, name)).find((f) => fs.existsSync(f));
+      const read = (u: string, name: string) => fs.readFileSync(file(u, name)!, "utf8").trim();
+      for (const u of students) {
+        if (file(u, "memory.max")) {
+          expect(read(u, "memory.max")).toBe(String(LIMITS.memLimitMB * 2 ** 20));
+          expect(read(u, "cpu.max")).toBe(`${LIMITS.cpuLimit * 100000} 100000`);
+        } else {
+          expect(read(u, "memory.limit_in_bytes")).toBe(String(LIMITS.memLimitMB * 2 ** 20));
+          expect(Number(read(u, "cpu.cfs_quota_us"))).toBe(LIMITS.cpuLimit * Number(read(u, "cpu.cfs_period_us")));
+        }
+      }
+      const u = none;
+      const page = pages.get(u)!;
+      await page.goto(`${base()}/user/${u}/notebooks/course/${ASSIGNMENT}.ipynb`);
+      await waitForKernel(page);
+      const pid = Number((await kernelRun(page, `console.log(process.pid);\nconsole.log("END");`)).trim());
+      // The student's kernel is in their groups (it inherited them from the server).
+      for (const p of parents) expect(fs.readFileSync(path.join(p, u, "cgroup.procs"), "utf8").split("\n")).toContain(String(pid));
+      const oomKills = () =>
+        Number(/oom_kill (\d+)/.exec(fs.readFileSync((file(u, "memory.events") ?? file(u, "memory.oom_control"))!, "utf8"))?.[1]);
+      const before = oomKills();
+      // 4 GB, every page written (Buffer.alloc fills it), far past the 1.5 GB limit.
+      await page.evaluate(() => {
+        Jupyter.notebook.kernel!.execute(
+          "const hog: Buffer[] = [];\nfor (let i = 0; i < 64; i++) hog.push(Buffer.alloc(64 << 20, 1));\nconsole.log(hog.length);",
+          {},
+        );
+      });
+      for (let t = 0; fs.existsSync(`/proc/${pid}`); t++) {
+        if (t > 480) throw new Error(`the kernel ${pid} allocating 4 GB was not killed within 120 s`);
+        await sleep(250);
+      }
+      if (!Number.isNaN(before)) expect(oomKills()).toBeGreaterThan(before);
+      // The hub, the student's own server and another student's kernel carry on.
+      expect((await fetch(`${base()}/hub/api`)).status).toBe(200);
+      expect((await contexts.get(u)!.request.get(`${base()}/user/${u}/api/status`)).status()).toBe(200);
+      const other = pages.get(right)!;
+      await other.goto(`${base()}/user/${right}/notebooks/course/${ASSIGNMENT}.ipynb`);
+      await waitForKernel(other);
+      expect((await kernelRun(other, `console.log(6 * 7);\nconsole.log("END");`)).trim()).toBe("42");
+    },
+  );
+
+  it("stops every student's server and kernel, and removes their control groups, when the hub stops", async () => {
+    const parents = cgroupParents();
+    hub!.kill("SIGTERM");
+    for (let t = 0; hub!.exitCode === null && hub!.signalCode === null; t++) {
+      if (t > 480) throw new Error(`the hub did not stop within 120 s:\n${hubLog.slice(-3000)}`);
+      await sleep(250);
+    }
+    expect(hub!.exitCode).toBe(0);
+    for (let t = 0; students.some((u) => spawnSync("pgrep", ["-u", u]).status === 0); t++) {
+      if (t > 120)
+        throw new Error(
+          `students' processes outlived the hub: ${spawnSync("ps", ["-fu", students.join(",")], { encoding: "utf8" }).stdout}`,
+        );
+      await sleep(250);
+    }
+    if (!limitsWhy) expect(parents.length, hubLog).toBeGreaterThan(0);
+    for (const p of parents) expect(fs.existsSync(p), p).toBe(false);
   });
 });
