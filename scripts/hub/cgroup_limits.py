@@ -17,6 +17,7 @@ hub's groups (those with no process left).
 """
 import errno
 import os
+import signal
 import sys
 
 PARENT = "mbrl-hub-{port}"
@@ -155,6 +156,21 @@ class Limits:
 
     def groups(self, user):
         return [os.path.join(parent, user) for parent in self.parents.values()]
+
+    def kill(self, user):
+        """SIGKILLs every process left in `user`'s groups; how many there were (0: the groups are empty)."""
+        pids = set()
+        for g in self.groups(user):
+            try:
+                pids.update(int(p) for p in _read(os.path.join(g, "cgroup.procs")).split())
+            except FileNotFoundError:
+                pass
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        return len(pids)
 
     def remove(self, user):
         """Removes `user`'s groups; those with a process left are kept (and reused at the next start)."""

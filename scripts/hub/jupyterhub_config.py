@@ -2,6 +2,7 @@
 # (scripts/hub.mjs) checks the course's JSON config, fills in its defaults, writes the result to
 # <stateDir>/hub-settings.json and starts JupyterHub with this file, which reads those settings
 # from $MBRL_HUB_SETTINGS. Setting names: https://jupyterhub.readthedocs.io (JupyterHub 3.0, Debian).
+import asyncio
 import atexit
 import json
 import os
@@ -89,7 +90,15 @@ class CourseSpawner(LocalProcessSpawner):
 
     async def stop(self, now=False):
         await super().stop(now=now)
-        if limits and not limits.remove(self.user.name):
+        if not limits:
+            return
+        # A kernel the server did not shut down in time (a loaded machine, a stuck kernel) is still in the
+        # student's group: it ends with the server, and the group is removed.
+        for _ in range(50):
+            if limits.kill(self.user.name) == 0:
+                break
+            await asyncio.sleep(0.1)
+        if not limits.remove(self.user.name):
             self.log.warning("%s's control group still has processes; it is kept and reused", self.user.name)
 
 
@@ -125,6 +134,9 @@ def link_course_modules(spawner):
 
 
 c.Spawner.pre_spawn_hook = link_course_modules
+# Stopping a server first asks it to shut down its kernels (SIGINT); on a loaded machine that takes
+# longer than JupyterHub's 10 s before it sends SIGTERM, which leaves the kernels running.
+c.LocalProcessSpawner.interrupt_timeout = 30
 c.Spawner.start_timeout = s["startTimeoutSeconds"]
 c.Spawner.http_timeout = s["startTimeoutSeconds"]
 

@@ -101,6 +101,8 @@ async function freePorts(n: number): Promise<number[]> {
 let hubUrl = "";
 let hubPortForCleanup = 0;
 const base = () => hubUrl;
+/** Each step's guard against a hang, generous for a loaded 2-core machine (three servers and kernels at once). */
+const TEST_TIMEOUT = 480_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One cell's outputs as the page holds them. */
@@ -251,14 +253,23 @@ describe.skipIf(why !== "")("a class on the hub, end to end in the browser", () 
       }
     ).cells.find((c) => c.metadata.mbrl?.exercise === EXERCISE)!.metadata.mbrl!.points!;
     expect(exercisePoints).toBeGreaterThan(0);
-  });
+  }, TEST_TIMEOUT);
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
-    if (hub && hub.exitCode === null) {
+    const running = () => !!hub && hub.exitCode === null && hub.signalCode === null;
+    if (hub && running()) {
       hub.kill("SIGTERM"); // the hub stops every student's server with it
-      for (let t = 0; t < 120 && hub.exitCode === null; t++) await sleep(250);
-      if (hub.exitCode === null) hub.kill("SIGKILL");
+      for (let t = 0; t < 120 && running(); t++) await sleep(250);
+      if (running()) {
+        hub.kill("SIGKILL");
+        // npm run hub is gone; JupyterHub and its proxy, its children, are not: their pid files say who they are.
+        for (const f of ["jupyterhub.pid", "jupyterhub-proxy.pid"]) {
+          const file = path.join(tmp, "state", f);
+          const pid = fs.existsSync(file) ? Number(fs.readFileSync(file, "utf8").trim()) : 0;
+          if (pid > 0) spawnSync("kill", ["-KILL", String(pid)]);
+        }
+      }
     }
     for (const u of students) spawnSync("pkill", ["-KILL", "-u", u]);
     for (let t = 0; t < 40 && students.some((u) => spawnSync("pgrep", ["-u", u]).status === 0); t++) await sleep(250);
@@ -269,126 +280,139 @@ describe.skipIf(why !== "")("a class on the hub, end to end in the browser", () 
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it("releases notebook 00; each student logs in, runs it in the browser, answers (right, wrong, not at all) and submits with the Submit button", async () => {
-    expect(exchangeCmd(["release", ASSIGNMENT])).toMatch(/copied to 3 student/);
+  it(
+    "releases notebook 00; each student logs in, runs it in the browser, answers (right, wrong, not at all) and submits with the Submit button",
+    async () => {
+      expect(exchangeCmd(["release", ASSIGNMENT])).toMatch(/copied to 3 student/);
 
-    await Promise.all(
-      students.map((u) =>
-        studentWorks(u).catch((e: Error) => Promise.reject(new Error(`${u}: ${e.message}\n--- hub log ---\n${hubLog.slice(-4000)}`))),
-      ),
-    );
-    async function studentWorks(u: string) {
-      const context = await browser!.newContext();
-      contexts.set(u, context);
-      const page = await context.newPage();
-      pages.set(u, page);
-      await page.goto(`${base()}/hub/login`);
-      await page.fill("#username_input", u);
-      await page.fill("#password_input", passwords.get(u)!);
-      await page.click("#login_submit");
-      await page.waitForURL(`${base()}/user/${u}/tree**`, { timeout: 150_000 });
-      await page.goto(`${base()}/user/${u}/notebooks/course/${ASSIGNMENT}.ipynb`);
-      await waitForKernel(page);
-      await page.waitForSelector("#mbrl-submit", { timeout: 60_000 });
+      await Promise.all(
+        students.map((u) =>
+          studentWorks(u).catch((e: Error) => Promise.reject(new Error(`${u}: ${e.message}\n--- hub log ---\n${hubLog.slice(-4000)}`))),
+        ),
+      );
+      async function studentWorks(u: string) {
+        const context = await browser!.newContext();
+        // Page loads and clicks wait for three servers and kernels starting at once on 2 cores.
+        context.setDefaultTimeout(120_000);
+        context.setDefaultNavigationTimeout(120_000);
+        contexts.set(u, context);
+        const page = await context.newPage();
+        pages.set(u, page);
+        await page.goto(`${base()}/hub/login`);
+        await page.fill("#username_input", u);
+        await page.fill("#password_input", passwords.get(u)!);
+        await page.click("#login_submit");
+        await page.waitForURL(`${base()}/user/${u}/tree**`, { timeout: 150_000 });
+        await page.goto(`${base()}/user/${u}/notebooks/course/${ASSIGNMENT}.ipynb`);
+        await waitForKernel(page);
+        await page.waitForSelector("#mbrl-submit", { timeout: 60_000 });
 
-      // The exercise through the page: its cell edited (not saved: the Submit button saves), then the
-      // notebook run from the top to the exercise's check cell.
-      const checkAt = await page.evaluate(
-        ({ exercise, answer }) => {
-          const cells = Jupyter.notebook.get_cells();
-          if (answer !== null) cells.find((c) => c.metadata.mbrl?.exercise === exercise)!.set_text(answer);
-          const at = cells.findIndex((c) => c.metadata.mbrl?.check === exercise);
-          Jupyter.notebook.execute_cells(cells.map((_, i) => i).slice(0, at + 1));
-          return at;
-        },
-        { exercise: EXERCISE, answer: ANSWERS[u] },
-      );
-      await page.waitForFunction(
-        (at) =>
-          Jupyter.notebook
-            .get_cells()
-            .slice(0, at + 1)
-            .every((c) => c.cell_type !== "code" || typeof c.input_prompt_number === "number"),
-        checkAt,
-        { timeout: 170_000, polling: 500 },
-      );
-      const outputs = await page.evaluate(
-        (at) => Jupyter.notebook.get_cells().map((c, i) => (i <= at && c.cell_type === "code" ? c.output_area.outputs : [])),
-        checkAt,
-      );
-      // Every cell before the check ran cleanly in the course kernel (the backend's message first).
-      for (const outs of outputs.slice(0, checkAt))
-        expect(
-          outs.filter((o) => o.output_type === "error"),
-          u,
-        ).toEqual([]);
-      expect(outputText(outputs[2]), u).toMatch(/backend/i);
-      const check = outputText(outputs[checkAt]);
-      if (u === right) expect(check).toMatch(/ok: /);
-      else if (u === wrong) expect(check).toMatch(/three rewards of 1 with gamma 0\.5/);
-      else expect(check).toMatch(/not implemented yet: discounted-return/);
+        // The exercise through the page: its cell edited (not saved: the Submit button saves), then the
+        // notebook run from the top to the exercise's check cell.
+        const checkAt = await page.evaluate(
+          ({ exercise, answer }) => {
+            const cells = Jupyter.notebook.get_cells();
+            if (answer !== null) cells.find((c) => c.metadata.mbrl?.exercise === exercise)!.set_text(answer);
+            const at = cells.findIndex((c) => c.metadata.mbrl?.check === exercise);
+            Jupyter.notebook.execute_cells(cells.map((_, i) => i).slice(0, at + 1));
+            return at;
+          },
+          { exercise: EXERCISE, answer: ANSWERS[u] },
+        );
+        await page.waitForFunction(
+          (at) =>
+            Jupyter.notebook
+              .get_cells()
+              .slice(0, at + 1)
+              .every((c) => c.cell_type !== "code" || typeof c.input_prompt_number === "number"),
+          checkAt,
+          { timeout: 170_000, polling: 500 },
+        );
+        const outputs = await page.evaluate(
+          (at) => Jupyter.notebook.get_cells().map((c, i) => (i <= at && c.cell_type === "code" ? c.output_area.outputs : [])),
+          checkAt,
+        );
+        // Every cell before the check ran cleanly in the course kernel (the backend's message first).
+        for (const outs of outputs.slice(0, checkAt))
+          expect(
+            outs.filter((o) => o.output_type === "error"),
+            u,
+          ).toEqual([]);
+        expect(outputText(outputs[2]), u).toMatch(/backend/i);
+        const check = outputText(outputs[checkAt]);
+        if (u === right) expect(check).toMatch(/ok: /);
+        else if (u === wrong) expect(check).toMatch(/three rewards of 1 with gamma 0\.5/);
+        else expect(check).toMatch(/not implemented yet: discounted-return/);
 
+        await page.click("#mbrl-submit");
+        const result = page.locator("#mbrl-submit-result");
+        await result.waitFor({ timeout: 60_000 });
+        const text = (await result.textContent())!;
+        expect(await result.getAttribute("data-ok"), text).toBe("true");
+        const file = /Your submission is the file (\S+\.ipynb)\./.exec(text)?.[1];
+        expect(text).toMatch(new RegExp(`submitted .*course/${ASSIGNMENT}\\.ipynb as ${ASSIGNMENT} at \\d{4}-\\d\\d-\\d\\dT`));
+        expect(file).toBeDefined();
+        submitted.set(u, file!);
+        await page.click(".modal-footer button");
+        await result.waitFor({ state: "detached" });
+      }
+
+      for (const u of students) {
+        const inDrop = path.join(exchange, ASSIGNMENT, u, submitted.get(u)!);
+        expect(fs.statSync(inDrop).uid).toBe(fs.statSync(`/home/${u}`).uid);
+        // The button saved the page before submitting: the edit is in the submission.
+        const answer = ANSWERS[u];
+        if (answer !== null) expect(fs.readFileSync(inDrop, "utf8")).toContain(JSON.stringify(answer.split("\n")[1] + "\n"));
+      }
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "refuses, with a clear error on the page, a notebook that is not a released assignment, and a POST without the page's XSRF token",
+    async () => {
+      const u = none;
+      const page = pages.get(u)!;
+      const scratch = `/home/${u}/scratch.ipynb`;
+      expect(spawnSync("runuser", ["-u", u, "--", "cp", `/home/${u}/course/${ASSIGNMENT}.ipynb`, scratch]).status).toBe(0);
+      await page.goto(`${base()}/user/${u}/notebooks/scratch.ipynb`);
+      await page.waitForFunction(() => typeof Jupyter !== "undefined" && !!Jupyter.notebook && Jupyter.notebook._fully_loaded, undefined, {
+        timeout: 120_000,
+      });
       await page.click("#mbrl-submit");
       const result = page.locator("#mbrl-submit-result");
       await result.waitFor({ timeout: 60_000 });
-      const text = (await result.textContent())!;
-      expect(await result.getAttribute("data-ok"), text).toBe("true");
-      const file = /Your submission is the file (\S+\.ipynb)\./.exec(text)?.[1];
-      expect(text).toMatch(new RegExp(`submitted .*course/${ASSIGNMENT}\\.ipynb as ${ASSIGNMENT} at \\d{4}-\\d\\d-\\d\\dT`));
-      expect(file).toBeDefined();
-      submitted.set(u, file!);
-      await page.click(".modal-footer button");
-      await result.waitFor({ state: "detached" });
-    }
+      expect(await result.getAttribute("data-ok")).toBe("false");
+      expect(await result.textContent()).toMatch(
+        /scratch\.ipynb is not a course assignment: only the notebooks your instructor released into/,
+      );
+      // The student's own cookie without the page's XSRF token (a cross-site form, say) is refused.
+      const forged = await contexts.get(u)!.request.post(`${base()}/user/${u}/mbrl/submit`, {
+        data: { path: `course/${ASSIGNMENT}.ipynb` },
+        failOnStatusCode: false,
+      });
+      expect(forged.status()).toBe(403);
+      expect(fs.readdirSync(path.join(exchange, ASSIGNMENT, u))).toEqual([submitted.get(u)]);
+    },
+    TEST_TIMEOUT,
+  );
 
-    for (const u of students) {
-      const inDrop = path.join(exchange, ASSIGNMENT, u, submitted.get(u)!);
-      expect(fs.statSync(inDrop).uid).toBe(fs.statSync(`/home/${u}`).uid);
-      // The button saved the page before submitting: the edit is in the submission.
-      const answer = ANSWERS[u];
-      if (answer !== null) expect(fs.readFileSync(inDrop, "utf8")).toContain(JSON.stringify(answer.split("\n")[1] + "\n"));
-    }
-  });
-
-  it("refuses, with a clear error on the page, a notebook that is not a released assignment, and a POST without the page's XSRF token", async () => {
-    const u = none;
-    const page = pages.get(u)!;
-    const scratch = `/home/${u}/scratch.ipynb`;
-    expect(spawnSync("runuser", ["-u", u, "--", "cp", `/home/${u}/course/${ASSIGNMENT}.ipynb`, scratch]).status).toBe(0);
-    await page.goto(`${base()}/user/${u}/notebooks/scratch.ipynb`);
-    await page.waitForFunction(() => typeof Jupyter !== "undefined" && !!Jupyter.notebook && Jupyter.notebook._fully_loaded, undefined, {
-      timeout: 120_000,
-    });
-    await page.click("#mbrl-submit");
-    const result = page.locator("#mbrl-submit-result");
-    await result.waitFor({ timeout: 60_000 });
-    expect(await result.getAttribute("data-ok")).toBe("false");
-    expect(await result.textContent()).toMatch(
-      /scratch\.ipynb is not a course assignment: only the notebooks your instructor released into/,
-    );
-    // The student's own cookie without the page's XSRF token (a cross-site form, say) is refused.
-    const forged = await contexts.get(u)!.request.post(`${base()}/user/${u}/mbrl/submit`, {
-      data: { path: `course/${ASSIGNMENT}.ipynb` },
-      failOnStatusCode: false,
-    });
-    expect(forged.status()).toBe(403);
-    expect(fs.readdirSync(path.join(exchange, ASSIGNMENT, u))).toEqual([submitted.get(u)]);
-  });
-
-  it("keeps each student's kernel out of the others' homes and submissions, and out of the solutions and hidden tests", async () => {
-    const [u, other] = [wrong, right];
-    const page = pages.get(u)!;
-    await page.goto(`${base()}/user/${u}/notebooks/course/${ASSIGNMENT}.ipynb`);
-    await waitForKernel(page);
-    const targets = [`/home/${other}`, `/home/${other}/course/${ASSIGNMENT}.ipynb`, path.join(exchange, ASSIGNMENT)];
-    targets.push(path.join(exchange, ASSIGNMENT, other, submitted.get(other)!));
-    // The reference solutions and hidden tests in the shared clone: npm run hub closed them (chmod o-rwx).
-    for (const d of ["solutions", "test", path.join("test", "grading")]) expect(fs.statSync(path.join(root, d)).mode & 0o007, d).toBe(0);
-    targets.push(path.join(root, "solutions"), path.join(root, "solutions", ASSIGNMENT, `${EXERCISE}.ts`));
-    targets.push(path.join(root, "test", "grading"), path.join(root, "test", "grading", "specs", ASSIGNMENT, `${EXERCISE}.ts`));
-    const out = await kernelRun(
-      page,
-      `const fs = require("fs");
+  it(
+    "keeps each student's kernel out of the others' homes and submissions, and out of the solutions and hidden tests",
+    async () => {
+      const [u, other] = [wrong, right];
+      const page = pages.get(u)!;
+      await page.goto(`${base()}/user/${u}/notebooks/course/${ASSIGNMENT}.ipynb`);
+      await waitForKernel(page);
+      const targets = [`/home/${other}`, `/home/${other}/course/${ASSIGNMENT}.ipynb`, path.join(exchange, ASSIGNMENT)];
+      targets.push(path.join(exchange, ASSIGNMENT, other, submitted.get(other)!));
+      // The reference solutions and hidden tests in the shared clone: npm run hub closed them (chmod o-rwx).
+      for (const d of ["solutions", "test", path.join("test", "grading")]) expect(fs.statSync(path.join(root, d)).mode & 0o007, d).toBe(0);
+      targets.push(path.join(root, "solutions"), path.join(root, "solutions", ASSIGNMENT, `${EXERCISE}.ts`));
+      targets.push(path.join(root, "test", "grading"), path.join(root, "test", "grading", "specs", ASSIGNMENT, `${EXERCISE}.ts`));
+      const out = await kernelRun(
+        page,
+        `const fs = require("fs");
 for (const p of ${JSON.stringify(targets)}) {
   try {
     fs.statSync(p).isDirectory() ? fs.readdirSync(p) : fs.readFileSync(p);
@@ -399,48 +423,54 @@ for (const p of ${JSON.stringify(targets)}) {
 }
 console.log(require("os").userInfo().username);
 console.log("END");`,
-    );
-    expect(out.trim().split("\n")).toEqual([...targets.map((p) => `${p} EACCES`), u]);
-  });
+      );
+      expect(out.trim().split("\n")).toEqual([...targets.map((p) => `${p} EACCES`), u]);
+    },
+    TEST_TIMEOUT,
+  );
 
-  it("collects, grades with npm run grade and returns; each student sees their own score on their feedback page, and not another's", async () => {
-    const collected = path.join(tmp, "collected");
-    const grades = path.join(tmp, "grades");
-    expect(exchangeCmd(["collect", ASSIGNMENT, collected])).toMatch(/3 submission\(s\)/);
-    const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-    const g = spawnSync(npm, ["run", "--silent", "grade", "--", collected, "--out", grades], {
-      encoding: "utf8",
-      cwd: root,
-      env,
-      timeout: 170_000,
-    });
-    expect(g.status, `${g.stdout}\n${g.stderr}`).toBe(0);
-    expect(exchangeCmd(["return", ASSIGNMENT, grades])).toMatch(/feedback in ~\/course\/feedback\/00-welcome\.html of 3 student/);
-
-    const scores = new Map<string, number>();
-    let maxScore = 0;
-    for (const u of students) {
-      const text = await openFeedback(contexts.get(u)!, pages.get(u)!, u);
-      const m = /Score: ([\d.]+) of ([\d.]+) points/.exec(text);
-      expect(m, text).not.toBeNull();
-      scores.set(u, Number(m![1]));
-      maxScore = Number(m![2]);
-      expect(text).toContain(u);
-      for (const v of students) if (v !== u) expect(text).not.toContain(v);
-      // Another student's feedback, with this student's login: the other's server does not let them in.
-      const other = students[(students.indexOf(u) + 1) % students.length];
-      const peek = await contexts.get(u)!.request.get(`${base()}/user/${other}/files/course/feedback/${ASSIGNMENT}.html`, {
-        failOnStatusCode: false,
-        headers: { Referer: `${base()}/user/${other}/tree` },
+  it(
+    "collects, grades with npm run grade and returns; each student sees their own score on their feedback page, and not another's",
+    async () => {
+      const collected = path.join(tmp, "collected");
+      const grades = path.join(tmp, "grades");
+      expect(exchangeCmd(["collect", ASSIGNMENT, collected])).toMatch(/3 submission\(s\)/);
+      const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+      const g = spawnSync(npm, ["run", "--silent", "grade", "--", collected, "--out", grades], {
+        encoding: "utf8",
+        cwd: root,
+        env,
+        timeout: 170_000,
       });
-      expect(peek.status(), u).toBe(403);
-      expect(await peek.text()).not.toMatch(/Score: /);
-    }
-    expect(scores.get(right)).toBe(exercisePoints);
-    expect(scores.get(wrong)).toBe(0);
-    expect(scores.get(none)).toBe(0);
-    expect(maxScore).toBeGreaterThan(exercisePoints);
-  });
+      expect(g.status, `${g.stdout}\n${g.stderr}`).toBe(0);
+      expect(exchangeCmd(["return", ASSIGNMENT, grades])).toMatch(/feedback in ~\/course\/feedback\/00-welcome\.html of 3 student/);
+
+      const scores = new Map<string, number>();
+      let maxScore = 0;
+      for (const u of students) {
+        const text = await openFeedback(contexts.get(u)!, pages.get(u)!, u);
+        const m = /Score: ([\d.]+) of ([\d.]+) points/.exec(text);
+        expect(m, text).not.toBeNull();
+        scores.set(u, Number(m![1]));
+        maxScore = Number(m![2]);
+        expect(text).toContain(u);
+        for (const v of students) if (v !== u) expect(text).not.toContain(v);
+        // Another student's feedback, with this student's login: the other's server does not let them in.
+        const other = students[(students.indexOf(u) + 1) % students.length];
+        const peek = await contexts.get(u)!.request.get(`${base()}/user/${other}/files/course/feedback/${ASSIGNMENT}.html`, {
+          failOnStatusCode: false,
+          headers: { Referer: `${base()}/user/${other}/tree` },
+        });
+        expect(peek.status(), u).toBe(403);
+        expect(await peek.text()).not.toMatch(/Score: /);
+      }
+      expect(scores.get(right)).toBe(exercisePoints);
+      expect(scores.get(wrong)).toBe(0);
+      expect(scores.get(none)).toBe(0);
+      expect(maxScore).toBeGreaterThan(exercisePoints);
+    },
+    TEST_TIMEOUT,
+  );
 
   /** The hub's control-group folders (parents of each student's), as `npm run hub` printed them. */
   const cgroupParents = () =>
@@ -492,24 +522,29 @@ console.log("END");`,
       await waitForKernel(other);
       expect((await kernelRun(other, `console.log(6 * 7);\nconsole.log("END");`)).trim()).toBe("42");
     },
+    TEST_TIMEOUT,
   );
 
-  it("stops every student's server and kernel, and removes their control groups, when the hub stops", async () => {
-    const parents = cgroupParents();
-    hub!.kill("SIGTERM");
-    for (let t = 0; hub!.exitCode === null && hub!.signalCode === null; t++) {
-      if (t > 480) throw new Error(`the hub did not stop within 120 s:\n${hubLog.slice(-3000)}`);
-      await sleep(250);
-    }
-    expect(hub!.exitCode).toBe(0);
-    for (let t = 0; students.some((u) => spawnSync("pgrep", ["-u", u]).status === 0); t++) {
-      if (t > 120)
-        throw new Error(
-          `students' processes outlived the hub: ${spawnSync("ps", ["-fu", students.join(",")], { encoding: "utf8" }).stdout}`,
-        );
-      await sleep(250);
-    }
-    if (!limitsWhy) expect(parents.length, hubLog).toBeGreaterThan(0);
-    for (const p of parents) expect(fs.existsSync(p), p).toBe(false);
-  });
+  it(
+    "stops every student's server and kernel, and removes their control groups, when the hub stops",
+    async () => {
+      const parents = cgroupParents();
+      hub!.kill("SIGTERM");
+      for (let t = 0; hub!.exitCode === null && hub!.signalCode === null; t++) {
+        if (t > 480) throw new Error(`the hub did not stop within 120 s:\n${hubLog.slice(-3000)}`);
+        await sleep(250);
+      }
+      expect(hub!.exitCode).toBe(0);
+      for (let t = 0; students.some((u) => spawnSync("pgrep", ["-u", u]).status === 0); t++) {
+        if (t > 120)
+          throw new Error(
+            `students' processes outlived the hub: ${spawnSync("ps", ["-fu", students.join(",")], { encoding: "utf8" }).stdout}`,
+          );
+        await sleep(250);
+      }
+      if (!limitsWhy) expect(parents.length, hubLog).toBeGreaterThan(0);
+      for (const p of parents) expect(fs.existsSync(p), p).toBe(false);
+    },
+    TEST_TIMEOUT,
+  );
 });

@@ -1,4 +1,9 @@
-/** The hub config's newer keys (readHubConfig in scripts/hub.mjs): the limits and the exchange. No root needed. */
+/**
+ * The hub config's newer keys (readHubConfig in scripts/hub.mjs): the limits and the exchange (no root
+ * needed); and the limits' check (scripts/hub/cgroup_limits.py) refusing, with its reason, where it cannot
+ * make control groups (run as an unprivileged user; needs root to switch to it).
+ */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -44,5 +49,12 @@ describe("hub config: limits and exchange", () => {
       else process.env.MBRL_EXCHANGE = saved;
     }
     expect(() => readHubConfig(config({ exchange: 3 }))).toThrow(/exchange must be a folder's path/);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("says why limits cannot be enforced (here: not root) and exits 1", () => {
+    const script = path.resolve(__dirname, "../../scripts/hub/cgroup_limits.py");
+    const r = spawnSync("runuser", ["-u", "nobody", "--", "/usr/bin/python3", script, "check", "1", "512", "1"], { encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/only root can make control groups/);
   });
 });
