@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { defaultExchange } from "./exchange.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -25,6 +26,9 @@ export const HUB_DEFAULTS = {
   admins: [], // unix users who may log in as hub admins (they need not be in the group)
   idleMinutes: 60, // an idle kernel is stopped, then a server with no kernel left, after this long
   startTimeoutSeconds: 120, // how long a student's server may take to start
+  memLimitMB: null, // each student's memory (their server and kernels together), in MB; null: no limit
+  cpuLimit: null, // each student's CPU time, in CPUs (0.5: half of one); null: no limit
+  exchange: null, // the assignment exchange the Submit button submits into (default $MBRL_EXCHANGE or /srv/mbrl-exchange)
 };
 
 const HUB_BIN = "/usr/bin/jupyterhub";
@@ -59,6 +63,12 @@ export function readHubConfig(file) {
     throw new Error(`${file}: idleMinutes must be a number of minutes, at least 0.25`);
   if (typeof s.startTimeoutSeconds !== "number" || !(s.startTimeoutSeconds >= 10))
     throw new Error(`${file}: startTimeoutSeconds must be at least 10`);
+  if (s.memLimitMB !== null && !(typeof s.memLimitMB === "number" && s.memLimitMB >= 256))
+    throw new Error(`${file}: memLimitMB must be a number of MB, at least 256 (a server and one kernel need that), or null`);
+  if (s.cpuLimit !== null && !(typeof s.cpuLimit === "number" && s.cpuLimit >= 0.01))
+    throw new Error(`${file}: cpuLimit must be a number of CPUs (such as 0.5 or 2), or null`);
+  if (s.exchange !== null && typeof s.exchange !== "string") throw new Error(`${file}: exchange must be a folder's path`);
+  s.exchange = s.exchange === null ? path.resolve(defaultExchange()) : path.resolve(path.dirname(file), s.exchange);
   s.stateDir = s.stateDir === null ? path.join(root, "build", "hub", String(s.port)) : path.resolve(path.dirname(file), s.stateDir);
   return s;
 }
@@ -96,6 +106,53 @@ export function missingForHub() {
   return problems;
 }
 
+/**
+ * Takes "other" permissions off the course's private folders (the grader's privatePaths: solutions, the
+ * hidden tests, test/ and .git, whose history holds the solutions too; and test/grading), with the grader's own function, and
+ * checks no student can read them: a folder in the students' group must not be group-readable either.
+ * Returns the folders it changed.
+ */
+export async function closePrivateFolders(courseRoot, studentsGid) {
+  const { default: grade } = await import("../dist/grader/grade.js");
+  const { default: spec } = await import("../dist/grader/spec.js");
+  const { default: isolation } = await import("../dist/grader/isolation.js");
+  // test/grading too, though closing test/ already stops others from reaching it: what an instructor checks.
+  const paths = [...grade.privatePaths(spec.defaultPaths(courseRoot)), path.join(courseRoot, "test", "grading")];
+  const changed = isolation.protectFromSandbox(paths);
+  for (const p of new Set(paths)) {
+    let st;
+    try {
+      st = fs.lstatSync(p);
+    } catch {
+      continue;
+    }
+    if (!st.isSymbolicLink() && ((st.mode & 0o007) !== 0 || (st.gid === studentsGid && (st.mode & 0o070) !== 0)))
+      throw new Error(`students could still read ${p} (mode ${(st.mode & 0o777).toString(8)}): chmod -R go-rwx ${p}`);
+  }
+  return changed;
+}
+
+/**
+ * Checks this machine can enforce the configured per-student limits (scripts/hub/cgroup_limits.py makes and
+ * removes a test control group); what they are, or null when none is configured. Throws when they cannot be.
+ */
+function checkLimits(s, file) {
+  if (s.memLimitMB === null && s.cpuLimit === null) return null;
+  const r = spawnSync(
+    "/usr/bin/python3",
+    [path.join(root, "scripts", "hub", "cgroup_limits.py"), "check", String(s.port), String(s.memLimitMB ?? 0), String(s.cpuLimit ?? 0)],
+    { encoding: "utf8" },
+  );
+  if (r.status !== 0)
+    throw new Error(
+      `${file} sets per-student limits (memLimitMB, cpuLimit), but this machine cannot enforce them: ${(r.stderr || r.error?.message || "").trim()}. ` +
+        `Remove memLimitMB and cpuLimit from the config to run the hub without limits.`,
+    );
+  const what = [s.memLimitMB !== null && `${s.memLimitMB} MB of memory`, s.cpuLimit !== null && `${s.cpuLimit} CPU`].filter(Boolean);
+  const [version, ...parents] = r.stdout.trim().split(/\s+/);
+  return `each student's server and kernels are limited to ${what.join(" and ")} (control groups, cgroup ${version}: ${parents.map((p) => `${p}/STUDENT`).join(", ")})`;
+}
+
 async function main() {
   const argv = process.argv.slice(2);
   const at = argv.indexOf("--config");
@@ -122,20 +179,25 @@ async function main() {
         throw new Error(`students cannot read ${p}: ${d} is not readable and searchable by others (chmod o+rx ${d})`);
     }
   }
-  // The answers live in this same folder: say so when students could read them.
-  const open = ["solutions", path.join("test", "grading")].filter(
-    (d) => fs.existsSync(path.join(root, d)) && (fs.statSync(path.join(root, d)).mode & 0o004) !== 0,
+  // The answers live in this same folder: close them to the students, as `npm run grade` does for its sandbox.
+  const closed = await closePrivateFolders(
+    root,
+    Number(spawnSync("getent", ["group", s.studentsGroup], { encoding: "utf8" }).stdout.split(":")[2]),
   );
-  if (open.length)
-    console.warn(
-      `npm run hub: WARNING: students on this hub can read ${open.join(" and ")} (the reference solutions and hidden tests). ` +
-        `Close them to other users before the class: chmod -R o-rwx ${open.join(" ")}`,
+  if (closed.length)
+    console.log(
+      `npm run hub: closed ${closed.map((p) => path.relative(root, p)).join(", ")} to other users (chmod o-rwx): they hold the reference ` +
+        `solutions and hidden tests, and every student is another user of this machine. (chmod o+rx reopens them after the class.)`,
     );
+  const limits = checkLimits(s, file);
+  if (limits) console.log(`npm run hub: ${limits}`);
   const settings = {
     ...s,
     proxyCommand: path.join(root, "node_modules", ".bin", "configurable-http-proxy"),
     jupyterPath: path.join(root, "build", "jupyter"),
     nodePath: path.join(root, "node_modules"),
+    node: process.execPath, // the node that runs submit.mjs for the Submit button
+    notebookExtension: path.join(root, "scripts", "hub", "notebook"), // the Submit button (mbrl_submit.py, its JS)
   };
   const settingsFile = path.join(s.stateDir, "hub-settings.json");
   fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2) + "\n", { mode: 0o600 });
@@ -149,7 +211,11 @@ async function main() {
     env: { ...process.env, MBRL_HUB_SETTINGS: settingsFile, PYDEVD_DISABLE_FILE_VALIDATION: "1" },
   });
   for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => hub.kill(sig));
-  hub.on("exit", (code, signal) => process.exit(code ?? (signal === "SIGTERM" || signal === "SIGINT" ? 0 : 1)));
+  hub.on("exit", (code, signal) => {
+    // The hub removes its control groups as it stops; this catches those left by a hub that was killed.
+    if (limits) spawnSync("/usr/bin/python3", [path.join(root, "scripts", "hub", "cgroup_limits.py"), "cleanup", String(s.port)]);
+    process.exit(code ?? (signal === "SIGTERM" || signal === "SIGINT" ? 0 : 1));
+  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] || "").href) {

@@ -2,11 +2,18 @@
 # (scripts/hub.mjs) checks the course's JSON config, fills in its defaults, writes the result to
 # <stateDir>/hub-settings.json and starts JupyterHub with this file, which reads those settings
 # from $MBRL_HUB_SETTINGS. Setting names: https://jupyterhub.readthedocs.io (JupyterHub 3.0, Debian).
+import asyncio
+import atexit
 import json
 import os
 import pwd
+import sys
 
 from jupyterhub.auth import PAMAuthenticator
+from jupyterhub.spawner import LocalProcessSpawner
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cgroup_limits import Limits, join  # noqa: E402 (this folder is not a package)
 
 c = get_config()  # noqa: F821 (JupyterHub provides get_config)
 
@@ -48,14 +55,64 @@ c.Authenticator.admin_users = set(s["admins"])
 # Each student's server runs as their own unix user, in their home (mode 0700), started from the
 # one shared course install: the course's kernelspec (build/jupyter) via JUPYTER_PATH, the course's
 # node_modules (tslab, the built library as `mbrl`) via NODE_PATH. The classic Notebook (Debian's
-# python3-notebook) is the page students see.
-c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
+# python3-notebook) is the page students see, with the course's Submit button (scripts/hub/notebook: a
+# server extension on PYTHONPATH, enabled and its JS loaded by the config files there, which are on the
+# server's JUPYTER_CONFIG_PATH; the JS is served from its nbextensions/, on JUPYTER_PATH). The button
+# submits into the exchange (MBRL_EXCHANGE) with the same node as the hub.
+# Per-student limits (memLimitMB, cpuLimit): LocalProcessSpawner ignores mem_limit and cpu_limit, so each
+# student's server is moved into a control group of its own (cgroup_limits.py) before it drops root and
+# starts; every kernel it starts inherits the group. `npm run hub` checked that this machine can enforce them.
+limits = Limits(s["port"], s["memLimitMB"], s["cpuLimit"]) if s["memLimitMB"] or s["cpuLimit"] else None
+if limits:
+    atexit.register(limits.cleanup)
+
+
+class CourseSpawner(LocalProcessSpawner):
+    """LocalProcessSpawner with each student's server in their own cgroup, when limits are configured."""
+
+    _cgroup_procs = []
+
+    def make_preexec_fn(self, name):
+        drop_root = super().make_preexec_fn(name)
+        procs = self._cgroup_procs
+
+        def preexec():
+            # In the new process, still root: join the groups first (a failure fails the start: no
+            # server runs unlimited), then become the student.
+            join(procs)
+            drop_root()
+
+        return preexec
+
+    async def start(self):
+        self._cgroup_procs = limits.prepare(self.user.name) if limits else []
+        return await super().start()
+
+    async def stop(self, now=False):
+        await super().stop(now=now)
+        if not limits:
+            return
+        # A kernel the server did not shut down in time (a loaded machine, a stuck kernel) is still in the
+        # student's group: it ends with the server, and the group is removed.
+        for _ in range(50):
+            if limits.kill(self.user.name) == 0:
+                break
+            await asyncio.sleep(0.1)
+        if not limits.remove(self.user.name):
+            self.log.warning("%s's control group still has processes; it is kept and reused", self.user.name)
+
+
+c.JupyterHub.spawner_class = CourseSpawner
 c.Spawner.cmd = ["/usr/bin/jupyterhub-singleuser"]
 c.Spawner.notebook_dir = "~"
 c.Spawner.default_url = "/tree"
 c.Spawner.environment = {
     "JUPYTERHUB_SINGLEUSER_APP": "notebook.notebookapp.NotebookApp",
-    "JUPYTER_PATH": s["jupyterPath"],
+    "JUPYTER_PATH": os.pathsep.join([s["jupyterPath"], s["notebookExtension"]]),
+    "JUPYTER_CONFIG_PATH": s["notebookExtension"],
+    "PYTHONPATH": s["notebookExtension"],
+    "MBRL_NODE": s["node"],
+    "MBRL_EXCHANGE": s["exchange"],
     "NODE_PATH": s["nodePath"],
     "PATH": "/usr/local/bin:/usr/bin:/bin",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
@@ -77,6 +134,9 @@ def link_course_modules(spawner):
 
 
 c.Spawner.pre_spawn_hook = link_course_modules
+# Stopping a server first asks it to shut down its kernels (SIGINT); on a loaded machine that takes
+# longer than JupyterHub's 10 s before it sends SIGTERM, which leaves the kernels running.
+c.LocalProcessSpawner.interrupt_timeout = 30
 c.Spawner.start_timeout = s["startTimeoutSeconds"]
 c.Spawner.http_timeout = s["startTimeoutSeconds"]
 

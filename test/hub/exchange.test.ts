@@ -141,6 +141,36 @@ describe.skipIf(!!why)("the assignment exchange on the hub", () => {
     expect(fs.readdirSync(path.join(exchange, ASSIGNMENT, carol))).toEqual([]);
   });
 
+  it("submits the notebook a page shows (submit --notebook, the Submit button's command) and names what cannot be", () => {
+    const json = (user: string, file: string) => {
+      const r = asStudent(user, [process.execPath, path.join(root, "scripts", "submit.mjs"), "--notebook", file, "--json"]);
+      return { status: r.status, out: JSON.parse(r.stdout.trim()) as { ok: boolean; file?: string; error?: string; kept?: number } };
+    };
+    const before = fs.readdirSync(path.join(exchange, ASSIGNMENT, bob)).length;
+    const ok = json(bob, course(bob, `${ASSIGNMENT}.ipynb`));
+    expect(ok.status).toBe(0);
+    expect(ok.out).toMatchObject({ ok: true, assignment: ASSIGNMENT, kept: before + 1 });
+    expect(fs.readdirSync(path.join(exchange, ASSIGNMENT, bob))).toContain(ok.out.file);
+    // A notebook outside ~/course, one the instructor never released, and a file that is not a notebook.
+    const scratch = `/home/${bob}/scratch.ipynb`;
+    const other = course(bob, "01-learning-dynamics.ipynb");
+    const broken = course(bob, "02-planning.ipynb");
+    for (const [f, text] of [
+      [scratch, "{}"],
+      [other, JSON.stringify({ cells: [] })],
+      [broken, "not json"],
+    ])
+      expect(asStudent(bob, ["sh", "-c", `printf '%s' "$1" > "$2"`, "sh", text, f]).status).toBe(0);
+    expect(json(bob, scratch)).toEqual({
+      status: 1,
+      out: { ok: false, error: expect.stringMatching(/scratch\.ipynb is not a course assignment: only the notebooks .* released into/) },
+    });
+    expect(json(bob, other).out.error).toMatch(/there is no drop folder for you .* for "01-learning-dynamics"/);
+    expect(json(bob, broken).out.error).toMatch(/02-planning\.ipynb is not a notebook that can be submitted/);
+    expect(json(bob, course(bob, "notes.txt")).out.error).toMatch(/notes\.txt is not a notebook \(\.ipynb\)/);
+    expect(fs.readdirSync(path.join(exchange, ASSIGNMENT, bob))).toHaveLength(before + 1);
+  });
+
   it("collects the latest submissions in grade's layout, grades them and returns each student's feedback", () => {
     const out = path.join(tmp, "collected");
     const c = exchangeCmd(["collect", ASSIGNMENT, out]);
