@@ -480,6 +480,44 @@ const cartpoleRun = loadResult<{
 }
 
 // %% [markdown]
+// ### The paper's protocol
+//
+// The run above follows the reference code (4 s trials). The ICML 2011 paper counts differently: its
+// trials last 2.5 s, and its "17.5 s of interaction" is 7 such trials, the random one included. A
+// shorter trial asks the policy for the swing-up only (there is no time left to balance for long), and
+// the prediction horizon shrinks with it, which makes each policy optimisation both cheaper and easier.
+// The same algorithm with that protocol, over 3 seeds, is stored in a second file, made by
+//
+//     npm run bench -- pilco --paper --seeds 3 --out datasets/results/pilco-paper.json
+//
+// Success there is the tip within 0.25 m for the last 0.5 s of a 2.5 s trial; because 2.5 s cannot
+// show that the pole stays up, the benchmark also runs the final policy once for 4 s (not counted, not
+// learned from) and records whether the tip stays up for that run's last second.
+
+// %%
+{
+  const paperRun = loadResult<{
+    bench: string;
+    command: string;
+    firstSuccessTrial: (number | null)[];
+    interactionSecondsToSuccess: (number | null)[];
+    holdsFor4s: (boolean | null)[];
+    protocol: { trialSeconds: number };
+  }>("pilco-paper");
+  paperRun.firstSuccessTrial.forEach((trial, i) => {
+    const seconds = paperRun.interactionSecondsToSuccess[i];
+    console.log(
+      `seed ${i + 1}: ` +
+        (trial === null
+          ? `no success within the learned trials`
+          : `first success at learned trial ${trial}, ${seconds} s of interaction (${paperRun.protocol.trialSeconds} s trials); ` +
+            `the final policy ${paperRun.holdsFor4s[i] ? "holds" : "does not hold"} the pole up over 4 s`),
+    );
+  });
+  console.log("the paper: about 17.5 s of interaction");
+}
+
+// %% [markdown]
 // ## Where this leaves us
 //
 // * Moment matching turns a GP into a deterministic, differentiable map from a state distribution to
@@ -497,8 +535,10 @@ const cartpoleRun = loadResult<{
 //   data grows, predicts with a sparse (FITC) GP on 100 inducing inputs, as the reference code does.
 //   PETS (notebook 05) trades the closed form for sampling to scale further.
 // * The cart-pole, the paper's headline task, needs more trials than the pendulum and minutes of
-//   computing per policy optimisation (the stored run above prints its figures); the paper reports
-//   under 20 s of interaction. `npm run bench -- pilco --seeds 3` repeats it over seeds.
+//   computing per policy optimisation (the stored runs above print their figures). Under the paper's
+//   own protocol one seed needs less interaction than the paper reports and another needs more or
+//   never succeeds: PILCO's policy search is a local optimisation, and some seeds sit on a plateau of
+//   the predicted cost for many trials. `npm run bench -- pilco --seeds 3` repeats the reference run.
 //
 // ## Check your understanding
 //
