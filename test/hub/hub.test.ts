@@ -3,7 +3,7 @@
  * from a roster, JupyterHub with PAM login and LocalProcessSpawner on free ports. A student logs in
  * through the login form (another from headless Chromium), starts their server and a course (tslab)
  * kernel through the hub's proxy, runs `40 + 2` over the kernel websocket, imports the shared course
- * library, cannot write into it nor read another student's home, and the idle kernel is culled.
+ * library, cannot write into it nor read another student's home; the idle kernel is culled, then the idle server stops.
  * Needs root and Debian's jupyterhub (CI installs it); skipped with a message otherwise (the browser
  * step also without Chromium). The accounts it makes (prefix "hubt") are removed afterwards.
  */
@@ -180,7 +180,7 @@ describe.skipIf(why !== "")("the course hub (JupyterHub, real students)", () => 
     expect(me).toMatchObject({ name: teacher, admin: true });
   });
 
-  it("logs a student in, starts their server and the course kernel, runs 40 + 2, keeps other homes closed, and culls the idle kernel", async () => {
+  it("logs a student in, starts their server and the course kernel, runs 40 + 2, keeps other homes closed, and culls the idle kernel, then the idle server", async () => {
     const c = new Client(base);
     const login = await c.login(alice, passwords.get(alice)!);
     expect(login.status, hubLog).toBe(302);
@@ -246,5 +246,14 @@ describe.skipIf(why !== "")("the course hub (JupyterHub, real students)", () => 
       if (t > 90) throw new Error(`the idle kernel was not culled within 90 s:\n${hubLog.slice(-3000)}`);
       await sleep(1000);
     }
-  });
+    // Then the server itself: with no kernel left and no request for idleMinutes it shuts down (the
+    // Notebook server checks once a minute) and the hub, which polls its servers every 30 s, marks it
+    // stopped. Only the hub's API is asked from here on: a request to the server would be activity.
+    const serverOf = async () =>
+      ((await (await fetch(`${base}/hub/api/users/${alice}`, { headers: auth })).json()) as { server: string | null }).server;
+    for (let t = 0; (await serverOf()) !== null; t++) {
+      if (t > 40) throw new Error(`the idle server was not stopped within 200 s:\n${hubLog.slice(-3000)}`);
+      await sleep(5000);
+    }
+  }, 480_000);
 });
