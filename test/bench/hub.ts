@@ -28,7 +28,7 @@ import { saveResult } from "../../lib/datasets";
 import { cellSource, parseNotebook } from "../../lib/grader/notebook";
 import { solveNotebook } from "../../lib/grader/release";
 import { defaultPaths } from "../../lib/grader/spec";
-import { Client, freePorts, removeStudents, runCell, sleep } from "../helpers/hub-client";
+import { Client, removeStudents, writeHubConfig, runCell, sleep } from "../helpers/hub-client";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const STEM = "00-welcome";
@@ -328,20 +328,7 @@ async function main(): Promise<void> {
     }));
     log(`${n} students made (${addStudentsSecondsPerStudent.toFixed(2)} s each); ${STEM}: ${cells.length} code cells, solved`);
 
-    const [port, hubPort, proxyApiPort] = await freePorts(3);
-    const config = path.join(tmp, "hub.json");
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        ip: "127.0.0.1",
-        port,
-        hubPort,
-        proxyApiPort,
-        studentsGroup: group,
-        stateDir,
-        startTimeoutSeconds: START_TIMEOUT_S,
-      }),
-    );
+    const { config, port } = await writeHubConfig(tmp, { studentsGroup: group, stateDir, startTimeoutSeconds: START_TIMEOUT_S });
     const base = `http://127.0.0.1:${port}`;
     const hubLog = path.join(tmp, "hub.log");
     const logFd = fs.openSync(hubLog, "a");

@@ -1,11 +1,13 @@
 /**
  * A client of the course hub (`npm run hub`) as students meet it: free ports for a hub of its own, the
  * hub's login form and REST API with a cookie jar, and cells run on a kernel's websocket. Shared by
- * test/hub/hub.test.ts and the hub benchmark (test/bench/hub.ts).
+ * the hub tests (test/hub/) and the hub benchmark (test/bench/hub.ts).
  */
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
+import * as fs from "fs";
 import * as net from "net";
+import * as path from "path";
 import WebSocket from "ws";
 
 /** n different free ports (all held open together while they are picked, so none comes twice). */
@@ -24,6 +26,17 @@ export async function freePorts(n: number): Promise<number[]> {
   const ports = servers.map((srv) => (srv.address() as net.AddressInfo).port);
   await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
   return ports;
+}
+
+/**
+ * Writes a hub.json for `npm run hub` in `dir` on three free ports of 127.0.0.1 (the students' port,
+ * the hub's and the proxy API's), with the given keys added; returns its path and the students' port.
+ */
+export async function writeHubConfig(dir: string, keys: Record<string, unknown>): Promise<{ config: string; port: number }> {
+  const [port, hubPort, proxyApiPort] = await freePorts(3);
+  const config = path.join(dir, "hub.json");
+  fs.writeFileSync(config, JSON.stringify({ ip: "127.0.0.1", port, hubPort, proxyApiPort, ...keys }));
+  return { config, port };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

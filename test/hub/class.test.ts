@@ -17,12 +17,12 @@
 import { spawn, spawnSync, type ChildProcess } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { chromiumMissing, launchChromium } from "../helpers/browser";
+import { writeHubConfig } from "../helpers/hub-client";
 
 const root = path.resolve(__dirname, "..", "..");
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
@@ -80,23 +80,6 @@ function run(cmd: string, args: string[], timeout = 120_000) {
 }
 const exchangeCmd = (args: string[]) =>
   run(process.execPath, [path.join(root, "scripts", "exchange.mjs"), ...args, "--group", group, "--from", release]);
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const srv = net.createServer();
-          srv.once("error", reject);
-          srv.listen(0, "127.0.0.1", () => resolve(srv));
-        }),
-    ),
-  );
-  const ports = servers.map((srv) => (srv.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
-  return ports;
-}
 
 let hubUrl = "";
 let hubPortForCleanup = 0;
@@ -213,21 +196,12 @@ describe.skipIf(why !== "")("a class on the hub, end to end in the browser", () 
         .map((l) => l.split(",") as [string, string]),
     );
 
-    const [port, hubPort, proxyApiPort] = await freePorts(3);
-    const config = path.join(tmp, "hub.json");
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        ip: "127.0.0.1",
-        port,
-        hubPort,
-        proxyApiPort,
-        studentsGroup: group,
-        stateDir: "state",
-        exchange: "exchange",
-        ...(limitsWhy ? {} : LIMITS),
-      }),
-    );
+    const { config, port } = await writeHubConfig(tmp, {
+      studentsGroup: group,
+      stateDir: "state",
+      exchange: "exchange",
+      ...(limitsWhy ? {} : LIMITS),
+    });
     hubUrl = `http://127.0.0.1:${port}`;
     hubPortForCleanup = port;
     hub = spawn(process.execPath, [path.join(root, "scripts", "hub.mjs"), "--config", config], {

@@ -14,7 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium } from "playwright-core";
-import { Client, freePorts, removeStudents, runCell, sleep } from "../helpers/hub-client";
+import { Client, removeStudents, runCell, sleep, writeHubConfig } from "../helpers/hub-client";
 
 const root = path.resolve(__dirname, "..", "..");
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
@@ -73,21 +73,9 @@ describe.skipIf(why !== "")("the course hub (JupyterHub, real students)", () => 
     for (const u of [outsider, teacher]) expect(spawnSync("useradd", ["--create-home", u]).status).toBe(0);
     expect(spawnSync("chpasswd", { input: `${outsider}:outsider-pw-1\n${teacher}:teacher-pw-1\n` }).status).toBe(0);
 
-    const [port, hubPort, proxyApiPort] = await freePorts(3);
-    config = path.join(tmp, "hub.json");
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        ip: "127.0.0.1",
-        port,
-        hubPort,
-        proxyApiPort,
-        studentsGroup: group,
-        admins: [teacher],
-        stateDir: "state",
-        idleMinutes: 0.25,
-      }),
-    );
+    const written = await writeHubConfig(tmp, { studentsGroup: group, admins: [teacher], stateDir: "state", idleMinutes: 0.25 });
+    config = written.config;
+    const port = written.port;
     base = `http://127.0.0.1:${port}`;
     hub = spawn(process.execPath, [path.join(root, "scripts", "hub.mjs"), "--config", config], {
       cwd: tmp,
