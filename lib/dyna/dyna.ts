@@ -133,6 +133,8 @@ export interface DynaStyleConfig {
     transitions: TransitionBatch;
     criticWarmup?: number;
     anchor?: { n: number; states: Float64Array; actions: Float64Array; weight: number; steps?: number };
+    /** The actor learns by advantage-weighted regression (AWAC) with this temperature; see sacUpdate. */
+    awacLambda?: number;
   };
 }
 
@@ -260,7 +262,7 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
   if (cfg.init) {
     pushBatch(real, cfg.init.transitions);
     const warmup = checkInt("dynaStyle: init.criticWarmup", cfg.init.criticWarmup ?? 0, { allowZero: true });
-    for (let g = 0; g < warmup; g++) sacUpdate(agent, sampleBatch(real, c.batchSize, rng), true);
+    for (let g = 0; g < warmup; g++) sacUpdate(agent, sampleBatch(real, c.batchSize, rng), { criticOnly: true });
   }
   const simulated = makeReplayBuffer(cfg.modelBufferSize ?? DYNA_STYLE_DEFAULTS.modelBufferSize, ds, da);
   const model = cfg.useModel ? makeDynaModel(cfg, ds, da, c.modelEpochs) : null;
@@ -306,7 +308,10 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
     // 4. Train the learner on real (and simulated) transitions.
     if (t >= c.randomSteps) {
       for (let g = 0; g < c.updatesPerStep; g++)
-        sacUpdate(agent, learnerBatch(real, model ? simulated : null, c.batchSize, c.realRatio, rng), false, anchorBatch(rng));
+        sacUpdate(agent, learnerBatch(real, model ? simulated : null, c.batchSize, c.realRatio, rng), {
+          anchor: anchorBatch(rng),
+          awacLambda: cfg.init?.awacLambda,
+        });
     }
 
     if (t % c.evalEvery === 0) {

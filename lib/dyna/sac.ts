@@ -178,6 +178,22 @@ export function sacSample(
   return result;
 }
 
+/** log pi(a|s) of given actions (n x actionDim, inside the bounds) at n states: the density AWAC raises. For tests. */
+export function sacLogProb(agent: SacAgent, states: Float64Array, n: number, actions: Float64Array): Float64Array {
+  const { stateDim: ds, actionDim: da } = agent.config;
+  if (states.length !== n * ds || actions.length !== n * da)
+    throw new ShapeError(`sacLogProb: expected ${n} x ${ds} states and ${n} x ${da} actions`);
+  return Float64Array.from(
+    tf.tidy(() =>
+      actionLogProb(
+        agent,
+        agent.actor.forwardMembers(tf.tensor2d(Float32Array.from(states), [n, ds])).mean[0],
+        tf.tensor2d(Float32Array.from(actions), [n, da]),
+      ).dataSync(),
+    ),
+  );
+}
+
 /**
  * Expert-labelled observations the actor is held near while its critic is still young (MBMF's
  * fine-tuning): `weight` scales a behaviour-cloning term, mean ||center + scale tanh(mu(s)) - a*||^2,
@@ -190,14 +206,32 @@ export interface ActorAnchor {
   weight: number;
 }
 
-/**
- * One SAC gradient step on a batch: critic, then actor, then temperature, then the target critics.
- * With `criticOnly`, the actor and the temperature stay as they are: policy evaluation only, used to
- * fit a fresh critic to a policy that was trained another way (MBMF's fine-tuning starts so). With an
- * `anchor`, the actor's loss gains its behaviour-cloning term (a distilled policy is not dragged off
- * by the first, still poor estimates of Q).
- */
-export function sacUpdate(agent: SacAgent, batch: TransitionBatch, criticOnly = false, anchor?: ActorAnchor): SacLosses {
+/** Options of one sacUpdate; all off by default (plain SAC). */
+export interface SacUpdateOptions {
+  /**
+   * Policy evaluation only: the actor and the temperature stay as they are, used to fit a fresh critic
+   * to a policy that was trained another way (MBMF's fine-tuning starts so).
+   */
+  criticOnly?: boolean;
+  /** A behaviour-cloning term in the actor's loss (a distilled policy is not dragged off by a young Q). */
+  anchor?: ActorAnchor;
+  /**
+   * The actor learns by advantage-weighted regression instead of SAC's reparameterised step (AWAC,
+   * Nair et al. 2020): it raises log pi(a|s) of the batch's own actions, each weighted by
+   * exp(A(s, a) / awacLambda) with A(s, a) = Q(s, a) - Q(s, a'), a' ~ pi. The policy only moves
+   * towards actions that were taken, so a critic that is wrong about untried actions cannot pull
+   * it away (the dip of SAC fine-tuning from a pre-trained policy). The temperature stays as it is.
+   */
+  awacLambda?: number;
+}
+
+/** Largest AWAC weight exp(A / lambda): one lucky sample cannot dominate the batch (AWAC's reference clips it too). */
+const AWAC_MAX_WEIGHT = 100;
+
+/** One SAC gradient step on a batch: critic, then actor, then temperature, then the target critics. */
+export function sacUpdate(agent: SacAgent, batch: TransitionBatch, opts: SacUpdateOptions = {}): SacLosses {
+  const { criticOnly = false, anchor, awacLambda } = opts;
+  if (awacLambda !== undefined) checkNumber("sacUpdate: awacLambda (a temperature > 0)", awacLambda, 1e-12);
   const { stateDim: ds, actionDim: da, gamma, tau, targetEntropy } = agent.config;
   const n = batch.n;
   const f32 = (a: Float64Array, cols: number) => tf.tensor2d(Float32Array.from(a), [n, cols]);
@@ -217,6 +251,23 @@ export function sacUpdate(agent: SacAgent, batch: TransitionBatch, criticOnly = 
     const criticLoss = agent.critic.trainStep(tf.concat([S, A], 1) as tf.Tensor2D, y, "mse");
 
     if (criticOnly) return { critic: criticLoss, actor: NaN, logProb: NaN };
+    if (awacLambda !== undefined) {
+      // The advantage of the batch's action over one drawn from the policy, as weights computed
+      // before the actor's step, so no gradient flows through them.
+      const minQ = (a: tf.Tensor2D) => {
+        const q = agent.critic.forwardMembers(tf.concat([S, a], 1) as tf.Tensor2D).mean;
+        return tf.minimum(q[0], q[1]);
+      };
+      const drawn = squash(agent, agent.actor.forwardMembers(S).mean[0], noise(agent, n)).action;
+      const weights = tf.minimum(tf.exp(tf.div(tf.sub(minQ(A), minQ(drawn)), awacLambda)), AWAC_MAX_WEIGHT);
+      let logProbMean = 0;
+      const actorLoss = agent.actor.minimize(() => {
+        const logProb = actionLogProb(agent, agent.actor.forwardMembers(S).mean[0], A);
+        logProbMean = tf.mean(logProb).dataSync()[0];
+        return tf.neg(tf.mean(tf.mul(weights, logProb))) as tf.Scalar;
+      });
+      return { critic: criticLoss, actor: actorLoss, logProb: logProbMean };
+    }
     // Actor: minimise alpha log pi(a|s) - min_i Q_i(s, a) with a drawn by reparameterisation.
     const eps = noise(agent, n);
     let logProbMean = 0;
@@ -262,6 +313,25 @@ export function sacCloneLoss(agent: SacAgent, S: tf.Tensor2D, targets: tf.Tensor
 function modeActionError(agent: SacAgent, raw: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
   const { action } = squash(agent, raw, tf.zeros([raw.shape[0], agent.config.actionDim]) as tf.Tensor2D);
   return tf.mean(tf.squaredDifference(action, targets)) as tf.Scalar;
+}
+
+/**
+ * log pi(a|s) of given actions under the squashed Gaussian with the actor's raw output: the action is
+ * mapped back through the tanh (clipped just inside the bounds, where the density is finite).
+ */
+function actionLogProb(agent: SacAgent, raw: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
+  const { actionLow, actionHigh, actionDim: da } = agent.config;
+  const n = raw.shape[0];
+  const half = tf.tensor1d(actionLow.map((lo, j) => (actionHigh[j] - lo) / 2));
+  const center = tf.tensor1d(actionLow.map((lo, j) => (actionHigh[j] + lo) / 2));
+  const t = tf.clipByValue(tf.div(tf.sub(actions, center), half), -1 + 1e-5, 1 - 1e-5);
+  const u = tf.atanh(t);
+  const mu = tf.slice(raw, [0, 0], [n, da]);
+  const logStd = logStdOf(raw, da);
+  const z = tf.div(tf.sub(u, mu), tf.exp(logStd));
+  const gaussLog = tf.sub(tf.mul(-0.5, tf.square(z)), tf.add(logStd, 0.5 * Math.log(2 * Math.PI)));
+  const jacobian = tf.log(tf.add(tf.mul(half, tf.sub(1, tf.square(t))), 1e-6));
+  return tf.sum(tf.sub(gaussLog, jacobian), 1, true) as tf.Tensor2D;
 }
 
 /** Frees the agent's tensors. */

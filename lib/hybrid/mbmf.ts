@@ -11,7 +11,9 @@
  *                    on real data: its critic is first fitted to the imitated policy (policy
  *                    evaluation only), so the first actor updates do not follow a random critic
  *                    (optionally, a behaviour-cloning term on the planner's labels holds the actor
- *                    near the planner, as TD3+BC does offline: fineTune.anchorWeight)
+ *                    near the planner, as TD3+BC does offline: fineTune.anchorWeight; or the actor
+ *                    learns by advantage-weighted regression on the buffer's actions, as AWAC does:
+ *                    fineTune.awacLambda)
  *
  * Every real transition counts, in every phase (the DAgger episodes too), and every phase is
  * evaluated the same way: the mean return of its policy from the same start states.
@@ -36,7 +38,11 @@ export interface MbmfConfig {
   reward: RewardFunction;
   /** Phase 1: random episodes, then MPC episodes (version 1.5's settings). */
   modelBased: { baseEpisodes: number; mpcEpisodes: number; horizon: number; cem: CemConfig };
-  /** Phase 2: DAgger rounds (one real episode each) and supervised epochs per round. */
+  /**
+   * Phase 2: DAgger rounds (one real episode each) and supervised epochs per round. DAgger's first
+   * labels are phase 1's MPC episodes (the planner's own actions at the states it visited), so the
+   * distillation starts without an extra expert episode.
+   */
   distil: { iterations: number; epochs?: number; batchSize?: number; logStd?: number };
   /**
    * Phase 3: real steps of SAC from the distilled policy, after `criticWarmup` critic-only steps
@@ -47,7 +53,20 @@ export interface MbmfConfig {
    * (worst evaluations -289 and -683 instead of -989 and -1,387) but the final returns were no better
    * (-258 and -150 instead of -130 and -157); datasets/results/mbmf.json is the run without it.
    */
-  fineTune: { realSteps: number; criticWarmup?: number; updatesPerStep?: number; anchorWeight?: number; anchorSteps?: number };
+  fineTune: {
+    realSteps: number;
+    criticWarmup?: number;
+    updatesPerStep?: number;
+    anchorWeight?: number;
+    anchorSteps?: number;
+    /**
+     * The fine-tuning's actor rule: SAC's own step when undefined, else advantage-weighted regression
+     * on the replay buffer's actions with this temperature (AWAC; see sacUpdate). Off by default: with
+     * lambda 1 on the pendulum (bench mbmf --awac 1, seeds 0 and 1) the fine-tuning still dipped, to
+     * -753 and -923.
+     */
+    awacLambda?: number;
+  };
   /** SAC's networks and rates (the same for the model-free baseline, so the comparison is fair). */
   sac?: DynaStyleConfig["sac"];
   stateScale?: readonly number[];
@@ -178,18 +197,23 @@ export async function mbmf(cfg: MbmfConfig): Promise<MbmfResult> {
     actionHigh: env.actionSpace.high,
   };
   const expert = plannerExpert((s, rng) => cemPlan(problem, s, cfg.modelBased.cem, rng));
+  const demonstrations = {
+    states: mb.data.states.slice(mb.baseTransitions),
+    actions: mb.data.actions.slice(mb.baseTransitions),
+  };
   const distilled = await dagger({
     env,
     expert,
+    demonstrations,
     policy: imitator,
     iterations: cfg.distil.iterations,
     epochs: cfg.distil.epochs,
     batchSize: cfg.distil.batchSize,
     seed: componentSeed(cfg.seed, 2),
   });
-  // Every labelled state is a real step (DAgger's first expert episode, then one policy episode per
-  // round). Those transitions are not given to SAC: its buffer starts with phase 1's data.
-  realSteps += distilled.states.length;
+  // Every labelled state past the demonstrations is a real step (one policy episode per round). Those
+  // transitions are not given to SAC: its buffer starts with phase 1's data.
+  realSteps += distilled.states.length - demonstrations.states.length;
   record("distilled", realSteps, evaluate(imitator.asStatePolicy()));
 
   // 3. fine-tune with SAC from the distilled actor, on all real data so far
@@ -206,6 +230,7 @@ export async function mbmf(cfg: MbmfConfig): Promise<MbmfResult> {
       agent,
       transitions: observedTransitions(env, [mb.data]),
       criticWarmup: cfg.fineTune.criticWarmup ?? 500,
+      awacLambda: cfg.fineTune.awacLambda,
       // The planner's labels, for the optional behaviour-cloning term (off by default; see fineTune).
       anchor: cfg.fineTune.anchorWeight
         ? {

@@ -9,7 +9,7 @@
  *   3. run pi_theta, and label every state it visits with the expert's action a* = MPC(s)
  *   4. aggregate the new pairs with the old; go to 2
  */
-import { type Rng, makeRng, freshSeed } from "../core";
+import { type Rng, ShapeError, makeRng, freshSeed } from "../core";
 import type { ContinuousEnv } from "../envs/types";
 import { type StatePolicy, runEpisode } from "./collect";
 import type { VecLike } from "../linalg/mat";
@@ -33,6 +33,11 @@ export interface DaggerConfig {
   env: ContinuousEnv;
   expert: Expert;
   policy: Imitator;
+  /**
+   * Expert-labelled states that exist already (for example the MPC episodes of a model-based phase):
+   * step 1 then uses them instead of running the expert, so it costs no real steps.
+   */
+  demonstrations?: { states: readonly number[][]; actions: readonly number[][] };
   /** Rounds of steps 2-4. */
   iterations: number;
   /** Episodes per round (default 1). */
@@ -64,8 +69,19 @@ export async function dagger(cfg: DaggerConfig): Promise<{ rounds: DaggerRound[]
   const bs = cfg.batchSize ?? 64;
   const states: number[][] = [];
   const actions: number[][] = [];
-  // 1. run the expert and label its own states
-  for (let e = 0; e < perIter; e++) {
+  // 1. run the expert and label its own states (or take its demonstrations as they are)
+  const demos = cfg.demonstrations;
+  if (demos) {
+    if (demos.states.length !== demos.actions.length || demos.states.length === 0)
+      throw new ShapeError(
+        `dagger: demonstrations need as many actions as states, at least one (got ${demos.states.length} states, ${demos.actions.length} actions)`,
+      );
+    demos.states.forEach((s, i) => {
+      states.push(s.slice());
+      actions.push(demos.actions[i].slice());
+    });
+  }
+  for (let e = 0; e < (demos ? 0 : perIter); e++) {
     const expertPolicy: StatePolicy = (s) => {
       const a = expert(s, rng);
       states.push(s.slice());

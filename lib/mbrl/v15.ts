@@ -53,6 +53,8 @@ export interface V15Result {
   controller: MpcController;
   /** Real episodes used: base + MPC. */
   realEpisodes: number;
+  /** Transitions of the base policy's episodes: data's first baseTransitions rows; the MPC's follow. */
+  baseTransitions: number;
 }
 
 /** An MPC controller over `model` with the given planner settings. */
@@ -92,6 +94,7 @@ export async function mbrlV15(cfg: V15Config): Promise<V15Result> {
   const pi0 = cfg.basePolicy ?? randomPolicy(env, rng);
   const data = concatDatasets(...Array.from({ length: cfg.baseEpisodes }, () => runEpisode(env, pi0, { seed: freshSeed(rng) }).data));
   // 2. learn the dynamics model
+  const baseTransitions = datasetSize(data);
   await cfg.model.fit(data);
   const controller = makeMpc(env, cfg.model, cfg.reward, cfg.horizon, cfg.cem, cfg);
   const curve: V15Result["curve"] = [];
@@ -120,5 +123,5 @@ export async function mbrlV15(cfg: V15Config): Promise<V15Result> {
     curve.push(point);
     cfg.onEpisode?.(point);
   }
-  return { curve, data, controller, realEpisodes: cfg.baseEpisodes + cfg.mpcEpisodes };
+  return { curve, data, controller, realEpisodes: cfg.baseEpisodes + cfg.mpcEpisodes, baseTransitions };
 }

@@ -591,21 +591,23 @@ for (const [i, phases] of mbr.mbmfPhases.entries()) {
 // * **Model-based** (the first point, after 1,000 real steps): MPC through the learned model is already
 //   at the model-free asymptote on every seed. On the pendulum, a small state and smooth dynamics make
 //   the model good fast; the price is a CEM optimisation at every decision.
-// * **Distilled**: DAgger's network is a little worse than the MPC that taught it on two seeds and much
-//   worse on the third (printed above): imitation is only as good as its data and its rounds.
-// * **Fine-tuned**: the first SAC updates *destroy* the handed-over policy (returns fall to about
-//   $-1{,}000$) before SAC rebuilds it, back at the asymptote by 4,600 real steps (where this run
-//   stops). SAC from scratch first reaches the same return at about 4,400 steps and stays there from
-//   8,400 on (printed above, "within 10 %"), so the hand-over saved little: nothing like the paper's
-//   several-fold. This is the well-known **fine-tuning dip**: the critic, fitted on the narrow data of
-//   one good controller, overrates actions it has never seen, and the actor follows it there. Holding
-//   the actor back while the critic learns from the handed-over policy's own transitions, with a low
-//   temperature, was tried and did not remove it. Methods made for this hand-over keep the actor close to
-//   the data it came from (a behaviour-cloning term in the actor's loss, as in TD3+BC or AWAC) until the
-//   critic has seen enough. `mbmf` has that term (`fineTune.anchorWeight`, off in the run above): at
-//   TD3+BC's weight 0.4, held for the whole fine-tuning, the two seeds run with it fell to $-289$ and
-//   $-683$ at worst instead of $-989$ and $-1{,}387$, but ended at $-258$ and $-150$ (without it: $-130$
-//   and $-157$). A shallower dip, not a removed one, so the plot shows the run without it.
+// * **Distilled**: DAgger's first labels are the MPC episodes of phase 1 (the planner's own actions at the
+//   states it visited, no extra real step), then one policy episode per round is labelled by the
+//   planner. The network ends a little below the MPC that taught it (printed above): imitation is only
+//   as good as its data and its rounds.
+// * **Fine-tuned**: the first SAC updates *destroy* the handed-over policy (the curve falls to the
+//   returns of a pendulum that never swings up) before SAC rebuilds it. MBMF stays within 10 % of the
+//   asymptote from earlier than SAC from scratch (the "within 10 %" line above), so the hand-over
+//   saved samples, but not the paper's several-fold: the dip costs most of what the first two phases
+//   had won. This is the well-known
+//   **fine-tuning dip**: the critic, fitted on the narrow data of one good controller, overrates
+//   actions it has never seen, and the actor follows it there. Three remedies were tried on this
+//   benchmark, one run each, and none removed the dip: holding the actor back while the critic learns
+//   from the handed-over policy's own transitions, with a low temperature; a behaviour-cloning term in
+//   the actor's loss as in TD3+BC (`fineTune.anchorWeight`; at weight 0.4 the dip was shallower, the
+//   final returns no better); and advantage-weighted regression as in AWAC, where the
+//   actor only moves towards actions in the buffer (`fineTune.awacLambda`; it still fell below $-750$).
+//   The paper fine-tunes with TRPO, whose small trust-region steps are the other classic answer.
 //
 // So the trade-off of the lectures shows, with a caveat: model-based control is by far the most
 // sample-efficient here, and the model-free learner reaches the same final return only after many more

@@ -3,7 +3,7 @@
  * model-free learner (SAC) from scratch. Real transitions on the x-axis, every phase counted:
  *
  *   MBMF:  MPC with a learned model and data aggregation (1 random + 4 MPC episodes), DAgger distils
- *          MPC into SAC's actor (3 rounds, one real episode each, plus the expert's first episode),
+ *          MPC into SAC's actor (its first labels are the 4 MPC episodes; 3 rounds, one real episode each),
  *          then SAC fine-tunes from there;
  *   MF:    SAC from scratch (400 random steps first), the same networks and rates.
  *
@@ -11,10 +11,11 @@
  * Reported: the curves (3 seeds), the model-free asymptote (mean of MF's last 5 evaluations), and the
  * real steps each method needs to reach it within 10 % (and to reach -300, as the Dyna benchmark does).
  *
- *   npm run bench -- mbmf [--quick] [--seeds N] [--anchor W] [--out FILE]
+ *   npm run bench -- mbmf [--quick] [--seeds N] [--anchor W] [--awac LAMBDA] [--out FILE]
  *
  * --anchor W holds the fine-tuned actor near the planner's labels with behaviour-cloning weight W
- * (mbmf's fineTune.anchorWeight; default 0, off).
+ * (mbmf's fineTune.anchorWeight; default 0, off). --awac LAMBDA fine-tunes the actor by advantage-weighted
+ * regression instead of SAC's own step (fineTune.awacLambda; default off).
  *
  * --out writes the figures to FILE too; notebook 13 plots datasets/results/mbmf.json, made by
  * `npm run bench -- mbmf --out datasets/results/mbmf.json`.
@@ -36,10 +37,12 @@ const outArg = args.indexOf("--out");
 const out = outArg >= 0 ? args[outArg + 1] : null;
 const anchorArg = args.indexOf("--anchor");
 const anchorWeight = anchorArg >= 0 ? Number(args[anchorArg + 1]) : 0;
+const awacArg = args.indexOf("--awac");
+const awacLambda = awacArg >= 0 ? Number(args[awacArg + 1]) : undefined;
 
 const EPISODE = quick ? 50 : 200;
 const MF_STEPS = quick ? 400 : 10_000;
-const FINE_TUNE_STEPS = quick ? 200 : 3_000;
+const FINE_TUNE_STEPS = quick ? 200 : 6_000;
 const EVAL_EVERY = quick ? 100 : 400;
 const EVAL_SEED_BASE = 900;
 const EVAL_EPISODES = 5;
@@ -146,7 +149,7 @@ async function main(): Promise<void> {
         cem: { population: quick ? 40 : 150, elites: quick ? 4 : 15, iterations: 4 },
       },
       distil: { iterations: quick ? 1 : 3, epochs: quick ? 10 : 60 },
-      fineTune: { realSteps: FINE_TUNE_STEPS, criticWarmup: quick ? 50 : 1000, anchorWeight },
+      fineTune: { realSteps: FINE_TUNE_STEPS, criticWarmup: quick ? 50 : 1000, anchorWeight, awacLambda },
       sac: SAC,
       stateScale: STATE_SCALE,
       evalSeedBase: EVAL_SEED_BASE,

@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { yieldToRunner } from "../helpers/yield";
 import { initBackend, makeRng, tf } from "../../lib/core";
 import { Pendulum } from "../../lib/envs";
 import { makeReplayBuffer, pushTransition } from "../../lib/dyna/buffer";
 import { bufferToDataset, disposeDynaResult, dynaStyle, pendulumObservationReward, realStepsToReach } from "../../lib/dyna/dyna";
 import { EnsembleDynamicsModel } from "../../lib/models/ensemble";
 import { disagreement } from "../../lib/dyna/rollouts";
-import { disposeSac, makeSac, sacAct, sacSample, sacUpdate } from "../../lib/dyna/sac";
+import { disposeSac, makeSac, sacAct, sacLogProb, sacSample, sacUpdate } from "../../lib/dyna/sac";
 
 beforeAll(async () => {
   await initBackend();
@@ -26,7 +27,51 @@ describe("soft actor-critic", () => {
     disposeSac(agent);
   });
 
-  it("learns the best action of a one-step task and keeps the tensor count flat", () => {
+  it("sacLogProb gives the log-density of the actions sacSample draws (the tanh inverted)", () => {
+    const agent = makeSac({ stateDim: 2, actionDim: 2, actionLow: [-2, 0], actionHigh: [2, 1], seed: 5 });
+    const n = 50;
+    const rng = makeRng(6);
+    const states = Float64Array.from({ length: 2 * n }, () => rng.normal());
+    // Noise within 2 sd, so no action sits so near a bound that float32 loses its inverse.
+    const eps = Float64Array.from({ length: 2 * n }, () => Math.max(-2, Math.min(2, rng.normal())));
+    const { actions, logProbs } = sacSample(agent, states, n, eps);
+    const again = sacLogProb(agent, states, n, actions);
+    for (let i = 0; i < n; i++) expect(again[i]).toBeCloseTo(logProbs[i], 2);
+    expect(() => sacLogProb(agent, states, n, new Float64Array(3))).toThrow(/50 x 2 actions/);
+    disposeSac(agent);
+  });
+
+  it("AWAC moves the policy to the better of the actions in the batch, and only towards actions taken", async () => {
+    // One-step task: from one state the batch holds actions -1 (reward -1) and +0.5 (reward +1);
+    // the reward of +2 would be higher still, but no transition took it, so AWAC cannot go there.
+    const agent = makeSac({ stateDim: 1, actionDim: 1, actionLow: [-2], actionHigh: [2], seed: 3, gamma: 0 });
+    const n = 64;
+    const actions = Float64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? -1 : 0.5));
+    const batch = {
+      n,
+      states: new Float64Array(n).fill(1),
+      actions,
+      rewards: actions.map((a) => (a > 0 ? 1 : -1)),
+      nextStates: new Float64Array(n).fill(1),
+      dones: new Float64Array(n).fill(1),
+    };
+    for (let it = 0; it < 200; it++) {
+      sacUpdate(agent, batch, { criticOnly: true });
+      await yieldToRunner(it);
+    }
+    const alphaBefore = agent.logAlpha.dataSync()[0];
+    for (let it = 0; it < 300; it++) {
+      sacUpdate(agent, batch, { awacLambda: 0.3 });
+      await yieldToRunner(it);
+    }
+    const mode = sacAct(agent, Float64Array.from([1]), 1, true)[0];
+    expect(Math.abs(mode - 0.5)).toBeLessThan(0.15);
+    expect(agent.logAlpha.dataSync()[0]).toBe(alphaBefore);
+    expect(() => sacUpdate(agent, batch, { awacLambda: -1 })).toThrow(/awacLambda/);
+    disposeSac(agent);
+  }, 120_000);
+
+  it("learns the best action of a one-step task and keeps the tensor count flat", async () => {
     // Reward -(a - 1)^2 from a single state, every transition terminal: the optimum is a = 1.
     const agent = makeSac({ stateDim: 1, actionDim: 1, actionLow: [-2], actionHigh: [2], seed: 1, initAlpha: 0.05 });
     const rng = makeRng(2);
@@ -43,6 +88,7 @@ describe("soft actor-critic", () => {
         nextStates: new Float64Array(n).fill(1),
         dones: new Float64Array(n).fill(1),
       });
+      await yieldToRunner(it);
     }
     expect(tf.memory().numTensors).toBe(before);
     const a = sacAct(agent, Float64Array.from([1]), 1, true)[0];

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { yieldToRunner } from "../helpers/yield";
 import { initBackend, makeRng } from "../../lib/core";
 import { makeReplayBuffer, pushTransition, sampleBatch } from "../../lib/dyna/buffer";
 import { dynaStyle } from "../../lib/dyna/dyna";
@@ -25,7 +26,7 @@ describe("MBMF building blocks", () => {
     const actor0 = flat(agent.actor.getWeights());
     const critic0 = flat(agent.critic.getWeights());
     const alpha0 = agent.logAlpha.dataSync()[0];
-    const losses = sacUpdate(agent, sampleBatch(buf, 32, rng), true);
+    const losses = sacUpdate(agent, sampleBatch(buf, 32, rng), { criticOnly: true });
     expect(Number.isNaN(losses.actor)).toBe(true);
     expect(flat(agent.actor.getWeights())).toEqual(actor0);
     expect(agent.logAlpha.dataSync()[0]).toBe(alpha0);
@@ -36,10 +37,10 @@ describe("MBMF building blocks", () => {
     disposeSac(agent);
   });
 
-  it("an anchored actor step stays near the expert labels where a plain SAC step drifts (TD3+BC-style term)", () => {
+  it("an anchored actor step stays near the expert labels where a plain SAC step drifts (TD3+BC-style term)", async () => {
     // A one-step task whose reward wants a = +1.5 everywhere, while the expert labels say a = -1:
     // with a large anchor weight the actor's deterministic action stays near -1; without, it moves up.
-    const run = (weight: number | null) => {
+    const run = async (weight: number | null) => {
       const agent = makeSac({ stateDim: 1, actionDim: 1, actionLow: [-2], actionHigh: [2], seed: 5, initAlpha: 0.01 });
       const rng = makeRng(6);
       const n = 64;
@@ -59,18 +60,19 @@ describe("MBMF building blocks", () => {
           nextStates: new Float64Array(n),
           dones: new Float64Array(n).fill(1),
         };
-        sacUpdate(agent, batch, false, weight === null ? undefined : anchor);
+        sacUpdate(agent, batch, { anchor: weight === null ? undefined : anchor });
+        await yieldToRunner(it);
       }
       const a = sacAct(agent, Float64Array.from([0.2]), 1, true)[0];
       disposeSac(agent);
       return a;
     };
-    const free = run(null);
-    const anchored = run(5);
+    const free = await run(null);
+    const anchored = await run(5);
     expect(free).toBeGreaterThan(0.5);
     expect(Math.abs(anchored + 1)).toBeLessThan(0.3);
     // Weight 0 is the plain step, bit for bit.
-    expect(run(0)).toBe(free);
+    expect(await run(0)).toBe(free);
   });
 
   it("dynaStyle names an anchor whose arrays do not match its row count", async () => {
@@ -164,8 +166,9 @@ describe("mbmf", () => {
       seed: 2,
     });
     expect(r.curve.map((p) => p.phase)).toEqual(["model-based", "distilled", "fine-tuned", "fine-tuned"]);
-    // 2 episodes of 30 steps, then DAgger's expert episode and 2 policy episodes, then 30 and 60 SAC steps.
-    expect(r.curve.map((p) => p.realSteps)).toEqual([60, 150, 180, 210]);
+    // 2 episodes of 30 steps, then DAgger's 2 policy episodes (its first labels are the MPC episode's,
+    // no extra expert episode), then 30 and 60 SAC steps.
+    expect(r.curve.map((p) => p.realSteps)).toEqual([60, 120, 150, 180]);
     for (const p of r.curve) expect(Number.isFinite(p.evalReturn)).toBe(true);
     // The returned agent is the fine-tuned actor.
     expect(sacAct(r.agent, Float64Array.from([1, 0, 0]), 1, true).length).toBe(1);

@@ -223,4 +223,34 @@ describe("DAgger", () => {
     expect(err / res.states.length).toBeLessThan(0.5);
     policy.dispose();
   });
+
+  it("starts from given demonstrations without running the expert for them", async () => {
+    const env = new Pendulum({ seed: 0, maxSteps: 40 });
+    let expertCalls = 0;
+    const expert = (s: number[]) => {
+      expertCalls++;
+      return [Math.max(-2, Math.min(2, -3 * Math.atan2(Math.sin(s[0]), Math.cos(s[0])) - s[1]))];
+    };
+    const demoStates = Array.from({ length: 25 }, (_, i) => [i / 10 - 1.2, 0.1 * i]);
+    const demonstrations = { states: demoStates, actions: demoStates.map(() => [0.5]) };
+    const policy = new NeuralPolicy({
+      stateDim: 2,
+      actionDim: 1,
+      actionLow: [-2],
+      actionHigh: [2],
+      angleDims: [0],
+      hiddenSizes: [16],
+      seed: 2,
+    });
+    const res = await dagger({ env, expert, policy, demonstrations, iterations: 2, epochs: 5, seed: 1 });
+    // Only the policy's own episodes (2 x 40 steps) were labelled by the expert; the demos come first, as given.
+    expect(expertCalls).toBe(80);
+    expect(res.rounds.map((r) => r.labels)).toEqual([65, 105]);
+    expect(res.states.slice(0, 25)).toEqual(demoStates);
+    expect(res.actions.slice(0, 25)).toEqual(demonstrations.actions);
+    await expect(
+      dagger({ env, expert, policy, demonstrations: { states: demoStates, actions: [[1]] }, iterations: 1, seed: 1 }),
+    ).rejects.toThrow(/25 states, 1 actions/);
+    policy.dispose();
+  });
 });
