@@ -28,7 +28,7 @@ import { saveResult } from "../../lib/datasets";
 import { cellSource, parseNotebook } from "../../lib/grader/notebook";
 import { solveNotebook } from "../../lib/grader/release";
 import { defaultPaths } from "../../lib/grader/spec";
-import { Client, removeStudents, writeHubConfig, runCell, sleep } from "../helpers/hub-client";
+import { Client, readPasswords, removeStudents, runCell, sleep, writeHubConfig } from "../helpers/hub-client";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const STEM = "00-welcome";
@@ -313,14 +313,7 @@ async function main(): Promise<void> {
     );
     if (add.status !== 0) throw new Error(`add-students failed: ${add.stderr}`);
     const addStudentsSecondsPerStudent = seconds(tAdd) / n;
-    const passwords = new Map(
-      fs
-        .readFileSync(path.join(tmp, "pw.csv"), "utf8")
-        .trim()
-        .split("\n")
-        .slice(1)
-        .map((l) => l.split(",") as [string, string]),
-    );
+    const passwords = readPasswords(path.join(tmp, "pw.csv"));
     const students: Student[] = users.map((user) => ({
       user,
       password: passwords.get(user)!,

@@ -39,6 +39,12 @@ export async function writeHubConfig(dir: string, keys: Record<string, unknown>)
   return { config, port };
 }
 
+/** The user -> password map of the passwords file `npm run hub:add-students -- ... --passwords FILE` writes. */
+export function readPasswords(file: string): Map<string, string> {
+  const lines = fs.readFileSync(file, "utf8").trim().split("\n").slice(1); // after the header line
+  return new Map(lines.map((l) => l.split(",") as [string, string]));
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A cookie jar for one browser-like client of the hub. */

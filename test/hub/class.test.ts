@@ -22,7 +22,7 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { chromiumMissing, launchChromium } from "../helpers/browser";
-import { writeHubConfig } from "../helpers/hub-client";
+import { readPasswords, writeHubConfig } from "../helpers/hub-client";
 
 const root = path.resolve(__dirname, "..", "..");
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
@@ -187,14 +187,7 @@ describe.skipIf(why !== "")("a class on the hub, end to end in the browser", () 
     });
     fs.writeFileSync(path.join(tmp, "roster.csv"), `username,name\n${students.map((u) => `${u},Student ${u}`).join("\n")}\n`);
     run(process.execPath, [path.join(root, "scripts", "add-students.mjs"), "roster.csv", "--group", group, "--passwords", "pw.csv"]);
-    passwords = new Map(
-      fs
-        .readFileSync(path.join(tmp, "pw.csv"), "utf8")
-        .trim()
-        .split("\n")
-        .slice(1)
-        .map((l) => l.split(",") as [string, string]),
-    );
+    passwords = readPasswords(path.join(tmp, "pw.csv"));
 
     const { config, port } = await writeHubConfig(tmp, {
       studentsGroup: group,

@@ -14,7 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium } from "playwright-core";
-import { Client, removeStudents, runCell, sleep, writeHubConfig } from "../helpers/hub-client";
+import { Client, readPasswords, removeStudents, runCell, sleep, writeHubConfig } from "../helpers/hub-client";
 
 const root = path.resolve(__dirname, "..", "..");
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
@@ -60,14 +60,7 @@ describe.skipIf(why !== "")("the course hub (JupyterHub, real students)", () => 
     const made = node("add-students.mjs", ["roster.csv", "--group", group, "--passwords", "pw.csv"]);
     expect(made.stderr).toBe("");
     expect(made.status).toBe(0);
-    passwords = new Map(
-      fs
-        .readFileSync(path.join(tmp, "pw.csv"), "utf8")
-        .trim()
-        .split("\n")
-        .slice(1)
-        .map((l) => l.split(",") as [string, string]),
-    );
+    passwords = readPasswords(path.join(tmp, "pw.csv"));
     expect([...passwords.keys()]).toEqual([alice, bob]);
 
     for (const u of [outsider, teacher]) expect(spawnSync("useradd", ["--create-home", u]).status).toBe(0);
