@@ -19,7 +19,7 @@
  * The accounts (prefix "hbb") and the hub are removed at the end, also after a failure or Ctrl-C.
  * Last line: {"bench":"hub","classes":[{"students":N,...}],...}
  */
-import { spawn, spawnSync, type ChildProcess } from "child_process";
+import { spawnSync, type ChildProcess } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -28,7 +28,7 @@ import { saveResult } from "../../lib/datasets";
 import { cellSource, parseNotebook } from "../../lib/grader/notebook";
 import { solveNotebook } from "../../lib/grader/release";
 import { defaultPaths } from "../../lib/grader/spec";
-import { Client, readPasswords, removeStudents, runCell, sleep, writeHubConfig } from "../helpers/hub-client";
+import { Client, readPasswords, removeStudents, runCell, sleep, startHub, stopHub, writeHubConfig } from "../helpers/hub-client";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const STEM = "00-welcome";
@@ -290,11 +290,7 @@ async function main(): Promise<void> {
   const cleanup = async () => {
     if (cleaned) return;
     cleaned = true;
-    if (hub && hub.exitCode === null) {
-      hub.kill("SIGTERM");
-      for (let t = 0; t < 120 && hub.exitCode === null; t++) await sleep(250);
-      if (hub.exitCode === null) hub.kill("SIGKILL");
-    }
+    await stopHub(hub, stateDir);
     removeStudents(users, group);
     fs.rmSync(tmp, { recursive: true, force: true });
   };
@@ -324,21 +320,8 @@ async function main(): Promise<void> {
     const { config, port } = await writeHubConfig(tmp, { studentsGroup: group, stateDir, startTimeoutSeconds: START_TIMEOUT_S });
     const base = `http://127.0.0.1:${port}`;
     const hubLog = path.join(tmp, "hub.log");
-    const logFd = fs.openSync(hubLog, "a");
-    hub = spawn(process.execPath, [path.join(ROOT, "scripts", "hub.mjs"), "--config", config], {
-      cwd: tmp,
-      stdio: ["ignore", logFd, logFd],
-    });
+    hub = await startHub(config, port, { cwd: tmp, onOutput: (d) => fs.appendFileSync(hubLog, d), timeoutSeconds: 120 });
     const tailLog = () => fs.readFileSync(hubLog, "utf8").slice(-3000);
-    for (let t = 0; ; t++) {
-      const up = await fetch(`${base}/hub/api`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (up) break;
-      if (hub.exitCode !== null || t > 240) throw new Error(`the hub did not come up:\n${tailLog()}`);
-      await sleep(500);
-    }
     log(`hub up on ${base}`);
 
     const classes = [];

@@ -1,14 +1,15 @@
 /**
  * A client of the course hub (`npm run hub`) as students meet it: free ports for a hub of its own, the
- * hub's login form and REST API with a cookie jar, and cells run on a kernel's websocket. Shared by
+ * hub started and stopped, the hub's login form and REST API with a cookie jar, and cells run on a kernel's websocket. Shared by
  * the hub tests (test/hub/) and the hub benchmark (test/bench/hub.ts).
  */
-import { spawnSync } from "child_process";
+import { type ChildProcess, spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import WebSocket from "ws";
+import { ROOT } from "./notebook";
 
 /** n different free ports (all held open together while they are picked, so none comes twice). */
 export async function freePorts(n: number): Promise<number[]> {
@@ -43,6 +44,58 @@ export async function writeHubConfig(dir: string, keys: Record<string, unknown>)
 export function readPasswords(file: string): Map<string, string> {
   const lines = fs.readFileSync(file, "utf8").trim().split("\n").slice(1); // after the header line
   return new Map(lines.map((l) => l.split(",") as [string, string]));
+}
+
+/**
+ * Starts the course hub (`npm run hub -- --config CONFIG`, from `cwd`) and waits until its API answers
+ * on `port`; its output goes to `onOutput`. Throws with that output when it exits or is not up within
+ * `timeoutSeconds`.
+ */
+export async function startHub(
+  config: string,
+  port: number,
+  opts: { cwd: string; onOutput: (text: string) => void; timeoutSeconds?: number },
+): Promise<ChildProcess> {
+  let output = "";
+  const hub = spawn(process.execPath, [path.join(ROOT, "scripts", "hub.mjs"), "--config", config], {
+    cwd: opts.cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const take = (d: Buffer) => {
+    output += d;
+    opts.onOutput(String(d));
+  };
+  hub.stdout!.on("data", take);
+  hub.stderr!.on("data", take);
+  const deadline = Date.now() + (opts.timeoutSeconds ?? 60) * 1000;
+  for (;;) {
+    const up = await fetch(`http://127.0.0.1:${port}/hub/api`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) return hub;
+    if (hub.exitCode !== null || Date.now() > deadline) throw new Error(`the hub did not come up:\n${output}`);
+    await sleep(250);
+  }
+}
+
+/**
+ * Stops a hub started by startHub: SIGTERM (the hub stops every student's server with it), then after
+ * `graceSeconds` SIGKILL, and then JupyterHub and its proxy too, the launcher's children, by the pid
+ * files in the hub's `stateDir` (a killed launcher does not take them with it).
+ */
+export async function stopHub(hub: ChildProcess | undefined, stateDir: string, graceSeconds = 30): Promise<void> {
+  const running = () => !!hub && hub.exitCode === null && hub.signalCode === null;
+  if (!hub || !running()) return;
+  hub.kill("SIGTERM");
+  for (let t = 0; t < graceSeconds * 4 && running(); t++) await sleep(250);
+  if (!running()) return;
+  hub.kill("SIGKILL");
+  for (const f of ["jupyterhub.pid", "jupyterhub-proxy.pid"]) {
+    const file = path.join(stateDir, f);
+    const pid = fs.existsSync(file) ? Number(fs.readFileSync(file, "utf8").trim()) : 0;
+    if (pid > 0) spawnSync("kill", ["-KILL", String(pid)]);
+  }
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

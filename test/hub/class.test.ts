@@ -14,7 +14,7 @@
  * has them); skipped with a message otherwise. The accounts (prefix "hube"), the hub, every student process and
  * the control groups are removed afterwards, even on failure.
  */
-import { spawn, spawnSync, type ChildProcess } from "child_process";
+import { spawnSync, type ChildProcess } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -22,7 +22,8 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { chromiumMissing, launchChromium } from "../helpers/browser";
-import { readPasswords, writeHubConfig } from "../helpers/hub-client";
+import { readPasswords, startHub, stopHub, writeHubConfig } from "../helpers/hub-client";
+import { cli } from "../grading/helpers";
 
 const root = path.resolve(__dirname, "..", "..");
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
@@ -71,7 +72,6 @@ fs.chmodSync(tmp, 0o755);
 const exchange = path.join(tmp, "exchange");
 const release = path.join(tmp, "release");
 const env = { ...process.env, MBRL_EXCHANGE: exchange };
-const TSX = path.join(root, "node_modules", "tsx", "dist", "cli.mjs");
 
 function run(cmd: string, args: string[], timeout = 120_000) {
   const r = spawnSync(cmd, args, { encoding: "utf8", cwd: tmp, env, timeout });
@@ -179,11 +179,8 @@ describe.skipIf(why !== "")("a class on the hub, end to end in the browser", () 
   beforeAll(async () => {
     // The release (no solutions) and the students, while the browser starts.
     const browserStarting = launchChromium();
-    const releasing = new Promise<void>((resolve, reject) => {
-      const p = spawn(process.execPath, [TSX, "lib/grader/cli.ts", "release", release], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
-      let err = "";
-      p.stderr!.on("data", (d) => (err += d));
-      p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`the release failed:\n${err}`))));
+    const releasing = cli(["release", release]).then((r) => {
+      if (r.code !== 0) throw new Error(`the release failed:\n${r.stderr}`);
     });
     fs.writeFileSync(path.join(tmp, "roster.csv"), `username,name\n${students.map((u) => `${u},Student ${u}`).join("\n")}\n`);
     run(process.execPath, [path.join(root, "scripts", "add-students.mjs"), "roster.csv", "--group", group, "--passwords", "pw.csv"]);
@@ -197,21 +194,7 @@ describe.skipIf(why !== "")("a class on the hub, end to end in the browser", () 
     });
     hubUrl = `http://127.0.0.1:${port}`;
     hubPortForCleanup = port;
-    hub = spawn(process.execPath, [path.join(root, "scripts", "hub.mjs"), "--config", config], {
-      cwd: tmp,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    hub.stdout!.on("data", (d) => (hubLog += d));
-    hub.stderr!.on("data", (d) => (hubLog += d));
-    for (let t = 0; ; t++) {
-      const ok = await fetch(`${base()}/hub/api`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      if (hub.exitCode !== null || t > 240) throw new Error(`the hub did not come up:\n${hubLog}`);
-      await sleep(250);
-    }
+    hub = await startHub(config, port, { cwd: tmp, onOutput: (d) => (hubLog += d), timeoutSeconds: 60 });
     browser = await browserStarting;
     await releasing;
     exercisePoints = (
@@ -224,20 +207,7 @@ describe.skipIf(why !== "")("a class on the hub, end to end in the browser", () 
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
-    const running = () => !!hub && hub.exitCode === null && hub.signalCode === null;
-    if (hub && running()) {
-      hub.kill("SIGTERM"); // the hub stops every student's server with it
-      for (let t = 0; t < 120 && running(); t++) await sleep(250);
-      if (running()) {
-        hub.kill("SIGKILL");
-        // npm run hub is gone; JupyterHub and its proxy, its children, are not: their pid files say who they are.
-        for (const f of ["jupyterhub.pid", "jupyterhub-proxy.pid"]) {
-          const file = path.join(tmp, "state", f);
-          const pid = fs.existsSync(file) ? Number(fs.readFileSync(file, "utf8").trim()) : 0;
-          if (pid > 0) spawnSync("kill", ["-KILL", String(pid)]);
-        }
-      }
-    }
+    await stopHub(hub, path.join(tmp, "state"));
     for (const u of students) spawnSync("pkill", ["-KILL", "-u", u]);
     for (let t = 0; t < 40 && students.some((u) => spawnSync("pgrep", ["-u", u]).status === 0); t++) await sleep(250);
     for (const u of students) spawnSync("userdel", ["--remove", u]);

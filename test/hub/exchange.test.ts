@@ -13,6 +13,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli } from "../grading/helpers";
 
 const root = path.resolve(__dirname, "..", "..");
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
@@ -51,16 +52,9 @@ const submit = (user: string) => asStudent(user, [process.execPath, path.join(ro
 const course = (user: string, ...p: string[]) => path.join("/home", user, "course", ...p);
 
 describe.skipIf(!!why)("the assignment exchange on the hub", () => {
-  beforeAll(() => {
-    const r = spawnSync(
-      process.execPath,
-      [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "lib/grader/cli.ts", "release", release],
-      {
-        encoding: "utf8",
-        cwd: root,
-      },
-    );
-    expect(r.status, r.stderr).toBe(0);
+  beforeAll(async () => {
+    const r = await cli(["release", release]);
+    expect(r.code, r.stderr).toBe(0);
     fs.writeFileSync(path.join(tmp, "roster.csv"), `username\n${students.join("\n")}\n`);
     const made = spawnSync(process.execPath, [path.join(root, "scripts", "add-students.mjs"), "roster.csv", "--group", group], {
       encoding: "utf8",
@@ -171,7 +165,7 @@ describe.skipIf(!!why)("the assignment exchange on the hub", () => {
     expect(fs.readdirSync(path.join(exchange, ASSIGNMENT, bob))).toHaveLength(before + 1);
   });
 
-  it("collects the latest submissions in grade's layout, grades them and returns each student's feedback", () => {
+  it("collects the latest submissions in grade's layout, grades them and returns each student's feedback", async () => {
     const out = path.join(tmp, "collected");
     const c = exchangeCmd(["collect", ASSIGNMENT, out]);
     expect(c.status, c.stderr).toBe(0);
@@ -187,16 +181,8 @@ describe.skipIf(!!why)("the assignment exchange on the hub", () => {
 
     // The real grader on the collected folder (it runs each submission as its sandbox user).
     const grades = path.join(tmp, "grades");
-    const g = spawnSync(
-      process.execPath,
-      [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "lib/grader/cli.ts", "grade", out, "--out", grades],
-      {
-        encoding: "utf8",
-        cwd: root,
-        timeout: 120_000,
-      },
-    );
-    expect(g.status, g.stderr).toBe(0);
+    const g = await cli(["grade", out, "--out", grades]);
+    expect(g.code, g.stderr).toBe(0);
     expect(g.stdout).toMatch(new RegExp(`${alice}/00-welcome\\s+0 / \\d+`));
     expect(g.stdout).toMatch(new RegExp(`${bob}/00-welcome\\s+0 / \\d+`));
 
@@ -214,15 +200,8 @@ describe.skipIf(!!why)("the assignment exchange on the hub", () => {
     expect(fs.existsSync(course(carol, "feedback"))).toBe(false);
     // The --return folder of `npm run feedback` works too, and a second return replaces the page.
     const returned = path.join(tmp, "returned");
-    const f = spawnSync(
-      process.execPath,
-      [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "lib/grader/cli.ts", "feedback", grades, "--return", returned],
-      {
-        encoding: "utf8",
-        cwd: root,
-      },
-    );
-    expect(f.status, f.stderr).toBe(0);
+    const f = await cli(["feedback", grades, "--return", returned]);
+    expect(f.code, f.stderr).toBe(0);
     fs.writeFileSync(path.join(returned, alice, `${ASSIGNMENT}.feedback.html`), "<p>regraded</p>");
     const again = exchangeCmd(["return", ASSIGNMENT, returned]);
     expect(again.status, again.stderr).toBe(0);

@@ -7,14 +7,14 @@
  * Needs root and Debian's jupyterhub (CI installs it); skipped with a message otherwise (the browser
  * step also without Chromium). The accounts it makes (prefix "hubt") are removed afterwards.
  */
-import { spawn, spawnSync, type ChildProcess } from "child_process";
+import { spawnSync, type ChildProcess } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium } from "playwright-core";
-import { Client, readPasswords, removeStudents, runCell, sleep, writeHubConfig } from "../helpers/hub-client";
+import { Client, readPasswords, removeStudents, runCell, sleep, startHub, stopHub, writeHubConfig } from "../helpers/hub-client";
 
 const root = path.resolve(__dirname, "..", "..");
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
@@ -70,29 +70,11 @@ describe.skipIf(why !== "")("the course hub (JupyterHub, real students)", () => 
     config = written.config;
     const port = written.port;
     base = `http://127.0.0.1:${port}`;
-    hub = spawn(process.execPath, [path.join(root, "scripts", "hub.mjs"), "--config", config], {
-      cwd: tmp,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    hub.stdout!.on("data", (d) => (hubLog += d));
-    hub.stderr!.on("data", (d) => (hubLog += d));
-    for (let t = 0; ; t++) {
-      const ok = await fetch(`${base}/hub/api`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      if (hub.exitCode !== null || t > 120) throw new Error(`the hub did not come up:\n${hubLog}`);
-      await sleep(500);
-    }
+    hub = await startHub(config, port, { cwd: tmp, onOutput: (d) => (hubLog += d), timeoutSeconds: 60 });
   });
 
   afterAll(async () => {
-    if (hub && hub.exitCode === null) {
-      hub.kill("SIGTERM");
-      for (let t = 0; t < 60 && hub.exitCode === null; t++) await sleep(250);
-      if (hub.exitCode === null) hub.kill("SIGKILL");
-    }
+    await stopHub(hub, path.join(tmp, "state"), 15);
     removeStudents([alice, bob, outsider, teacher], group);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
