@@ -19,7 +19,7 @@ import * as fs from "node:fs";
 import { pathToFileURL } from "node:url";
 // The roster's CSV reading is the grader's (lib/grader/roster.ts, built into dist/ by npm install).
 import roster from "../dist/grader/roster.js";
-import { takeOption } from "./hub/options.mjs";
+import { run, takeOption } from "./hub/common.mjs";
 
 const { csvCells } = roster;
 
@@ -53,12 +53,6 @@ export function parseStudentRoster(text, file = "roster") {
   if (errors.length) throw new Error(`${file}: ${errors.length} bad line(s), no account was made:\n  ${errors.join("\n  ")}`);
   if (!students.length) throw new Error(`${file} lists no students`);
   return students;
-}
-
-function run(cmd, args, input) {
-  const r = spawnSync(cmd, args, { encoding: "utf8", input });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`);
-  return r.stdout;
 }
 
 /** uid and groups of an existing user, or null. */

@@ -19,7 +19,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { takeOption } from "./hub/options.mjs";
+import { run, takeOption } from "./hub/common.mjs";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -54,12 +54,6 @@ export function knownAssignments(from) {
     .filter((f) => f.endsWith(".ipynb"))
     .map((f) => f.slice(0, -".ipynb".length))
     .sort();
-}
-
-function run(cmd, args, input) {
-  const r = spawnSync(cmd, args, { encoding: "utf8", input });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`);
-  return r.stdout;
 }
 
 /** The members of a unix group, [{ user, uid, gid, home }], sorted by name. */

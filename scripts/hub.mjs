@@ -162,7 +162,8 @@ async function main() {
   const s = readHubConfig(file);
   const problems = missingForHub();
   if (problems.length) throw new Error(`cannot start the hub:\n  ${problems.join("\n  ")}`);
-  if (spawnSync("getent", ["group", s.studentsGroup]).status !== 0)
+  const studentsGroup = spawnSync("getent", ["group", s.studentsGroup], { encoding: "utf8" });
+  if (studentsGroup.status !== 0)
     throw new Error(
       `the students' group ${s.studentsGroup} does not exist, so no student could log in. Make the students first (npm run hub:add-students -- ROSTER.csv --group ${s.studentsGroup}), or fix studentsGroup in ${file}.`,
     );
@@ -180,10 +181,7 @@ async function main() {
     }
   }
   // The answers live in this same folder: close them to the students, as `npm run grade` does for its sandbox.
-  const closed = await closePrivateFolders(
-    root,
-    Number(spawnSync("getent", ["group", s.studentsGroup], { encoding: "utf8" }).stdout.split(":")[2]),
-  );
+  const closed = await closePrivateFolders(root, Number(studentsGroup.stdout.split(":")[2]));
   if (closed.length)
     console.log(
       `npm run hub: closed ${closed.map((p) => path.relative(root, p)).join(", ")} to other users (chmod o-rwx): they hold the reference ` +
