@@ -119,21 +119,34 @@ function logStdOf(raw: tf.Tensor2D, da: number): tf.Tensor2D {
 
 /** Squashed-Gaussian sample and its log-probability from the actor's raw output [n, 2 da] and noise eps [n, da]. */
 function squash(agent: SacAgent, raw: tf.Tensor2D, eps: tf.Tensor2D): { action: tf.Tensor2D; logProb: tf.Tensor2D } {
-  const { actionLow, actionHigh } = agent.config;
   const da = agent.config.actionDim;
   const n = raw.shape[0];
   const mu = tf.slice(raw, [0, 0], [n, da]);
   const logStd = logStdOf(raw, da);
   const u = tf.add(mu, tf.mul(tf.exp(logStd), eps));
   const t = tf.tanh(u);
-  const half = tf.tensor1d(actionLow.map((lo, j) => (actionHigh[j] - lo) / 2));
-  const center = tf.tensor1d(actionLow.map((lo, j) => (actionHigh[j] + lo) / 2));
+  const { half, center } = actionScale(agent);
   const action = tf.add(center, tf.mul(half, t)) as tf.Tensor2D;
-  // log N(u; mu, sigma) - log |d action / d u|, summed over action dimensions.
-  const gaussLog = tf.sub(tf.mul(-0.5, tf.square(eps)), tf.add(logStd, 0.5 * Math.log(2 * Math.PI)));
+  return { action, logProb: squashedLogProb(eps, logStd, t, half) };
+}
+
+/** The action box as center + half * [-1, 1]: the tanh's output mapped to the bounds. */
+function actionScale(agent: SacAgent): { half: tf.Tensor1D; center: tf.Tensor1D } {
+  const { actionLow, actionHigh } = agent.config;
+  return {
+    half: tf.tensor1d(actionLow.map((lo, j) => (actionHigh[j] - lo) / 2)),
+    center: tf.tensor1d(actionLow.map((lo, j) => (actionHigh[j] + lo) / 2)),
+  };
+}
+
+/**
+ * log pi(a|s) of a squashed Gaussian action, from its standardised pre-tanh value z = (u - mu) / sigma and
+ * t = tanh(u): log N(u; mu, sigma) - log |d action / d u|, summed over action dimensions.
+ */
+function squashedLogProb(z: tf.Tensor, logStd: tf.Tensor2D, t: tf.Tensor, half: tf.Tensor1D): tf.Tensor2D {
+  const gaussLog = tf.sub(tf.mul(-0.5, tf.square(z)), tf.add(logStd, 0.5 * Math.log(2 * Math.PI)));
   const jacobian = tf.log(tf.add(tf.mul(half, tf.sub(1, tf.square(t))), 1e-6));
-  const logProb = tf.sum(tf.sub(gaussLog, jacobian), 1, true) as tf.Tensor2D;
-  return { action, logProb };
+  return tf.sum(tf.sub(gaussLog, jacobian), 1, true) as tf.Tensor2D;
 }
 
 function noise(agent: SacAgent, n: number): tf.Tensor2D {
@@ -320,18 +333,15 @@ function modeActionError(agent: SacAgent, raw: tf.Tensor2D, targets: tf.Tensor2D
  * mapped back through the tanh (clipped just inside the bounds, where the density is finite).
  */
 function actionLogProb(agent: SacAgent, raw: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
-  const { actionLow, actionHigh, actionDim: da } = agent.config;
+  const da = agent.config.actionDim;
   const n = raw.shape[0];
-  const half = tf.tensor1d(actionLow.map((lo, j) => (actionHigh[j] - lo) / 2));
-  const center = tf.tensor1d(actionLow.map((lo, j) => (actionHigh[j] + lo) / 2));
+  const { half, center } = actionScale(agent);
   const t = tf.clipByValue(tf.div(tf.sub(actions, center), half), -1 + 1e-5, 1 - 1e-5);
   const u = tf.atanh(t);
   const mu = tf.slice(raw, [0, 0], [n, da]);
   const logStd = logStdOf(raw, da);
   const z = tf.div(tf.sub(u, mu), tf.exp(logStd));
-  const gaussLog = tf.sub(tf.mul(-0.5, tf.square(z)), tf.add(logStd, 0.5 * Math.log(2 * Math.PI)));
-  const jacobian = tf.log(tf.add(tf.mul(half, tf.sub(1, tf.square(t))), 1e-6));
-  return tf.sum(tf.sub(gaussLog, jacobian), 1, true) as tf.Tensor2D;
+  return squashedLogProb(z, logStd, t, half);
 }
 
 /** Frees the agent's tensors. */
