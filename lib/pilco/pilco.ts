@@ -157,6 +157,12 @@ export function augment(plant: PilcoPlant, x: ArrayLike<number>): number[] {
   return z;
 }
 
+/** The policy's input for one raw state: the plant.poli entries of its augmented state. */
+export function policyInput(plant: PilcoPlant, x: ArrayLike<number>): number[] {
+  const z = augment(plant, x);
+  return plant.poli.map((i) => z[i]);
+}
+
 /** The immediate (deterministic) saturating cost of one raw state. */
 export function immediateCost(plant: PilcoPlant, cost: PilcoCost, x: ArrayLike<number>): number {
   const z = augment(plant, x);
@@ -353,17 +359,7 @@ export function pilco(env: ContinuousEnv, sc: PilcoScenario, opts: PilcoOptions 
     const opt = optimisePolicy(policy, gps, fit.dataSize, sc, opts);
     // 4) Apply the policy to the system.
     const ctx = preparePolicy(policy);
-    const run = runTrial(
-      env,
-      sc,
-      (x) =>
-        policyAction(
-          ctx,
-          plant.poli.map((i) => augment(plant, x)[i]),
-        ),
-      rng,
-      trialSeed(seed, j),
-    );
+    const run = runTrial(env, sc, (x) => policyAction(ctx, policyInput(plant, x)), rng, trialSeed(seed, j));
     addData(run.states, run.actions);
     const trial = record(j, run, { ...opt, gpSeconds: fit.gpSeconds, dataSize: fit.dataSize });
     if (trial.success && firstSuccess === null) {
