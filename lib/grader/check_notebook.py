@@ -13,6 +13,20 @@ import nbformat
 from nbclient import NotebookClient
 
 
+def keep_reply_error(cell, cell_index, execute_reply):
+    """The execute reply says whether a cell failed; its error output comes separately on IOPub and can
+    arrive after nbclient stopped waiting on a loaded machine. A failed cell without its error output
+    would read as a pass, so the reply's error is written into the cell when the output is missing."""
+    content = execute_reply.get("content", {}) if execute_reply else {}
+    if content.get("status") != "error":
+        return
+    if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+        return
+    cell.setdefault("outputs", []).append(nbformat.v4.new_output(
+        "error", ename=content.get("ename", "Error"), evalue=content.get("evalue", ""),
+        traceback=content.get("traceback", [])))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("notebook")
@@ -22,7 +36,10 @@ def main():
     args = ap.parse_args()
     started = time.time()
     nb = nbformat.read(args.notebook, as_version=4)
+    # iopub_timeout: how long to wait for a cell's outputs after its reply; nbclient's 4 s is too
+    # short when a class's checks share a loaded machine.
     client = NotebookClient(nb, timeout=args.timeout, kernel_name="tslab", allow_errors=True,
+                            iopub_timeout=30, on_cell_executed=keep_reply_error,
                             resources={"metadata": {"path": args.cwd}})
     result = {"ok": True}
     try:

@@ -3,13 +3,14 @@
  * and with an exercise cell deleted (and a check cell edited). Each runs through the real CLI in a fresh
  * course kernel, on the grader's fixture notebook released as students get it.
  */
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
 import { exerciseChecks, staticWarnings } from "../../lib/grader/check";
 import { cellSource, exerciseId, nbgraderMeta, parseNotebook, setCellSource, type Notebook } from "../../lib/grader/notebook";
 import { studentNotebook } from "../../lib/grader/release";
-import { jupyterMissing } from "../kernel/python";
+import { jupyterMissing, PYTHON } from "../kernel/python";
 import { cli, FIXTURES, makeSubmission, referenceBodies, removeTmpDirs, tmpDir, writeNotebook } from "./helpers";
 
 afterAll(removeTmpDirs);
@@ -55,6 +56,34 @@ describe("npm run check", () => {
     const big = structuredClone(released);
     big.cells[1].outputs = [{ output_type: "stream", name: "stdout", text: "x".repeat(6_000_000) }];
     expect(staticWarnings(big, 6_000_000).join("\n")).toMatch(/outputs are 6\.0 MB.*clear them/);
+  });
+
+  it.skipIf(missing !== null)("a failed cell whose error output came too late still reads as failed, not as a pass", () => {
+    // On a loaded machine nbclient can stop waiting for a cell's IOPub output after its reply (CI once
+    // graded an unsolved exercise "pass" so); the runner writes the reply's error into the cell then.
+    const script = [
+      "import json, sys, nbformat",
+      "sys.path.insert(0, 'lib/grader')",
+      "from check_notebook import keep_reply_error",
+      "late = nbformat.v4.new_code_cell('f()')",
+      "reply = {'content': {'status': 'error', 'ename': 'Error', 'evalue': 'not implemented yet: f', 'traceback': ['Error: not implemented yet: f']}}",
+      "keep_reply_error(late, 0, reply)",
+      "shown = nbformat.v4.new_code_cell('g()', outputs=[nbformat.v4.new_output('error', ename='E', evalue='shown', traceback=[])])",
+      "keep_reply_error(shown, 1, reply)",
+      "ok = nbformat.v4.new_code_cell('h()')",
+      "keep_reply_error(ok, 2, {'content': {'status': 'ok'}})",
+      "print(json.dumps([late.outputs, shown.outputs, ok.outputs]))",
+    ].join("\n");
+    const [late, shown, ok] = JSON.parse(execFileSync(PYTHON, ["-c", script], { encoding: "utf8" }));
+    expect(late).toEqual([
+      { output_type: "error", ename: "Error", evalue: "not implemented yet: f", traceback: ["Error: not implemented yet: f"] },
+    ]);
+    expect(shown).toHaveLength(1);
+    expect(ok).toEqual([]);
+    const nb = structuredClone(released);
+    const check = nb.cells.find((c) => nbgraderMeta(c)?.grade_id === "scaled-sum-check")!;
+    check.outputs = late;
+    expect(exerciseChecks(nb).find((e) => e.id === "scaled-sum")?.status).toBe("not attempted");
   });
 
   it.skipIf(missing !== null)(

@@ -42,7 +42,8 @@ def main():
         return 0
 
     started = time.time()
-    client = NotebookClient(nb, timeout=args.timeout, kernel_name=args.kernel, allow_errors=False,
+    # iopub_timeout: outputs may trail a cell's reply by seconds on a loaded CI machine (nbclient waits 4 s).
+    client = NotebookClient(nb, timeout=args.timeout, kernel_name=args.kernel, allow_errors=False, iopub_timeout=30,
                             record_timing=True, resources={"metadata": {"path": args.cwd or "."}})
     failure = None
     failed_index = None

@@ -23,6 +23,7 @@ def main():
         nb,
         kernel_name="tslab",
         timeout=120,
+        iopub_timeout=30,  # outputs may trail the reply by seconds on a loaded CI machine (default 4 s)
         allow_errors=allow_errors,
         resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}},
     )
