@@ -221,7 +221,25 @@ function initPolicy(sc: PilcoScenario, opts: PilcoOptions, rng: Rng): Policy {
   const { plant } = sc;
   const pIn = plant.poli.length;
   if ((opts.policy ?? PILCO_DEFAULTS.policy) !== "rbf") return linearPolicy(pIn, sc.squash);
-  const aug = Array.from({ length: CENTRE_SAMPLES }, () => plant.poli.map((i) => augment(plant, sampleState(sc.mu0, sc.S0, rng))[i]));
+  const { mean: centreMean, cov: centreCov } = policyInputMoments(sc, rng);
+  return rbfPolicy(pIn, sc.squash, {
+    nBasis: opts.nBasis ?? PILCO_DEFAULTS.nBasis,
+    centreMean,
+    centreCov,
+    lengthscales: opts.policyLengthscales,
+    rng,
+  });
+}
+
+/**
+ * Mean and covariance (row-major) of the policy's input under the initial state distribution, from
+ * CENTRE_SAMPLES draws (pilco-matlab takes them from gTrig's moments). Each draw gives all inputs at
+ * once, so their covariance (of sin and cos of one angle, say) is kept.
+ */
+export function policyInputMoments(sc: PilcoScenario, rng: Rng): { mean: number[]; cov: number[] } {
+  const { plant } = sc;
+  const pIn = plant.poli.length;
+  const aug = Array.from({ length: CENTRE_SAMPLES }, () => policyInput(plant, sampleState(sc.mu0, sc.S0, rng)));
   const cm = new Array(pIn).fill(0);
   aug.forEach((a) => a.forEach((v, i) => (cm[i] += v / aug.length)));
   const cc = new Array(pIn * pIn).fill(0);
@@ -229,13 +247,7 @@ function initPolicy(sc: PilcoScenario, opts: PilcoOptions, rng: Rng): Policy {
     for (let i = 0; i < pIn; i++) for (let j = 0; j < pIn; j++) cc[i * pIn + j] += ((a[i] - cm[i]) * (a[j] - cm[j])) / aug.length;
   });
   for (let i = 0; i < pIn; i++) cc[i * pIn + i] += CENTRE_COV_JITTER;
-  return rbfPolicy(pIn, sc.squash, {
-    nBasis: opts.nBasis ?? PILCO_DEFAULTS.nBasis,
-    centreMean: cm,
-    centreCov: cc,
-    lengthscales: opts.policyLengthscales,
-    rng,
-  });
+  return { mean: cm, cov: cc };
 }
 
 /** The largest action each squashing can produce (u_max), found on a fine grid of one period. */
