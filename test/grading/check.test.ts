@@ -63,7 +63,7 @@ describe("npm run check", () => {
     // graded an unsolved exercise "pass" so); the runner writes the reply's error into the cell then.
     const script = [
       "import json, sys, nbformat",
-      "sys.path.insert(0, 'lib/grader')",
+      `sys.path.insert(0, ${JSON.stringify(path.resolve(__dirname, "..", "..", "lib", "grader"))})`,
       "from check_notebook import keep_reply_error",
       "late = nbformat.v4.new_code_cell('f()')",
       "reply = {'content': {'status': 'error', 'ename': 'Error', 'evalue': 'not implemented yet: f', 'traceback': ['Error: not implemented yet: f']}}",
