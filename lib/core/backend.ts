@@ -8,6 +8,7 @@
 import * as path from "path";
 import * as fs from "fs";
 import * as tf from "@tensorflow/tfjs";
+import { onnxMessage } from "./onnx-runtime";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 
@@ -18,7 +19,7 @@ export interface BackendInfo {
   simd: boolean;
   /** Whether the wasm backend runs multi-threaded (it does not in Node). */
   threads: boolean;
-  /** A sentence for students: what runs and how to get something faster. */
+  /** A sentence for students: what runs (tensor backend, and the engine of training and planning) and how to get something faster. */
   message: string;
 }
 
@@ -64,7 +65,7 @@ export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
         name: "tensorflow",
         simd: false,
         threads: true,
-        message: "tensor backend: tfjs-node (native TensorFlow, all cores)",
+        message: `tensor backend: tfjs-node (native TensorFlow, all cores). ${onnxMessage()}`,
       };
       return info;
     }
@@ -82,7 +83,7 @@ export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
           threads: false,
           message:
             `tensor backend: WebAssembly${simd ? " with SIMD" : " (no SIMD)"}, one thread. ` +
-            "tfjs-node (native TensorFlow) is faster where it installs: npm install @tensorflow/tfjs-node",
+            `${onnxMessage()} tfjs-node (native TensorFlow) speeds up the rest where it installs: npm install @tensorflow/tfjs-node`,
         };
         return info;
       }
@@ -93,7 +94,7 @@ export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
       name: "cpu",
       simd: false,
       threads: false,
-      message: "tensor backend: plain JavaScript cpu (slow); neither tfjs-node nor the wasm backend loaded",
+      message: `tensor backend: plain JavaScript cpu (slow); neither tfjs-node nor the wasm backend loaded. ${onnxMessage()}`,
     };
     return info;
   })();

@@ -6,4 +6,5 @@ assertFreshBuild();
 export { makeRng, type Rng, freshSeed, trialSeed, refitSeed, componentSeed, REFIT_SEED_STRIDE } from "./random";
 export * from "./checks";
 export { initBackend, backendInfo, tf, type BackendInfo, type BackendName } from "./backend";
+export { onnxRuntime, onnxThreads, onnxMessage } from "./onnx-runtime";
 export { checkInterrupt, interruptRequested, Interrupted } from "./interrupt";

@@ -56,9 +56,7 @@ export class Adam {
     if (grads.length !== this.vars.length) {
       throw new ShapeError(`Adam.step: expected ${this.vars.length} gradients, got ${grads.length}`);
     }
-    this.t++;
-    const lr = this.learningRate / (1 - Math.pow(this.beta1, this.t));
-    const sc2 = 1 / Math.sqrt(1 - Math.pow(this.beta2, this.t));
+    const { lr, sc2 } = this.nextStep();
     for (let i = 0; i < this.vars.length; i++) {
       const g = grads[i];
       if (!g) continue;
@@ -86,7 +84,38 @@ export class Adam {
     }
   }
 
-  /** The fused Adam loop for variable i: out = p - lr m_hat / (sqrt(v_hat) + eps). */
+  /**
+   * One update of plain copies of the variables, in place: params[i] holds variable i's values and
+   * grads[i] its gradient (null skips it). The variables themselves are not touched; the ONNX
+   * training path (onnx-train.ts) keeps its weights in arrays during a fit and writes them back at
+   * its end. Same moments, step count and arithmetic as step().
+   */
+  stepArrays(params: readonly Float32Array[], grads: readonly (Float32Array | null)[]): void {
+    if (params.length !== this.vars.length || grads.length !== this.vars.length) {
+      throw new ShapeError(
+        `Adam.stepArrays: expected ${this.vars.length} parameters and gradients, got ${params.length} and ${grads.length}`,
+      );
+    }
+    const { lr, sc2 } = this.nextStep();
+    for (let i = 0; i < this.vars.length; i++) {
+      const g = grads[i];
+      if (!g) continue;
+      if (g.length !== this.vars[i].size || params[i].length !== g.length) {
+        throw new ShapeError(
+          `Adam.stepArrays: variable ${i} has ${this.vars[i].size} entries, got ${params[i].length} and a gradient of ${g.length}`,
+        );
+      }
+      this.update(i, params[i], g, params[i], lr, sc2);
+    }
+  }
+
+  /** Counts a step; its bias-corrected learning rate and second-moment scale. */
+  private nextStep(): { lr: number; sc2: number } {
+    this.t++;
+    return { lr: this.learningRate / (1 - Math.pow(this.beta1, this.t)), sc2: 1 / Math.sqrt(1 - Math.pow(this.beta2, this.t)) };
+  }
+
+  /** The fused Adam loop for variable i (out may be p itself): out = p - lr m_hat / (sqrt(v_hat) + eps). */
   private update(i: number, p: Float32Array, g: Float32Array, out: Float32Array, lr: number, sc2: number): void {
     const b1 = this.beta1,
       b2 = this.beta2,

@@ -25,7 +25,7 @@ import { Adam } from "./adam";
 import { type EnsembleConfig, type LossKind, resolveConfig } from "./config";
 import { InputNormalizer } from "./normalizer";
 import { gaussianNll, mlp, softBoundLogVar } from "./ops";
-import { type FitOptions, fitEnsemble } from "./training";
+import { type FitOptions, type TrainEngine, fitEnsemble } from "./training";
 import { type EnsembleWeights, polyakAverage, readWeights, writeWeights } from "./weights";
 
 // The names this module exported before the split (callers import them from here).
@@ -319,6 +319,28 @@ export class EnsembleMLP {
     return this.optimizer.minimize(lossFn, readLoss);
   }
 
+  /** One Adam step on plain copies of variables() (in place; the ONNX training path, training.ts). */
+  stepArrays(params: readonly Float32Array[], grads: readonly (Float32Array | null)[]): void {
+    this.assertUsable();
+    this.version++;
+    this.optimizer.stepArrays(params, grads);
+  }
+
+  /** Writes plain copies of variables() (same order and sizes) back into the variables. */
+  assignArrays(params: readonly Float32Array[]): void {
+    this.assertUsable();
+    const vs = this.variables();
+    if (params.length !== vs.length) throw new ShapeError(`assignArrays: expected ${vs.length} arrays, got ${params.length}`);
+    this.version++;
+    tf.tidy(() => vs.forEach((v, i) => v.assign(tf.tensor(params[i], v.shape, "float32"))));
+  }
+
+  /** The log-variance bounds' current values (null without a Gaussian head). */
+  logVarBounds(): { min: Float32Array; max: Float32Array } | null {
+    if (!this.minLogVar || !this.maxLogVar) return null;
+    return { min: this.minLogVar.dataSync().slice() as Float32Array, max: this.maxLogVar.dataSync().slice() as Float32Array };
+  }
+
   /** Applies precomputed gradients (same order as variables()) with this network's Adam. */
   applyGradients(grads: tf.Tensor[]): void {
     const vs = this.variables();
@@ -349,7 +371,7 @@ export class EnsembleMLP {
    * Each member sees its own bootstrap resample (when bootstrap is on) in its own order, so members
    * differ by data as well as by initialisation. Returns the mean training loss of each epoch.
    */
-  fit(x: MatLike, y: MatLike, opts: FitOptions): { losses: number[] } {
+  fit(x: MatLike, y: MatLike, opts: FitOptions): { losses: number[]; engine: TrainEngine } {
     return fitEnsemble(this, x, y, opts);
   }
 

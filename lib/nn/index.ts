@@ -19,4 +19,5 @@ export * from "./ensemble";
 export * from "./training";
 export * from "./weights";
 export * from "./onnx";
+export * from "./onnx-train";
 export * from "./inference";

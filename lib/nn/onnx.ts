@@ -9,6 +9,7 @@
  * Input normalisation and the head stay in JavaScript (inference.ts), so the model is the plain MLP.
  * ONNX Runtime is loaded lazily; where it cannot load, `onnxRuntime()` returns null and callers use tfjs.
  */
+import { type OrtBindingSession, type OrtModules, type OrtTensor, onnxRuntime, onnxThreads } from "../core/onnx-runtime";
 import type { Activation } from "./ops";
 
 /** One member's layers: W is in x out row-major, b has out entries. */
@@ -21,7 +22,7 @@ export interface OnnxLayer {
 
 // ---- a minimal protobuf writer ---------------------------------------------------------------
 
-class ProtoWriter {
+export class ProtoWriter {
   /** The message so far as chunks (weights are copied once, at the end, not byte by byte). */
   private readonly chunks: Uint8Array[] = [];
   length = 0;
@@ -69,8 +70,9 @@ class ProtoWriter {
 }
 
 const FLOAT = 1; // TensorProto.DataType.FLOAT
+const INT64 = 7; // TensorProto.DataType.INT64
 
-function valueInfo(name: string, dims: (number | string)[]): ProtoWriter {
+export function valueInfo(name: string, dims: (number | string)[]): ProtoWriter {
   const shape = new ProtoWriter();
   for (const d of dims) {
     const dim = new ProtoWriter();
@@ -90,7 +92,7 @@ function valueInfo(name: string, dims: (number | string)[]): ProtoWriter {
   return v;
 }
 
-function initializer(name: string, dims: number[], data: Float32Array): ProtoWriter {
+export function initializer(name: string, dims: number[], data: Float32Array): ProtoWriter {
   const t = new ProtoWriter();
   for (const d of dims) t.int(1, d);
   t.int(2, FLOAT);
@@ -99,11 +101,37 @@ function initializer(name: string, dims: number[], data: Float32Array): ProtoWri
   return t;
 }
 
-function node(op: string, inputs: string[], outputs: string[]): ProtoWriter {
+/** A 1-D int64 constant (axes, slice bounds). */
+export function int64Initializer(name: string, values: readonly number[]): ProtoWriter {
+  const data = BigInt64Array.from(values, (v) => BigInt(v));
+  const t = new ProtoWriter();
+  t.int(1, values.length);
+  t.int(2, INT64);
+  t.str(8, name);
+  t.raw(9, new Uint8Array(data.buffer));
+  return t;
+}
+
+/** A node attribute: an int, or a list of ints. */
+export type NodeAttributes = Record<string, number | readonly number[]>;
+
+export function node(op: string, inputs: string[], outputs: string[], attributes: NodeAttributes = {}): ProtoWriter {
   const n = new ProtoWriter();
   for (const i of inputs) n.str(1, i);
   for (const o of outputs) n.str(2, o);
   n.str(4, op);
+  for (const [name, v] of Object.entries(attributes)) {
+    const a = new ProtoWriter();
+    a.str(1, name);
+    if (typeof v === "number") {
+      a.int(3, v); // i
+      a.int(20, 2); // type INT
+    } else {
+      for (const x of v) a.int(8, x); // ints
+      a.int(20, 7); // type INTS
+    }
+    n.msg(5, a);
+  }
   return n;
 }
 
@@ -140,66 +168,39 @@ export function ensembleOnnxModel(members: readonly (readonly OnnxLayer[])[], ac
     g.msg(11, valueInfo(`x${m}`, [`rows${m}`, layers[0].inSize]));
     g.msg(12, valueInfo(`y${m}`, [`rows${m}`, layers[layers.length - 1].outSize]));
   });
+  return modelBytes(g);
+}
+
+/** A graph wrapped as a model of the default domain, opset 13. */
+export function modelBytes(graph: ProtoWriter): Uint8Array {
   const opset = new ProtoWriter();
   opset.str(1, "");
   opset.int(2, 13);
   const model = new ProtoWriter();
   model.int(1, 8); // ir_version
   model.str(2, "mbrl-course");
-  model.msg(7, g);
+  model.msg(7, graph);
   model.msg(8, opset);
   return model.bytes();
 }
 
-// ---- the runtime ------------------------------------------------------------------------------
+// ---- the runtime (lib/core/onnx-runtime.ts) -----------------------------------------------------
 
-interface OrtTensor {
-  data: Float32Array;
-  dims: readonly number[];
-}
-interface OrtBindingSession {
-  loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): Promise<void>;
-  run(feeds: Record<string, OrtTensor>, fetches: Record<string, null>, options: object): Record<string, OrtTensor>;
-  dispose(): void;
-}
-interface OrtModules {
-  Tensor: new (type: "float32", data: Float32Array, dims: readonly number[]) => OrtTensor;
-  newSession: () => OrtBindingSession;
-}
+export { onnxRuntime, onnxThreads, type OrtBindingSession, type OrtModules, type OrtTensor } from "../core/onnx-runtime";
 
-let ortCache: OrtModules | null | undefined;
-
-/**
- * ONNX Runtime, or null where the package or its native library cannot load (MBRL_ONNX=0 also turns
- * it off). Uses the binding's synchronous run (the package's public run() only wraps it in a Promise).
- */
-export function onnxRuntime(): OrtModules | null {
-  if (ortCache !== undefined) return ortCache;
-  ortCache = null;
-  if (process.env.MBRL_ONNX === "0") return null;
-  try {
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const ort = require("onnxruntime-node") as { Tensor: OrtModules["Tensor"] };
-    const b = require("onnxruntime-node/dist/binding") as {
-      binding: { InferenceSession: new () => OrtBindingSession };
-      initOrt: () => void;
-    };
-    /* eslint-enable @typescript-eslint/no-require-imports */
-    b.initOrt();
-    ortCache = { Tensor: ort.Tensor, newSession: () => new b.binding.InferenceSession() };
-  } catch {
-    ortCache = null;
-  }
-  return ortCache;
-}
-
-/** Threads ONNX Runtime uses inside one product: MBRL_ONNX_THREADS, else 2 where there are 2 cores. */
-export function onnxThreads(): number {
-  const env = Number(process.env.MBRL_ONNX_THREADS);
-  if (Number.isInteger(env) && env >= 1) return env;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const os = require("os") as typeof import("os");
-  return Math.min(2, typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length);
+/** How every session of the course runs: `threads` threads inside an op, one op at a time. */
+export function sessionOptions(threads: number): object {
+  return {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "all",
+    executionMode: "sequential",
+    // Errors only: ONNX Runtime's warnings would land in a notebook's output as stray stderr.
+    logSeverityLevel: 3,
+    // Idle threads sleep instead of spinning: on a shared machine spinning burns the CPU time the
+    // other thread (and other processes) need.
+    extra: { session: { intra_op: { allow_spinning: "0" } } },
+  };
 }
 
 /** A loaded ensemble model: run(xs) gives each member's raw outputs on its own rows, synchronously. */
@@ -222,15 +223,7 @@ export class OnnxEnsemble {
     if (!ort) return null;
     const bytes = ensembleOnnxModel(members, activation);
     const session = ort.newSession();
-    await session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: "all",
-      executionMode: "sequential",
-      // Idle threads sleep instead of spinning: on a shared machine spinning burns the CPU time the
-      // other thread (and other processes) need.
-      extra: { session: { intra_op: { allow_spinning: "0" } } },
-    });
+    await session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, sessionOptions(threads));
     const last = members[0][members[0].length - 1];
     return new OnnxEnsemble(ort, session, members.length, members[0][0].inSize, last.outSize);
   }

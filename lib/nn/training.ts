@@ -3,11 +3,13 @@
  * bootstrap resample of the data in its own order, so that members differ by data as well as by
  * initialisation (PETS).
  *
- * One thread. A two-core trainer (members split between the main thread and a worker) was measured
- * at the algorithms' sizes in 2026-12: by CPU time it could save 1.4-1.6x on an idle machine, but its
- * weights differed from this loop's in the last bits (the log-variance bounds' gradient is summed in
- * another order), so results would depend on the core count, and on the shared course machine it was
- * slower by wall clock. It was removed; the planners' forward pass uses both cores instead (onnx.ts).
+ * Two engines take the same minibatches and the same Adam steps (adam.ts): ONNX Runtime computes the
+ * loss and its gradient where it loads (onnx-train.ts: native kernels on both cores, about 8 ms per
+ * step of the PETS ensemble against tfjs wasm's 37 ms, `npm run bench -- kernels`), tfjs otherwise.
+ * They agree to float32 rounding (test/nn/onnx-train.test.ts), and ONNX Runtime gives the same bits on
+ * any thread count, so a seed's results do not depend on the machine's cores.
+ * (An earlier two-core trainer split the members between the main thread and a worker; its weights
+ * changed with the core count and it was removed.)
  */
 import { tf } from "../core/backend";
 import { ShapeError, ValueError, checkInt } from "../core/checks";
@@ -15,6 +17,7 @@ import { checkInterrupt } from "../core/interrupt";
 import { type Rng, makeRng } from "../core/random";
 import { type MatLike, asMat } from "../linalg/mat";
 import type { EnsembleConfig, LossKind } from "./config";
+import { OnnxTrainStep, type StackedParams } from "./onnx-train";
 
 export interface FitOptions {
   epochs: number;
@@ -30,6 +33,8 @@ export interface FitOptions {
   normalizeInputs?: boolean;
   /** Called after each epoch with its mean training loss. */
   onEpoch?: (epoch: number, loss: number) => void;
+  /** "onnx" (the default where ONNX Runtime loads) or "tfjs"; asking for "onnx" where it cannot load throws. */
+  engine?: TrainEngine;
 }
 
 /** Default rows per member per step. */
@@ -39,16 +44,41 @@ const DEFAULT_BATCH = 32;
 export interface Trainable {
   readonly members: number;
   readonly config: Readonly<Required<EnsembleConfig>>;
+  /** Layer widths: input, hidden..., head output. */
+  readonly sizes: readonly number[];
   /** Throws if the network cannot be used now (disposed). */
   assertUsable(): void;
   fitInputNormalizer(x: MatLike): void;
+  inputNormalizer(): { mean: Float32Array; std: Float32Array };
+  /** One tfjs step on the batch; returns the loss before it. */
   trainStep(x: tf.Tensor3D, y: tf.Tensor3D, kind: LossKind): number;
+  /** The trainable variables: for each member, for each layer, W then b; then the log-variance bounds when learned. */
+  variables(): tf.Variable[];
+  /** The fixed log-variance bounds' values (read when they are not trainable), null without a Gaussian head. */
+  logVarBounds(): { min: Float32Array; max: Float32Array } | null;
+  /** One Adam step on plain copies of variables() (in place), with their gradients. */
+  stepArrays(params: readonly Float32Array[], grads: readonly (Float32Array | null)[]): void;
+  /** Writes plain copies of variables() back into the variables. */
+  assignArrays(params: readonly Float32Array[]): void;
 }
 
-/** Trains on the calling thread; returns the mean training loss of each epoch. */
-export function fitEnsemble(net: Trainable, x: MatLike, y: MatLike, opts: FitOptions): { losses: number[] } {
+/** The engine a fit ran on: ONNX Runtime's native kernels, or the tfjs backend (`tf.getBackend()`). */
+export type TrainEngine = "onnx" | "tfjs";
+
+/**
+ * Trains on the calling thread; returns the mean training loss of each epoch and the engine that ran.
+ * ONNX Runtime (onnx-train.ts) computes the loss and gradients where it loads, unless opts.engine is
+ * "tfjs"; both take the same minibatches and the same Adam steps, so they agree to float32 rounding.
+ */
+export function fitEnsemble(net: Trainable, x: MatLike, y: MatLike, opts: FitOptions): { losses: number[]; engine: TrainEngine } {
   const plan = minibatchPlan(net, x, y, opts);
+  const onnx = opts.engine === "tfjs" ? null : onnxStepFor(net, plan.kind);
+  if (opts.engine === "onnx" && !onnx) throw new ValueError('fit: engine "onnx" asked for, but ONNX Runtime cannot load here');
   const losses: number[] = [];
+  if (onnx) {
+    fitOnnx(net, plan, onnx, losses, opts);
+    return { losses, engine: "onnx" };
+  }
   for (let e = 0; e < plan.epochs; e++) {
     plan.shuffle();
     let sum = 0;
@@ -64,8 +94,90 @@ export function fitEnsemble(net: Trainable, x: MatLike, y: MatLike, opts: FitOpt
     losses.push(sum / plan.n);
     opts.onEpoch?.(e, sum / plan.n);
   }
-  return { losses };
+  return { losses, engine: "tfjs" };
 }
+
+function onnxStepFor(net: Trainable, kind: LossKind): OnnxTrainStep | null {
+  const { activation, head, outputSize } = net.config;
+  return OnnxTrainStep.create({ members: net.members, sizes: net.sizes, activation, head, outputSize, kind });
+}
+
+/**
+ * The ONNX loop: the variables are copied into per-layer arrays with all members stacked (member b's
+ * W is a contiguous block, laid out as its variable), Adam updates those arrays through per-variable
+ * views, and the arrays are written back when the fit ends, also when it is interrupted.
+ */
+function fitOnnx(net: Trainable, plan: MinibatchPlan, step: OnnxTrainStep, losses: number[], opts: FitOptions): void {
+  const E = net.members,
+    sizes = net.sizes,
+    L = sizes.length - 1;
+  const vars = net.variables();
+  const p: StackedParams = { W: [], B: [], minLV: null, maxLV: null };
+  const views: Float32Array[] = [];
+  for (let l = 0; l < L; l++) {
+    p.W.push(new Float32Array(E * sizes[l] * sizes[l + 1]));
+    p.B.push(new Float32Array(E * sizes[l + 1]));
+  }
+  const wView = (a: Float32Array, bIdx: number, size: number) => a.subarray(bIdx * size, (bIdx + 1) * size);
+  for (let m = 0; m < E; m++) {
+    for (let l = 0; l < L; l++) views.push(wView(p.W[l], m, sizes[l] * sizes[l + 1]), wView(p.B[l], m, sizes[l + 1]));
+  }
+  const learnedBounds = vars.length > views.length;
+  const bounds = net.logVarBounds();
+  if (bounds) {
+    p.minLV = bounds.min.slice();
+    p.maxLV = bounds.max.slice();
+    if (learnedBounds) views.push(p.minLV, p.maxLV);
+  }
+  if (views.length !== vars.length) throw new ShapeError(`fit: ${vars.length} variables for ${views.length} parameter blocks`);
+  vars.forEach((v, i) => views[i].set(v.dataSync() as Float32Array));
+  const { mean, std } = net.inputNormalizer();
+  const inv = Float32Array.from(std, (s) => 1 / s);
+  const { kind } = plan;
+  const cfg = net.config;
+  const penalty = kind === "nll" && learnedBounds && cfg.boundPenalty > 0 ? cfg.boundPenalty : 0;
+  try {
+    for (let e = 0; e < plan.epochs; e++) {
+      plan.shuffle();
+      let sum = 0;
+      for (let s = 0; s < plan.steps; s++) {
+        checkInterrupt();
+        const { xb, yb, rows } = plan.batch(s);
+        for (let i = 0; i < xb.length; i++) {
+          const c = i % plan.din;
+          xb[i] = (xb[i] - mean[c]) * inv[c]; // the normaliser, as the forward pass applies it
+        }
+        const g = step.run(xb, yb, rows, p);
+        let loss = g.loss;
+        const grads: (Float32Array | null)[] = [];
+        for (let m = 0; m < E; m++) {
+          for (let l = 0; l < L; l++) grads.push(wView(g.W[l], m, sizes[l] * sizes[l + 1]), wView(g.B[l], m, sizes[l + 1]));
+        }
+        if (learnedBounds) {
+          if (penalty > 0) {
+            // The penalty boundPenalty (sum maxLV - sum minLV): a constant gradient of +-penalty.
+            let gap = 0;
+            for (let k = 0; k < p.maxLV!.length; k++) {
+              gap += p.maxLV![k] - p.minLV![k];
+              g.minLV![k] -= penalty;
+              g.maxLV![k] += penalty;
+            }
+            loss += penalty * gap;
+          }
+          grads.push(g.minLV, g.maxLV);
+        }
+        net.stepArrays(views, grads);
+        sum += loss * rows;
+      }
+      losses.push(sum / plan.n);
+      opts.onEpoch?.(e, sum / plan.n);
+    }
+  } finally {
+    net.assignArrays(views);
+  }
+}
+
+type MinibatchPlan = ReturnType<typeof minibatchPlan>;
 
 /**
  * The minibatch schedule: checks the data, fits the normaliser, draws each

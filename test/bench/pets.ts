@@ -283,7 +283,11 @@ async function paper() {
         : `PARTIAL: stopped before ${seeds} seed(s) x ${trials} PETS trials; the arrays below hold only the trials that ran`,
       config: { ...PAPER, trials, oracleTrialsPerSeed: oracleTrials },
       paperBand: PAPER_BAND,
-      engine: { forward: onnxRuntime() ? "onnxruntime-node (CPU)" : "tfjs " + backendInfo().name, onnxThreads: onnxThreads() },
+      engine: {
+        forward: onnxRuntime() ? "onnxruntime-node (CPU)" : "tfjs " + backendInfo().name,
+        training: onnxRuntime() ? "onnxruntime-node (CPU): loss and gradient; Adam in JavaScript" : "tfjs " + backendInfo().name,
+        onnxThreads: onnxThreads(),
+      },
       machine: {
         cores: os.cpus().length,
         loadAverageDuringRun: loads.length ? [Math.min(...loads), Math.max(...loads)].map((x) => +x.toFixed(1)) : null,
