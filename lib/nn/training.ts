@@ -74,27 +74,35 @@ export function fitEnsemble(net: Trainable, x: MatLike, y: MatLike, opts: FitOpt
   const plan = minibatchPlan(net, x, y, opts);
   const onnx = opts.engine === "tfjs" ? null : onnxStepFor(net, plan.kind);
   if (opts.engine === "onnx" && !onnx) throw new ValueError('fit: engine "onnx" asked for, but ONNX Runtime cannot load here');
+  if (onnx) return { losses: fitOnnx(net, plan, onnx, opts), engine: "onnx" };
+  const losses = runEpochs(plan, opts, (xb, yb, rows) => {
+    const xt = tf.tensor3d(xb, [net.members, rows, plan.din]),
+      yt = tf.tensor3d(yb, [net.members, rows, plan.dout]);
+    try {
+      return net.trainStep(xt, yt, plan.kind);
+    } finally {
+      xt.dispose();
+      yt.dispose();
+    }
+  });
+  return { losses, engine: "tfjs" };
+}
+
+/** The epochs of minibatches, each step taken by `step` (which returns the batch's loss); returns each epoch's mean loss. */
+function runEpochs(plan: MinibatchPlan, opts: FitOptions, step: (xb: Float32Array, yb: Float32Array, rows: number) => number): number[] {
   const losses: number[] = [];
-  if (onnx) {
-    fitOnnx(net, plan, onnx, losses, opts);
-    return { losses, engine: "onnx" };
-  }
   for (let e = 0; e < plan.epochs; e++) {
     plan.shuffle();
     let sum = 0;
     for (let s = 0; s < plan.steps; s++) {
       checkInterrupt();
       const { xb, yb, rows } = plan.batch(s);
-      const xt = tf.tensor3d(xb, [net.members, rows, plan.din]),
-        yt = tf.tensor3d(yb, [net.members, rows, plan.dout]);
-      sum += net.trainStep(xt, yt, plan.kind) * rows;
-      xt.dispose();
-      yt.dispose();
+      sum += step(xb, yb, rows) * rows;
     }
     losses.push(sum / plan.n);
     opts.onEpoch?.(e, sum / plan.n);
   }
-  return { losses, engine: "tfjs" };
+  return losses;
 }
 
 function onnxStepFor(net: Trainable, kind: LossKind): OnnxTrainStep | null {
@@ -107,7 +115,7 @@ function onnxStepFor(net: Trainable, kind: LossKind): OnnxTrainStep | null {
  * W is a contiguous block, laid out as its variable), Adam updates those arrays through per-variable
  * views, and the arrays are written back when the fit ends, also when it is interrupted.
  */
-function fitOnnx(net: Trainable, plan: MinibatchPlan, step: OnnxTrainStep, losses: number[], opts: FitOptions): void {
+function fitOnnx(net: Trainable, plan: MinibatchPlan, step: OnnxTrainStep, opts: FitOptions): number[] {
   const E = net.members,
     sizes = net.sizes,
     L = sizes.length - 1;
@@ -137,41 +145,33 @@ function fitOnnx(net: Trainable, plan: MinibatchPlan, step: OnnxTrainStep, losse
   const cfg = net.config;
   const penalty = kind === "nll" && learnedBounds && cfg.boundPenalty > 0 ? cfg.boundPenalty : 0;
   try {
-    for (let e = 0; e < plan.epochs; e++) {
-      plan.shuffle();
-      let sum = 0;
-      for (let s = 0; s < plan.steps; s++) {
-        checkInterrupt();
-        const { xb, yb, rows } = plan.batch(s);
-        for (let i = 0; i < xb.length; i++) {
-          const c = i % plan.din;
-          xb[i] = (xb[i] - mean[c]) * inv[c]; // the normaliser, as the forward pass applies it
-        }
-        const g = step.run(xb, yb, rows, p);
-        let loss = g.loss;
-        const grads: (Float32Array | null)[] = [];
-        for (let m = 0; m < E; m++) {
-          for (let l = 0; l < L; l++) grads.push(wView(g.W[l], m, sizes[l] * sizes[l + 1]), wView(g.B[l], m, sizes[l + 1]));
-        }
-        if (learnedBounds) {
-          if (penalty > 0) {
-            // The penalty boundPenalty (sum maxLV - sum minLV): a constant gradient of +-penalty.
-            let gap = 0;
-            for (let k = 0; k < p.maxLV!.length; k++) {
-              gap += p.maxLV![k] - p.minLV![k];
-              g.minLV![k] -= penalty;
-              g.maxLV![k] += penalty;
-            }
-            loss += penalty * gap;
-          }
-          grads.push(g.minLV, g.maxLV);
-        }
-        net.stepArrays(views, grads);
-        sum += loss * rows;
+    return runEpochs(plan, opts, (xb, yb, rows) => {
+      for (let i = 0; i < xb.length; i++) {
+        const c = i % plan.din;
+        xb[i] = (xb[i] - mean[c]) * inv[c]; // the normaliser, as the forward pass applies it
       }
-      losses.push(sum / plan.n);
-      opts.onEpoch?.(e, sum / plan.n);
-    }
+      const g = step.run(xb, yb, rows, p);
+      let loss = g.loss;
+      const grads: (Float32Array | null)[] = [];
+      for (let m = 0; m < E; m++) {
+        for (let l = 0; l < L; l++) grads.push(wView(g.W[l], m, sizes[l] * sizes[l + 1]), wView(g.B[l], m, sizes[l + 1]));
+      }
+      if (learnedBounds) {
+        if (penalty > 0) {
+          // The penalty boundPenalty (sum maxLV - sum minLV): a constant gradient of +-penalty.
+          let gap = 0;
+          for (let k = 0; k < p.maxLV!.length; k++) {
+            gap += p.maxLV![k] - p.minLV![k];
+            g.minLV![k] -= penalty;
+            g.maxLV![k] += penalty;
+          }
+          loss += penalty * gap;
+        }
+        grads.push(g.minLV, g.maxLV);
+      }
+      net.stepArrays(views, grads);
+      return loss;
+    });
   } finally {
     net.assignArrays(views);
   }
