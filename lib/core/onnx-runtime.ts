@@ -56,6 +56,6 @@ export function onnxThreads(): number {
 /** A sentence for students on the engine of training and planning. */
 export function onnxMessage(): string {
   return onnxRuntime()
-    ? `Ensemble training and planning: ONNX Runtime (native, ${onnxThreads()} thread${onnxThreads() > 1 ? "s" : ""}).`
-    : "ONNX Runtime did not load: ensemble training and planning run on the tensor backend (several times slower).";
+    ? `Dynamics-model training and planning: ONNX Runtime (native, ${onnxThreads()} thread${onnxThreads() > 1 ? "s" : ""}).`
+    : "ONNX Runtime did not load: dynamics-model training and planning run on the tensor backend (several times slower).";
 }

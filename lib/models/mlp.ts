@@ -20,6 +20,7 @@
 import { type Rng, tf, ShapeError, ValueError, checkInt, makeRng, refitSeed } from "../core";
 import { type Mat, type VecLike, mat } from "../linalg/mat";
 import { EnsembleMLP, type EnsembleWeights } from "../nn/ensemble";
+import { onnxTrainer } from "../nn/training";
 import type { Activation } from "../nn/ops";
 import { type InputLayout, deltaArrays, deltaStats, inputLayout, normalizedDelta, writeInput } from "./features";
 import {
@@ -283,57 +284,67 @@ export class MlpDynamicsModel implements DifferentiableModel {
     let best = Infinity;
     let bestWeights: EnsembleWeights | null = null;
     let sinceBest = 0;
-    for (let epoch = 0; epoch < cfg.maxEpochs; epoch++) {
-      checkInterrupt();
-      let sum = 0,
-        count = 0;
-      if (k === 1) {
-        const order = rng.permutation(nTrain);
-        for (let lo = 0; lo < nTrain; lo += bs) {
-          const rows = Math.min(bs, nTrain - lo);
-          const xb = new Float32Array(rows * din),
-            yb = new Float32Array(rows * ds);
-          for (let r = 0; r < rows; r++) {
-            const i = order[lo + r];
-            xb.set(xs.subarray(i * din, (i + 1) * din), r * din);
-            yb.set(ys.subarray(i * ds, (i + 1) * ds), r * ds);
+    // One-step training runs on ONNX Runtime where it loads (lib/nn/training.ts), tfjs otherwise.
+    const onnx = k === 1 ? onnxTrainer(this.net, "mse") : null;
+    try {
+      for (let epoch = 0; epoch < cfg.maxEpochs; epoch++) {
+        checkInterrupt();
+        let sum = 0,
+          count = 0;
+        if (k === 1) {
+          const order = rng.permutation(nTrain);
+          for (let lo = 0; lo < nTrain; lo += bs) {
+            const rows = Math.min(bs, nTrain - lo);
+            const xb = new Float32Array(rows * din),
+              yb = new Float32Array(rows * ds);
+            for (let r = 0; r < rows; r++) {
+              const i = order[lo + r];
+              xb.set(xs.subarray(i * din, (i + 1) * din), r * din);
+              yb.set(ys.subarray(i * ds, (i + 1) * ds), r * ds);
+            }
+            if (onnx) sum += onnx.step(xb, yb, rows) * rows;
+            else {
+              const xt = tf.tensor2d(xb, [rows, din]),
+                yt = tf.tensor2d(yb, [rows, ds]);
+              sum += this.net.trainStep(xt, yt, "mse") * rows;
+              xt.dispose();
+              yt.dispose();
+            }
+            count += rows;
           }
-          const xt = tf.tensor2d(xb, [rows, din]),
-            yt = tf.tensor2d(yb, [rows, ds]);
-          sum += this.net.trainStep(xt, yt, "mse") * rows;
-          count += rows;
-          xt.dispose();
-          yt.dispose();
+          onnx?.sync(); // the epoch's weights into the network, for the validation below
+        } else {
+          // k-step unrolled loss on random windows (as many windows per epoch as training rows; each
+          // costs k model steps, so an epoch costs about k one-step epochs).
+          const order = rng.permutation(windows.length).map((i) => windows[i]);
+          const perEpoch = Math.max(1, Math.min(order.length, nTrain));
+          for (let lo = 0; lo < perEpoch; lo += bs) {
+            const starts = order.slice(lo, Math.min(lo + bs, perEpoch));
+            sum += this.net.minimize(() => this.kStepLossTensor(D, starts, k)) * starts.length;
+            count += starts.length;
+          }
         }
-      } else {
-        // k-step unrolled loss on random windows (as many windows per epoch as training rows; each
-        // costs k model steps, so an epoch costs about k one-step epochs).
-        const order = rng.permutation(windows.length).map((i) => windows[i]);
-        const perEpoch = Math.max(1, Math.min(order.length, nTrain));
-        for (let lo = 0; lo < perEpoch; lo += bs) {
-          const starts = order.slice(lo, Math.min(lo + bs, perEpoch));
-          sum += this.net.minimize(() => this.kStepLossTensor(D, starts, k)) * starts.length;
-          count += starts.length;
+        const tl = sum / count;
+        trainLoss.push(tl);
+        let vl: number | undefined;
+        if (useValid && datasetSize(valid) > 0) {
+          vl = this.evaluate(valid);
+          validLoss.push(vl);
+          if (vl < best) {
+            best = vl;
+            bestWeights = this.net.getWeights();
+            sinceBest = 0;
+          } else if (++sinceBest >= cfg.patience) {
+            opts.onEpoch?.(epoch, tl, vl);
+            break;
+          }
         }
+        opts.onEpoch?.(epoch, tl, vl);
+        // Let a notebook's progress bar redraw between epochs.
+        if (opts.onEpoch) await new Promise((r) => setImmediate(r));
       }
-      const tl = sum / count;
-      trainLoss.push(tl);
-      let vl: number | undefined;
-      if (useValid && datasetSize(valid) > 0) {
-        vl = this.evaluate(valid);
-        validLoss.push(vl);
-        if (vl < best) {
-          best = vl;
-          bestWeights = this.net.getWeights();
-          sinceBest = 0;
-        } else if (++sinceBest >= cfg.patience) {
-          opts.onEpoch?.(epoch, tl, vl);
-          break;
-        }
-      }
-      opts.onEpoch?.(epoch, tl, vl);
-      // Let a notebook's progress bar redraw between epochs.
-      if (opts.onEpoch) await new Promise((r) => setImmediate(r));
+    } finally {
+      onnx?.sync(); // also when interrupted mid-epoch: the steps taken are kept
     }
     if (bestWeights) this.net.setWeights(bestWeights);
     return { trainLoss, validLoss, epochs: trainLoss.length, seconds: (performance.now() - t0) / 1000 };

@@ -72,9 +72,15 @@ export type TrainEngine = "onnx" | "tfjs";
  */
 export function fitEnsemble(net: Trainable, x: MatLike, y: MatLike, opts: FitOptions): { losses: number[]; engine: TrainEngine } {
   const plan = minibatchPlan(net, x, y, opts);
-  const onnx = opts.engine === "tfjs" ? null : onnxStepFor(net, plan.kind);
+  const onnx = opts.engine === "tfjs" ? null : onnxTrainer(net, plan.kind);
   if (opts.engine === "onnx" && !onnx) throw new ValueError('fit: engine "onnx" asked for, but ONNX Runtime cannot load here');
-  if (onnx) return { losses: fitOnnx(net, plan, onnx, opts), engine: "onnx" };
+  if (onnx) {
+    try {
+      return { losses: runEpochs(plan, opts, onnx.step), engine: "onnx" };
+    } finally {
+      onnx.sync(); // also when interrupted: the steps taken are kept
+    }
+  }
   const losses = runEpochs(plan, opts, (xb, yb, rows) => {
     const xt = tf.tensor3d(xb, [net.members, rows, plan.din]),
       yt = tf.tensor3d(yb, [net.members, rows, plan.dout]);
@@ -105,17 +111,24 @@ function runEpochs(plan: MinibatchPlan, opts: FitOptions, step: (xb: Float32Arra
   return losses;
 }
 
-function onnxStepFor(net: Trainable, kind: LossKind): OnnxTrainStep | null {
-  const { activation, head, outputSize } = net.config;
-  return OnnxTrainStep.create({ members: net.members, sizes: net.sizes, activation, head, outputSize, kind });
+/**
+ * Training steps on ONNX Runtime for a loop of its own (fitEnsemble; MlpDynamicsModel's fit with
+ * early stopping). The weights live in plain arrays between steps: per layer, all members stacked
+ * (member b's W is a contiguous block laid out as its variable), and Adam updates them through
+ * per-variable views.
+ */
+export interface OnnxTrainer {
+  /** One step on raw inputs (normalised here with the network's normaliser as it was at creation); returns the loss before the step. */
+  step: (xb: Float32Array, yb: Float32Array, rows: number) => number;
+  /** Writes the weights back into the network's variables: before reading or evaluating the network, and at the end. */
+  sync: () => void;
 }
 
-/**
- * The ONNX loop: the variables are copied into per-layer arrays with all members stacked (member b's
- * W is a contiguous block, laid out as its variable), Adam updates those arrays through per-variable
- * views, and the arrays are written back when the fit ends, also when it is interrupted.
- */
-function fitOnnx(net: Trainable, plan: MinibatchPlan, step: OnnxTrainStep, opts: FitOptions): number[] {
+/** A trainer for this network and loss, or null where ONNX Runtime cannot load. */
+export function onnxTrainer(net: Trainable, kind: LossKind): OnnxTrainer | null {
+  const { activation, head, outputSize, boundPenalty } = net.config;
+  const graph = OnnxTrainStep.create({ members: net.members, sizes: net.sizes, activation, head, outputSize, kind });
+  if (!graph) return null;
   const E = net.members,
     sizes = net.sizes,
     L = sizes.length - 1;
@@ -141,16 +154,17 @@ function fitOnnx(net: Trainable, plan: MinibatchPlan, step: OnnxTrainStep, opts:
   vars.forEach((v, i) => views[i].set(v.dataSync() as Float32Array));
   const { mean, std } = net.inputNormalizer();
   const inv = Float32Array.from(std, (s) => 1 / s);
-  const { kind } = plan;
-  const cfg = net.config;
-  const penalty = kind === "nll" && learnedBounds && cfg.boundPenalty > 0 ? cfg.boundPenalty : 0;
-  try {
-    return runEpochs(plan, opts, (xb, yb, rows) => {
+  const din = sizes[0];
+  const penalty = kind === "nll" && learnedBounds && boundPenalty > 0 ? boundPenalty : 0;
+  let dirty = false;
+  return {
+    step: (xb, yb, rows) => {
+      const xn = new Float32Array(xb.length);
       for (let i = 0; i < xb.length; i++) {
-        const c = i % plan.din;
-        xb[i] = (xb[i] - mean[c]) * inv[c]; // the normaliser, as the forward pass applies it
+        const c = i % din;
+        xn[i] = (xb[i] - mean[c]) * inv[c]; // the normaliser, as the forward pass applies it
       }
-      const g = step.run(xb, yb, rows, p);
+      const g = graph.run(xn, yb, rows, p);
       let loss = g.loss;
       const grads: (Float32Array | null)[] = [];
       for (let m = 0; m < E; m++) {
@@ -170,11 +184,14 @@ function fitOnnx(net: Trainable, plan: MinibatchPlan, step: OnnxTrainStep, opts:
         grads.push(g.minLV, g.maxLV);
       }
       net.stepArrays(views, grads);
+      dirty = true;
       return loss;
-    });
-  } finally {
-    net.assignArrays(views);
-  }
+    },
+    sync: () => {
+      if (dirty) net.assignArrays(views);
+      dirty = false;
+    },
+  };
 }
 
 type MinibatchPlan = ReturnType<typeof minibatchPlan>;

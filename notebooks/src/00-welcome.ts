@@ -32,7 +32,7 @@
 //
 // Tensor work runs on a *backend*. The fastest one available is chosen when you call `initBackend()`:
 // native TensorFlow (`tfjs-node`) if it is installed, otherwise WebAssembly with SIMD, and only as
-// a last resort plain JavaScript. Training the ensemble models and the planners' many forward passes
+// a last resort plain JavaScript. Training the dynamics models and the planners' many forward passes
 // run on ONNX Runtime instead, a native engine that uses both cores (the same numbers, a few times
 // faster); where it cannot load they run on the backend. The message below tells you what you have.
 

@@ -7,7 +7,7 @@
  *      (the fallback where ONNX Runtime cannot load)
  *   B  one training step: Gaussian NLL with soft log-variance bounds, Adam, 5 x 256 rows, timed
  *      inside `fit` (minibatch assembly, normalisation, loss and gradient, Adam: the path of every
- *      ensemble fit, EnsembleMLP.fit: PETS's and Dyna's models, EnsembleDynamicsModel): the loss and gradient on ONNX Runtime (lib/nn/onnx-train.ts, 2 threads)
+ *      dynamics-model fit: EnsembleMLP.fit for PETS's and Dyna's ensembles, and the MLP model's one-step fit): the loss and gradient on ONNX Runtime (lib/nn/onnx-train.ts, 2 threads)
  *      where it loads, beside the tfjs path (the fallback)
  *   C  300 x 300 float64 Cholesky plus solve (GP-sized), and LU solve
  *   D  moment-matching-sized work: 20,000 products A S A^T of 6 x 6 float64 matrices

@@ -8,6 +8,7 @@ import {
   type StackedParams,
   type TrainGraphSpec,
   onnxRuntime,
+  onnxTrainer,
 } from "../../lib/nn";
 
 beforeAll(async () => {
@@ -204,6 +205,35 @@ describe("fit on ONNX Runtime", () => {
       a.dispose();
       b.dispose();
     }
+  });
+
+  it("onnxTrainer's steps equal tfjs's trainStep on a single network, with syncs between epochs (MlpDynamicsModel's loop)", () => {
+    const cfg = { members: 1, inputSize: IN, outputSize: D, hiddenSizes: [16, 16], seed: 4 };
+    const a = new EnsembleMLP(cfg),
+      b = new EnsembleMLP(cfg);
+    const r = makeRng(6);
+    const X = { rows: 64, cols: IN, data: Float64Array.from(r.normals(64 * IN)) };
+    a.fitInputNormalizer(X);
+    b.fitInputNormalizer(X);
+    const trainer = onnxTrainer(b, "mse")!;
+    const xs = Float32Array.from(X.data),
+      ys = Float32Array.from(r.normals(64 * D));
+    for (let epoch = 0; epoch < 3; epoch++) {
+      for (let lo = 0; lo < 64; lo += 16) {
+        const xb = xs.slice(lo * IN, (lo + 16) * IN),
+          yb = ys.slice(lo * D, (lo + 16) * D);
+        const xt = tf.tensor2d(xb, [16, IN]),
+          yt = tf.tensor2d(yb, [16, D]);
+        const la = a.trainStep(xt, yt, "mse");
+        tf.dispose([xt, yt]);
+        const lb = trainer.step(xb, yb, 16);
+        expect(Math.abs(lb - la)).toBeLessThan(1e-5 * (1 + Math.abs(la)));
+      }
+      trainer.sync();
+      expect(relErr(b.getWeights().layers[0][2].w, a.getWeights().layers[0][2].w)).toBeLessThan(1e-4);
+    }
+    a.dispose();
+    b.dispose();
   });
 
   it("keeps the steps taken when a fit is stopped part-way (interrupt, or an error in a callback)", () => {
