@@ -55,8 +55,8 @@ export interface MbmfConfig {
    *
    * Measured on bench mbmf and not kept: starting SAC's buffer with the DAgger rounds' own episodes
    * too (600 more real transitions of the distilled policy; 3 seeds: within 10 % of the asymptote from
-   * 5,600 real steps instead of 4,800); a 5,000-step critic warm-up with AWAC at lambda 10 (seed 0 fell
-   * to -673, then stayed at -153). The dip is fast and large: on seed 0 the first 15 SAC updates move
+   * 5,600 real steps instead of 4,800, both with the model trained on tfjs); a 5,000-step critic
+   * warm-up with AWAC at lambda 10 (seed 0 fell to -673, then stayed at -153). The dip is fast and large: on seed 0 the first 15 SAC updates move
    * the policy's mode action by 0.45 on average (of a range of 4) and the return goes from -151 to
    * -178, after 30 updates -617: the actor's own steps break the handed-over policy, and fast.
    */

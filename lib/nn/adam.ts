@@ -87,8 +87,8 @@ export class Adam {
   /**
    * One update of plain copies of the variables, in place: params[i] holds variable i's values and
    * grads[i] its gradient (null skips it). The variables themselves are not touched; the ONNX
-   * training path (onnx-train.ts) keeps its weights in arrays during a fit and writes them back at
-   * its end. Same moments, step count and arithmetic as step().
+   * training path (training.ts's onnxTrainer) keeps the weights in arrays between steps and writes
+   * them back when asked. Same moments, step count and arithmetic as step().
    */
   stepArrays(params: readonly Float32Array[], grads: readonly (Float32Array | null)[]): void {
     if (params.length !== this.vars.length || grads.length !== this.vars.length) {
