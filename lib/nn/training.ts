@@ -143,11 +143,12 @@ export function onnxTrainer(net: Trainable, kind: LossKind): OnnxTrainer | null 
   for (let m = 0; m < E; m++) {
     for (let l = 0; l < L; l++) views.push(wView(p.W[l], m, sizes[l] * sizes[l + 1]), wView(p.B[l], m, sizes[l + 1]));
   }
-  const learnedBounds = vars.length > views.length;
+  // The bounds are graph inputs whenever the head is Gaussian; variables (and so stepped) only when learned.
   const bounds = net.logVarBounds();
+  const learnedBounds = bounds !== null && net.config.learnLogVarBounds;
   if (bounds) {
-    p.minLV = bounds.min.slice();
-    p.maxLV = bounds.max.slice();
+    p.minLV = bounds.min; // logVarBounds() returns copies
+    p.maxLV = bounds.max;
     if (learnedBounds) views.push(p.minLV, p.maxLV);
   }
   if (views.length !== vars.length) throw new ShapeError(`fit: ${vars.length} variables for ${views.length} parameter blocks`);
