@@ -12,6 +12,8 @@ export interface OrtBindingSession {
   loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): Promise<void>;
   run(feeds: Record<string, OrtTensor>, fetches: Record<string, null>, options: object): Record<string, OrtTensor>;
   dispose(): void;
+  /** The inputs' names and types; throws "Session is not initialized" if the model did not load. */
+  readonly inputMetadata: unknown;
 }
 export interface OrtModules {
   Tensor: new (type: "float32", data: Float32Array, dims: readonly number[]) => OrtTensor;

@@ -235,30 +235,35 @@ export class EnsembleDynamicsModel implements DynamicsModel {
     if (S.length !== n * ds || A.length !== n * da) {
       throw new ShapeError(`EnsembleDynamicsModel.memberOutputs: expected ${n} x ${ds} states and ${n} x ${da} actions`);
     }
-    const rowsOf: number[][] = Array.from({ length: B }, () => []);
+    // Rows grouped by member with a counting sort into one input buffer per member (a planner sends
+    // thousands of rows per call: no per-row arrays or closures).
+    const count = new Int32Array(B);
     for (let i = 0; i < n; i++) {
       const b = member[i];
       if (!(b >= 0 && b < B && Number.isInteger(b))) throw new ValueError(`memberOutputs: member ${b} of row ${i} is not in 0..${B - 1}`);
-      rowsOf[b].push(i);
+      count[b]++;
     }
-    const outs = this.rawMemberOutputs(
-      rowsOf.map((rows) => {
-        const x = new Float32Array(rows.length * din);
-        rows.forEach((i, r) => writeInput(this.layout, S, i * ds, A, i * da, x, r * din));
-        return x;
-      }),
-    );
+    const xs = Array.from(count, (c) => new Float32Array(c * din));
+    const slot = new Int32Array(n);
+    const fill = new Int32Array(B);
+    for (let i = 0; i < n; i++) {
+      const b = member[i],
+        r = fill[b]++;
+      slot[i] = r;
+      writeInput(this.layout, S, i * ds, A, i * da, xs[b], r * din);
+    }
+    const outs = this.rawMemberOutputs(xs);
     const meanOut = new Float64Array(n * ds);
     const varOut = this.probabilistic ? new Float64Array(n * ds) : null;
-    for (let b = 0; b < B; b++) {
-      const { m, v } = outs[b];
-      rowsOf[b].forEach((i, r) => {
-        for (let j = 0; j < ds; j++) {
-          const sd = this.deltaStd[j];
-          meanOut[i * ds + j] = S[i * ds + j] + this.deltaMean[j] + sd * m[r * ds + j];
-          if (varOut && v) varOut[i * ds + j] = sd * sd * Math.exp(v[r * ds + j]);
-        }
-      });
+    const mu = this.deltaMean,
+      sd = this.deltaStd;
+    for (let i = 0; i < n; i++) {
+      const { m, v } = outs[member[i]];
+      const o = slot[i] * ds;
+      for (let j = 0; j < ds; j++) {
+        meanOut[i * ds + j] = S[i * ds + j] + mu[j] + sd[j] * m[o + j];
+        if (varOut && v) varOut[i * ds + j] = sd[j] * sd[j] * Math.exp(v[o + j]);
+      }
     }
     return { mean: meanOut, variance: varOut };
   }

@@ -1,11 +1,14 @@
 /**
- * The planners' forward pass on plain arrays: member b's network on its own rows, with the input
- * normalisation and the head done in JavaScript, for the thousands of rows a planner scores per step
- * (PETS particles, CEM candidates). Two engines compute the same network:
- *  - ONNX Runtime (onnx.ts) once `prepareArrayForward(net)` has loaded the current weights: several
- *    times faster at these batch sizes (`npm run bench -- kernels` measures both);
+ * The planners' forward pass on plain arrays: member b's network on its own rows, input normalisation
+ * and head included, for the thousands of rows a planner scores per step (PETS particles, CEM
+ * candidates). Two engines compute the same network:
+ *  - ONNX Runtime (onnx.ts) once `prepareArrayForward(net)` has loaded the current weights, with the
+ *    normaliser and the head's bounds inside the graph: several times faster at these batch sizes
+ *    (`npm run bench -- kernels` measures both);
  *  - otherwise tfjs: the network's own forwardMembers, exactly the function that was trained.
- * They agree to float32 rounding (about 1e-7), not bit for bit.
+ * They agree to float32 rounding (about 1e-7), not bit for bit. The normalisation and the head are in
+ * the ONNX graph because, done here number by number, they took a sixth of a PETS decision at the
+ * papers' scale (two softplus per output, 7,000 rows x 75 calls per decision).
  */
 import { tf } from "../core/backend";
 import { ShapeError } from "../core/checks";
@@ -36,7 +39,12 @@ export async function prepareArrayForward(net: EnsembleMLP): Promise<"onnx" | "t
   if (!onnxRuntime()) return "tfjs";
   const w = net.getWeights();
   const layers = w.layers.map((ls) => ls.map((l, i) => ({ w: l.w, b: l.b, inSize: net.sizes[i], outSize: net.sizes[i + 1] })));
-  const session = await OnnxEnsemble.create(layers, net.config.activation);
+  const { mean, std } = net.inputNormalizer();
+  const bounds = net.logVarBounds();
+  const session = await OnnxEnsemble.create(layers, net.config.activation, undefined, {
+    normalise: net.normalizer.active ? { mean, invStd: Float32Array.from(std, (v) => 1 / v) } : undefined,
+    gaussian: net.config.head === "gaussian" && bounds ? { minLogVar: bounds.min, maxLogVar: bounds.max } : undefined,
+  });
   if (!session) return "tfjs";
   have?.session.dispose();
   sessions.set(net, { version, session });
@@ -63,7 +71,7 @@ export function forwardArrays(net: EnsembleMLP, xs: readonly Float32Array[]): Ar
     if (x.length % din !== 0) throw new ShapeError(`forwardArrays: ${x.length} numbers do not make rows of ${din}`);
   }
   const loaded = sessions.get(net);
-  return loaded && loaded.version === net.stateVersion ? onnxForward(net, loaded.session, xs) : tfjsForward(net, xs);
+  return loaded && loaded.version === net.stateVersion ? onnxForward(loaded.session, xs) : tfjsForward(net, xs);
 }
 
 /** Through tfjs: the network's own forwardMembers (normalisation and head included), one call. */
@@ -90,43 +98,7 @@ function tfjsForward(net: EnsembleMLP, xs: readonly Float32Array[]): ArrayMember
   }
 }
 
-/**
- * Through ONNX Runtime: the input normalisation and the head in JavaScript around the session's
- * plain MLP (the same formulas as the network's, in float64 before rounding to float32).
- */
-function onnxForward(net: EnsembleMLP, session: OnnxEnsemble, xs: readonly Float32Array[]): ArrayMemberOutput[] {
-  const din = net.config.inputSize,
-    d = net.config.outputSize;
-  const { mean: inMean, std } = net.inputNormalizer();
-  const invStd = Float32Array.from(std, (v) => 1 / v);
-  const active = net.normalizer.active;
-  const normalised = xs.map((x) => {
-    if (!active) return x;
-    const xn = new Float32Array(x.length);
-    for (let i = 0; i < x.length; i++) xn[i] = (x[i] - inMean[i % din]) * invStd[i % din];
-    return xn;
-  });
-  const raws = session.run(normalised);
-  if (net.config.head !== "gaussian") return raws.map((m) => ({ mean: m, logVar: null }));
-  const minLV = net.minLogVar!.dataSync() as Float32Array,
-    maxLV = net.maxLogVar!.dataSync() as Float32Array;
-  return raws.map((raw) => {
-    const rows = raw.length / (2 * d);
-    const mean = new Float32Array(rows * d),
-      logVar = new Float32Array(rows * d);
-    for (let r = 0; r < rows; r++) {
-      for (let j = 0; j < d; j++) {
-        mean[r * d + j] = raw[r * 2 * d + j];
-        // logVar = max - softplus(max - v); logVar = min + softplus(logVar - min)   (lecture 003)
-        const upper = maxLV[j] - softplus(maxLV[j] - raw[r * 2 * d + d + j]);
-        logVar[r * d + j] = minLV[j] + softplus(upper - minLV[j]);
-      }
-    }
-    return { mean, logVar };
-  });
-}
-
-/** log(1 + e^x) without overflow. */
-function softplus(x: number): number {
-  return x > 20 ? x : x < -20 ? Math.exp(x) : Math.log(1 + Math.exp(x));
+/** Through ONNX Runtime: normalisation, network and head all in the session (prepareArrayForward). */
+function onnxForward(session: OnnxEnsemble, xs: readonly Float32Array[]): ArrayMemberOutput[] {
+  return session.run(xs).map((o) => ({ mean: o.y, logVar: o.v }));
 }

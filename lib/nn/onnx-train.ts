@@ -23,15 +23,11 @@ import {
   type OrtBindingSession,
   type OrtModules,
   type OrtTensor,
-  ProtoWriter,
-  initializer,
-  int64Initializer,
+  GraphBuilder,
+  loadSession,
   modelBytes,
-  node,
   onnxRuntime,
   onnxThreads,
-  sessionOptions,
-  valueInfo,
 } from "./onnx";
 import type { Activation } from "./ops";
 
@@ -45,43 +41,6 @@ export interface TrainGraphSpec {
   /** The target width d. */
   outputSize: number;
   kind: LossKind;
-}
-
-/** Builds the graph as a node list with generated names for the intermediate values. */
-class GraphBuilder {
-  readonly g = new ProtoWriter();
-  private n = 0;
-  constructor(name: string) {
-    this.g.str(2, name);
-  }
-  /** Adds a node; its output is `out` or a fresh name. */
-  op(type: string, inputs: string[], attrs: Record<string, number | number[]> = {}, out?: string): string {
-    const o = out ?? `v${this.n++}`;
-    this.g.msg(1, node(type, inputs, [o], attrs));
-    return o;
-  }
-  input(name: string, dims: (number | string)[]): string {
-    this.g.msg(11, valueInfo(name, dims));
-    return name;
-  }
-  output(name: string, dims: (number | string)[]): void {
-    this.g.msg(12, valueInfo(name, dims));
-  }
-  private readonly consts = new Set<string>();
-  /** A float scalar constant, added to the graph on first use (ONNX Runtime warns of unused ones). */
-  float(v: number): string {
-    const name = `f${v}`;
-    if (!this.consts.has(name)) this.g.msg(5, initializer(name, [], Float32Array.of(v)));
-    this.consts.add(name);
-    return name;
-  }
-  /** A 1-D int64 constant (axes, slice bounds), added on first use. */
-  ints(v: number[]): string {
-    const name = `i${v.join("_")}`;
-    if (!this.consts.has(name)) this.g.msg(5, int64Initializer(name, v));
-    this.consts.add(name);
-    return name;
-  }
 }
 
 /** The ONNX model of one training step's loss and gradients (see the file's header for its signature). */
@@ -214,8 +173,8 @@ export class OnnxTrainStep {
 
   /**
    * The step for this architecture and loss, or null where ONNX Runtime cannot load. Sessions are
-   * cached per architecture and thread count (the graph holds no weights, so one serves every fit).
-   * Loading is synchronous: the binding builds the session before its promise is returned.
+   * cached per architecture and thread count (the graph holds no weights, so one serves every fit);
+   * a model ONNX Runtime rejects gives null and is not cached.
    */
   static create(spec: TrainGraphSpec, threads = onnxThreads()): OnnxTrainStep | null {
     const ort = onnxRuntime();
@@ -223,14 +182,9 @@ export class OnnxTrainStep {
     const key = JSON.stringify([spec, threads]);
     let session = sessions.get(key);
     if (!session) {
-      const bytes = trainingOnnxModel(spec);
-      const s = ort.newSession();
-      try {
-        s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, sessionOptions(threads)).catch(() => undefined);
-      } catch {
-        return null;
-      }
-      session = s;
+      const loaded = loadSession(trainingOnnxModel(spec), threads);
+      if (!loaded) return null; // not cached: fitEnsemble falls back to tfjs
+      session = loaded;
       sessions.set(key, session);
     }
     return new OnnxTrainStep(ort, session, spec);

@@ -5,8 +5,9 @@
  * (`npm run bench -- kernels` measures both), and a session runs synchronously, as a planner needs.
  *
  * The model is written here directly in the ONNX protobuf format (a few message types suffice:
- * model, graph, node, tensor, value info), one sub-graph per member: x_b -> Gemm -> SiLU ... -> Gemm.
- * Input normalisation and the head stay in JavaScript (inference.ts), so the model is the plain MLP.
+ * model, graph, node, tensor, value info), one sub-graph per member: x_b -> Gemm -> SiLU ... -> Gemm,
+ * with the input normalisation before it and the Gaussian head's soft bounds after it (OnnxHead), so
+ * a planner's thousands of rows per step need no per-number work in JavaScript.
  * ONNX Runtime is loaded lazily; where it cannot load, `onnxRuntime()` returns null and callers use tfjs.
  */
 import { type OrtBindingSession, type OrtModules, type OrtTensor, onnxRuntime, onnxThreads } from "../core/onnx-runtime";
@@ -138,37 +139,106 @@ export function node(op: string, inputs: string[], outputs: string[], attributes
 /** Hidden activations ONNX has a node for (tanh as Tanh; SiLU as x * Sigmoid(x)). */
 export const ONNX_ACTIVATIONS: readonly Activation[] = ["silu", "swish", "relu", "tanh", "linear"];
 
+/** Builds a graph as a node list with generated names for the intermediate values. */
+export class GraphBuilder {
+  readonly g = new ProtoWriter();
+  private n = 0;
+  constructor(name: string) {
+    this.g.str(2, name);
+  }
+  /** Adds a node; its output is `out` or a fresh name. */
+  op(type: string, inputs: string[], attrs: NodeAttributes = {}, out?: string): string {
+    const o = out ?? `_t${this.n++}`;
+    this.g.msg(1, node(type, inputs, [o], attrs));
+    return o;
+  }
+  input(name: string, dims: (number | string)[]): string {
+    this.g.msg(11, valueInfo(name, dims));
+    return name;
+  }
+  output(name: string, dims: (number | string)[]): void {
+    this.g.msg(12, valueInfo(name, dims));
+  }
+  /** A float tensor constant (weights, normaliser statistics). */
+  tensor(name: string, dims: number[], data: Float32Array): string {
+    this.g.msg(5, initializer(name, dims, data));
+    return name;
+  }
+  private readonly consts = new Set<string>();
+  /** A float scalar constant, added to the graph on first use (ONNX Runtime warns of unused ones). */
+  float(v: number): string {
+    const name = `f${v}`;
+    if (!this.consts.has(name)) this.g.msg(5, initializer(name, [], Float32Array.of(v)));
+    this.consts.add(name);
+    return name;
+  }
+  /** A 1-D int64 constant (axes, slice bounds), added on first use. */
+  ints(v: number[]): string {
+    const name = `i${v.join("_")}`;
+    if (!this.consts.has(name)) this.g.msg(5, int64Initializer(name, v));
+    this.consts.add(name);
+    return name;
+  }
+}
+
+/**
+ * What the inference model computes around the member MLPs, so that a planner's rows need no
+ * per-number JavaScript: the input normalisation (x - mean) * invStd, and for a Gaussian head the
+ * split of the output into the mean and the soft-bounded log-variance (lecture 003's bounds,
+ * exactly as ops.ts's softBoundLogVar and the training graph write them).
+ */
+export interface OnnxHead {
+  /** The input normaliser (invStd = 1 / std, as the network's normaliser holds it). */
+  normalise?: { mean: Float32Array; invStd: Float32Array };
+  /** A Gaussian head: the network's output is [mean (d), raw log-variance (d)] with these bounds. */
+  gaussian?: { minLogVar: Float32Array; maxLogVar: Float32Array };
+}
+
 /**
  * The ONNX model of B member MLPs: input `x<b>` [rows, in], output `y<b>` [rows, out] for member b,
- * hidden layers followed by the activation, the last layer linear (opset 13).
+ * hidden layers followed by the activation, the last layer linear (opset 13). With `head.normalise`
+ * the inputs are raw and normalised inside; with `head.gaussian`, `y<b>` is the mean [rows, d] and
+ * `v<b>` the bounded log-variance [rows, d].
  */
-export function ensembleOnnxModel(members: readonly (readonly OnnxLayer[])[], activation: Activation): Uint8Array {
-  const g = new ProtoWriter();
-  g.str(2, "ensemble");
+export function ensembleOnnxModel(members: readonly (readonly OnnxLayer[])[], activation: Activation, head: OnnxHead = {}): Uint8Array {
+  const b = new GraphBuilder("ensemble");
+  const inSize = members[0][0].inSize;
+  const norm = head.normalise
+    ? { mean: b.tensor("inMean", [inSize], head.normalise.mean), inv: b.tensor("inInvStd", [inSize], head.normalise.invStd) }
+    : null;
+  const out = members[0][members[0].length - 1].outSize;
+  const d = out / 2;
+  const bounds = head.gaussian
+    ? { min: b.tensor("minLV", [d], head.gaussian.minLogVar), max: b.tensor("maxLV", [d], head.gaussian.maxLogVar) }
+    : null;
   members.forEach((layers, m) => {
-    let h = `x${m}`;
+    let h = b.input(`x${m}`, [`rows${m}`, inSize]);
+    if (norm) h = b.op("Mul", [b.op("Sub", [h, norm.mean]), norm.inv]);
     layers.forEach((l, i) => {
-      const W = `W${m}_${i}`,
-        Bn = `B${m}_${i}`,
-        z = i === layers.length - 1 ? `y${m}` : `z${m}_${i}`;
-      g.msg(5, initializer(W, [l.inSize, l.outSize], l.w));
-      g.msg(5, initializer(Bn, [l.outSize], l.b));
-      g.msg(1, node("Gemm", [h, W, Bn], [z]));
+      const last = i === layers.length - 1;
+      const z = b.op(
+        "Gemm",
+        [h, b.tensor(`W${m}_${i}`, [l.inSize, l.outSize], l.w), b.tensor(`B${m}_${i}`, [l.outSize], l.b)],
+        {},
+        last && !bounds ? `y${m}` : undefined,
+      );
       h = z;
-      if (i === layers.length - 1 || activation === "linear") return;
-      const a = `h${m}_${i}`;
-      if (activation === "relu") g.msg(1, node("Relu", [z], [a]));
-      else if (activation === "tanh") g.msg(1, node("Tanh", [z], [a]));
-      else {
-        g.msg(1, node("Sigmoid", [z], [`s${m}_${i}`]));
-        g.msg(1, node("Mul", [z, `s${m}_${i}`], [a]));
-      }
-      h = a;
+      if (last || activation === "linear") return;
+      if (activation === "relu") h = b.op("Relu", [z]);
+      else if (activation === "tanh") h = b.op("Tanh", [z]);
+      else h = b.op("Mul", [z, b.op("Sigmoid", [z])]);
     });
-    g.msg(11, valueInfo(`x${m}`, [`rows${m}`, layers[0].inSize]));
-    g.msg(12, valueInfo(`y${m}`, [`rows${m}`, layers[layers.length - 1].outSize]));
+    if (bounds) {
+      b.op("Slice", [h, b.ints([0]), b.ints([d]), b.ints([1])], {}, `y${m}`);
+      const raw = b.op("Slice", [h, b.ints([d]), b.ints([2 * d]), b.ints([1])]);
+      // logVar = min + softplus(upper - min), upper = max - softplus(max - raw)   (ops.ts)
+      const upper = b.op("Sub", [bounds.max, b.op("Softplus", [b.op("Sub", [bounds.max, raw])])]);
+      b.op("Add", [bounds.min, b.op("Softplus", [b.op("Sub", [upper, bounds.min])])], {}, `v${m}`);
+      b.output(`y${m}`, [`rows${m}`, d]);
+      b.output(`v${m}`, [`rows${m}`, d]);
+    } else b.output(`y${m}`, [`rows${m}`, out]);
   });
-  return modelBytes(g);
+  return modelBytes(b.g);
 }
 
 /** A graph wrapped as a model of the default domain, opset 13. */
@@ -203,41 +273,65 @@ export function sessionOptions(threads: number): object {
   };
 }
 
-/** A loaded ensemble model: run(xs) gives each member's raw outputs on its own rows, synchronously. */
+/**
+ * A session with this model loaded, or null if ONNX Runtime is missing or rejects the model. The
+ * binding loads synchronously and settles its promise before returning it, so whether the load
+ * worked is known at once: an unloaded session refuses to report its inputs. (A session that failed
+ * to load and were kept would make every run throw instead of falling back to tfjs.)
+ */
+export function loadSession(bytes: Uint8Array, threads: number): OrtBindingSession | null {
+  const ort = onnxRuntime();
+  if (!ort) return null;
+  const session = ort.newSession();
+  try {
+    session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, sessionOptions(threads)).catch(() => undefined);
+    void session.inputMetadata;
+  } catch {
+    return null;
+  }
+  return session;
+}
+
+/** One member's outputs from an OnnxEnsemble: `y` (the mean for a Gaussian head) and the bounded log-variance `v`. */
+export interface OnnxMemberOutput {
+  y: Float32Array;
+  v: Float32Array | null;
+}
+
+/** A loaded ensemble model: run(xs) gives each member's outputs on its own rows, synchronously. */
 export class OnnxEnsemble {
   private constructor(
     private readonly ort: OrtModules,
     private readonly session: OrtBindingSession,
     readonly members: number,
     readonly inSize: number,
-    readonly outSize: number,
+    private readonly gaussian: boolean,
   ) {}
 
-  /** Builds and loads the model; null where ONNX Runtime is unavailable. */
+  /** Builds and loads the model (ensembleOnnxModel's graph); null where ONNX Runtime is unavailable. */
   static async create(
     members: readonly (readonly OnnxLayer[])[],
     activation: Activation,
     threads = onnxThreads(),
+    head: OnnxHead = {},
   ): Promise<OnnxEnsemble | null> {
     const ort = onnxRuntime();
-    if (!ort) return null;
-    const bytes = ensembleOnnxModel(members, activation);
-    const session = ort.newSession();
-    await session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, sessionOptions(threads));
-    const last = members[0][members[0].length - 1];
-    return new OnnxEnsemble(ort, session, members.length, members[0][0].inSize, last.outSize);
+    const session = ort && loadSession(ensembleOnnxModel(members, activation, head), threads);
+    if (!ort || !session) return null;
+    return new OnnxEnsemble(ort, session, members.length, members[0][0].inSize, head.gaussian !== undefined);
   }
 
   /** Member b on rows xs[b] (rows x inSize, flat; zero rows allowed). */
-  run(xs: readonly Float32Array[]): Float32Array[] {
+  run(xs: readonly Float32Array[]): OnnxMemberOutput[] {
     const feeds: Record<string, OrtTensor> = {};
     const fetches: Record<string, null> = {};
     for (let b = 0; b < this.members; b++) {
       feeds[`x${b}`] = new this.ort.Tensor("float32", xs[b], [xs[b].length / this.inSize, this.inSize]);
       fetches[`y${b}`] = null;
+      if (this.gaussian) fetches[`v${b}`] = null;
     }
     const out = this.session.run(feeds, fetches, {});
-    return xs.map((_, b) => out[`y${b}`].data);
+    return xs.map((_, b) => ({ y: out[`y${b}`].data, v: this.gaussian ? out[`v${b}`].data : null }));
   }
 
   dispose(): void {

@@ -206,7 +206,7 @@ async function main(): Promise<void> {
   if (onnx2) {
     const a = forwardArrays(fwdNet, xMembers),
       o = onnx2.run(xMembers);
-    onnxErr = Math.max(...a.map((m, b) => Math.max(...Array.from(m.mean, (v, i) => Math.abs(v - o[b][i])))));
+    onnxErr = Math.max(...a.map((m, b) => Math.max(...Array.from(m.mean, (v, i) => Math.abs(v - o[b].y[i])))));
   } else console.log("ONNX Runtime unavailable: A reports the tfjs path only");
   // B: one training step.
   const trainCfg = {

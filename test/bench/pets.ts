@@ -23,8 +23,15 @@
  * the same planner, returns per trial for each seed. Writes datasets/results/pets-paper.json after
  * every trial (so a run cut short leaves a file that says what it holds: `complete: false`), which
  * notebook 05 plots. --budget-minutes stops starting new trials after that long.
+ * Seeds run one after another (about an hour each on 2 cores). To spread them over processes, give
+ * each its seeds and file, then merge (the seeds' numbers are the same either way: each seed's run
+ * depends only on its seed):
+ *   MBRL_ONNX_THREADS=1 npm run bench -- pets --paper --first-seed 2 --seeds 1 --out /tmp/pets-2.json
+ *   npm run bench -- pets --paper --merge /tmp/pets-1.json /tmp/pets-2.json /tmp/pets-3.json
+ * (--merge writes datasets/results/pets-paper.json, or --out, with every run's command and timing.)
  */
 import { PhaseClock } from "./phases";
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { backendInfo, initBackend, makeRng } from "../../lib/core";
@@ -258,11 +265,33 @@ interface SeedResult {
   /** CPU seconds (all threads) per decision and per training round: steadier than wall time here. */
   decisionCpuSeconds: number[];
   trainCpuSeconds: number[];
+  /** Wall seconds of the whole seed (oracle, random and PETS trials). */
+  seedSeconds?: number;
+}
+
+/** The stored file (see write() in paper()). */
+interface PaperFile {
+  bench: string;
+  command: string;
+  complete: boolean;
+  contents: string;
+  config: typeof PAPER & { trials: number; oracleTrialsPerSeed: number };
+  paperBand: typeof PAPER_BAND;
+  invocation?: string;
+  runs?: { invocation: string; seeds: number[]; engine: unknown; machine: unknown; seconds: number }[];
+  engine: unknown;
+  machine: { cores: number; loadAverageDuringRun: number[] | null };
+  seeds: SeedResult[];
+  seconds: number;
 }
 
 async function paper() {
   await initBackend();
   const seeds = num("--seeds", 3);
+  const firstSeed = num("--first-seed", 1);
+  const outIdx = args.indexOf("--out");
+  const resultFile = outIdx >= 0 ? path.resolve(args[outIdx + 1]) : RESULT_FILE;
+  const invocation = `${process.env.MBRL_ONNX_THREADS ? `MBRL_ONNX_THREADS=${process.env.MBRL_ONNX_THREADS} ` : ""}npm run bench -- pets ${args.join(" ")}`;
   const trials = num("--trials", PAPER.trials);
   const oracleTrials = num("--oracle-trials", 3);
   const budgetMs = num("--budget-minutes", Infinity) * 60_000;
@@ -274,7 +303,7 @@ async function paper() {
   const write = (complete: boolean) => {
     const r1s = (xs: number[]) => xs.map((x) => Math.round(x * 10) / 10);
     const r3s = (xs: number[]) => xs.map((x) => Number(x.toPrecision(3)));
-    const out = {
+    const out: PaperFile = {
       bench: "pets --paper",
       command: "npm run bench -- pets --paper",
       complete,
@@ -282,6 +311,7 @@ async function paper() {
         ? `${seeds} seed(s), ${trials} PETS trials and ${oracleTrials} oracle trials each`
         : `PARTIAL: stopped before ${seeds} seed(s) x ${trials} PETS trials; the arrays below hold only the trials that ran`,
       config: { ...PAPER, trials, oracleTrialsPerSeed: oracleTrials },
+      invocation,
       paperBand: PAPER_BAND,
       engine: {
         forward: onnxRuntime() ? "onnxruntime-node (CPU)" : "tfjs " + backendInfo().name,
@@ -306,12 +336,13 @@ async function paper() {
       })),
       seconds: Math.round((Date.now() - started) / 1000),
     };
-    saveResult(RESULT_FILE, out);
+    saveResult(resultFile, out);
     return out;
   };
   const env = (seed: number) => new CartPole({ reward: "pets", maxSteps: PAPER.trialSteps, seed });
   console.log(`pets --paper: ${seeds} seed(s) x ${trials} trials; ${backendInfo().message}; ONNX Runtime threads ${onnxThreads()}`);
-  for (let seed = 1; seed <= seeds && !overBudget(); seed++) {
+  for (let seed = firstSeed; seed < firstSeed + seeds && !overBudget(); seed++) {
+    const seedStart = Date.now();
     const res: SeedResult = {
       seed,
       randomReturn: null,
@@ -389,10 +420,55 @@ async function paper() {
       },
     });
     res.randomReturn = run.randomReturns[0] ?? null;
+    res.seedSeconds = Math.round((Date.now() - seedStart) / 1000);
     model.dispose();
   }
   const complete = !stoppedEarly && !overBudget() && results.length === seeds && results.every((r) => r.petsReturns.length === trials);
-  const out = write(complete);
+  summarise(write(complete), path.relative(process.cwd(), resultFile));
+}
+
+/** --merge: one result file from the complete files of runs over different seeds (same config). */
+function merge() {
+  const files = args.slice(args.indexOf("--merge") + 1).filter((a) => a.endsWith(".json"));
+  if (files.length === 0) throw new Error("pets --paper --merge: name the result files to merge");
+  const parts = files.map((f) => JSON.parse(fs.readFileSync(f, "utf8")) as PaperFile);
+  parts.forEach((p, i) => {
+    if (p.bench !== "pets --paper" || !p.complete)
+      throw new Error(`pets --paper --merge: ${files[i]} is not a complete pets --paper result`);
+    if (JSON.stringify(p.config) !== JSON.stringify(parts[0].config))
+      throw new Error(`pets --paper --merge: ${files[i]} ran another config than ${files[0]}`);
+  });
+  const seeds = parts.flatMap((p) => p.seeds).sort((a, b) => a.seed - b.seed);
+  const ids = seeds.map((r) => r.seed);
+  if (new Set(ids).size !== ids.length) throw new Error(`pets --paper --merge: seed listed twice (${ids.join(", ")})`);
+  const loads = parts.flatMap((p) => p.machine.loadAverageDuringRun ?? []);
+  const cfg = parts[0].config;
+  const out: PaperFile = {
+    ...parts[0],
+    contents: `${seeds.length} seed(s), ${cfg.trials} PETS trials and ${cfg.oracleTrialsPerSeed} oracle trials each (merged from ${parts.length} runs)`,
+    invocation: `npm run bench -- pets ${args.join(" ")}`,
+    runs: parts.map((p) => ({
+      invocation: p.invocation ?? p.command,
+      seeds: p.seeds.map((r) => r.seed),
+      engine: p.engine,
+      machine: p.machine,
+      seconds: p.seconds,
+    })),
+    machine: { cores: os.cpus().length, loadAverageDuringRun: loads.length ? [Math.min(...loads), Math.max(...loads)] : null },
+    seeds,
+    seconds: Math.max(...parts.map((p) => p.seconds)),
+  };
+  const outIdx = args.indexOf("--out");
+  const file = outIdx >= 0 ? path.resolve(args[outIdx + 1]) : RESULT_FILE;
+  saveResult(file, out);
+  summarise(out, path.relative(process.cwd(), file));
+}
+
+/** The last line: returns by trial over the seeds, per-decision time and its shares. */
+function summarise(out: PaperFile, resultFile: string) {
+  const results = out.seeds;
+  const trials = out.config.trials;
+  const complete = out.complete;
   // Per-decision time and its shares, over every PETS trial that ran.
   const all = (k: keyof SeedResult) => results.flatMap((r) => r[k] as number[]);
   const train = all("trainSeconds").reduce((a, b) => a + b, 0),
@@ -425,14 +501,15 @@ async function paper() {
         ? { oneCore: Math.round((perTrialCpu * trials) / 60), twoCoresAtBest: Math.round((perTrialCpu * trials) / 2 / 60) }
         : null,
       loadAverage: out.machine.loadAverageDuringRun,
-      resultFile: path.relative(process.cwd(), RESULT_FILE),
+      secondsPerSeed: results.map((r) => r.seedSeconds ?? null),
+      resultFile,
       seconds: out.seconds,
     }),
   );
   process.exit(0);
 }
 
-(args.includes("--paper") ? paper() : standard()).catch((e) => {
+(args.includes("--merge") ? Promise.resolve().then(merge) : args.includes("--paper") ? paper() : standard()).catch((e) => {
   console.error(e);
   process.exit(1);
 });

@@ -5,6 +5,7 @@ import {
   arrayForwardEngine,
   ensembleOnnxModel,
   forwardArrays,
+  loadSession,
   onnxRuntime,
   prepareArrayForward,
   releaseArrayForward,
@@ -92,7 +93,12 @@ describe("forwardArrays (the planners' forward pass)", () => {
     expect(maxDiff(after[0].mean, viaOnnx[0].mean)).toBeGreaterThan(1e-4);
     await prepareArrayForward(net);
     const afterOnnx = forwardArrays(net, xs);
-    after.forEach((o, b) => expect(maxDiff(o.mean, afterOnnx[b].mean)).toBeLessThan(1e-5));
+    // Now with the fitted input normaliser and bounds, both inside the ONNX graph.
+    expect(net.normalizer.active).toBe(true);
+    after.forEach((o, b) => {
+      expect(maxDiff(o.mean, afterOnnx[b].mean)).toBeLessThan(1e-5);
+      expect(maxDiff(o.logVar!, afterOnnx[b].logVar!)).toBeLessThan(1e-5);
+    });
     releaseArrayForward(net);
     expect(arrayForwardEngine(net)).toBe("tfjs");
     net.dispose();
@@ -123,5 +129,15 @@ describe("forwardArrays (the planners' forward pass)", () => {
     const bytes = ensembleOnnxModel([[{ w: new Float32Array(6), b: new Float32Array(3), inSize: 2, outSize: 3 }]], "silu");
     expect(bytes[0]).toBe(0x08); // field 1, varint: ir_version
     expect(bytes[1]).toBe(8);
+  });
+
+  it("a model ONNX Runtime rejects gives no session (so callers fall back to tfjs), a good one loads", () => {
+    if (!onnxRuntime()) return;
+    const good = ensembleOnnxModel([[{ w: new Float32Array(6), b: new Float32Array(3), inSize: 2, outSize: 3 }]], "silu");
+    const session = loadSession(good, 1);
+    expect(session).not.toBeNull();
+    session!.dispose();
+    expect(loadSession(good.slice(0, 20), 1)).toBeNull(); // truncated protobuf
+    expect(loadSession(Uint8Array.of(8, 1, 2, 3), 1)).toBeNull();
   });
 });
