@@ -429,7 +429,9 @@ async function paper() {
 
 /** --merge: one result file from the complete files of runs over different seeds (same config). */
 function merge() {
-  const files = args.slice(args.indexOf("--merge") + 1).filter((a) => a.endsWith(".json"));
+  const rest = args.slice(args.indexOf("--merge") + 1);
+  const nextFlag = rest.findIndex((a) => a.startsWith("--"));
+  const files = nextFlag < 0 ? rest : rest.slice(0, nextFlag);
   if (files.length === 0) throw new Error("pets --paper --merge: name the result files to merge");
   const parts = files.map((f) => JSON.parse(fs.readFileSync(f, "utf8")) as PaperFile);
   parts.forEach((p, i) => {
