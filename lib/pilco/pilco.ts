@@ -55,6 +55,22 @@ export interface PilcoOptions {
    * relative amount. Default 0: never (the reference spends its whole line-search budget).
    */
   policyRelTol?: number;
+  /**
+   * Steps of the long-term prediction the policy is optimised on. Default: the trial length H. A
+   * longer prediction than the trial rewards policies that keep the pole up after the trial ends
+   * (with 2.5 s trials, a pole spun through the top at the last step costs about as much as one
+   * swung up and held, so the optimiser can settle on spinning it).
+   */
+  predictionHorizon?: number;
+  /**
+   * Fresh random policies optimised beside the current one at every policy search (each with
+   * `restartIters` iterations); the lowest predicted cost is kept and optimised to the full budget.
+   * Default 0. Policy search is local: a policy that spins the pole is a local optimum that the
+   * next search, started from it, rarely leaves.
+   */
+  policyRestarts?: number;
+  /** L-BFGS iterations of each restart. Default policyIters / 3. */
+  restartIters?: number;
   /** L-BFGS iterations per GP hyper-parameter fit. Default 100. */
   gpIters?: number;
   /** Subset-of-data size for the dynamics GPs. Default 300 (the reference's sparse GP switch). */
@@ -84,6 +100,7 @@ export const PILCO_DEFAULTS = {
   gpIters: 100,
   policyIters: 100,
   policyRelTol: 0,
+  policyRestarts: 0,
   seed: 0,
   trials: 15,
 };
@@ -277,8 +294,9 @@ function fitDynamics(X: number[][], Y: number[][], stateDim: number, H: number, 
  * prediction (analytic gradient), through the full GPs or, beyond `inducing` points, their sparse
  * FITC view. Updates policy.params; returns the prediction of the optimised policy.
  */
-function optimisePolicy(policy: Policy, gps: MultiGp, dataSize: number, sc: PilcoScenario, opts: PilcoOptions) {
-  const { plant, cost, H } = sc;
+function optimisePolicy(policy: Policy, gps: MultiGp, dataSize: number, sc: PilcoScenario, opts: PilcoOptions, rng: Rng) {
+  const { plant, cost } = sc;
+  const H = opts.predictionHorizon ?? sc.H;
   const t1 = Date.now();
   let dyn = mmModelFromGps(gps);
   if (opts.inducing && dataSize > opts.inducing) {
@@ -295,11 +313,26 @@ function optimisePolicy(policy: Policy, gps: MultiGp, dataSize: number, sc: Pilc
     g.set(r.grad!);
     return r.total;
   };
+  const iters = opts.policyIters ?? PILCO_DEFAULTS.policyIters;
+  // Restarts: fresh random policies, each given a short search; the best start (the current policy
+  // included, at the same short budget) gets the full search.
+  let start = Float64Array.from(policy.params);
+  const restarts = opts.policyRestarts ?? PILCO_DEFAULTS.policyRestarts;
+  if (restarts > 0) {
+    const short = opts.restartIters ?? Math.max(1, Math.round(iters / 3));
+    const tryFrom = (x0: Float64Array) => lbfgs(f, x0, { maxIter: short, relTol: 0 });
+    let best = tryFrom(start);
+    for (let k = 0; k < restarts; k++) {
+      const r = tryFrom(initPolicy(sc, opts, rng).params);
+      if (r.f < best.f) best = r;
+    }
+    start = Float64Array.from(best.x);
+  }
   // No relative-decrease stop by default: like the reference's minimize, spend the whole budget of
   // line searches. The predicted cost can sit on a plateau for many iterations (policy barely
   // moving the pole) before a swing-up appears; stopping there froze the policy for good.
-  const res = lbfgs(f, policy.params, {
-    maxIter: opts.policyIters ?? PILCO_DEFAULTS.policyIters,
+  const res = lbfgs(f, start, {
+    maxIter: iters,
     onIter: opts.onOptIter,
     relTol: opts.policyRelTol ?? PILCO_DEFAULTS.policyRelTol,
   });
@@ -368,7 +401,7 @@ export function pilco(env: ContinuousEnv, sc: PilcoScenario, opts: PilcoOptions 
     gps = fit.gps;
     inits = gps.gps.map((g) => g.hyp);
     // 3) Policy search on the predicted summed expected cost.
-    const opt = optimisePolicy(policy, gps, fit.dataSize, sc, opts);
+    const opt = optimisePolicy(policy, gps, fit.dataSize, sc, opts, rng);
     // 4) Apply the policy to the system.
     const ctx = preparePolicy(policy);
     const run = runTrial(env, sc, (x) => policyAction(ctx, policyInput(plant, x)), rng, trialSeed(seed, j));

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- pilco [--quick] [--seeds N] [--seed FIRST] [--trials N] [--iters N] [--maxData N] [--nBasis N]
- *   [--inducing M] [--system cartpole|pendulum|both] [--paper]`
+ *   [--inducing M] [--system cartpole|pendulum|both] [--paper] [--pred-horizon H] [--restarts K [--restart-iters N]]`
  *
  * PILCO on the cart-pole swing-up with the reference settings (lib/pilco/scenarios.ts): one random
  * trial, then up to 15 learned trials of 4 s at dt = 0.1 (H = 40); success = the pole tip within the
@@ -24,6 +24,11 @@
  * FITC GP whose inducing inputs are the last trial's inputs plus farthest-point picks among the older
  * ones (the reference code switches to FITC with 300 inducing inputs; 100 keeps one policy
  * optimisation at about a minute on a shared CPU). --inducing 0 switches FITC off.
+ *
+ * --pred-horizon H optimises the policy on an H-step prediction (default: the trial's length) while the
+ * trials stay as long as the protocol says; --restarts K gives K fresh random policies a short search
+ * (--restart-iters, default a third of --iters) beside the current one at every policy search, and
+ * the best goes on (PilcoOptions.predictionHorizon, policyRestarts).
  *
  * --out FILE writes the JSON figures, with every trial of the first seed (real and predicted cost, the
  * real pole or pendulum angle and the predicted angle's mean and sd), to FILE: notebook 09 plots
@@ -73,6 +78,10 @@ const nBasis = Number(opt("nBasis", "10"));
 // Sparse (FITC) long-term prediction on this many inducing inputs once the data are larger (0: off).
 const inducing = Number(opt("inducing", "100"));
 const outFile = opt("out", "");
+// Policy search options (PilcoOptions): prediction steps (default the trial's), fresh random restarts.
+const predHorizon = Number(opt("pred-horizon", "0"));
+const restarts = Number(opt("restarts", "0"));
+const restartIters = Number(opt("restart-iters", "0"));
 /** --paper: the ICML 2011 paper's protocol; without it, pilco-matlab's (the reference code's). */
 const protocol = args.includes("--paper") ? "paper" : "reference";
 /** The ICML 2011 paper's cart-pole trials: 2.5 s at dt = 0.1. */
@@ -138,6 +147,9 @@ function runSystem(name: "cartpole" | "pendulum", seed: number): RunSummary {
     nBasis,
     maxData,
     inducing: inducing > 0 ? inducing : undefined,
+    predictionHorizon: predHorizon > 0 && name === "cartpole" ? predHorizon : undefined,
+    policyRestarts: restarts,
+    restartIters: restartIters > 0 ? restartIters : undefined,
     policyLengthscales: name === "cartpole" ? [1, 1, 1, 0.7, 0.7] : [1, 0.7, 0.7],
     stopOnSuccess: true,
     success,
@@ -253,6 +265,8 @@ out.maxTrials = trials;
 out.maxData = maxData;
 out.nBasis = nBasis;
 out.inducing = inducing;
+out.predictionHorizon = predHorizon > 0 ? predHorizon : null;
+out.policyRestarts = restarts;
 // Per trial (learned and initial, all systems and seeds; the moment-matching timings above included in "other").
 Object.assign(out, clock.report(trialsRun, "Trial"));
 if (outFile) {
