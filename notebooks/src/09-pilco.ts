@@ -484,16 +484,25 @@ const cartpoleRun = loadResult<{
 //
 // The run above follows the reference code (4 s trials). The ICML 2011 paper counts differently: its
 // trials last 2.5 s, and its "17.5 s of interaction" is 7 such trials, the random one included. A
-// shorter trial asks the policy for the swing-up only (there is no time left to balance for long), and
-// the prediction horizon shrinks with it, which makes each policy optimisation cheaper; whether it also
-// makes the task easier is what the stored run tests.
+// shorter trial asks the policy for the swing-up only (there is no time left to balance for long) and
+// gives less data per trial; whether it also makes the task easier is what the stored run tests.
 // The same algorithm with that protocol, over 3 seeds, is stored in a second file, made by
 //
-//     npm run bench -- pilco --paper --seeds 3 --out datasets/results/pilco-paper.json
+//     npm run bench -- pilco --paper --seeds 3 --pred-horizon 40 --restarts 2 --out datasets/results/pilco-paper.json
 //
 // Success there is the tip within 0.25 m for the last 0.5 s of a 2.5 s trial; because 2.5 s cannot
 // show that the pole stays up, the benchmark also runs the final policy once for 4 s (not counted, not
 // learned from) and records whether the tip stays up for that run's last second.
+//
+// Two choices inside the policy search made the difference under this protocol (the trials and
+// their counting stay the paper's). Optimised on a 2.5 s prediction, the policy settled on spinning
+// the pole over the top: a summed cost of about 19 of 25 against about 15 for a pole caught at the
+// top, but a local optimum that every later search, started from it, kept (two of three seeds never
+// succeeded within 15 trials). Over 2.5 s, catching the pole earns only the last few steps. So the
+// policy is optimised on a 4 s prediction (`predictionHorizon: 40`), where holding the pole pays for
+// longer, and at each search two fresh random policies get a short search beside the current one,
+// the best going on (`policyRestarts: 2`): policy search is local, and a restart is the cheapest way
+// off a plateau.
 
 // %%
 {
@@ -536,12 +545,14 @@ const cartpoleRun = loadResult<{
 //   data grows, predicts with a sparse (FITC) GP on 100 inducing inputs, as the reference code does.
 //   PETS (notebook 05) trades the closed form for sampling to scale further.
 // * The cart-pole, the paper's headline task, needs more trials than the pendulum and up to a minute
-//   of computing per policy optimisation (the stored runs above print their figures). Neither protocol
-//   reaches the paper's 17.5 s on the stored seeds; under the paper's 2.5 s trials some seeds do not
-//   succeed at all within 15 trials. PILCO's policy search is a local optimisation: such a seed sits on
-//   a plateau of the predicted cost for trial after trial (in the stored paper-protocol run: a cost
-//   of about 19 of 25, the pole reaching the top only in the trial's last steps, too late to count as
-//   held). `npm run bench -- pilco --seeds 3` repeats the reference run.
+//   or two of computing per policy optimisation (the stored runs above print their figures). With the
+//   paper's 2.5 s trials, a 4 s prediction and random restarts, two of the three stored seeds swing
+//   the pole up within the paper's 17.5 s of interaction; the third sits on a plateau of the predicted
+//   cost for trial after trial, the pole going over the top without being caught. PILCO's policy
+//   search is a local optimisation, and which optimum it finds depends on what it is asked to predict
+//   and where it starts. None of the stored first successes holds the pole for 4 s yet: a policy that
+//   has just caught the pole once has seen few data near the top. `npm run bench -- pilco --seeds 3`
+//   repeats the reference run.
 //
 // ## Check your understanding
 //

@@ -248,7 +248,12 @@ out.paperInteractionSeconds = "<20 (cart-pole, Deisenroth & Rasmussen 2011)";
     initialRandomTrials: 1,
     learnedTrialsAtMost: trials,
     policy: `RBF network with ${nBasis} centres, squashed to |u| <= 10`,
-    policyOptimisation: `L-BFGS, ${iters} iterations (reference: 150 line searches)`,
+    policyOptimisation:
+      `L-BFGS, ${iters} iterations (reference: 150 line searches)` +
+      (predHorizon > 0
+        ? `, on a ${predHorizon}-step (${+(predHorizon * dt).toFixed(2)} s) prediction`
+        : ", on a prediction as long as the trial") +
+      (restarts > 0 ? `; ${restarts} fresh random policies searched beside the current one each time, the best kept` : ""),
     costWidthMetres: 0.25,
     success: paper
       ? "pole tip within 0.25 m of the upright target for the last 0.5 s of a 2.5 s trial (holdsFor4s: the final policy, run once for 4 s and not counted, keeps it there for the last 1 s)"
