@@ -24,6 +24,8 @@ import {
   type OrtModules,
   type OrtTensor,
   GraphBuilder,
+  activationNodes,
+  gaussianHeadNodes,
   loadSession,
   modelBytes,
   onnxRuntime,
@@ -67,31 +69,25 @@ export function trainingOnnxModel(spec: TrainGraphSpec): Uint8Array {
   for (let l = 0; l < L; l++) {
     H.push(h);
     const z = b.op("Add", [b.op("MatMul", [h, W[l]]), B[l]]);
-    if (l === L - 1 || act === "linear") h = z;
-    else if (act === "relu") h = b.op("Relu", [z]);
-    else if (act === "tanh") h = b.op("Tanh", [z]);
+    if (l === L - 1) h = z;
     else {
-      S[l] = b.op("Sigmoid", [z]);
-      h = b.op("Mul", [z, S[l]]);
+      const a = activationNodes(b, z, act);
+      h = a.h;
+      if (a.sigmoid) S[l] = a.sigmoid;
     }
   }
   const out = h;
 
   // The head and the loss; dOut is the loss's gradient w.r.t. the raw network output.
-  const mean = gaussian ? b.op("Slice", [out, b.ints([0]), b.ints([d]), b.ints([2])]) : out;
+  // With the NLL loss the whole Gaussian head (the bounds are inputs); with squared error only its mean half.
+  const nllHead = nll ? gaussianHeadNodes(b, out, d, 2, b.input("minLV", [d]), b.input("maxLV", [d])) : null;
+  const mean = nllHead ? nllHead.mean : gaussian ? b.op("Slice", [out, b.ints([0]), b.ints([d]), b.ints([2])]) : out;
   const diff = b.op("Sub", [mean, y]);
   const sq = b.op("Mul", [diff, diff]);
   const scale2 = b.op("Mul", [scale, b.float(2)]);
   let dOut: string;
-  if (nll) {
-    const minLV = b.input("minLV", [d]),
-      maxLV = b.input("maxLV", [d]);
-    const raw = b.op("Slice", [out, b.ints([d]), b.ints([2 * d]), b.ints([2])]);
-    // logvar = minLV + softplus(upper - minLV), upper = maxLV - softplus(maxLV - raw)   (ops.ts)
-    const a = b.op("Sub", [maxLV, raw]);
-    const upper = b.op("Sub", [maxLV, b.op("Softplus", [a])]);
-    const c = b.op("Sub", [upper, minLV]);
-    const lv = b.op("Add", [minLV, b.op("Softplus", [c])]);
+  if (nllHead) {
+    const { a, c, logVar: lv } = nllHead;
     const inv = b.op("Exp", [b.op("Neg", [lv])]);
     const e2 = b.op("Mul", [sq, inv]);
     b.op("Mul", [b.op("ReduceSum", [b.op("Add", [e2, lv])], { keepdims: 0 }), scale], {}, "loss");

@@ -182,6 +182,43 @@ export class GraphBuilder {
 }
 
 /**
+ * A hidden layer's activation as nodes (tanh as Tanh; SiLU as z * Sigmoid(z)): its output and, for
+ * SiLU, the sigmoid (the training graph's backward pass reuses it).
+ */
+export function activationNodes(b: GraphBuilder, z: string, act: Activation): { h: string; sigmoid?: string } {
+  if (act === "linear") return { h: z };
+  if (act === "relu") return { h: b.op("Relu", [z]) };
+  if (act === "tanh") return { h: b.op("Tanh", [z]) };
+  const sigmoid = b.op("Sigmoid", [z]);
+  return { h: b.op("Mul", [z, sigmoid]), sigmoid };
+}
+
+/**
+ * A Gaussian head as nodes: `out` [..., 2d] split along `axis` into the mean and the raw
+ * log-variance, bounded softly as ops.ts's softBoundLogVar does (lecture 003):
+ *   logVar = min + softplus(c),  c = upper - min,  upper = max - softplus(a),  a = max - raw.
+ * Returns the node names, a and c included (the training graph's backward pass needs them);
+ * `names` gives the mean and the log-variance fixed names (graph outputs).
+ */
+export function gaussianHeadNodes(
+  b: GraphBuilder,
+  out: string,
+  d: number,
+  axis: number,
+  minLV: string,
+  maxLV: string,
+  names: { mean?: string; logVar?: string } = {},
+): { mean: string; a: string; c: string; logVar: string } {
+  const mean = b.op("Slice", [out, b.ints([0]), b.ints([d]), b.ints([axis])], {}, names.mean);
+  const raw = b.op("Slice", [out, b.ints([d]), b.ints([2 * d]), b.ints([axis])]);
+  const a = b.op("Sub", [maxLV, raw]);
+  const upper = b.op("Sub", [maxLV, b.op("Softplus", [a])]);
+  const c = b.op("Sub", [upper, minLV]);
+  const logVar = b.op("Add", [minLV, b.op("Softplus", [c])], {}, names.logVar);
+  return { mean, a, c, logVar };
+}
+
+/**
  * What the inference model computes around the member MLPs, so that a planner's rows need no
  * per-number JavaScript: the input normalisation (x - mean) * invStd, and for a Gaussian head the
  * split of the output into the mean and the soft-bounded log-variance (lecture 003's bounds,
@@ -222,18 +259,10 @@ export function ensembleOnnxModel(members: readonly (readonly OnnxLayer[])[], ac
         {},
         last && !bounds ? `y${m}` : undefined,
       );
-      h = z;
-      if (last || activation === "linear") return;
-      if (activation === "relu") h = b.op("Relu", [z]);
-      else if (activation === "tanh") h = b.op("Tanh", [z]);
-      else h = b.op("Mul", [z, b.op("Sigmoid", [z])]);
+      h = last ? z : activationNodes(b, z, activation).h;
     });
     if (bounds) {
-      b.op("Slice", [h, b.ints([0]), b.ints([d]), b.ints([1])], {}, `y${m}`);
-      const raw = b.op("Slice", [h, b.ints([d]), b.ints([2 * d]), b.ints([1])]);
-      // logVar = min + softplus(upper - min), upper = max - softplus(max - raw)   (ops.ts)
-      const upper = b.op("Sub", [bounds.max, b.op("Softplus", [b.op("Sub", [bounds.max, raw])])]);
-      b.op("Add", [bounds.min, b.op("Softplus", [b.op("Sub", [upper, bounds.min])])], {}, `v${m}`);
+      gaussianHeadNodes(b, h, d, 1, bounds.min, bounds.max, { mean: `y${m}`, logVar: `v${m}` });
       b.output(`y${m}`, [`rows${m}`, d]);
       b.output(`v${m}`, [`rows${m}`, d]);
     } else b.output(`y${m}`, [`rows${m}`, out]);

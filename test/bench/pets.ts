@@ -252,6 +252,12 @@ const PAPER_BAND = {
 
 const RESULT_FILE = path.join(__dirname, "..", "..", "datasets", "results", "pets-paper.json");
 
+/** --paper's result file: --out FILE, else datasets/results/pets-paper.json. */
+function resultFileArg(): string {
+  const i = args.indexOf("--out");
+  return i >= 0 ? path.resolve(args[i + 1]) : RESULT_FILE;
+}
+
 interface SeedResult {
   seed: number;
   randomReturn: number | null;
@@ -289,8 +295,7 @@ async function paper() {
   await initBackend();
   const seeds = num("--seeds", 3);
   const firstSeed = num("--first-seed", 1);
-  const outIdx = args.indexOf("--out");
-  const resultFile = outIdx >= 0 ? path.resolve(args[outIdx + 1]) : RESULT_FILE;
+  const resultFile = resultFileArg();
   const invocation = `${process.env.MBRL_ONNX_THREADS ? `MBRL_ONNX_THREADS=${process.env.MBRL_ONNX_THREADS} ` : ""}npm run bench -- pets ${args.join(" ")}`;
   const trials = num("--trials", PAPER.trials);
   const oracleTrials = num("--oracle-trials", 3);
@@ -460,8 +465,7 @@ function merge() {
     seeds,
     seconds: Math.max(...parts.map((p) => p.seconds)),
   };
-  const outIdx = args.indexOf("--out");
-  const file = outIdx >= 0 ? path.resolve(args[outIdx + 1]) : RESULT_FILE;
+  const file = resultFileArg();
   saveResult(file, out);
   summarise(out, path.relative(process.cwd(), file));
 }
