@@ -135,6 +135,12 @@ export interface DynaStyleConfig {
     anchor?: { n: number; states: Float64Array; actions: Float64Array; weight: number; steps?: number };
     /** The actor learns by advantage-weighted regression (AWAC) with this temperature; see sacUpdate. */
     awacLambda?: number;
+    /**
+     * Transitions made up by a model (MBMF's hand-over), beside the real ones while the learner starts:
+     * the critic warm-up's batches and then each gradient batch take a `share` of them, falling
+     * linearly to 0 over the first `fadeSteps` real steps; from there on the learner is model-free.
+     */
+    madeUp?: { transitions: TransitionBatch; share: number; fadeSteps: number };
   };
 }
 
@@ -209,7 +215,7 @@ function makeDynaModel(cfg: DynaStyleConfig, stateDim: number, actionDim: number
 
 /** A gradient batch: a `realRatio` share of real transitions, the rest simulated (all real before any rollout). */
 function learnerBatch(real: ReplayBuffer, simulated: ReplayBuffer | null, batchSize: number, realRatio: number, rng: Rng): TransitionBatch {
-  if (!simulated || simulated.size === 0) return sampleBatch(real, batchSize, rng);
+  if (!simulated || simulated.size === 0 || realRatio >= 1) return sampleBatch(real, batchSize, rng);
   const nReal = Math.round(batchSize * realRatio);
   return concatBatches(sampleBatch(real, nReal, rng), sampleBatch(simulated, batchSize - nReal, rng));
 }
@@ -259,10 +265,21 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
     }
     return out;
   };
+  // Made-up transitions of a hand-over (MBMF): their share of each batch, fading to 0 (see init.madeUp).
+  const madeUp = cfg.init?.madeUp;
+  let madeUpBuf: ReplayBuffer | null = null;
+  if (madeUp) {
+    checkNumber("dynaStyle: init.madeUp.share", madeUp.share, 0, 1);
+    checkInt("dynaStyle: init.madeUp.fadeSteps", madeUp.fadeSteps, { allowZero: true });
+    madeUpBuf = makeReplayBuffer(madeUp.transitions.n, ds, da);
+    pushBatch(madeUpBuf, madeUp.transitions);
+  }
+  const madeUpShare = (t: number) => (madeUp && madeUp.fadeSteps > 0 ? madeUp.share * Math.max(0, 1 - t / madeUp.fadeSteps) : 0);
   if (cfg.init) {
     pushBatch(real, cfg.init.transitions);
     const warmup = checkInt("dynaStyle: init.criticWarmup", cfg.init.criticWarmup ?? 0, { allowZero: true });
-    for (let g = 0; g < warmup; g++) sacUpdate(agent, sampleBatch(real, c.batchSize, rng), { criticOnly: true });
+    const share = madeUp?.share ?? 0;
+    for (let g = 0; g < warmup; g++) sacUpdate(agent, learnerBatch(real, madeUpBuf, c.batchSize, 1 - share, rng), { criticOnly: true });
   }
   const simulated = makeReplayBuffer(cfg.modelBufferSize ?? DYNA_STYLE_DEFAULTS.modelBufferSize, ds, da);
   const model = cfg.useModel ? makeDynaModel(cfg, ds, da, c.modelEpochs) : null;
@@ -308,10 +325,16 @@ export async function dynaStyle(env: ContinuousEnv, cfg: DynaStyleConfig): Promi
     // 4. Train the learner on real (and simulated) transitions.
     if (t >= c.randomSteps) {
       for (let g = 0; g < c.updatesPerStep; g++)
-        sacUpdate(agent, learnerBatch(real, model ? simulated : null, c.batchSize, c.realRatio, rng), {
-          anchor: anchorBatch(rng),
-          awacLambda: cfg.init?.awacLambda,
-        });
+        sacUpdate(
+          agent,
+          model
+            ? learnerBatch(real, simulated, c.batchSize, c.realRatio, rng)
+            : learnerBatch(real, madeUpBuf, c.batchSize, 1 - madeUpShare(t), rng),
+          {
+            anchor: anchorBatch(rng),
+            awacLambda: cfg.init?.awacLambda,
+          },
+        );
     }
 
     if (t % c.evalEvery === 0) {

@@ -8,8 +8,12 @@
  *   2. distil        DAgger: the model-free learner's own policy network imitates the MPC planner,
  *                    labelled at the states that network visits
  *   3. fine-tune     the model-free learner (SAC here; TRPO in the paper) continues from that policy
- *                    on real data: its critic is first fitted to the imitated policy (policy
- *                    evaluation only), so the first actor updates do not follow a random critic
+ *                    on real data. Its critic starts from the model-based phase too: before the first
+ *                    actor update it is fitted (policy evaluation only) to transitions the learned
+ *                    model makes up all over the box the real states span, mixed with the real ones.
+ *                    A critic fitted on the real transitions alone has seen one controller's narrow
+ *                    track; its action-gradient off that track is extrapolation, and SAC's first actor
+ *                    steps follow it and break the handed-over policy (the fine-tuning dip)
  *                    (optionally, a behaviour-cloning term on the planner's labels holds the actor
  *                    near the planner, as TD3+BC does offline: fineTune.anchorWeight; or the actor
  *                    learns by advantage-weighted regression on the buffer's actions, as AWAC does:
@@ -18,12 +22,12 @@
  * Every real transition counts, in every phase (the DAgger episodes too), and every phase is
  * evaluated the same way: the mean return of its policy from the same start states.
  */
-import { type Rng, componentSeed, makeRng, tf } from "../core";
+import { type Rng, ShapeError, ValueError, checkInt, componentSeed, makeRng, tf } from "../core";
 import { type DynaEvalPoint, type DynaStyleConfig, dynaStyle } from "../dyna/dyna";
 import { type TransitionBatch } from "../dyna/buffer";
 import { type SacAgent, makeSac, sacAct, sacCloneLoss } from "../dyna/sac";
 import type { ContinuousEnv } from "../envs/types";
-import type { VecLike } from "../linalg/mat";
+import { type Mat, type VecLike, mat } from "../linalg/mat";
 import type { Dataset, DynamicsModel, RewardFunction } from "../models/types";
 import { type CemConfig, cemPlan } from "../planners/cem";
 import type { PlanProblem } from "../planners/problem";
@@ -45,24 +49,45 @@ export interface MbmfConfig {
    */
   distil: { iterations: number; epochs?: number; batchSize?: number; logStd?: number };
   /**
-   * Phase 3: real steps of SAC from the distilled policy, after `criticWarmup` critic-only steps
-   * (default 500). With `anchorWeight` > 0 the actor is also held near the planner's DAgger labels by
-   * a behaviour-cloning term of that weight times the batch's mean |Q| (TD3+BC uses 1 / 2.5 = 0.4), for
-   * the whole fine-tuning or, with `anchorSteps`, fading to 0 over that many gradient steps. Default 0
-   * (off): on the pendulum (bench mbmf, seeds 0 and 1) weight 0.4 made the fine-tuning dip shallower
-   * (worst evaluations -289 and -683 instead of -989 and -1,387) but the final returns were no better
-   * (-258 and -150 instead of -130 and -157); datasets/results/mbmf.json is the run without it.
+   * Phase 3: real steps of SAC from the distilled policy, after the critic's warm-up (`modelWarmup`;
+   * `criticWarmup` without it). Why made-up transitions: with the critic fitted on the real
+   * transitions alone (1,000 steps; `npm run bench -- mbmf --no-model-warmup`), the first SAC updates
+   * broke the handed-over policy on every seed: on seed 0 the first 15 updates moved its mode action by
+   * 0.45 on average (of a range of 4), the return went from -151 to -178, after 30 updates to -617, and
+   * the mean of 3 seeds stayed below -600 from the hand-over (1,600 real steps) to 4,400. Measured on
+   * seed 0 against that (scratch runs, one each, 1,200 fine-tuning steps): a fresh Adam state for the
+   * actor, an actor rate of 1e-4, a temperature of 0.01, the actor frozen for 600 real steps then ramped
+   * in: all still fell to -1,090 to -1,270. The critic, not the step, was the problem. Warmed up on
+   * made-up transitions from the whole box but then trained on real ones only (fadeSteps 0), 3 seeds:
+   * the worst mean evaluation after the hand-over was -322 instead of -961, but SAC's own relapses
+   * (SAC from scratch has them too) kept the mean out of the 10 % band until 5,600 real steps. With the
+   * made-up share in SAC's batches fading over the first 2,000 real steps: stable on seeds 0 and 1, one
+   * relapse on seed 2 (-381 at one evaluation), within the band from 5,200. Fading over the whole
+   * fine-tuning (6,000 steps, the default): no relapse on any seed, within the band from 2,400 real
+   * steps against 8,400 for SAC from scratch (datasets/results/mbmf.json, notebook 13).
    *
-   * Measured on bench mbmf and not kept: starting SAC's buffer with the DAgger rounds' own episodes
-   * too (600 more real transitions of the distilled policy; 3 seeds: within 10 % of the asymptote from
-   * 5,600 real steps instead of 4,800, both with the model trained on tfjs); a 5,000-step critic
-   * warm-up with AWAC at lambda 10 (seed 0 fell to -673, then stayed at -153). The dip is fast and large: on seed 0 the first 15 SAC updates move
-   * the policy's mode action by 0.45 on average (of a range of 4) and the return goes from -151 to
-   * -178, after 30 updates -617: the actor's own steps break the handed-over policy, and fast.
+   * With `anchorWeight` > 0 the actor is also held near the planner's DAgger labels by a
+   * behaviour-cloning term of that weight times the batch's mean |Q| (TD3+BC uses 1 / 2.5 = 0.4), for
+   * the whole fine-tuning or, with `anchorSteps`, fading to 0 over that many gradient steps. Default 0
+   * (off): measured before the model warm-up (bench mbmf, seeds 0 and 1), weight 0.4 made the dip
+   * shallower (worst evaluations -289 and -683 instead of -989 and -1,387) but the final returns were
+   * no better (-258 and -150 instead of -130 and -157). Also measured then and not kept: starting SAC's
+   * buffer with the DAgger rounds' own episodes too (3 seeds: within 10 % of the asymptote from 5,600
+   * real steps instead of 4,800); a 5,000-step critic warm-up with AWAC at lambda 10 (seed 0 fell to
+   * -673, then stayed at -153).
    */
   fineTune: {
     realSteps: number;
+    /** Critic-only gradient steps on the real transitions alone when `modelWarmup` is off (default 500). */
     criticWarmup?: number;
+    /**
+     * The hand-over on model transitions (MBMF_MODEL_WARMUP below unless given; false: off):
+     * `transitions` made-up transitions (modelTransitions), `steps` critic-only gradient steps on
+     * batches half made-up, half real (see above for why), then SAC's batches keep a made-up share that
+     * falls linearly from a half to 0 over the first `fadeSteps` real steps (default: all of them, so
+     * the last batches are all real; dynaStyle's init.madeUp).
+     */
+    modelWarmup?: { transitions: number; steps: number; fadeSteps?: number } | false;
     updatesPerStep?: number;
     anchorWeight?: number;
     anchorSteps?: number;
@@ -85,6 +110,14 @@ export interface MbmfConfig {
   seed: number;
   onPoint?: (p: MbmfPoint) => void;
 }
+
+/**
+ * The defaults of fineTune.modelWarmup (pendulum): 20,000 made-up transitions, 3,000 critic steps; the
+ * made-up share fades over the whole fine-tuning (fadeSteps undefined: fineTune.realSteps).
+ */
+export const MBMF_MODEL_WARMUP: { transitions: number; steps: number; fadeSteps?: number } = { transitions: 20_000, steps: 3_000 };
+/** The made-up transitions' share of each batch during the warm-up, and where the fading starts. */
+const MBMF_MADE_UP_SHARE = 0.5;
 
 export interface MbmfPoint {
   phase: "model-based" | "distilled" | "fine-tuned";
@@ -169,6 +202,52 @@ export function observedTransitions(env: ContinuousEnv, data: readonly Dataset[]
   return out;
 }
 
+/**
+ * Transitions made up by a learned model for a critic's warm-up, as SAC's observations: n states drawn
+ * uniformly from the box the real states span (the model is trusted only where there were data),
+ * actions half from the policy (sampled, as SAC's targets are) and half uniform in the action box,
+ * next states from the model and rewards from the reward function. No terminal states.
+ */
+export function modelTransitions(
+  env: ContinuousEnv,
+  model: DynamicsModel,
+  reward: RewardFunction,
+  agent: SacAgent,
+  realStates: readonly VecLike[],
+  n: number,
+  rng: Rng,
+): TransitionBatch {
+  checkInt("modelTransitions: n", n);
+  if (realStates.length === 0) throw new ValueError("modelTransitions: no real states to take the box from");
+  const ds = model.stateDim;
+  const da = model.actionDim;
+  const lo = new Float64Array(ds).fill(Infinity);
+  const hi = new Float64Array(ds).fill(-Infinity);
+  for (const s of realStates) {
+    if (s.length !== ds) throw new ShapeError(`modelTransitions: a real state has ${s.length} numbers, the model's states ${ds}`);
+    for (let j = 0; j < ds; j++) {
+      lo[j] = Math.min(lo[j], s[j]);
+      hi[j] = Math.max(hi[j], s[j]);
+    }
+  }
+  const S = mat(n, ds);
+  for (let i = 0; i < n; i++) for (let j = 0; j < ds; j++) S.data[i * ds + j] = rng.uniform(lo[j], hi[j]);
+  const od = env.observationSpace.dim;
+  const observeRows = (M: Mat) => {
+    const out = new Float64Array(n * od);
+    for (let i = 0; i < n; i++) out.set(env.observe(Array.from(M.data.subarray(i * ds, (i + 1) * ds))), i * od);
+    return out;
+  };
+  const states = observeRows(S);
+  const policyActions = sacAct(agent, states, n, false);
+  const A = mat(n, da);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < da; k++)
+      A.data[i * da + k] = i % 2 === 0 ? policyActions[i * da + k] : rng.uniform(env.actionSpace.low[k], env.actionSpace.high[k]);
+  const S2 = model.predictBatch(S, A, rng);
+  return { n, states, actions: A.data, rewards: reward.batch(S, A, S2), nextStates: observeRows(S2), dones: new Float64Array(n) };
+}
+
 export async function mbmf(cfg: MbmfConfig): Promise<MbmfResult> {
   const { env } = cfg;
   const t0 = Date.now();
@@ -223,8 +302,26 @@ export async function mbmf(cfg: MbmfConfig): Promise<MbmfResult> {
   realSteps += distilled.states.length - demonstrations.states.length;
   record("distilled", realSteps, evaluate(imitator.asStatePolicy()));
 
-  // 3. fine-tune with SAC from the distilled actor, on all real data so far
+  // 3. fine-tune with SAC from the distilled actor, on all real data so far; its critic first fitted on
+  //    transitions the model makes up (and the real ones)
   const offset = realSteps;
+  const realTransitions = observedTransitions(env, [mb.data]);
+  const warm = cfg.fineTune.modelWarmup === undefined ? MBMF_MODEL_WARMUP : cfg.fineTune.modelWarmup;
+  const madeUp = warm
+    ? {
+        transitions: modelTransitions(
+          env,
+          cfg.model,
+          cfg.reward,
+          agent,
+          mb.data.states,
+          warm.transitions,
+          makeRng(componentSeed(cfg.seed, 6)),
+        ),
+        share: MBMF_MADE_UP_SHARE,
+        fadeSteps: warm.fadeSteps ?? cfg.fineTune.realSteps,
+      }
+    : undefined;
   await dynaStyle(env, {
     realSteps: cfg.fineTune.realSteps,
     useModel: false,
@@ -235,8 +332,9 @@ export async function mbmf(cfg: MbmfConfig): Promise<MbmfResult> {
     seed: componentSeed(cfg.seed, 3),
     init: {
       agent,
-      transitions: observedTransitions(env, [mb.data]),
-      criticWarmup: cfg.fineTune.criticWarmup ?? 500,
+      transitions: realTransitions,
+      criticWarmup: warm ? warm.steps : (cfg.fineTune.criticWarmup ?? 500),
+      madeUp,
       awacLambda: cfg.fineTune.awacLambda,
       // The planner's labels, for the optional behaviour-cloning term (off by default; see fineTune).
       anchor: cfg.fineTune.anchorWeight

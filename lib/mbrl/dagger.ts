@@ -26,7 +26,7 @@ export interface Imitator {
 }
 import { checkInterrupt } from "../core/interrupt";
 
-/** An expert that labels any state with an action; MPC is one (`mpcExpert` in this file). */
+/** An expert that labels any state with an action; a planner is one (`plannerExpert` in this file). */
 export type Expert = (state: number[], rng: Rng) => number[];
 
 export interface DaggerConfig {

@@ -11,7 +11,14 @@
  * Reported: the curves (3 seeds), the model-free asymptote (mean of MF's last 5 evaluations), and the
  * real steps each method needs to reach it within 10 % (and to reach -300, as the Dyna benchmark does).
  *
- *   npm run bench -- mbmf [--quick] [--seeds N] [--anchor W] [--awac LAMBDA] [--out FILE]
+ *   npm run bench -- mbmf [--quick] [--seeds N] [--fade STEPS] [--no-model-warmup] [--lr RATE] [--anchor W] [--awac LAMBDA] [--out FILE]
+ *
+ * --fade STEPS: the made-up transitions' share of SAC's batches falls to 0 over the first STEPS real
+ * steps of the fine-tuning (default: all 6,000 of them). --lr: SAC's learning rate, for both methods
+ * (default 1e-3).
+ *
+ * --no-model-warmup fits the fine-tuning's critic on the real transitions alone (1,000 critic-only
+ * steps), as the run before the model warm-up existed did.
  *
  * --anchor W holds the fine-tuned actor near the planner's labels with behaviour-cloning weight W
  * (mbmf's fineTune.anchorWeight; default 0, off). --awac LAMBDA fine-tunes the actor by advantage-weighted
@@ -24,10 +31,11 @@ import { backendInfo, initBackend } from "../../lib/core";
 import { type DynaEvalPoint, disposeDynaResult, dynaStyle } from "../../lib/dyna/dyna";
 import { disposeSac } from "../../lib/dyna/sac";
 import { Pendulum } from "../../lib/envs";
-import { type MbmfPoint, mbmf, startStates } from "../../lib/hybrid/mbmf";
+import { MBMF_MODEL_WARMUP, type MbmfPoint, mbmf, startStates } from "../../lib/hybrid/mbmf";
 import { MlpDynamicsModel } from "../../lib/models/mlp";
 import { envReward } from "../../lib/models/oracle";
 import { saveResult } from "../../lib/datasets";
+import { PhaseClock } from "./phases";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -39,6 +47,11 @@ const anchorArg = args.indexOf("--anchor");
 const anchorWeight = anchorArg >= 0 ? Number(args[anchorArg + 1]) : 0;
 const awacArg = args.indexOf("--awac");
 const awacLambda = awacArg >= 0 ? Number(args[awacArg + 1]) : undefined;
+const modelWarmup = !args.includes("--no-model-warmup");
+const lrArg = args.indexOf("--lr");
+const fadeArg = args.indexOf("--fade");
+// The made-up share's fade (mbmf's fineTune.modelWarmup.fadeSteps; default the whole fine-tuning).
+const fadeSteps = fadeArg >= 0 ? Number(args[fadeArg + 1]) : undefined;
 
 const EPISODE = quick ? 50 : 200;
 const MF_STEPS = quick ? 400 : 10_000;
@@ -46,7 +59,7 @@ const FINE_TUNE_STEPS = quick ? 200 : 6_000;
 const EVAL_EVERY = quick ? 100 : 400;
 const EVAL_SEED_BASE = 900;
 const EVAL_EPISODES = 5;
-const SAC = { hidden: [64, 64], learningRate: 1e-3 };
+const SAC = { hidden: [64, 64], learningRate: lrArg >= 0 ? Number(args[lrArg + 1]) : 1e-3 };
 const STATE_SCALE = [1, 1, 8];
 
 interface Curve {
@@ -88,7 +101,9 @@ function summarise(mf: Curve[], hybrid: Curve[], phases: MbmfPoint[][], t0: numb
   const hybridSteps = stepsToStayAbove(hybridMean, target);
   const summary = {
     bench: "mbmf",
-    command: `npm run bench -- mbmf${anchorWeight ? ` --anchor ${anchorWeight}` : ""} --out datasets/results/mbmf.json`,
+    command: `npm run bench -- mbmf${lrArg >= 0 ? ` --lr ${SAC.learningRate}` : ""}${fadeArg >= 0 ? ` --fade ${fadeSteps}` : ""}${modelWarmup ? "" : " --no-model-warmup"}${anchorWeight ? ` --anchor ${anchorWeight}` : ""}${
+      awacLambda !== undefined ? ` --awac ${awacLambda}` : ""
+    } --out datasets/results/mbmf.json`,
     backend: backendInfo().name,
     quick,
     seeds: mf.length,
@@ -103,12 +118,21 @@ function summarise(mf: Curve[], hybrid: Curve[], phases: MbmfPoint[][], t0: numb
     finalReturn: { modelFree: mfMean[mfMean.length - 1].evalReturn, mbmf: hybridMean[hybridMean.length - 1].evalReturn },
     curves: { modelFree: mf, mbmf: hybrid },
     secondsPerSeed: (Date.now() - t0) / 1000 / mf.length,
+    wallSecondsPerMpcDecision: clock.calls.planning ? Number((clock.seconds.planning / clock.calls.planning).toPrecision(3)) : null,
+    // Per real step of both methods together (SAC from scratch and every MBMF phase).
+    ...clock.report(realStepsRun, "RealStep", "other"),
   };
   console.log(
     `model-free asymptote ${asymptote.toFixed(1)}; real steps to within 10 %: SAC from scratch ${mfSteps ?? "never"}, MBMF ${hybridSteps ?? "never"}`,
   );
   return summary;
 }
+
+// Where the time goes: MPC decisions (phase 1 and the DAgger expert's labels both go through
+// MpcController.act or cemPlan; only act is wrapped, so labels count as "other"), network updates and
+// model fits, environment steps (evaluation episodes included).
+const clock = new PhaseClock().environments().training().planning();
+let realStepsRun = 0;
 
 async function main(): Promise<void> {
   await initBackend();
@@ -134,6 +158,7 @@ async function main(): Promise<void> {
       },
     });
     mf.push({ realSteps: res.curve.map((p) => p.realSteps), evalReturn: res.curve.map((p) => p.evalReturn) });
+    realStepsRun += MF_STEPS;
     disposeDynaResult(res);
 
     // MBMF.
@@ -149,7 +174,18 @@ async function main(): Promise<void> {
         cem: { population: quick ? 40 : 150, elites: quick ? 4 : 15, iterations: 4 },
       },
       distil: { iterations: quick ? 1 : 3, epochs: quick ? 10 : 60 },
-      fineTune: { realSteps: FINE_TUNE_STEPS, criticWarmup: quick ? 50 : 1000, anchorWeight, awacLambda },
+      fineTune: {
+        realSteps: FINE_TUNE_STEPS,
+        // With the model warm-up its own default: no critic steps on the real transitions alone after it.
+        criticWarmup: modelWarmup ? undefined : quick ? 50 : 1000,
+        modelWarmup: modelWarmup
+          ? quick
+            ? { transitions: 2_000, steps: 100, fadeSteps: 100 }
+            : { ...MBMF_MODEL_WARMUP, fadeSteps }
+          : false,
+        anchorWeight,
+        awacLambda,
+      },
       sac: SAC,
       stateScale: STATE_SCALE,
       evalSeedBase: EVAL_SEED_BASE,
@@ -163,6 +199,7 @@ async function main(): Promise<void> {
       },
     });
     phases.push(h.curve);
+    realStepsRun += h.curve[h.curve.length - 1].realSteps;
     hybrid.push({ realSteps: h.curve.map((p) => p.realSteps), evalReturn: h.curve.map((p) => p.evalReturn) });
     disposeSac(h.agent);
     if (out) {

@@ -5,7 +5,7 @@ import { makeReplayBuffer, pushTransition, sampleBatch } from "../../lib/dyna/bu
 import { dynaStyle } from "../../lib/dyna/dyna";
 import { disposeSac, makeSac, sacAct, sacUpdate } from "../../lib/dyna/sac";
 import { Pendulum } from "../../lib/envs";
-import { mbmf, observedTransitions, sacImitator, startStates } from "../../lib/hybrid/mbmf";
+import { mbmf, modelTransitions, observedTransitions, sacImitator, startStates } from "../../lib/hybrid/mbmf";
 import { MlpDynamicsModel } from "../../lib/models/mlp";
 import { envReward } from "../../lib/models/oracle";
 import { emptyDataset, addTransition } from "../../lib/models/types";
@@ -130,6 +130,94 @@ describe("MBMF building blocks", () => {
     expect(Array.from(b.dones)).toEqual([0, 0, 0, 0]);
   });
 
+  it("modelTransitions makes up transitions inside the real states' box, with the model's next states and the reward's rewards", () => {
+    const env = new Pendulum({ seed: 1 });
+    // A known "model" (a double integrator), so every next state can be checked.
+    const model = {
+      name: "known",
+      stateDim: 2,
+      actionDim: 1,
+      fit: () => Promise.reject(new Error("not used")),
+      predict: (s: ArrayLike<number>, a: ArrayLike<number>) => Float64Array.from([s[0] + 0.05 * s[1], s[1] + 0.1 * a[0]]),
+      predictBatch(S: { rows: number; cols: number; data: Float64Array }, A: { rows: number; cols: number; data: Float64Array }) {
+        const out = new Float64Array(S.rows * 2);
+        for (let i = 0; i < S.rows; i++) out.set(this.predict(S.data.subarray(2 * i, 2 * i + 2), A.data.subarray(i, i + 1)), 2 * i);
+        return { rows: S.rows, cols: 2, data: out };
+      },
+    };
+    const reward = envReward(env);
+    const agent = makeSac({ stateDim: 3, actionDim: 1, actionLow: [-2], actionHigh: [2], stateScale: [1, 1, 8], seed: 2 });
+    const real = [
+      [-1, -3],
+      [0.5, 2],
+      [2, 0],
+    ];
+    const b = modelTransitions(env, model, reward, agent, real, 200, makeRng(3));
+    expect(b.n).toBe(200);
+    expect([b.states.length, b.actions.length, b.rewards.length, b.nextStates.length]).toEqual([600, 200, 200, 600]);
+    expect(Array.from(b.dones).every((d) => d === 0)).toBe(true);
+    for (let i = 0; i < b.n; i++) {
+      // Back from the observation (cos, sin, speed) to the raw state: inside [-1, 2] x [-3, 2].
+      const s = [Math.atan2(b.states[3 * i + 1], b.states[3 * i]), b.states[3 * i + 2]];
+      expect(s[0]).toBeGreaterThanOrEqual(-1 - 1e-12);
+      expect(s[0]).toBeLessThanOrEqual(2 + 1e-12);
+      expect(s[1]).toBeGreaterThanOrEqual(-3);
+      expect(s[1]).toBeLessThanOrEqual(2);
+      const a = b.actions[i];
+      expect(Math.abs(a)).toBeLessThanOrEqual(2);
+      const s2 = model.predict(s, [a]);
+      expect(b.nextStates[3 * i + 2]).toBeCloseTo(s2[1], 10);
+      expect(b.rewards[i]).toBeCloseTo(
+        reward.batch(
+          { rows: 1, cols: 2, data: Float64Array.from(s) },
+          { rows: 1, cols: 1, data: Float64Array.from([a]) },
+          { rows: 1, cols: 2, data: s2 },
+        )[0],
+        10,
+      );
+    }
+    // The same seed makes the same transitions.
+    const agent2 = makeSac({ stateDim: 3, actionDim: 1, actionLow: [-2], actionHigh: [2], stateScale: [1, 1, 8], seed: 2 });
+    expect(Array.from(modelTransitions(env, model, reward, agent2, real, 200, makeRng(3)).actions)).toEqual(Array.from(b.actions));
+    expect(() => modelTransitions(env, model, reward, agent, [], 10, makeRng(3))).toThrow(/no real states/);
+    expect(() => modelTransitions(env, model, reward, agent, [[1, 2, 3]], 10, makeRng(3))).toThrow(/has 3 numbers, the model's states 2/);
+    disposeSac(agent);
+    disposeSac(agent2);
+  });
+
+  it("dynaStyle's made-up transitions: a zero share is the plain run bit for bit, a half share moves the warm-up's critic, a bad share is named", async () => {
+    const env = new Pendulum({ seed: 1, maxSteps: 40 });
+    const d = emptyDataset();
+    for (let i = 0; i < 40; i++) addTransition(d, [i / 10, 0], [0], -1, [i / 10, 0.1]);
+    // Made-up transitions unlike the real ones: fast spins with a large penalty.
+    const m = emptyDataset();
+    for (let i = 0; i < 40; i++) addTransition(m, [i / 10, 6], [2], -12, [i / 10 + 0.3, 6.5]);
+    const run = async (madeUp: { share: number; fadeSteps: number } | null, realSteps = 20) => {
+      const agent = makeSac({ stateDim: 3, actionDim: 1, actionLow: [-2], actionHigh: [2], stateScale: [1, 1, 8], seed: 9 });
+      await dynaStyle(env, {
+        realSteps,
+        useModel: false,
+        evalEvery: 20,
+        evalStarts: startStates(env, 900, 1),
+        seed: 3,
+        init: {
+          agent,
+          transitions: observedTransitions(env, [d]),
+          criticWarmup: 10,
+          madeUp: madeUp ? { transitions: observedTransitions(env, [m]), ...madeUp } : undefined,
+        },
+      });
+      const w = { actor: flat(agent.actor.getWeights()), critic: flat(agent.critic.getWeights()) };
+      disposeSac(agent);
+      return w;
+    };
+    const plain = await run(null);
+    expect(await run({ share: 0, fadeSteps: 20 })).toEqual(plain);
+    const half = await run({ share: 0.5, fadeSteps: 20 });
+    expect(half.critic).not.toEqual(plain.critic);
+    await expect(run({ share: 1.5, fadeSteps: 20 })).rejects.toThrow(/init\.madeUp\.share/);
+  });
+
   it("dynaStyle started from an agent and data keeps the data and acts with the agent from step one", async () => {
     const env = new Pendulum({ seed: 1, maxSteps: 50 });
     const agent = makeSac({ stateDim: 3, actionDim: 1, actionLow: [-2], actionHigh: [2], stateScale: [1, 1, 8], seed: 9 });
@@ -159,7 +247,7 @@ describe("mbmf", () => {
       reward: envReward(env),
       modelBased: { baseEpisodes: 1, mpcEpisodes: 1, horizon: 5, cem: { population: 20, elites: 4, iterations: 2 } },
       distil: { iterations: 2, epochs: 3 },
-      fineTune: { realSteps: 60, criticWarmup: 10 },
+      fineTune: { realSteps: 60, modelWarmup: { transitions: 100, steps: 4, fadeSteps: 20 } },
       evalSeedBase: 900,
       evalEpisodes: 2,
       evalEvery: 30,
@@ -170,6 +258,8 @@ describe("mbmf", () => {
     // no extra expert episode), then 30 and 60 SAC steps.
     expect(r.curve.map((p) => p.realSteps)).toEqual([60, 120, 150, 180]);
     for (const p of r.curve) expect(Number.isFinite(p.evalReturn)).toBe(true);
+    // 4 critic steps of the model warm-up (no real-only warm-up after it by default), then one update per real step.
+    expect(r.agent.updates).toBe(64);
     // The returned agent is the fine-tuned actor.
     expect(sacAct(r.agent, Float64Array.from([1, 0, 0]), 1, true).length).toBe(1);
     disposeSac(r.agent);
