@@ -115,7 +115,10 @@ export interface MbmfConfig {
  * The defaults of fineTune.modelWarmup (pendulum): 20,000 made-up transitions, 3,000 critic steps; the
  * made-up share fades over the whole fine-tuning (fadeSteps undefined: fineTune.realSteps).
  */
-export const MBMF_MODEL_WARMUP: { transitions: number; steps: number; fadeSteps?: number } = { transitions: 20_000, steps: 3_000 };
+export const MBMF_MODEL_WARMUP: Readonly<{ transitions: number; steps: number; fadeSteps?: number }> = {
+  transitions: 20_000,
+  steps: 3_000,
+};
 /** The made-up transitions' share of each batch during the warm-up, and where the fading starts. */
 const MBMF_MADE_UP_SHARE = 0.5;
 

@@ -4,7 +4,9 @@
  *
  *   MBMF:  MPC with a learned model and data aggregation (1 random + 4 MPC episodes), DAgger distils
  *          MPC into SAC's actor (its first labels are the 4 MPC episodes; 3 rounds, one real episode each),
- *          then SAC fine-tunes from there;
+ *          then SAC fine-tunes from there, its critic first fitted to transitions the learned model
+ *          makes up, whose share of SAC's batches then fades to 0 over the fine-tuning (mbmf's
+ *          fineTune.modelWarmup, on by default);
  *   MF:    SAC from scratch (400 random steps first), the same networks and rates.
  *
  * Evaluation: the mean return of each policy's deterministic action from 5 fixed random starts.
