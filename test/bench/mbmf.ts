@@ -120,7 +120,7 @@ function summarise(mf: Curve[], hybrid: Curve[], phases: MbmfPoint[][], t0: numb
     finalReturn: { modelFree: mfMean[mfMean.length - 1].evalReturn, mbmf: hybridMean[hybridMean.length - 1].evalReturn },
     curves: { modelFree: mf, mbmf: hybrid },
     secondsPerSeed: (Date.now() - t0) / 1000 / mf.length,
-    wallSecondsPerMpcDecision: clock.calls.planning ? Number((clock.seconds.planning / clock.calls.planning).toPrecision(3)) : null,
+    secondsPerMpcDecision: clock.calls.planning ? Number((clock.seconds.planning / clock.calls.planning).toPrecision(3)) : null,
     // Per real step of both methods together (SAC from scratch and every MBMF phase).
     ...clock.report(realStepsRun, "RealStep", "other"),
   };

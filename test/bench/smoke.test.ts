@@ -46,8 +46,8 @@ describe("benchmarks (--quick)", () => {
       if (ALGORITHMS.includes(name)) {
         // Time per decision (or per step, solve, iteration, trial) and where it went.
         const per = Object.keys(figures).filter((k) => k.startsWith("wallSecondsPer"));
-        expect(per.length, "a wallSecondsPer... figure").toBeGreaterThanOrEqual(1);
-        for (const k of per) expect(figures[k], k).toBeGreaterThan(0);
+        expect(per, "a wallSecondsPer... figure").toHaveLength(1);
+        expect(figures[per[0]]).toBeGreaterThan(0);
         const shares = Object.values(figures.timeShares as Record<string, number>);
         expect(shares.length).toBeGreaterThan(1);
         expect(shares.reduce((x, y) => x + y, 0)).toBeGreaterThan(0.95);
